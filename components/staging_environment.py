@@ -1,0 +1,170 @@
+"""StagingEnvironment: one Railway environment with its services wired, deployed and reachable."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Optional
+
+import pulumi
+
+from components.database import DatabaseConnection
+from fleet import naming
+from fleet.config import EnvironmentSpec, RailwaySpec, ServiceSpec
+from providers.railway.deployment_trigger import DeploymentTrigger, DeploymentTriggerArgs
+from providers.railway.environment import Environment, EnvironmentArgs
+from providers.railway.service_domain import ServiceDomain, ServiceDomainArgs
+from providers.railway.variables import Variables, VariablesArgs
+from providers.tokens import AccessToken, AccessTokenArgs
+
+COMPONENT_TYPE = "stagefleet:index:StagingEnvironment"
+
+
+def rotation_window_start(today: dt.date, rotation_days: int) -> str:
+    """The first day of the rotation window containing `today`.
+
+    Used as the access token's keeper: when a window ends, the next `pulumi up` (or preview) shows
+    the token being replaced, without anybody having to remember to rotate it.
+    """
+    epoch = dt.date(1970, 1, 1)
+    window = (today - epoch).days // rotation_days
+    return (epoch + dt.timedelta(days=window * rotation_days)).isoformat()
+
+
+@dataclass
+class StagingEnvironmentArgs:
+    environment: EnvironmentSpec
+    railway: RailwaySpec
+    database: DatabaseConnection
+    # Per service name: defaults < service < environment variables, already merged from config.
+    service_variables: Mapping[str, Mapping[str, str]]
+    token_rotation_days: int = 90
+    today: dt.date = field(default_factory=dt.date.today)
+    railway_environment_name: Optional[str] = None
+    ephemeral: bool = False
+
+
+class StagingEnvironment(pulumi.ComponentResource):
+    """A Railway environment forked from the base environment, per service its variables, a deploy
+    trigger on the environment's branch and a public domain, and a generated access token."""
+
+    railway_environment_id: pulumi.Output[str]
+    railway_environment_name: pulumi.Output[str]
+    urls: pulumi.Output[dict]
+    database_url: pulumi.Output[str]
+    database_ref: pulumi.Output[Optional[str]]
+    access_token: pulumi.Output[str]
+
+    def __init__(self, name: str, args: StagingEnvironmentArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__(COMPONENT_TYPE, name, None, opts)
+        env = args.environment
+        child = pulumi.ResourceOptions(parent=self)
+        environment_name = args.railway_environment_name or naming.railway_environment_name(env.name)
+
+        railway_environment = Environment(
+            f"{name}-environment",
+            EnvironmentArgs(
+                project_id=args.railway.project_id,
+                name=environment_name,
+                source_environment_id=args.railway.base_environment_id,
+                ephemeral=args.ephemeral,
+            ),
+            child,
+        )
+        token = AccessToken(
+            f"{name}-access-token",
+            AccessTokenArgs(
+                prefix=naming.access_token_prefix(env.name),
+                keepers={
+                    "environment": env.name,
+                    "rotation": rotation_window_start(args.today, args.token_rotation_days),
+                },
+            ),
+            child,
+        )
+
+        urls: dict[str, pulumi.Output[str]] = {}
+        for service in args.railway.services:
+            variables = Variables(
+                f"{name}-{service.name}-variables",
+                VariablesArgs(
+                    project_id=args.railway.project_id,
+                    environment_id=railway_environment.environment_id,
+                    service_id=service.id,
+                    variables=service_variables(
+                        args.service_variables.get(service.name, {}),
+                        env.variables,
+                        args.database,
+                        token.value,
+                    ),
+                ),
+                child,
+            )
+            # The trigger starts builds: it waits for the variables so no deploy runs without them.
+            DeploymentTrigger(
+                f"{name}-{service.name}-trigger",
+                DeploymentTriggerArgs(
+                    project_id=args.railway.project_id,
+                    environment_id=railway_environment.environment_id,
+                    service_id=service.id,
+                    repository=service.repository,
+                    branch=env.branch,
+                    root_directory=service.root_directory,
+                ),
+                pulumi.ResourceOptions(parent=self, depends_on=[variables]),
+            )
+            if service.domain:
+                domain = ServiceDomain(
+                    f"{name}-{service.name}-domain",
+                    ServiceDomainArgs(
+                        project_id=args.railway.project_id,
+                        environment_id=railway_environment.environment_id,
+                        service_id=service.id,
+                        target_port=service.port,
+                    ),
+                    child,
+                )
+                urls[service.name] = domain.url
+
+        self.railway_environment_id = railway_environment.environment_id
+        self.railway_environment_name = railway_environment.name
+        self.urls = pulumi.Output.all(**urls) if urls else pulumi.Output.from_input({})
+        self.database_url = pulumi.Output.from_input(args.database.url)
+        self.database_ref = pulumi.Output.from_input(args.database.ref)
+        self.access_token = pulumi.Output.secret(token.value)
+        self.register_outputs(
+            {
+                "railway_environment_id": self.railway_environment_id,
+                "urls": self.urls,
+                "database_url": self.database_url,
+                "database_ref": self.database_ref,
+                "access_token": self.access_token,
+                "owner": env.owner,
+                "purpose": env.purpose,
+                "expires": env.expires.isoformat() if env.expires else None,
+            }
+        )
+
+
+def service_variables(
+    configured: Mapping[str, str],
+    environment_overrides: Mapping[str, str],
+    database: DatabaseConnection,
+    access_token: pulumi.Input[str],
+) -> dict[str, pulumi.Input[str]]:
+    """The variables one service gets: config defaults, then the wiring stagefleet computes, then the
+    environment's own overrides, which win over everything (a developer may point one environment at
+    another database on purpose)."""
+    variables: dict[str, pulumi.Input[str]] = {"APP_ENV": "staging"}
+    variables.update(configured)
+    variables.update(
+        {
+            "SUPABASE_URL": database.url,
+            "SUPABASE_KEY": database.key,
+            # Secret here as well as on the token resource: the variables' inputs are recorded in
+            # the state too, and must be encrypted there.
+            "STAGING_ACCESS_TOKEN": pulumi.Output.secret(access_token),
+        }
+    )
+    variables.update(environment_overrides)
+    return variables

@@ -1,0 +1,741 @@
+"""The stack-config model: everything under the `stagefleet:` namespace of a Pulumi stack.
+
+`FleetSpec.from_config` is the one parser, shared by the Pulumi program and
+`python -m fleet validate`, so CI rejects a bad edit with the same message `pulumi up` would
+give, before anything talks to an API. It reports every problem at once, each with the config
+path a DevOps engineer can paste into `pulumi config set --path`.
+"""
+
+import datetime
+import difflib
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+NAMESPACE = "stagefleet"
+
+# Keys whose value is an object or a list: the Pulumi runtime hands those to the program as JSON.
+_STRUCTURED_KEYS = frozenset({"railway", "supabase", "defaults", "limits", "environments"})
+_SOURCED_STRATEGIES = ("shared", "branch")
+# Validation context key: every environment name in the config, valid or not, so a reference to
+# an environment that has some other fault is not also reported as dangling.
+_ENVIRONMENT_NAMES = "environment_names"
+# Our own errors carry their message, hint and an optional sub-key in ctx; this marks them.
+_OWN_ERROR = "stagefleet."
+
+Loc = tuple[int | str, ...]
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    path: str
+    message: str
+    severity: Literal["error", "warning"] = "error"
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class FleetConfigError(ValueError):
+    def __init__(self, problems: Sequence[ConfigProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+def _quote(value: object) -> str:
+    # JSON quoting escapes control characters, so a hostile name cannot garble a CI log.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _error(
+    kind: str, message: str, hint: str | None = None, at: str | None = None
+) -> PydanticCustomError:
+    """A validation error with our own wording; `at` names the sub-key the problem belongs to
+    when a validator of the enclosing object detects it. `{path}` in the hint becomes the
+    problem's config path."""
+    # The message goes through ctx: a template would treat braces in user values as fields.
+    return PydanticCustomError(
+        _OWN_ERROR + kind, "{message}", {"message": message, "hint": hint, "at": at}
+    )
+
+
+# --- field types ----------------------------------------------------------------------------
+
+Text = Annotated[str, Field(strict=True, min_length=1)]
+
+
+def _whole_float_to_int(value: object) -> object:
+    # Pulumi passes numbers as floats: 90.0 means 90.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_float_to_int), Field(strict=True)]
+Amount = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+
+class EncryptedSecret(SecretStr):
+    """A secret still encrypted by Pulumi: `{secure: <ciphertext>}` as read from the stack file.
+
+    The program always gets decrypted values; only tools that read the YAML (the CLI) see
+    these, and must not use them as credentials."""
+
+
+def _secret(value: object) -> object:
+    if isinstance(value, SecretStr) or (isinstance(value, str) and value):
+        return value
+    if isinstance(value, Mapping) and set(value) == {"secure"} and isinstance(value["secure"], str):
+        return EncryptedSecret(value["secure"])
+    # Never echo the value: it is a credential.
+    raise _error(
+        "secret",
+        "expected a non-empty string or {secure: <ciphertext>}",
+        hint="set it with: pulumi config set --secret --path '{path}' <value>",
+    )
+
+
+Secret = Annotated[SecretStr, BeforeValidator(_secret)]
+
+
+_ENVIRONMENT_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,30}")
+
+
+def _environment_name(name: str) -> str:
+    if not _ENVIRONMENT_NAME.fullmatch(name):
+        raise _error(
+            "environment_name",
+            f"{_quote(name)} is not a valid environment name",
+            hint='use 1 to 31 lowercase letters, digits and "-", starting with a letter or digit',
+        )
+    return name
+
+
+def branch_name_problem(name: str) -> str | None:
+    """Why git would refuse `name` as a branch (the rules of `git check-ref-format --branch`),
+    or None when it is a valid branch name."""
+    if not name:
+        return "it is empty"
+    if name == "@":
+        return 'it is "@"'
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in name):
+        return "it contains a control character"
+    if " " in name:
+        return "it contains a space"
+    for forbidden in ("..", "//", "@{", "~", "^", ":", "?", "*", "[", "\\"):
+        if forbidden in name:
+            return f"it contains {_quote(forbidden)}"
+    for edge in ("-", "/"):
+        if name.startswith(edge):
+            return f"it starts with {_quote(edge)}"
+    for edge in ("/", ".lock", "."):
+        if name.endswith(edge):
+            return f"it ends with {_quote(edge)}"
+    components = name.split("/")
+    if any(component.startswith(".") for component in components):
+        return 'a part between slashes starts with "."'
+    if any(component.endswith(".lock") for component in components):
+        return 'a part between slashes ends with ".lock"'
+    return None
+
+
+def _branch_name(name: str) -> str:
+    reason = branch_name_problem(name)
+    if reason is not None:
+        raise _error("branch", f"{_quote(name)} is not a valid git branch name: {reason}")
+    return name
+
+
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _variable_name(name: str) -> str:
+    if not _VARIABLE_NAME.fullmatch(name):
+        raise _error(
+            "variable_name",
+            f"{_quote(name)} is not a valid variable name",
+            hint='use letters, digits and "_", not starting with a digit',
+        )
+    return name
+
+
+def _variable_value(value: object) -> object:
+    if isinstance(value, Mapping) and set(value) == {"secure"}:
+        raise _error(
+            "secret_variable",
+            "secret values are not supported in variables",
+            hint="set it in the base Railway environment: every environment forks its variables",
+        )
+    return value
+
+
+Variables = dict[
+    Annotated[str, Field(strict=True), AfterValidator(_variable_name)],
+    Annotated[str, BeforeValidator(_variable_value), Field(strict=True)],
+]
+
+
+def _url_check(*schemes: str):
+    wanted = " or ".join(f"{scheme}://" for scheme in schemes)
+
+    def check(value: str) -> str:
+        try:
+            parts = urlsplit(value)
+            valid = parts.scheme in schemes and bool(parts.hostname)
+        except ValueError:  # e.g. a malformed IPv6 host
+            valid = False
+        if not valid:
+            raise _error("url", f"must be an {wanted} URL")
+        return value
+
+    return check
+
+
+HttpsUrl = Annotated[Text, AfterValidator(_url_check("https"))]
+ApiUrl = Annotated[Text, AfterValidator(_url_check("http", "https"))]
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date(value: object) -> datetime.date:
+    # YAML gives a date; Pulumi's JSON and quoted YAML give the same date as a string.
+    if isinstance(value, datetime.datetime):
+        raise _error("date", "expected a date (YYYY-MM-DD), not a date and time")
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            raise _error("date", f"{_quote(value)} is not a calendar date") from None
+    raise _error("date", "expected a date (YYYY-MM-DD)")
+
+
+Date = Annotated[datetime.date, PlainValidator(_date)]
+
+Strategy = Literal["dedicated", "shared", "branch", "external"]
+Kind = Literal["shared", "team", "developer"]
+# Supabase Management API `desired_instance_size` (V1CreateProjectBody).
+InstanceSize = Literal[
+    "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge",
+    "12xlarge", "16xlarge", "24xlarge", "24xlarge_optimized_memory", "24xlarge_optimized_cpu",
+    "24xlarge_high_memory", "48xlarge", "48xlarge_optimized_memory", "48xlarge_optimized_cpu",
+    "48xlarge_high_memory",
+]  # fmt: skip
+
+
+# --- models -----------------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=True,  # Python code builds specs by attribute name; config uses aliases
+        frozen=True,
+        hide_input_in_errors=True,  # a ValidationError escaping elsewhere must not print secrets
+    )
+
+
+class ServiceSpec(_Model):
+    name: Text
+    id: Text
+    repository: Text
+    root_directory: Text | None = None
+    port: Annotated[WholeNumber, Field(ge=1, le=65535)] | None = None
+    healthcheck_path: Text | None = None
+    variables: Variables = {}
+    domain: Annotated[bool, Field(strict=True)] = True
+
+
+class RailwaySpec(_Model):
+    project_id: Text
+    project_name: Text | None = None
+    base_environment: Text | None = None
+    base_environment_id: Text
+    services: list[ServiceSpec]
+
+
+class SupabaseSpec(_Model):
+    organization_slug: Text
+    region: Text
+    instance_size: InstanceSize | None = None
+
+
+class DatabaseSpec(_Model):
+    # Declared first: the validators below read it from info.data.
+    strategy: Strategy
+    source: Text | None = Field(None, validate_default=True)
+    supabase_url: HttpsUrl | None = Field(None, validate_default=True)
+    supabase_key: Secret | None = Field(None, validate_default=True)
+    instance_size: InstanceSize | None = None
+
+    @field_validator("source")
+    @classmethod
+    def _source_fits_strategy(cls, source: str | None, info: ValidationInfo) -> str | None:
+        strategy = info.data.get("strategy")
+        if strategy is None:  # the strategy itself is wrong and reported as such
+            return source
+        if strategy not in _SOURCED_STRATEGIES:
+            if source is not None:
+                raise _error("unused", f"only used with strategy shared or branch, not {strategy}")
+            return source
+        if source is None:
+            raise _error(
+                "required",
+                f"required for strategy {strategy}",
+                hint="name the environment whose database to use",
+            )
+        names = (info.context or {}).get(_ENVIRONMENT_NAMES)
+        if names is not None and source not in names:
+            close = difflib.get_close_matches(source, sorted(names), n=1)
+            raise _error(
+                "unknown_environment",
+                f"no environment named {_quote(source)}",
+                hint=f"did you mean {_quote(close[0])}?" if close else None,
+            )
+        return source
+
+    @field_validator("supabase_url", "supabase_key")
+    @classmethod
+    def _external_needs_connection(cls, value: object, info: ValidationInfo) -> object:
+        strategy = info.data.get("strategy")
+        if strategy is None:
+            return value
+        if strategy != "external" and value is not None:
+            raise _error("unused", f"only used with strategy external, not {strategy}")
+        if strategy == "external" and value is None:
+            hint = (
+                "the project URL, e.g. https://<project-ref>.supabase.co"
+                if info.field_name == "supabase_url"
+                else "set it with: pulumi config set --secret --path '{path}' <service role key>"
+            )
+            raise _error("required", "required for strategy external", hint=hint)
+        return value
+
+
+def _no_database() -> DatabaseSpec:
+    # Neither the environment nor the defaults name a database: interfaces.md says that means
+    # "external" with nothing given. Built without validation, which would demand a URL.
+    return DatabaseSpec.model_construct(strategy="external")
+
+
+class DefaultsSpec(_Model):
+    variables: Variables = {}
+    database: DatabaseSpec = Field(default_factory=_no_database)
+    token_rotation_days: Annotated[WholeNumber, Field(gt=0)] = 90
+
+
+class LimitsSpec(_Model):
+    max_long_lived: Annotated[WholeNumber, Field(ge=0)] | None = None
+    max_pull_requests: Annotated[WholeNumber, Field(ge=0)] | None = None
+    monthly_budget_usd: Annotated[Amount, Field(ge=0)] | None = None
+
+
+class EnvironmentSpec(_Model):
+    # name and kind come first: the validators below read them from info.data.
+    name: Annotated[Text, AfterValidator(_environment_name)]
+    kind: Kind
+    owner: Text | None = Field(None, validate_default=True)
+    purpose: Text | None = None
+    branch: Annotated[Text, AfterValidator(_branch_name)]
+    database: DatabaseSpec | None = None
+    variables: Variables = {}
+    expires: Date | None = None
+
+    @field_validator("owner")
+    @classmethod
+    def _developer_has_owner(cls, owner: str | None, info: ValidationInfo) -> str | None:
+        if owner is None and info.data.get("kind") == "developer":
+            raise _error(
+                "required",
+                "required for developer environments",
+                hint="who to ask before it is changed or deleted, e.g. alice@gatewayz.ai",
+            )
+        return owner
+
+    @field_validator("database")
+    @classmethod
+    def _not_its_own_source(
+        cls, database: DatabaseSpec | None, info: ValidationInfo
+    ) -> DatabaseSpec | None:
+        name = info.data.get("name")
+        if database is not None and name is not None and database.source == name:
+            raise _error(
+                "own_source",
+                f"environment {_quote(name)} cannot use its own database as the source",
+                hint="name another environment, or use strategy dedicated",
+                at="source",
+            )
+        return database
+
+
+class FleetSpec(_Model):
+    railway: RailwaySpec
+    supabase: SupabaseSpec | None = None
+    defaults: DefaultsSpec = Field(default_factory=DefaultsSpec)
+    limits: LimitsSpec = Field(default_factory=LimitsSpec)
+    environments: list[EnvironmentSpec] = []
+    railway_token: Secret | None = None
+    railway_api_url: ApiUrl | None = None
+    supabase_access_token: Secret | None = None
+    supabase_api_url: ApiUrl | None = None
+
+    @classmethod
+    def from_config(cls, mapping: Mapping[str, Any]) -> "FleetSpec":
+        """Parse a Pulumi stack config mapping (`{"stagefleet:railway": {...} or JSON, ...}`).
+
+        Raises FleetConfigError listing every problem found, not just the first."""
+        values, found = _namespace_values(mapping)
+        # A key that failed to decode is reported once, not again as missing.
+        undecodable = {loc[:1] for loc, _, _ in found}
+        names = None if ("environments",) in undecodable else _raw_environment_names(values)
+        spec = None
+        try:
+            spec = cls.model_validate(
+                values,
+                context={_ENVIRONMENT_NAMES: names},
+                by_alias=True,
+                by_name=False,  # the stack file spells keys in camelCase only
+            )
+        except ValidationError as error:
+            details = error.errors(include_url=False)
+            found += [_from_pydantic(d) for d in details if d["loc"][:1] not in undecodable]
+        found += _cross_reference_problems(values)
+        if found:
+            found.sort(key=lambda problem: _sort_key(problem[0]))
+            raise FleetConfigError([_render(*problem) for problem in found])
+        assert spec is not None
+        return spec
+
+    def environment(self, name: str) -> EnvironmentSpec:
+        for environment in self.environments:
+            if environment.name == name:
+                return environment
+        raise KeyError(f"no environment named {_quote(name)}")
+
+    def database_for(self, env: EnvironmentSpec) -> DatabaseSpec:
+        return env.database or self.defaults.database
+
+    def database_owner(self, env: EnvironmentSpec) -> EnvironmentSpec:
+        """The environment that owns the database `env` uses, following `shared` sources."""
+        visited = {env.name}
+        while (database := self.database_for(env)).strategy == "shared":
+            env = self.environment(str(database.source))
+            if env.name in visited:
+                raise ValueError(f"database sources form a cycle through {_quote(env.name)}")
+            visited.add(env.name)
+        return env
+
+    def variables_for(self, env: EnvironmentSpec, service: ServiceSpec) -> dict[str, str]:
+        """defaults < service < environment: the more specific setting wins."""
+        return {**self.defaults.variables, **service.variables, **env.variables}
+
+
+# --- turning config and errors into problems ------------------------------------------------
+
+# A problem before rendering: (loc, message, hint).
+_Found = tuple[Loc, str, str | None]
+
+
+def _namespace_values(mapping: Mapping[str, Any]) -> tuple[dict[str, Any], list[_Found]]:
+    """Our keys without the namespace, structured values decoded from JSON."""
+    values: dict[str, Any] = {}
+    found: list[_Found] = []
+    for key, value in mapping.items():
+        namespace, colon, name = str(key).partition(":")
+        if namespace != NAMESPACE or not colon:
+            continue
+        if name in _STRUCTURED_KEYS and isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as error:
+                # The decoder's message quotes no content, only the position.
+                found.append(((name,), f"is not valid JSON: {error}", None))
+                continue
+        values[name] = value
+    return values, found
+
+
+def _raw_environment_names(values: Mapping[str, Any]) -> frozenset[str] | None:
+    """Every environment name in the config, valid or not; None when the list itself is
+    unusable, so references into it are not checked (and not all reported as dangling)."""
+    environments = values.get("environments", [])
+    if not isinstance(environments, list):
+        return None
+    return frozenset(
+        item["name"]
+        for item in environments
+        if isinstance(item, Mapping) and isinstance(item.get("name"), str)
+    )
+
+
+def _as_list(value: object) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _as_mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _cross_reference_problems(values: Mapping[str, Any]) -> list[_Found]:
+    """Checks across list items. They read the raw values, so one faulty item does not hide a
+    duplicate or a cycle that involves it."""
+    environments = _as_list(values.get("environments"))
+    services = _as_list(_as_mapping(values.get("railway")).get("services"))
+    default_database = _as_mapping(values.get("defaults")).get("database")
+    return [
+        *_duplicates(environments, "name", ("environments",), "environment name"),
+        *_duplicates(services, "name", ("railway", "services"), "service name"),
+        *_duplicates(services, "id", ("railway", "services"), "service id"),
+        *_source_cycles(environments, default_database),
+        *_environments_without_database(environments, default_database),
+    ]
+
+
+def _environments_without_database(environments: list[Any], default_database: object) -> Iterator[_Found]:
+    if default_database is not None:
+        return
+    for index, item in enumerate(environments):
+        if isinstance(item, Mapping) and item.get("database") is None:
+            yield (
+                ("environments", index, "database"),
+                "no database: this environment names none and defaults.database is not set",
+                "add a database block here, or set stagefleet:defaults.database",
+            )
+
+
+def _duplicates(items: list[Any], key: str, loc: Loc, what: str) -> Iterator[_Found]:
+    first_index: dict[str, int] = {}
+    for index, item in enumerate(items):
+        value = item.get(key) if isinstance(item, Mapping) else None
+        if not isinstance(value, str):
+            continue
+        if value in first_index:
+            first = _config_path((*loc, first_index[value]))
+            yield (*loc, index, key), f"{what} {_quote(value)} is already used by {first}", None
+        else:
+            first_index[value] = index
+
+
+def _source_cycles(environments: list[Any], default_database: object) -> Iterator[_Found]:
+    # name -> (index, source, whether the source comes from defaults.database)
+    links: dict[str, tuple[int, str, bool]] = {}
+    for index, item in enumerate(environments):
+        name = item.get("name") if isinstance(item, Mapping) else None
+        if not isinstance(name, str) or name in links:
+            continue
+        own = item.get("database")
+        database = own if own is not None else default_database
+        if not isinstance(database, Mapping) or database.get("strategy") not in _SOURCED_STRATEGIES:
+            continue
+        source = database.get("source")
+        # An environment naming itself is reported where it is written, by the model.
+        if isinstance(source, str) and not (own is not None and source == name):
+            links[name] = (index, source, own is None)
+
+    reported: set[str] = set()
+    for start in links:
+        path = [start]
+        while (following := links[path[-1]][1]) in links and following not in path:
+            path.append(following)
+        if following not in path or following in reported:
+            continue
+        cycle = path[path.index(following) :]
+        reported.update(cycle)
+        first = min(cycle, key=lambda name: links[name][0])
+        at = cycle.index(first)
+        chain = " -> ".join([*cycle[at:], *cycle[:at], first])
+        index, source, inherited = links[first]
+        if inherited:
+            yield (
+                ("environments", index, "database"),
+                f"the default database source {_quote(source)} leads back to this environment: "
+                + chain,
+                "give this environment a database of its own",
+            )
+        else:
+            yield (
+                ("environments", index, "database", "source"),
+                f"database sources form a cycle: {chain}",
+                "one environment in the cycle needs strategy dedicated or external",
+            )
+
+
+def _from_pydantic(detail: ErrorDetails) -> _Found:
+    loc = tuple(detail["loc"])
+    kind = detail["type"]
+    ctx = detail.get("ctx") or {}
+    # An unknown key is reported as written, even when it happens to be a Python field name.
+    loc = (*_walk(loc[:-1])[0], loc[-1]) if kind == "extra_forbidden" else _walk(loc)[0]
+    if kind.startswith(_OWN_ERROR):
+        at = ctx.get("at")
+        return ((*loc, at) if at else loc), ctx["message"], ctx.get("hint")
+    message, hint = _describe(kind, ctx, detail["input"], loc)
+    return loc, message, hint
+
+
+def _describe(kind: str, ctx: Mapping[str, Any], given: object, loc: Loc) -> tuple[str, str | None]:
+    """Pydantic's error types in a DevOps engineer's words. Only the input's type is named,
+    never its value (it may be a credential), except for enum choices and numbers."""
+    got = _kind_of(given)
+    if kind == "missing":
+        return "required key is missing", None
+    if kind == "extra_forbidden":
+        return "unknown key", _unknown_key_hint(loc)
+    if kind == "string_type":
+        quoting = isinstance(given, (bool, int, float))
+        return f"expected a string, got {got}", 'put it in quotes, e.g. "true"' if quoting else None
+    if kind == "string_too_short":
+        return "must not be empty", None
+    if kind == "int_type":
+        shown = given if isinstance(given, float) else got
+        return f"expected a whole number, got {shown}", None
+    if kind in ("float_type", "finite_number"):
+        return f"expected a number, got {got}", None
+    if kind == "bool_type":
+        return f"expected true or false, got {got}", None
+    if kind in ("model_type", "dict_type"):
+        return f"expected a mapping of keys to values, got {got}", None
+    if kind == "list_type":
+        return f"expected a list, got {got}", None
+    if kind == "literal_error":
+        shown = _quote(given) if isinstance(given, str) else got
+        return f"must be one of {str(ctx['expected']).replace(chr(39), '')}, got {shown}", None
+    if kind == "greater_than":
+        return f"must be greater than {ctx['gt']}", None
+    if kind == "greater_than_equal":
+        return ("must not be negative" if ctx["ge"] == 0 else f"must be at least {ctx['ge']}"), None
+    if kind == "less_than_equal":
+        return f"must be at most {ctx['le']}", None
+    return f"invalid value ({kind})", None
+
+
+def _kind_of(value: object) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, datetime.date):
+        return "a date"
+    return f"a {type(value).__name__}"
+
+
+def _unknown_key_hint(loc: Loc) -> str | None:
+    _, parent = _walk(loc[:-1])
+    if not (isinstance(parent, type) and issubclass(parent, BaseModel)):
+        return None
+    allowed = [str(field.alias) for field in parent.model_fields.values()]
+    key = str(loc[-1])
+    if len(loc) == 1:  # top level: shown as written in the stack file
+        allowed = [f"{NAMESPACE}:{name}" for name in allowed]
+        key = f"{NAMESPACE}:{key}"
+    close = difflib.get_close_matches(key, allowed, n=1)
+    if close:
+        return f"did you mean {_quote(close[0])}?"
+    return "allowed keys: " + ", ".join(allowed)
+
+
+def _walk(loc: Loc) -> tuple[Loc, Any]:
+    """Follow `loc` through the model: the loc spelt with YAML keys, and the type found there.
+
+    Pydantic reports a field validated from its default under the Python name, not the alias."""
+    node: Any = FleetSpec
+    spelt: list[int | str] = []
+    for segment in loc:
+        node = _unwrap(node)
+        if isinstance(node, type) and issubclass(node, BaseModel) and isinstance(segment, str):
+            by_alias = {field.alias: field for field in node.model_fields.values()}
+            field = by_alias.get(segment) or node.model_fields.get(segment)
+            if field is not None:
+                segment = str(field.alias)
+            node = field.annotation if field is not None else None
+        elif get_origin(node) is list and isinstance(segment, int):
+            node = get_args(node)[0]
+        elif get_origin(node) is dict:
+            node = get_args(node)[1]
+        else:
+            node = None
+        spelt.append(segment)
+    return tuple(spelt), _unwrap(node)
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Annotated[...] and `| None` down to the type underneath."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, UnionType):
+            members = [arg for arg in get_args(annotation) if arg is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_DICT_KEY_MARKER = "[key]"  # pydantic appends it to the loc of a bad dict key
+
+
+def _config_path(loc: Loc) -> str:
+    """('environments', 2, 'database', 'source') -> 'stagefleet:environments[2].database.source',
+    in the syntax `pulumi config set --path` accepts."""
+    parts = [f"{NAMESPACE}:{loc[0]}"]
+    rest = loc[1:]
+    for index, segment in enumerate(rest):
+        if segment == _DICT_KEY_MARKER:
+            continue
+        is_dict_key = rest[index + 1 : index + 2] == (_DICT_KEY_MARKER,)
+        if isinstance(segment, int) and not is_dict_key:
+            parts.append(f"[{segment}]")
+        elif _PLAIN_KEY.fullmatch(str(segment)):
+            parts.append(f".{segment}")
+        else:
+            parts.append(f"[{_quote(str(segment))}]")
+    return "".join(parts)
+
+
+_TOP_LEVEL_ORDER = [str(field.alias) for field in FleetSpec.model_fields.values()]
+
+
+def _sort_key(loc: Loc) -> tuple[Any, ...]:
+    top = str(loc[0])
+    rank = _TOP_LEVEL_ORDER.index(top) if top in _TOP_LEVEL_ORDER else len(_TOP_LEVEL_ORDER)
+    # List positions compare as numbers (environments[2] before environments[11]), keys as text.
+    return (rank, top, *((0, seg) if isinstance(seg, int) else (1, seg) for seg in loc[1:]))
+
+
+def _render(loc: Loc, message: str, hint: str | None) -> ConfigProblem:
+    path = _config_path(loc)
+    return ConfigProblem(path, message, hint=hint.replace("{path}", path) if hint else None)

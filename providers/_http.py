@@ -1,0 +1,348 @@
+"""The one HTTP mechanism every API client of the providers uses: timeouts, bounded retries with
+full-jitter backoff, an overall deadline, `Retry-After`, and "did my write happen?" handling.
+
+Pulumi's dynamic-provider host ignores customTimeouts, so every wait here is bounded on its own:
+per-request timeouts, a number of attempts, a cap on each sleep and a deadline over the whole call.
+
+Retrying a write that may already have been applied could apply it twice (two environments, two
+domains). So for non-idempotent requests a failure after the request may have reached the server
+raises `OutcomeUnknown` instead of retrying; `apply_once` turns that into "look it up, adopt it, or
+try again". Failures that prove the request was not applied (429, refused connection) are retried
+for every request.
+
+No error raised from here carries credentials: messages are scrubbed of the Authorization value
+and of any other secret the caller names, and the httpx exception (which holds the request and
+its headers) is not chained.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "DEFAULT_RETRY_POLICY",
+    "READ_TIMEOUT",
+    "DeadlineExceeded",
+    "HttpFailure",
+    "HttpSession",
+    "OutcomeUnknown",
+    "RetriesExhausted",
+    "RetryPolicy",
+    "apply_once",
+    "new_client",
+    "retry_after_seconds",
+    "scrub",
+]
+
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 30.0
+
+_log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long and how often to keep trying. `sleep`, `clock`, `wall_clock` and `jitter` are
+    seams for tests."""
+
+    attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+    deadline: float = 180.0
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    wall_clock: Callable[[], float] = field(default=time.time, repr=False)
+    jitter: Callable[[], float] = field(default=random.random, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError("RetryPolicy.attempts must be at least 1")
+        if min(self.base_delay, self.max_delay, self.max_retry_after, self.deadline) < 0:
+            raise ValueError("RetryPolicy delays and deadline must not be negative")
+
+    def backoff(self, retry_number: int) -> float:
+        """Full jitter: uniform in [0, min(max_delay, base_delay * 2**(retry_number - 1))]."""
+        ceiling = min(self.max_delay, self.base_delay * (2 ** (retry_number - 1)))
+        return self.jitter() * ceiling
+
+
+DEFAULT_RETRY_POLICY = RetryPolicy()
+
+
+class HttpFailure(Exception):
+    """The API could not be reached, or kept failing. The message and `url` name the request
+    without query string or user info, and never contain credentials."""
+
+    def __init__(self, message: str, *, method: str, url: str, status_code: int | None = None):
+        super().__init__(message)
+        self.method = method
+        self.url = url
+        self.status_code = status_code
+
+
+class RetriesExhausted(HttpFailure):
+    """Every attempt failed with a retryable problem."""
+
+
+class DeadlineExceeded(HttpFailure):
+    """The overall deadline ran out (or a `Retry-After` asked for more than was left)."""
+
+
+class OutcomeUnknown(HttpFailure):
+    """A non-idempotent request failed after it may have been applied: look the result up
+    before trying again."""
+
+
+def new_client(
+    *, headers: Mapping[str, str] | None = None, transport: httpx.BaseTransport | None = None
+) -> httpx.Client:
+    """An httpx.Client with the providers' timeouts. Build one per provider call: clients
+    cannot be pickled and must not be shared across the host's worker threads' lifetimes."""
+    return httpx.Client(
+        headers=dict(headers or {}),
+        timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
+        transport=transport,
+        follow_redirects=False,
+    )
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every non-empty secret replaced by `***` (longest first, so a secret that
+    contains another is hidden whole)."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def retry_after_seconds(value: str | None, *, now: float) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date), or None when
+    absent or unreadable. `now` is wall-clock time (seconds since the epoch)."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_MAYBE_APPLIED = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+def _may_have_been_applied(exc: httpx.TransportError) -> bool | None:
+    """Whether the server may have acted on a request that failed with `exc`; None for errors
+    that no retry can fix (unsupported scheme, invalid request, proxy misconfiguration)."""
+    if isinstance(exc, _NOT_SENT):
+        return False
+    if isinstance(exc, _MAYBE_APPLIED):
+        return True
+    return None
+
+
+class HttpSession:
+    """Sends requests through one httpx.Client under a RetryPolicy. Use as a context manager;
+    one session per provider call."""
+
+    def __init__(
+        self,
+        *,
+        headers: Mapping[str, str] | None = None,
+        policy: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        secrets: Iterable[str] = (),
+    ):
+        self._client = new_client(headers=headers, transport=transport)
+        self._policy = policy or DEFAULT_RETRY_POLICY
+        self._secrets = tuple(secrets) + _credential_values(headers or {})
+
+    @property
+    def policy(self) -> RetryPolicy:
+        return self._policy
+
+    def scrub(self, text: str) -> str:
+        return scrub(text, self._secrets)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def send(
+        self,
+        method: str,
+        url: str | httpx.URL,
+        *,
+        idempotent: bool,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send one request, retrying what is safe to retry. Returns the first response that is
+        neither 429 nor 5xx (the caller interprets 2xx/4xx). Raises OutcomeUnknown (writes only),
+        RetriesExhausted, DeadlineExceeded or HttpFailure."""
+        policy = self._policy
+        target = httpx.URL(url)
+        safe_url = _without_credentials(target)
+        where = f"{method} {safe_url}"
+        deadline_at = policy.clock() + policy.deadline
+        failure = _Failure("no attempt made")
+        for attempt in range(1, policy.attempts + 1):
+            remaining = deadline_at - policy.clock()
+            if remaining <= 0:
+                raise DeadlineExceeded(
+                    f"{where}: deadline of {policy.deadline:g}s exceeded; last problem: {failure.problem}",
+                    method=method,
+                    url=safe_url,
+                    status_code=failure.status,
+                )
+            outcome = self._attempt(method, target, json=json, headers=headers, timeout=remaining)
+            if isinstance(outcome, httpx.Response):
+                return outcome
+            failure = outcome
+            if failure.maybe_applied is None:
+                raise HttpFailure(f"{where}: {failure.problem}", method=method, url=safe_url)
+            if failure.maybe_applied and not idempotent:
+                raise OutcomeUnknown(
+                    f"{where}: {failure.problem}; the request may have been applied",
+                    method=method,
+                    url=safe_url,
+                    status_code=failure.status,
+                )
+            if attempt == policy.attempts:
+                break
+            if failure.retry_after is not None:
+                delay = min(failure.retry_after, policy.max_retry_after)
+            else:
+                delay = policy.backoff(attempt)
+            if policy.clock() + delay > deadline_at:
+                raise DeadlineExceeded(
+                    f"{where}: {failure.problem}; waiting {delay:.1f}s more would pass the deadline "
+                    f"of {policy.deadline:g}s",
+                    method=method,
+                    url=safe_url,
+                    status_code=failure.status,
+                )
+            _log.debug(
+                "%s: %s; retrying in %.2fs (attempt %d of %d)",
+                where, failure.problem, delay, attempt, policy.attempts,
+            )
+            policy.sleep(delay)
+
+        raise RetriesExhausted(
+            f"{where}: gave up after {policy.attempts} attempts; last problem: {failure.problem}",
+            method=method,
+            url=safe_url,
+            status_code=failure.status,
+        )
+
+    def _attempt(
+        self,
+        method: str,
+        target: httpx.URL,
+        *,
+        json: Any,
+        headers: Mapping[str, str] | None,
+        timeout: float,
+    ) -> httpx.Response | _Failure:
+        request = self._client.build_request(
+            method, target, json=json, headers=headers, timeout=_timeout_within(timeout)
+        )
+        try:
+            response = self._client.send(request)
+        except httpx.TransportError as exc:
+            # Only text leaves this block: the exception holds the request and its headers.
+            return _Failure(
+                self.scrub(f"{type(exc).__name__}: {exc}".rstrip(": ")),
+                maybe_applied=_may_have_been_applied(exc),
+            )
+        status = response.status_code
+        if status == 429:
+            retry_after = retry_after_seconds(
+                response.headers.get("retry-after"), now=self._policy.wall_clock()
+            )
+            response.close()
+            return _Failure("HTTP 429 (rate limited)", maybe_applied=False, status=status, retry_after=retry_after)
+        if status >= 500:
+            response.close()
+            return _Failure(f"HTTP {status}", maybe_applied=True, status=status)
+        return response
+
+
+@dataclass(frozen=True)
+class _Failure:
+    problem: str
+    # None: retrying cannot help (bad scheme, invalid request); False: the server did not act on it.
+    maybe_applied: bool | None = False
+    status: int | None = None
+    retry_after: float | None = None
+
+
+def apply_once(
+    write: Callable[[], T],
+    find_applied: Callable[[], T | None],
+    *,
+    policy: RetryPolicy | None = None,
+) -> T:
+    """Run a non-idempotent `write` so that its effect happens once. When the write's outcome is
+    unknown, `find_applied` looks for its effect (by the object's natural key): found -> adopt it;
+    not found -> the write did not happen, so back off and write again. Bounded by the policy's
+    attempts and deadline; the last OutcomeUnknown is re-raised when they run out."""
+    policy = policy or DEFAULT_RETRY_POLICY
+    deadline_at = policy.clock() + policy.deadline
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            return write()
+        except OutcomeUnknown:
+            applied = find_applied()
+            if applied is not None:
+                return applied
+            delay = policy.backoff(attempt)
+            if attempt == policy.attempts or policy.clock() + delay > deadline_at:
+                raise
+            policy.sleep(delay)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _timeout_within(remaining: float) -> httpx.Timeout:
+    # A single slow request must not carry the call past its overall deadline.
+    return httpx.Timeout(min(READ_TIMEOUT, remaining), connect=min(CONNECT_TIMEOUT, remaining))
+
+
+def _without_credentials(url: httpx.URL) -> str:
+    # Query strings and user info are left out: they are where credentials would hide.
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}{url.path}"
+
+
+def _credential_values(headers: Mapping[str, str]) -> tuple[str, ...]:
+    values: list[str] = []
+    for name, value in headers.items():
+        if name.lower() in {"authorization", "apikey", "x-api-key", "cookie"}:
+            values.append(value)
+            scheme, _, credential = value.partition(" ")
+            if credential:
+                values.append(credential)
+    return tuple(values)

@@ -1,0 +1,574 @@
+"""Railway's public GraphQL API, as the providers need it.
+
+A RailwayClient is built inside each provider call (`RailwayClient.from_settings()`), used as a
+context manager and thrown away: it holds an httpx client, which can be neither pickled into the
+state nor shared safely across the host's worker threads.
+
+GraphQL `errors` become RailwayError subclasses whose messages say, in the user's terms, what
+could not be done and why, and name the operation. Creates can be retried safely: when Railway may
+have applied a create whose answer was lost, or reports a conflict, the object is looked up by its
+natural key and adopted, so exactly one exists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+
+from providers import _http
+from providers.railway import operations as ops
+from providers.settings import RailwaySettings, railway_settings, with_source_param
+
+__all__ = [
+    "DeploymentTriggerInfo",
+    "EnvironmentInfo",
+    "RailwayApiError",
+    "RailwayAuthError",
+    "RailwayClient",
+    "RailwayConflict",
+    "RailwayError",
+    "RailwayNotFound",
+    "ServiceDomainInfo",
+]
+
+T = TypeVar("T")
+
+# Bounds the environments listing; a project with more than this many pages is not a staging project.
+_MAX_ENVIRONMENT_PAGES = 50
+_OPERATION_NAME = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
+_AUTH_CODES = frozenset({"UNAUTHENTICATED", "UNAUTHORIZED", "FORBIDDEN"})
+
+
+class RailwayError(Exception):
+    """A Railway operation failed. `operation` is the GraphQL operation name."""
+
+    def __init__(self, message: str, *, operation: str):
+        super().__init__(message)
+        self.operation = operation
+
+
+class RailwayNotFound(RailwayError):
+    """The object (or one it lives in) does not exist."""
+
+
+class RailwayConflict(RailwayError):
+    """The object clashes with an existing one (e.g. an environment name already taken)."""
+
+
+class RailwayAuthError(RailwayError):
+    """Railway rejected the API token."""
+
+
+class RailwayApiError(RailwayError):
+    """Any other failure: an error answer, a malformed response, or the API unreachable."""
+
+
+@dataclass(frozen=True)
+class EnvironmentInfo:
+    id: str
+    name: str
+    project_id: str
+    is_ephemeral: bool
+    source_environment_id: str | None
+
+
+@dataclass(frozen=True)
+class DeploymentTriggerInfo:
+    id: str
+    environment_id: str
+    service_id: str | None
+    provider: str
+    repository: str
+    branch: str
+
+
+@dataclass(frozen=True)
+class ServiceDomainInfo:
+    id: str
+    domain: str
+    environment_id: str
+    service_id: str
+    target_port: int | None
+
+
+class RailwayClient:
+    """One Railway API session. Use `with RailwayClient.from_settings() as railway: ...`."""
+
+    def __init__(
+        self,
+        settings: RailwaySettings,
+        *,
+        policy: _http.RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self._url = with_source_param(settings.api_url)
+        self._http = _http.HttpSession(
+            headers={"Authorization": f"Bearer {settings.token}", "Accept": "application/json"},
+            policy=policy,
+            transport=transport,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: RailwaySettings | None = None) -> RailwayClient:
+        """A client for the configured token and URL (stack config, else environment).
+        Raises providers.settings.SettingsError when no token is configured."""
+        return cls(settings or railway_settings())
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> RailwayClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ environments
+
+    def create_environment(
+        self,
+        *,
+        project_id: str,
+        name: str,
+        source_environment_id: str | None,
+        ephemeral: bool = False,
+    ) -> EnvironmentInfo:
+        """Fork `source_environment_id` (services, variables, triggers) into a new environment,
+        without deploying it yet. An environment of that name forked from the same source (one
+        this create made before its answer was lost) is adopted; any other one is a conflict."""
+        failure = f'Railway environment "{name}" could not be created'
+        payload: dict[str, Any] = {"projectId": project_id, "name": name, "ephemeral": ephemeral}
+        if source_environment_id is not None:
+            payload["sourceEnvironmentId"] = source_environment_id
+            payload["skipInitialDeploys"] = True
+
+        def same_fork(found: EnvironmentInfo | None) -> EnvironmentInfo | None:
+            if found is not None and found.source_environment_id == source_environment_id:
+                return found
+            return None
+
+        def create() -> EnvironmentInfo:
+            data = self._execute(ops.ENVIRONMENT_CREATE, {"input": payload}, failure=failure, idempotent=False)
+            return _environment(data["environmentCreate"])
+
+        try:
+            return self._apply_once(
+                create,
+                lambda: same_fork(self.find_environment(project_id=project_id, name=name)),
+                failure=failure,
+                operation=ops.ENVIRONMENT_CREATE,
+            )
+        except RailwayConflict:
+            existing = self.find_environment(project_id=project_id, name=name)
+            adopted = same_fork(existing)
+            if adopted is not None:
+                return adopted
+            reason = f"name already taken in project {self._project_label(project_id)}"
+            if existing is not None:
+                reason += (
+                    f" (environment {existing.id} was forked from "
+                    f"{existing.source_environment_id or 'nothing'}, not {source_environment_id or 'nothing'})"
+                )
+            raise RailwayConflict(
+                _message(failure, reason, ops.ENVIRONMENT_CREATE), operation=_operation_name(ops.ENVIRONMENT_CREATE)
+            ) from None
+
+    def get_environment(self, environment_id: str) -> EnvironmentInfo | None:
+        """The environment, or None when it no longer exists."""
+        try:
+            data = self._execute(
+                ops.ENVIRONMENT,
+                {"id": environment_id},
+                failure=f"Railway environment {environment_id} could not be read",
+            )
+        except RailwayNotFound:
+            return None
+        node = data.get("environment")
+        if not node or node.get("deletedAt"):
+            return None
+        return _environment(node)
+
+    def find_environment(self, *, project_id: str, name: str) -> EnvironmentInfo | None:
+        """The live environment called `name` in the project, if any."""
+        failure = f'Railway environments of project {project_id} could not be listed (looking for "{name}")'
+        after: str | None = None
+        for _ in range(_MAX_ENVIRONMENT_PAGES):
+            data = self._execute(ops.ENVIRONMENTS, {"projectId": project_id, "after": after}, failure=failure)
+            connection = data["environments"]
+            for edge in connection.get("edges") or []:
+                node = edge["node"]
+                if node["name"] == name and not node.get("deletedAt"):
+                    return _environment(node)
+            page = connection.get("pageInfo") or {}
+            after = page.get("endCursor")
+            if not page.get("hasNextPage") or not after:
+                return None
+        raise RailwayApiError(
+            _message(failure, f"more than {_MAX_ENVIRONMENT_PAGES} pages of environments", ops.ENVIRONMENTS),
+            operation=_operation_name(ops.ENVIRONMENTS),
+        )
+
+    def rename_environment(self, environment_id: str, name: str) -> EnvironmentInfo:
+        data = self._execute(
+            ops.ENVIRONMENT_RENAME,
+            {"id": environment_id, "input": {"name": name}},
+            failure=f'Railway environment {environment_id} could not be renamed to "{name}"',
+        )
+        return _environment(data["environmentRename"])
+
+    def delete_environment(self, environment_id: str) -> bool:
+        """Delete the environment; False when it was already gone."""
+        return self._delete(
+            ops.ENVIRONMENT_DELETE,
+            environment_id,
+            failure=f"Railway environment {environment_id} could not be deleted",
+        )
+
+    # ------------------------------------------------------------ variables
+
+    def get_variables(self, *, project_id: str, environment_id: str, service_id: str | None) -> dict[str, str]:
+        """Every variable of one scope (a service, or the environment's shared variables), as
+        written. Raises RailwayNotFound when the environment or service is gone."""
+        data = self._execute(
+            ops.VARIABLES,
+            {"projectId": project_id, "environmentId": environment_id, "serviceId": service_id},
+            failure=f"Railway variables of {_scope(environment_id, service_id)} could not be read",
+        )
+        return {str(name): str(value) for name, value in (data.get("variables") or {}).items()}
+
+    def upsert_variables(
+        self, *, project_id: str, environment_id: str, service_id: str | None, variables: Mapping[str, str]
+    ) -> None:
+        """Set these names in one request; other names in the scope are left alone."""
+        self._execute(
+            ops.VARIABLE_COLLECTION_UPSERT,
+            {
+                "input": _without_none(
+                    {
+                        "projectId": project_id,
+                        "environmentId": environment_id,
+                        "serviceId": service_id,
+                        "variables": dict(variables),
+                    }
+                )
+            },
+            failure=(
+                f"Railway variables {_names(variables)} of {_scope(environment_id, service_id)} "
+                "could not be set"
+            ),
+            secrets=variables.values(),
+        )
+
+    def delete_variable(self, *, project_id: str, environment_id: str, service_id: str | None, name: str) -> None:
+        """Delete one name (deleting a missing name succeeds)."""
+        self._execute(
+            ops.VARIABLE_DELETE,
+            {
+                "input": _without_none(
+                    {"projectId": project_id, "environmentId": environment_id, "serviceId": service_id, "name": name}
+                )
+            },
+            failure=f"Railway variable {name} of {_scope(environment_id, service_id)} could not be deleted",
+        )
+
+    # ------------------------------------------------------------ deployment triggers
+
+    def list_triggers(self, *, project_id: str, environment_id: str, service_id: str) -> list[DeploymentTriggerInfo]:
+        data = self._execute(
+            ops.DEPLOYMENT_TRIGGERS,
+            {"projectId": project_id, "environmentId": environment_id, "serviceId": service_id},
+            failure=f"Railway deployment triggers of {_scope(environment_id, service_id)} could not be listed",
+        )
+        return [_trigger(edge["node"]) for edge in data["deploymentTriggers"].get("edges") or []]
+
+    def create_trigger(
+        self,
+        *,
+        project_id: str,
+        environment_id: str,
+        service_id: str,
+        provider: str,
+        repository: str,
+        branch: str,
+        root_directory: str | None = None,
+    ) -> DeploymentTriggerInfo:
+        """Create a trigger deploying `branch` of `repository`; if the answer is lost, adopt the
+        trigger that appeared for the same environment and service."""
+        failure = (
+            f"Railway deployment trigger ({repository}@{branch}) for {_scope(environment_id, service_id)} "
+            "could not be created"
+        )
+        payload = _without_none(
+            {
+                "projectId": project_id,
+                "environmentId": environment_id,
+                "serviceId": service_id,
+                "provider": provider,
+                "repository": repository,
+                "branch": branch,
+                "rootDirectory": root_directory,
+            }
+        )
+
+        def create() -> DeploymentTriggerInfo:
+            data = self._execute(ops.DEPLOYMENT_TRIGGER_CREATE, {"input": payload}, failure=failure, idempotent=False)
+            return _trigger(data["deploymentTriggerCreate"])
+
+        def find() -> DeploymentTriggerInfo | None:
+            found = self.list_triggers(project_id=project_id, environment_id=environment_id, service_id=service_id)
+            return _prefer(found, lambda t: (t.repository, t.branch) == (repository, branch))
+
+        return self._apply_once(create, find, failure=failure, operation=ops.DEPLOYMENT_TRIGGER_CREATE)
+
+    def update_trigger(
+        self, trigger_id: str, *, repository: str, branch: str, root_directory: str | None = None
+    ) -> DeploymentTriggerInfo:
+        data = self._execute(
+            ops.DEPLOYMENT_TRIGGER_UPDATE,
+            {
+                "id": trigger_id,
+                "input": _without_none(
+                    {"repository": repository, "branch": branch, "rootDirectory": root_directory}
+                ),
+            },
+            failure=f"Railway deployment trigger {trigger_id} could not be updated to {repository}@{branch}",
+        )
+        return _trigger(data["deploymentTriggerUpdate"])
+
+    def delete_trigger(self, trigger_id: str) -> bool:
+        """Delete the trigger; False when it was already gone."""
+        return self._delete(
+            ops.DEPLOYMENT_TRIGGER_DELETE,
+            trigger_id,
+            failure=f"Railway deployment trigger {trigger_id} could not be deleted",
+        )
+
+    # ------------------------------------------------------------ service domains
+
+    def list_service_domains(self, *, project_id: str, environment_id: str, service_id: str) -> list[ServiceDomainInfo]:
+        data = self._execute(
+            ops.DOMAINS,
+            {"projectId": project_id, "environmentId": environment_id, "serviceId": service_id},
+            failure=f"Railway domains of {_scope(environment_id, service_id)} could not be listed",
+        )
+        return [_service_domain(node) for node in data["domains"].get("serviceDomains") or []]
+
+    def create_service_domain(
+        self, *, project_id: str, environment_id: str, service_id: str, target_port: int | None = None
+    ) -> ServiceDomainInfo:
+        """Generate a railway.app domain for the service; if the answer is lost, adopt the
+        domain that appeared for the same environment and service."""
+        failure = f"Railway domain for {_scope(environment_id, service_id)} could not be created"
+        payload = _without_none(
+            {"environmentId": environment_id, "serviceId": service_id, "targetPort": target_port}
+        )
+
+        def create() -> ServiceDomainInfo:
+            data = self._execute(ops.SERVICE_DOMAIN_CREATE, {"input": payload}, failure=failure, idempotent=False)
+            return _service_domain(data["serviceDomainCreate"])
+
+        def find() -> ServiceDomainInfo | None:
+            found = self.list_service_domains(
+                project_id=project_id, environment_id=environment_id, service_id=service_id
+            )
+            return _prefer(found, lambda d: d.target_port == target_port)
+
+        return self._apply_once(create, find, failure=failure, operation=ops.SERVICE_DOMAIN_CREATE)
+
+    def update_service_domain(self, domain: ServiceDomainInfo, *, target_port: int | None) -> None:
+        self._execute(
+            ops.SERVICE_DOMAIN_UPDATE,
+            {
+                # targetPort null puts the domain back on the service's default port.
+                "input": {
+                    "serviceDomainId": domain.id,
+                    "environmentId": domain.environment_id,
+                    "serviceId": domain.service_id,
+                    "domain": domain.domain,
+                    "targetPort": target_port,
+                }
+            },
+            failure=f"Railway domain {domain.domain} could not be updated to target port {target_port}",
+        )
+
+    def delete_service_domain(self, domain_id: str) -> bool:
+        """Delete the domain; False when it was already gone."""
+        return self._delete(
+            ops.SERVICE_DOMAIN_DELETE, domain_id, failure=f"Railway domain {domain_id} could not be deleted"
+        )
+
+    # ------------------------------------------------------------ plumbing
+
+    def _delete(self, document: str, object_id: str, *, failure: str) -> bool:
+        try:
+            self._execute(document, {"id": object_id}, failure=failure)
+        except RailwayNotFound:
+            return False
+        return True
+
+    def _apply_once(
+        self,
+        create: Callable[[], T],
+        find_applied: Callable[[], T | None],
+        *,
+        failure: str,
+        operation: str,
+    ) -> T:
+        try:
+            return _http.apply_once(create, find_applied, policy=self._http.policy)
+        except _http.OutcomeUnknown as exc:
+            raise RailwayApiError(
+                _message(failure, f"Railway did not confirm it ({exc}); run `pulumi refresh` and retry", operation),
+                operation=_operation_name(operation),
+            ) from None
+
+    def _project_label(self, project_id: str) -> str:
+        # Only for error messages: an error looking the name up must not hide the real one.
+        try:
+            data = self._execute(ops.PROJECT_NAME, {"id": project_id}, failure="project name lookup")
+            return str(data["project"]["name"])
+        except (RailwayError, KeyError, TypeError):
+            return project_id
+
+    def _execute(
+        self,
+        document: str,
+        variables: Mapping[str, Any],
+        *,
+        failure: str,
+        idempotent: bool = True,
+        secrets: Iterable[str] = (),
+    ) -> dict[str, Any]:
+        """Run one operation; return its `data`. `failure` says what could not be done, in user
+        terms; Railway's own words are appended after scrubbing `secrets` (and the token)."""
+        operation = _operation_name(document)
+        secrets = tuple(secrets)
+
+        def error(kind: type[RailwayError], reason: str) -> RailwayError:
+            reason = _http.scrub(self._http.scrub(reason), secrets)
+            return kind(_message(failure, reason, document), operation=operation)
+
+        body = {"query": document, "operationName": operation, "variables": dict(variables)}
+        try:
+            response = self._http.send("POST", self._url, json=body, idempotent=idempotent)
+        except _http.OutcomeUnknown:
+            raise
+        except _http.HttpFailure as exc:
+            raise error(RailwayApiError, f"Railway API unavailable: {exc}") from None
+
+        # The body is already read (not streamed): nothing is left open.
+        if response.status_code in (401, 403):
+            raise error(RailwayAuthError, f"HTTP {response.status_code}; {_AUTH_HINT}")
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            raise error(RailwayApiError, f"unexpected answer (HTTP {response.status_code}, not a GraphQL response)")
+
+        errors = payload.get("errors") or []
+        if errors:
+            kind, reason = _classify(errors)
+            raise error(kind, reason)
+        data = payload.get("data")
+        if response.status_code >= 400 or not isinstance(data, dict):
+            raise error(RailwayApiError, f"unexpected answer (HTTP {response.status_code}, no data)")
+        return data
+
+
+_AUTH_HINT = (
+    "Railway rejected the API token; set an account or workspace token in the stack config "
+    "`stagefleet:railwayToken` or the environment variable `RAILWAY_API_TOKEN` "
+    "(project tokens cannot manage environments)"
+)
+
+
+def _classify(errors: list[Any]) -> tuple[type[RailwayError], str]:
+    messages: list[str] = []
+    codes: set[str] = set()
+    for item in errors:
+        if isinstance(item, Mapping):
+            messages.append(str(item.get("message") or "unknown error"))
+            code = (item.get("extensions") or {}).get("code")
+            if code:
+                codes.add(str(code).upper())
+        else:
+            messages.append(str(item))
+    reason = "; ".join(messages)
+    lowered = reason.lower()
+    if codes & _AUTH_CODES or "not authorized" in lowered:
+        return RailwayAuthError, f"{reason}: {_AUTH_HINT}"
+    if "NOT_FOUND" in codes or lowered.endswith("not found"):
+        return RailwayNotFound, reason
+    if "CONFLICT" in codes or "already exists" in lowered:
+        return RailwayConflict, reason
+    return RailwayApiError, reason
+
+
+def _message(failure: str, reason: str, document: str) -> str:
+    return f"{failure}: {reason} (Railway {_operation_name(document)})"
+
+
+def _operation_name(document: str) -> str:
+    match = _OPERATION_NAME.match(document)
+    if match is None:
+        raise ValueError("Railway operations must be named")
+    return match.group(1)
+
+
+def _scope(environment_id: str, service_id: str | None) -> str:
+    if service_id is None:
+        return f"environment {environment_id} (shared)"
+    return f"service {service_id} in environment {environment_id}"
+
+
+def _names(variables: Mapping[str, str]) -> str:
+    return ", ".join(sorted(variables)) or "(none)"
+
+
+def _without_none(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _prefer(candidates: list[T], matches: Callable[[T], bool]) -> T | None:
+    for candidate in candidates:
+        if matches(candidate):
+            return candidate
+    return candidates[0] if candidates else None
+
+
+def _environment(node: Mapping[str, Any]) -> EnvironmentInfo:
+    source = node.get("sourceEnvironment") or {}
+    return EnvironmentInfo(
+        id=str(node["id"]),
+        name=str(node["name"]),
+        project_id=str(node.get("projectId") or ""),
+        is_ephemeral=bool(node.get("isEphemeral")),
+        source_environment_id=source.get("id"),
+    )
+
+
+def _trigger(node: Mapping[str, Any]) -> DeploymentTriggerInfo:
+    return DeploymentTriggerInfo(
+        id=str(node["id"]),
+        environment_id=str(node.get("environmentId") or ""),
+        service_id=node.get("serviceId"),
+        provider=str(node.get("provider") or ""),
+        repository=str(node.get("repository") or ""),
+        branch=str(node.get("branch") or ""),
+    )
+
+
+def _service_domain(node: Mapping[str, Any]) -> ServiceDomainInfo:
+    port = node.get("targetPort")
+    return ServiceDomainInfo(
+        id=str(node["id"]),
+        domain=str(node["domain"]),
+        environment_id=str(node.get("environmentId") or ""),
+        service_id=str(node.get("serviceId") or ""),
+        target_port=int(port) if port is not None else None,
+    )

@@ -1,0 +1,129 @@
+"""The deploy trigger that makes a service in an environment deploy a git branch.
+
+Forking an environment copies the source's triggers, so a new environment usually already has one
+for the service, pointing at the source's branch. Creating this resource adopts that trigger and
+points it at the wanted branch; a second trigger would deploy the service from two branches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pulumi
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+
+from providers._resource import DeclarativeProvider, Schema, Text, args_to_props
+from providers.railway.client import DeploymentTriggerInfo, RailwayClient, RailwayNotFound
+
+__all__ = ["DeploymentTrigger", "DeploymentTriggerArgs", "DeploymentTriggerProvider"]
+
+
+@dataclass
+class DeploymentTriggerArgs:
+    project_id: pulumi.Input[str]
+    environment_id: pulumi.Input[str]
+    service_id: pulumi.Input[str]
+    repository: pulumi.Input[str]
+    branch: pulumi.Input[str]
+    root_directory: Optional[pulumi.Input[str]] = None
+    provider: pulumi.Input[str] = "github"
+
+
+class DeploymentTriggerProvider(DeclarativeProvider):
+    schema = Schema(
+        Text("project_id"),
+        Text("environment_id", replaces=True),
+        Text("service_id", replaces=True),
+        Text("repository"),
+        Text("branch"),
+        Text("root_directory", required=False),
+        # deploymentTriggerUpdate cannot change the provider.
+        Text("provider", required=False, default="github", replaces=True),
+    )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        inputs = self.schema.inputs(props)
+        with RailwayClient.from_settings() as railway:
+            forked = _pick(railway.list_triggers(**_scope(inputs)), inputs)
+            if forked is not None:
+                trigger = railway.update_trigger(
+                    forked.id,
+                    repository=inputs["repository"],
+                    branch=inputs["branch"],
+                    root_directory=inputs["root_directory"],
+                )
+            else:
+                trigger = railway.create_trigger(
+                    **_scope(inputs),
+                    provider=inputs["provider"],
+                    repository=inputs["repository"],
+                    branch=inputs["branch"],
+                    root_directory=inputs["root_directory"],
+                )
+        return CreateResult(trigger.id, inputs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        inputs = self.schema.inputs(props)
+        with RailwayClient.from_settings() as railway:
+            try:
+                triggers = railway.list_triggers(**_scope(inputs))
+            except RailwayNotFound:
+                return ReadResult(None, {})
+        live = next((trigger for trigger in triggers if trigger.id == id_), None)
+        if live is None:
+            return ReadResult(None, {})
+        # Railway does not report a trigger's root directory; the recorded one stands.
+        return ReadResult(id_, {**inputs, "repository": live.repository, "branch": live.branch})
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        inputs = self.schema.inputs(news)
+        with RailwayClient.from_settings() as railway:
+            railway.update_trigger(
+                id_,
+                repository=inputs["repository"],
+                branch=inputs["branch"],
+                root_directory=inputs["root_directory"],
+            )
+        return UpdateResult(inputs)
+
+    def delete(self, id_: str, _props: dict[str, Any]) -> None:
+        with RailwayClient.from_settings() as railway:
+            railway.delete_trigger(id_)
+
+
+def _scope(inputs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "project_id": inputs["project_id"],
+        "environment_id": inputs["environment_id"],
+        "service_id": inputs["service_id"],
+    }
+
+
+def _pick(triggers: list[DeploymentTriggerInfo], inputs: dict[str, Any]) -> DeploymentTriggerInfo | None:
+    """The existing trigger to adopt: the same repository if there is one, else any of the
+    same provider."""
+    same_provider = [trigger for trigger in triggers if trigger.provider == inputs["provider"]]
+    for trigger in same_provider:
+        if trigger.repository == inputs["repository"]:
+            return trigger
+    return same_provider[0] if same_provider else None
+
+
+class DeploymentTrigger(Resource, module="railway", name="DeploymentTrigger"):
+    """pulumi-python:dynamic/railway:DeploymentTrigger, id = Railway trigger id. A branch,
+    repository or root directory change is an update; a new environment, service or provider
+    replaces it."""
+
+    project_id: pulumi.Output[str]
+    environment_id: pulumi.Output[str]
+    service_id: pulumi.Output[str]
+    repository: pulumi.Output[str]
+    branch: pulumi.Output[str]
+    root_directory: pulumi.Output[Optional[str]]
+    provider: pulumi.Output[str]
+
+    def __init__(
+        self, resource_name: str, args: DeploymentTriggerArgs, opts: Optional[pulumi.ResourceOptions] = None
+    ) -> None:
+        super().__init__(DeploymentTriggerProvider(), resource_name, args_to_props(args), opts)

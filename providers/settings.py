@@ -1,0 +1,105 @@
+"""Where the providers' credentials and API URLs come from.
+
+Pulumi's dynamic-provider host calls `configure()` on each provider with the stack config (secrets
+already decrypted). Providers delegate to `configure()` here, which records it at module level,
+because the provider object itself is pickled into the state and must hold nothing. Lookups fall
+back to environment variables, and fail only when an API call needs the value: `check` and `diff`
+(and so `pulumi preview`) work without credentials.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+
+__all__ = [
+    "DEFAULT_RAILWAY_API_URL",
+    "RAILWAY_API_URL_ENV",
+    "RAILWAY_API_URL_KEY",
+    "RAILWAY_TOKEN_ENV",
+    "RAILWAY_TOKEN_KEY",
+    "RailwaySettings",
+    "SettingsError",
+    "configure",
+    "railway_settings",
+    "setting",
+    "with_source_param",
+]
+
+RAILWAY_TOKEN_KEY = "stagefleet:railwayToken"
+RAILWAY_TOKEN_ENV = "RAILWAY_API_TOKEN"
+RAILWAY_API_URL_KEY = "stagefleet:railwayApiUrl"
+RAILWAY_API_URL_ENV = "RAILWAY_API_URL"
+DEFAULT_RAILWAY_API_URL = "https://backboard.railway.com/graphql/v2"
+
+# Railway's edge caps requests that carry no query string much harder than ones that do.
+_RAILWAY_SOURCE_PARAM = ("source", "stagefleet")
+
+
+class SettingsError(Exception):
+    """A credential or URL the providers need is not configured."""
+
+
+class _ConfigLike(Protocol):
+    def get(self, key: str) -> Any: ...
+
+
+_lock = threading.Lock()
+_config: _ConfigLike | None = None
+
+
+def configure(config: _ConfigLike | None) -> None:
+    """Record the stack config (a `pulumi.dynamic.Config` or any mapping keyed
+    "namespace:key"). The host calls every provider's `configure()` with the same config."""
+    global _config
+    with _lock:
+        _config = config
+
+
+def setting(config_key: str, env_var: str) -> str | None:
+    """The stack config value for `config_key`, else the environment variable, else None.
+    Blank values count as unset."""
+    with _lock:
+        config = _config
+    value = config.get(config_key) if config is not None else None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        value = os.environ.get(env_var)
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+@dataclass(frozen=True)
+class RailwaySettings:
+    token: str = field(repr=False)
+    api_url: str = DEFAULT_RAILWAY_API_URL
+
+    def __reduce__(self) -> Any:
+        # Settings hold the token: never let them reach a pickle (the provider state).
+        raise TypeError("RailwaySettings hold a credential and cannot be pickled")
+
+
+def railway_settings() -> RailwaySettings:
+    """Railway token and GraphQL URL (always with `?source=stagefleet`). Raises SettingsError
+    naming both places the token can come from when neither has it."""
+    token = setting(RAILWAY_TOKEN_KEY, RAILWAY_TOKEN_ENV)
+    if token is None:
+        raise SettingsError(
+            "Railway API token is not set: set the stack config `stagefleet:railwayToken` "
+            "(pulumi config set --secret stagefleet:railwayToken <token>) or the environment "
+            "variable `RAILWAY_API_TOKEN`; use an account or workspace token (project tokens "
+            "cannot create environments)"
+        )
+    api_url = setting(RAILWAY_API_URL_KEY, RAILWAY_API_URL_ENV) or DEFAULT_RAILWAY_API_URL
+    return RailwaySettings(token=token, api_url=with_source_param(api_url))
+
+
+def with_source_param(url: str) -> str:
+    """`url` with `source=stagefleet` merged into its query string."""
+    name, value = _RAILWAY_SOURCE_PARAM
+    return str(httpx.URL(url).copy_merge_params({name: value}))

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Try stagefleet with no accounts: start the local Railway emulator, then run the sandbox stack
+# through a whole lifecycle (up, preview with no changes expected, refresh, destroy) against it,
+# with a local state backend. Needs the pulumi CLI; everything else comes from the venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v pulumi >/dev/null || { echo "the pulumi CLI is not on PATH: https://www.pulumi.com/docs/install/" >&2; exit 3; }
+
+state_dir="${STAGEFLEET_SANDBOX_STATE:-$PWD/.sandbox-state}"
+mkdir -p "$state_dir"
+export PULUMI_BACKEND_URL="file://$state_dir"
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-stagefleet-sandbox}"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export RAILWAY_API_TOKEN=sandbox-token
+
+url_file="$(mktemp)"
+venv/bin/python -m sandbox serve --stack-file Pulumi.sandbox.yaml --port 0 --token "$RAILWAY_API_TOKEN" >"$url_file" &
+sandbox_pid=$!
+trap 'kill "$sandbox_pid" 2>/dev/null || true; rm -f "$url_file"' EXIT
+for _ in $(seq 1 100); do
+  RAILWAY_API_URL="$(head -n 1 "$url_file" 2>/dev/null || true)"
+  [ -n "$RAILWAY_API_URL" ] && break
+  sleep 0.1
+done
+[ -n "$RAILWAY_API_URL" ] || { echo "the Railway sandbox did not start" >&2; exit 1; }
+export RAILWAY_API_URL
+echo "Railway sandbox at $RAILWAY_API_URL"
+
+pulumi stack select sandbox --create --non-interactive
+pulumi up --yes --non-interactive --skip-preview
+pulumi preview --expect-no-changes --non-interactive --diff
+pulumi refresh --yes --non-interactive --expect-no-changes
+pulumi stack output --json
+pulumi destroy --yes --non-interactive

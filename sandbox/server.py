@@ -1,0 +1,478 @@
+"""A reusable loopback HTTP server for API emulators (Railway now, Supabase next).
+
+The server owns everything that is not the API itself: the socket, fault injection, a request
+journal, added latency, a requests-per-second rate limit and a hard lifetime after which it stops
+by itself (so a test that forgets to stop it cannot leave a listener behind). The API is an
+`Application`: `describe(request)` names the request (its operation key for fault matching and
+what the journal records) *before* anything is applied, and `__call__(request)` applies it and
+returns `(status, headers, body)`.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal, NamedTuple, Protocol, get_args
+from urllib.parse import urlsplit
+
+__all__ = [
+    "Application",
+    "Fault",
+    "FaultKind",
+    "FaultPlan",
+    "Journal",
+    "JournalEntry",
+    "LoopbackServer",
+    "Request",
+    "RequestInfo",
+    "Response",
+    "format_seconds",
+]
+
+DEFAULT_LIFETIME = 900.0
+# Bounded wait for the serving thread when stopping: shutdown() returns within its poll interval.
+_STOP_TIMEOUT = 5.0
+# A body larger than this is refused rather than read (the emulators only see small JSON).
+_MAX_BODY = 10 * 1024 * 1024
+
+FaultKind = Literal["429", "500", "502", "503", "slow", "drop_after_apply"]
+FAULT_KINDS: frozenset[str] = frozenset(get_args(FaultKind))
+# Faults answered by the server itself: the application never sees the request.
+_REJECTING_FAULTS = frozenset({"429", "500", "502", "503"})
+_REASONS = {
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
+
+
+class Request(NamedTuple):
+    """One HTTP request as the application sees it. Header names are lower-cased."""
+
+    method: str
+    path: str
+    query: str  # the raw URL query string, without "?"
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class Response(NamedTuple):
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """What the application says a request is, before it is applied.
+
+    `key` is what faults are matched on (Railway: the first GraphQL root field name).
+    """
+
+    key: str
+    operation_name: str | None = None
+    root_fields: tuple[str, ...] = ()
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    is_mutation: bool = False
+    query: str = ""
+
+
+class Application(Protocol):
+    def describe(self, request: Request) -> RequestInfo: ...
+
+    def __call__(self, request: Request) -> Response: ...
+
+
+def format_seconds(seconds: float) -> str:
+    """Retry-After value: an integer when whole ("1"), else a short decimal ("0.25")."""
+    return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:g}"
+
+
+def json_response(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Response:
+    merged = {"Content-Type": "application/json"}
+    merged.update(headers or {})
+    return Response(status, merged, json.dumps(payload).encode())
+
+
+# ---------------------------------------------------------------- faults
+
+
+@dataclass
+class Fault:
+    key: str
+    kind: FaultKind
+    times: int
+    retry_after: float = 1.0
+    delay: float = 0.0
+
+
+class FaultPlan:
+    """Faults to inject, matched on a request's operation key ("*" matches every key).
+
+    Each fault is consumed `times` times, in the order faults were added.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(
+        self,
+        key: str,
+        kind: FaultKind,
+        *,
+        times: int = 1,
+        retry_after: float = 1.0,
+        delay: float = 0.0,
+    ) -> Fault:
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(FAULT_KINDS)}")
+        if times < 1:
+            raise ValueError("times must be >= 1")
+        if retry_after < 0 or delay < 0:
+            raise ValueError("retry_after and delay must be >= 0")
+        fault = Fault(key=key, kind=kind, times=times, retry_after=retry_after, delay=delay)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def take(self, key: str) -> Fault | None:
+        """Consume one use of the first fault matching `key`; None when none matches."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.key in ("*", key):
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self._faults.remove(fault)
+                    return Fault(fault.key, fault.kind, 1, fault.retry_after, fault.delay)
+        return None
+
+    def pending(self) -> list[Fault]:
+        with self._lock:
+            return [Fault(f.key, f.kind, f.times, f.retry_after, f.delay) for f in self._faults]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+
+# ---------------------------------------------------------------- journal
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One request the server received, whatever became of it.
+
+    `status` is the HTTP status sent, or None when the connection was dropped without a response
+    (fault "drop_after_apply": the application did apply the request). `fault` is the injected
+    fault kind, "rate_limit" when the rate limit answered, or None. `at` is time.monotonic() at
+    arrival, so differences between entries measure a client's backoff.
+    """
+
+    operation_name: str | None
+    root_fields: tuple[str, ...]
+    variables: Mapping[str, Any]
+    status: int | None
+    fault: str | None
+    is_mutation: bool
+    query: str
+    query_string: str
+    at: float
+    method: str = "POST"
+    path: str = ""
+    key: str = ""
+
+
+class Journal:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[JournalEntry] = []
+
+    def append(self, entry: JournalEntry) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self) -> list[JournalEntry]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def count(self, field: str | None = None, mutations_only: bool = False) -> int:
+        return sum(
+            1
+            for entry in self.entries()
+            if (field is None or field in entry.root_fields or field == entry.key)
+            and (entry.is_mutation or not mutations_only)
+        )
+
+
+# ---------------------------------------------------------------- rate limit
+
+
+class RateLimiter:
+    """Sliding one-second window. Rejected requests do not count against the window."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._arrivals: deque[float] = deque()
+
+    def admit(self, per_second: int | None) -> float | None:
+        """None when admitted, else the seconds until a slot frees up."""
+        now = time.monotonic()
+        with self._lock:
+            while self._arrivals and now - self._arrivals[0] >= 1.0:
+                self._arrivals.popleft()
+            if per_second is None or len(self._arrivals) < per_second:
+                self._arrivals.append(now)
+                return None
+            return max(0.0, 1.0 - (now - self._arrivals[0]))
+
+
+# ---------------------------------------------------------------- server
+
+
+class _Handler(BaseHTTPRequestHandler):
+    # HTTP/1.1 keeps connections alive, as real APIs do, so clients exercise connection reuse.
+    protocol_version = "HTTP/1.1"
+    # An idle keep-alive connection is closed after this many seconds, so threads do not linger.
+    timeout = 60.0
+    server: _HTTPServer
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_PUT(self) -> None:
+        self._serve()
+
+    def do_PATCH(self) -> None:
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._serve()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Silence the per-request stderr line: the journal is the record."""
+
+    def _serve(self) -> None:
+        request = self._read_request()
+        if request is None:
+            return
+        self.server.owner.dispatch(self, request)
+
+    def _read_request(self) -> Request | None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > _MAX_BODY:
+            self.send_error(413)
+            return None
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        return Request(self.command, parts.path, parts.query, headers, body)
+
+    def send(self, response: Response) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body)
+        self.wfile.flush()
+
+    def drop(self) -> None:
+        """Close the connection without writing a single response byte."""
+        self.close_connection = True
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], owner: LoopbackServer) -> None:
+        self.owner = owner
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Cut open keep-alive connections: closing the listener alone would let a client's
+        pooled connection keep talking to a stopped server."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by the client
+
+
+class LoopbackServer:
+    """Serves an Application on 127.0.0.1 in a daemon thread until stopped or its lifetime ends."""
+
+    def __init__(
+        self,
+        app: Application,
+        *,
+        port: int = 0,
+        lifetime: float | None = DEFAULT_LIFETIME,
+        host: str = "127.0.0.1",
+        rejection_body: Callable[[int, str], Any] = lambda status, reason: {"message": reason},
+    ) -> None:
+        """`rejection_body(status, reason)` is the JSON payload of a server-made 429/5xx answer."""
+        self.app = app
+        self._rejection_body = rejection_body
+        self.faults = FaultPlan()
+        self.journal = Journal()
+        self.latency = 0.0
+        self.rate_limit_per_second: int | None = None
+        self._host, self._port, self._lifetime = host, port, lifetime
+        self._limiter = RateLimiter()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+        self._stopping = False
+        self.stopped = threading.Event()
+
+    # ------------------------------------------------------------ lifecycle
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("server not started")
+        return self._httpd.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self._host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._httpd is not None and not self._stopping
+
+    def start(self) -> LoopbackServer:
+        with self._lock:
+            if self._httpd is not None:
+                raise RuntimeError("server already started")
+            self._httpd = _HTTPServer((self._host, self._port), self)
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever,
+                kwargs={"poll_interval": 0.1},
+                name=f"loopback-{self.port}",
+                daemon=True,
+            )
+            self._thread.start()
+            if self._lifetime is not None:
+                # The hard lifetime: whatever the caller does, the listener goes away.
+                self._timer = threading.Timer(self._lifetime, self.stop)
+                self._timer.daemon = True
+                self._timer.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket; `stopped` is set once the port is released."""
+        with self._lock:
+            httpd, thread, timer = self._httpd, self._thread, self._timer
+            if httpd is None or self._stopping:
+                return
+            self._stopping = True
+        if timer is not None and timer is not threading.current_thread():
+            timer.cancel()
+        httpd.shutdown()
+        httpd.server_close()
+        httpd.close_connections()
+        if thread is not None:
+            thread.join(_STOP_TIMEOUT)
+        self.stopped.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the server stopped (or timeout); True when it has stopped."""
+        return self.stopped.wait(timeout)
+
+    def __enter__(self) -> LoopbackServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------ request pipeline
+
+    def dispatch(self, handler: _Handler, request: Request) -> None:
+        arrived = time.monotonic()
+        info = self._describe(request)
+        if self.latency > 0:
+            time.sleep(self.latency)
+        response, fault, dropped = self._respond(request, info)
+        # Journal first: a client that has its answer must find the request already recorded.
+        self.journal.append(
+            JournalEntry(
+                operation_name=info.operation_name,
+                root_fields=info.root_fields,
+                variables=info.variables,
+                status=None if dropped else response.status,
+                fault=fault,
+                is_mutation=info.is_mutation,
+                query=info.query,
+                query_string=request.query,
+                at=arrived,
+                method=request.method,
+                path=request.path,
+                key=info.key,
+            )
+        )
+        if dropped:
+            handler.drop()
+        else:
+            handler.send(response)
+
+    def _describe(self, request: Request) -> RequestInfo:
+        try:
+            return self.app.describe(request)
+        except Exception:  # noqa: BLE001 - an unparseable request still gets a journal entry
+            return RequestInfo(key="")
+
+    def _respond(self, request: Request, info: RequestInfo) -> tuple[Response, str | None, bool]:
+        """(response, fault label, dropped) for one request: rate limit, faults, then the app."""
+        wait = self._limiter.admit(self.rate_limit_per_second)
+        if wait is not None:
+            return self._rejection(429, max(wait, 0.001)), "rate_limit", False
+        fault = self.faults.take(info.key)
+        if fault is not None and fault.kind in _REJECTING_FAULTS:
+            return self._rejection(int(fault.kind), fault.retry_after), fault.kind, False
+        response = self._apply(request)
+        if fault is not None and fault.kind == "slow":
+            time.sleep(fault.delay)
+        dropped = fault is not None and fault.kind == "drop_after_apply"
+        return response, fault.kind if fault else None, dropped
+
+    def _apply(self, request: Request) -> Response:
+        try:
+            return self.app(request)
+        except Exception as exc:  # noqa: BLE001 - a bug in the emulator answers 500, not a hang
+            return json_response(500, {"message": f"sandbox error: {exc!r}"})
+
+    def _rejection(self, status: int, retry_after: float) -> Response:
+        headers = {"Retry-After": format_seconds(retry_after)} if status == 429 else {}
+        return json_response(status, self._rejection_body(status, _REASONS[status]), headers)

@@ -1,0 +1,146 @@
+"""Run the stagefleet program under `pulumi.runtime.set_mocks` and record the resource graph."""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import pulumi
+from pulumi.runtime import rpc
+
+from fleet.stackfile import load_stack_config
+
+REPO = Path(__file__).resolve().parents[2]
+SECRET_SIG = rpc._special_secret_sig
+SIG_KEY = rpc._special_sig_key
+TODAY = dt.date(2026, 11, 26)
+DECRYPTED_PLACEHOLDER = "decrypted-secret-for-tests"
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
+
+
+def reveal(value: Any) -> Any:
+    """The plain value, with secret wrappers removed at every depth."""
+    if is_secret(value):
+        return reveal(value["value"])
+    if isinstance(value, dict):
+        return {k: reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [reveal(v) for v in value]
+    return value
+
+
+@dataclass
+class Registered:
+    typ: str
+    name: str
+    inputs: dict
+    outputs: dict
+
+
+@dataclass
+class Graph:
+    resources: list[Registered] = field(default_factory=list)
+
+    def of_type(self, suffix: str) -> list[Registered]:
+        return [r for r in self.resources if r.typ.endswith(suffix)]
+
+    def named(self, name: str) -> Registered:
+        matches = [r for r in self.resources if r.name == name]
+        assert len(matches) == 1, f"expected one resource named {name}, found {len(matches)}"
+        return matches[0]
+
+
+class FleetMocks(pulumi.runtime.Mocks):
+    """Answers every registration the way the dynamic providers would, with computed outputs."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        inputs = dict(args.inputs)
+        outputs = {k: v for k, v in inputs.items() if k != "__provider"}
+        resource_id = f"{args.name}-id"
+        if args.typ.endswith("railway:Environment"):
+            resource_id = f"env-{args.name}"
+            outputs["environment_id"] = resource_id
+        elif args.typ.endswith("railway:ServiceDomain"):
+            domain = f"{args.name}.up.railway.app"
+            outputs.update(domain=domain, url=f"https://{domain}")
+        elif args.typ.endswith(":AccessToken"):
+            outputs["value"] = f"{reveal(inputs['prefix'])}_mock-random"
+        elif args.typ.endswith("railway:Variables"):
+            resource_id = f"{reveal(inputs.get('environment_id'))}:{reveal(inputs.get('service_id')) or 'shared'}"
+        self.graph.resources.append(Registered(args.typ, args.name, inputs, outputs))
+        return resource_id, outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        return {}
+
+
+def stack_mapping(stack_file: str = "Pulumi.staging.yaml") -> dict[str, Any]:
+    """The stack file's config as the engine would hand it over: secrets decrypted, objects as JSON."""
+    config = load_stack_config(REPO / stack_file)
+    return {key: json.dumps(_decrypt(value)) if not isinstance(value, str) else value for key, value in config.items()}
+
+
+def _decrypt(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        return DECRYPTED_PLACEHOLDER
+    if isinstance(value, dict):
+        return {k: _decrypt(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decrypt(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def edit(mapping: dict[str, Any], key: str, change) -> dict[str, Any]:
+    """A copy of `mapping` with the JSON value at `key` passed through `change`."""
+    edited = copy.deepcopy(mapping)
+    value = json.loads(edited[key])
+    changed = change(value)
+    edited[key] = json.dumps(value if changed is None else changed)
+    return edited
+
+
+@dataclass
+class Evaluation:
+    graph: Graph
+    exports: dict[str, Any]
+    secret_exports: dict[str, bool]
+
+
+def evaluate(mapping: dict[str, Any], preview: bool = False, today: dt.date = TODAY) -> Evaluation:
+    """Run the whole program for `mapping` under mocks; return the graph and the resolved exports."""
+    from components.fleet import deploy_fleet, load_fleet_spec
+
+    graph = Graph()
+    pulumi.runtime.set_mocks(FleetMocks(graph), project="stagefleet", stack="staging", preview=preview)
+    resolved: dict[str, Any] = {}
+    secrecy: dict[str, bool] = {}
+
+    @pulumi.runtime.test
+    def program():
+        exports = deploy_fleet(load_fleet_spec(mapping), today=today)
+
+        async def settle(key: str, value: Any) -> None:
+            output = pulumi.Output.from_input(value)
+            resolved[key] = await output.future()
+            secrecy[key] = await output.is_secret()
+
+        import asyncio
+
+        async def settle_all():
+            await asyncio.gather(*(settle(k, v) for k, v in exports.items()))
+
+        return pulumi.Output.from_input(asyncio.ensure_future(settle_all()))
+
+    program()
+    return Evaluation(graph, resolved, secrecy)

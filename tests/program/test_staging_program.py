@@ -1,0 +1,228 @@
+"""The program under mocks, for the real Pulumi.staging.yaml: the resource graph it declares."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from components.fleet import InvalidStackConfig, stack_config
+from fleet.catalog import catalog_rows, render_markdown
+from fleet.stackfile import load_stack_config
+from fleet import FleetSpec
+from tests.program.harness import (
+    DECRYPTED_PLACEHOLDER,
+    REPO,
+    edit,
+    evaluate,
+    is_secret,
+    reveal,
+    stack_mapping,
+)
+
+ENVIRONMENTS = ["main", "dev1-alice", "dev2-bob", "dev3-charlie", "payments"]
+SERVICES = ["api", "web"]
+
+
+@pytest.fixture(scope="module")
+def staging():
+    return evaluate(stack_mapping())
+
+
+def test_every_environment_gets_one_component(staging):
+    components = staging.graph.of_type("stagefleet:index:StagingEnvironment")
+    assert sorted(c.name for c in components) == sorted(ENVIRONMENTS)
+
+
+def test_every_environment_gets_exactly_one_railway_environment_named_by_convention(staging):
+    environments = staging.graph.of_type("railway:Environment")
+    assert sorted(reveal(e.inputs["name"]) for e in environments) == sorted(f"staging-{n}" for n in ENVIRONMENTS)
+
+
+def test_railway_environments_fork_from_the_base_environment(staging):
+    base = json.loads(stack_mapping()["stagefleet:railway"])["baseEnvironmentId"]
+    for environment in staging.graph.of_type("railway:Environment"):
+        assert reveal(environment.inputs["source_environment_id"]) == base
+        assert reveal(environment.inputs["ephemeral"]) is False
+
+
+def test_each_environment_has_per_service_variables_trigger_and_domain_and_one_token(staging):
+    for env in ENVIRONMENTS:
+        names = {r.name for r in staging.graph.resources if r.name.startswith(f"{env}-")}
+        expected = {f"{env}-environment", f"{env}-access-token"}
+        for service in SERVICES:
+            expected |= {f"{env}-{service}-variables", f"{env}-{service}-trigger", f"{env}-{service}-domain"}
+        assert names == expected
+
+
+def test_resource_counts_match_the_fleet(staging):
+    per_env = 2 + 3 * len(SERVICES)
+    dynamic = [r for r in staging.graph.resources if r.typ.startswith("pulumi-python:dynamic")]
+    assert len(dynamic) == per_env * len(ENVIRONMENTS)
+
+
+def test_triggers_deploy_each_environments_branch(staging):
+    branches = {
+        "main": "main",
+        "dev1-alice": "feature/alice-payment",
+        "dev2-bob": "feature/bob-chat",
+        "dev3-charlie": "feature/charlie-admin",
+        "payments": "feature/payment-v2",
+    }
+    for env, branch in branches.items():
+        trigger = staging.graph.named(f"{env}-api-trigger")
+        assert reveal(trigger.inputs["branch"]) == branch
+        assert reveal(trigger.inputs["repository"]) == "gatewayz/gatewayz-backend"
+
+
+def test_trigger_carries_the_services_root_directory(staging):
+    trigger = staging.graph.named("dev1-alice-web-trigger")
+    assert reveal(trigger.inputs["root_directory"]) == "apps/web"
+
+
+def _variables_with_plain_override(name: str, value: str) -> dict:
+    """dev1-alice's api variables when `name` is overridden with plain text, leaving one secret."""
+    mapping = edit(
+        stack_mapping(),
+        "stagefleet:environments",
+        lambda envs: envs[1].setdefault("variables", {}).update({name: value}),
+    )
+    return evaluate(mapping).graph.named("dev1-alice-api-variables").inputs["variables"]
+
+
+def test_supabase_key_reaches_services_as_a_secret():
+    variables = _variables_with_plain_override("STAGING_ACCESS_TOKEN", "plain")
+    assert is_secret(variables)
+    assert reveal(variables)["SUPABASE_KEY"] == DECRYPTED_PLACEHOLDER
+
+
+def test_access_token_reaches_services_as_a_secret():
+    variables = _variables_with_plain_override("SUPABASE_KEY", "public-anon-key")
+    assert is_secret(variables)
+    assert reveal(variables)["STAGING_ACCESS_TOKEN"].startswith("staging_dev1-alice_")
+
+
+def test_variables_without_secret_values_are_not_marked_secret():
+    mapping = edit(
+        stack_mapping(),
+        "stagefleet:environments",
+        lambda envs: envs[1].setdefault("variables", {}).update(SUPABASE_KEY="a", STAGING_ACCESS_TOKEN="b"),
+    )
+    variables = evaluate(mapping).graph.named("dev1-alice-api-variables").inputs["variables"]
+    assert not is_secret(variables)
+
+
+def test_shared_database_environments_use_the_owners_url(staging):
+    variables = reveal(staging.graph.named("payments-api-variables").inputs["variables"])
+    assert variables["SUPABASE_URL"] == "https://xqvzkplmrtwbcdaefghi.supabase.co"
+
+
+def test_wired_variables_include_app_env_and_defaults(staging):
+    variables = reveal(staging.graph.named("dev1-alice-api-variables").inputs["variables"])
+    assert variables["APP_ENV"] == "staging"
+    assert variables["LOG_LEVEL"] == "info"
+
+
+def test_environment_override_wins_over_default(staging):
+    variables = reveal(staging.graph.named("dev2-bob-api-variables").inputs["variables"])
+    assert variables["LOG_LEVEL"] == "debug"
+
+
+def test_service_variables_apply_only_to_their_service(staging):
+    web = reveal(staging.graph.named("payments-web-variables").inputs["variables"])
+    api = reveal(staging.graph.named("payments-api-variables").inputs["variables"])
+    assert web["NEXT_PUBLIC_APP_ENV"] == "staging"
+    assert "NEXT_PUBLIC_APP_ENV" not in api
+    assert api["PAYMENTS_SANDBOX"] == "true" and web["PAYMENTS_SANDBOX"] == "true"
+
+
+def test_environment_override_wins_over_wired_variables():
+    mapping = edit(
+        stack_mapping(),
+        "stagefleet:environments",
+        lambda envs: envs[1].setdefault("variables", {}).update(SUPABASE_URL="https://other.example.com"),
+    )
+    variables = reveal(evaluate(mapping).graph.named("dev1-alice-api-variables").inputs["variables"])
+    assert variables["SUPABASE_URL"] == "https://other.example.com"
+
+
+def test_domains_target_the_services_port(staging):
+    assert reveal(staging.graph.named("main-api-domain").inputs["target_port"]) == 8000
+    assert reveal(staging.graph.named("main-web-domain").inputs["target_port"]) == 3000
+
+
+def test_access_token_prefix_and_rotation_keepers(staging):
+    token = staging.graph.named("dev1-alice-access-token")
+    assert reveal(token.inputs["prefix"]) == "staging_dev1-alice"
+    keepers = reveal(token.inputs["keepers"])
+    assert keepers["environment"] == "dev1-alice"
+    assert keepers["rotation"] == "2026-09-04"  # the 90-day window 2026-09-04 .. 2026-12-02
+
+
+def test_access_tokens_export_is_secret(staging):
+    assert staging.secret_exports["accessTokens"] is True
+    assert staging.exports["accessTokens"]["main"].startswith("staging_main_")
+
+
+def test_environments_export_is_readable_and_carries_urls(staging):
+    assert staging.secret_exports["environments"] is False
+    alice = staging.exports["environments"]["dev1-alice"]
+    assert alice["owner"] == "alice@gatewayz.ai"
+    assert alice["expires"] == "2027-01-31"
+    assert alice["urls"]["api"] == "https://dev1-alice-api-domain.up.railway.app"
+    assert alice["railwayEnvironmentId"] == "env-dev1-alice-environment"
+
+
+def test_catalog_export_equals_the_rendering_of_config_with_urls(staging):
+    spec = FleetSpec.from_config(stack_mapping())
+    urls = {env: f"https://{env}-api-domain.up.railway.app" for env in ENVIRONMENTS}
+    assert staging.exports["catalog"] == render_markdown(catalog_rows(spec, urls))
+
+
+def test_catalog_lists_purpose_owner_and_database(staging):
+    catalog = staging.exports["catalog"]
+    assert "| payments | https://payments-api-domain.up.railway.app | shared (main) | Payments team integration | payments |" in catalog
+
+
+def test_no_secret_value_appears_in_non_secret_exports(staging):
+    readable = json.dumps({k: v for k, v in staging.exports.items() if not staging.secret_exports[k]})
+    assert DECRYPTED_PLACEHOLDER not in readable
+    assert "_mock-random" not in readable
+
+
+def test_invalid_config_fails_the_program_with_the_config_path_before_any_resource():
+    mapping = edit(stack_mapping(), "stagefleet:environments", lambda envs: envs[4]["database"].update(source="mian") if envs[4].get("database") else envs[4].update(database={"strategy": "shared", "source": "mian"}))
+    with pytest.raises(InvalidStackConfig) as raised:
+        evaluate(mapping)
+    assert 'stagefleet:environments[4].database.source: no environment named "mian"' in str(raised.value)
+
+
+def test_preview_declares_the_same_graph_as_up():
+    previewed = evaluate(stack_mapping(), preview=True)
+    applied = evaluate(stack_mapping())
+    assert sorted(r.name for r in previewed.graph.resources) == sorted(r.name for r in applied.graph.resources)
+
+
+def test_stack_config_reads_only_the_stagefleet_namespace(monkeypatch):
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({"stagefleet:limits": "{}", "aws:region": "us-east-1"}))
+    assert stack_config() == {"stagefleet:limits": "{}"}
+
+
+def test_committed_stack_file_has_no_plaintext_supabase_key():
+    config = load_stack_config(REPO / "Pulumi.staging.yaml")
+    main = config["stagefleet:environments"][0]
+    assert set(main["database"]["supabaseKey"]) == {"secure"}
+
+
+def test_token_keeper_changes_when_the_rotation_window_ends():
+    last_day = evaluate(stack_mapping(), today=dt.date(2026, 12, 2)).graph.named("main-access-token")
+    next_window = evaluate(stack_mapping(), today=dt.date(2026, 12, 3)).graph.named("main-access-token")
+    assert reveal(last_day.inputs["keepers"])["rotation"] == "2026-09-04"
+    assert reveal(next_window.inputs["keepers"])["rotation"] == "2026-12-03"
+
+
+def test_a_database_strategy_not_yet_available_fails_naming_its_config_key():
+    mapping = edit(stack_mapping(), "stagefleet:environments", lambda envs: envs[3].update(database={"strategy": "dedicated"}))
+    with pytest.raises(Exception) as raised:
+        evaluate(mapping)
+    assert 'stagefleet:environments[3].database.strategy: strategy "dedicated"' in str(raised.value)

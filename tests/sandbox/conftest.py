@@ -1,0 +1,104 @@
+"""Fixtures for the sandbox specifications: a running RailwaySandbox, a seeded project and a
+minimal GraphQL client (plain httpx, so these tests do not depend on providers/)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import httpx
+import pytest
+
+from sandbox.railway import RailwaySandbox, SeedResult
+
+TOKEN = "test-token"
+# Every wait in these tests is bounded; a hung sandbox fails the test instead of blocking it.
+HTTP_TIMEOUT = 10.0
+
+
+class GraphQL:
+    """Posts GraphQL documents to the sandbox the way the stagefleet client does."""
+
+    def __init__(self, url: str, token: str | None = TOKEN) -> None:
+        self.url = url
+        self.token = token
+        self._http = httpx.Client(timeout=HTTP_TIMEOUT)
+
+    def post(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        token: str | None = "default",
+        operation_name: str | None = None,
+        query_string: str = "source=stagefleet",
+    ) -> httpx.Response:
+        token = self.token if token == "default" else token
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        payload: dict[str, Any] = {"query": query, "variables": dict(variables or {})}
+        if operation_name:
+            payload["operationName"] = operation_name
+        url = f"{self.url}?{query_string}" if query_string else self.url
+        return self._http.post(url, json=payload, headers=headers)
+
+    def data(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The response data, asserting the request succeeded without errors."""
+        response = self.post(query, variables)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "errors" not in body, body
+        return body["data"]
+
+    def errors(self, query: str, variables: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The GraphQL errors of a request expected to fail as the real API does (HTTP 200)."""
+        response = self.post(query, variables)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body.get("errors"), body
+        return body["errors"]
+
+    def close(self) -> None:
+        self._http.close()
+
+
+@pytest.fixture
+def rw() -> Iterator[RailwaySandbox]:
+    with RailwaySandbox(tokens={TOKEN}, lifetime=120) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def seed(rw: RailwaySandbox) -> SeedResult:
+    return rw.seed_project(
+        name="gatewayz",
+        base_environment="staging-template",
+        services=[
+            {"name": "api", "id": None, "repository": "gatewayz/gatewayz-backend"},
+            {"name": "web", "id": None, "repository": "gatewayz/gatewayz-frontend", "rootDirectory": "apps/web"},
+        ],
+    )
+
+
+@pytest.fixture
+def gql(rw: RailwaySandbox) -> Iterator[GraphQL]:
+    client = GraphQL(rw.url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def new_client(rw: RailwaySandbox) -> Iterator[Callable[[], GraphQL]]:
+    """Makes independent clients (own connection pool each), closed after the test."""
+    clients: list[GraphQL] = []
+    lock = threading.Lock()
+
+    def make() -> GraphQL:
+        client = GraphQL(rw.url)
+        with lock:
+            clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()

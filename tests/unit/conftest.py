@@ -1,0 +1,54 @@
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+
+from fleet import FleetConfigError, FleetSpec
+
+Problems = Callable[[Mapping[str, Any]], list[tuple[str, str]]]
+
+
+@pytest.fixture
+def config() -> dict[str, Any]:
+    """A small valid stack config, as the Pulumi program receives it (already-parsed values)."""
+    return {
+        "stagefleet:railway": {
+            "projectId": "project-1",
+            "baseEnvironmentId": "base-env-1",
+            "services": [
+                {"name": "api", "id": "svc-api", "repository": "gatewayz/gatewayz-backend"},
+                {"name": "web", "id": "svc-web", "repository": "gatewayz/gatewayz-frontend"},
+            ],
+        },
+        "stagefleet:defaults": {
+            "variables": {"APP_ENV": "staging"},
+            "database": {"strategy": "shared", "source": "main"},
+        },
+        "stagefleet:environments": [
+            {"name": "main", "kind": "shared", "branch": "main", "database": {"strategy": "dedicated"}},
+            {"name": "dev1-alice", "kind": "developer", "owner": "alice@gatewayz.ai", "branch": "feature/alice"},
+            {"name": "payments", "kind": "team", "branch": "feature/payment-v2"},
+        ],
+    }
+
+
+@pytest.fixture
+def problems_of() -> Problems:
+    """(path, message) of every problem FleetSpec.from_config reports for a config."""
+
+    def collect(config: Mapping[str, Any]) -> list[tuple[str, str]]:
+        with pytest.raises(FleetConfigError) as caught:
+            FleetSpec.from_config(config)
+        return [(problem.path, problem.message) for problem in caught.value.problems]
+
+    return collect
+
+
+@pytest.fixture
+def error_of() -> Callable[[Mapping[str, Any]], FleetConfigError]:
+    def catch(config: Mapping[str, Any]) -> FleetConfigError:
+        with pytest.raises(FleetConfigError) as caught:
+            FleetSpec.from_config(config)
+        return caught.value
+
+    return catch

@@ -1,0 +1,130 @@
+"""`python -m fleet validate`, run as CI runs it: a process in the project directory."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+VALID = """\
+config:
+  stagefleet:railway:
+    projectId: project-1
+    baseEnvironmentId: base-env-1
+    services:
+      - {name: api, id: svc-api, repository: gatewayz/gatewayz-backend}
+  stagefleet:environments:
+    - {name: main, kind: shared, branch: main, database: {strategy: dedicated}}
+    - {name: dev1-alice, kind: developer, owner: alice@gatewayz.ai, branch: feature/alice,
+       database: {strategy: shared, source: main}}
+"""
+
+INVALID = """\
+config:
+  stagefleet:railway:
+    projectId: project-1
+    baseEnvironmentId: base-env-1
+    services:
+      - {name: api, id: svc-api, repository: gatewayz/gatewayz-backend}
+  stagefleet:environments:
+    - {name: main, kind: shared, branch: main, database: {strategy: dedicated}}
+    - {name: dev1-alice, kind: developer, branch: feature/alice, database: {strategy: shared, source: main}}
+    - {name: payments, kind: team, branch: main, database: {strategy: shared, source: mian}}
+"""
+
+
+def fleet(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, "-m", "fleet", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=60,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "Pulumi.staging.yaml").write_text(VALID, encoding="utf-8")
+    return tmp_path
+
+
+def test_validate_reports_ok_with_the_environments_and_exits_0(project):
+    result = fleet(project, "validate", "--stack", "staging")
+
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0, "ok: stack staging — 2 environments (main, dev1-alice)\n", "",
+    )  # fmt: skip
+
+
+def test_validate_lists_every_problem_on_stderr_and_exits_1(project):
+    (project / "Pulumi.staging.yaml").write_text(INVALID, encoding="utf-8")
+
+    result = fleet(project, "validate", "--stack", "staging")
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "stagefleet:environments[1].owner: required for developer environments",
+        "  hint: who to ask before it is changed or deleted, e.g. alice@gatewayz.ai",
+        'stagefleet:environments[2].database.source: no environment named "mian"',
+        '  hint: did you mean "main"?',
+        "error: stack staging is invalid: 2 problems in Pulumi.staging.yaml",
+    ]
+
+
+def test_validate_without_a_stack_file_exits_2_and_says_where_it_looked(tmp_path):
+    result = fleet(tmp_path, "validate", "--stack", "staging")
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"error: {tmp_path / 'Pulumi.staging.yaml'}: no such stack file"
+        " (run from the Pulumi project directory, or pass --file)\n"
+    )
+
+
+def test_validate_reads_the_file_given_with_file(project, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+
+    result = fleet(elsewhere, "validate", "--stack", "review", "--file", str(project / "Pulumi.staging.yaml"))
+
+    assert (result.returncode, result.stdout) == (0, "ok: stack review — 2 environments (main, dev1-alice)\n")
+
+
+def test_validate_finds_the_file_of_a_fully_qualified_stack(project):
+    result = fleet(project, "validate", "--stack", "gatewayz/stagefleet/staging")
+
+    assert result.returncode == 0
+
+
+def test_validate_of_a_file_that_is_not_yaml_exits_1(project):
+    (project / "Pulumi.staging.yaml").write_text("config: [unclosed\n", encoding="utf-8")
+
+    result = fleet(project, "validate", "--stack", "staging")
+
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: {project / 'Pulumi.staging.yaml'}: not valid YAML")
+
+
+def test_validate_accepts_the_real_staging_stack_file():
+    result = fleet(REPO, "validate", "--stack", "staging")
+
+    assert (result.returncode, result.stdout) == (
+        0, "ok: stack staging — 5 environments (main, dev1-alice, dev2-bob, dev3-charlie, payments)\n",
+    )  # fmt: skip
+
+
+def test_running_without_a_command_is_a_usage_error(project):
+    result = fleet(project)
+
+    assert result.returncode == 2
+    assert "COMMAND" in result.stderr
+
+
+def test_validate_without_stack_is_a_usage_error(project):
+    result = fleet(project, "validate")
+
+    assert result.returncode == 2
+    assert "--stack" in result.stderr
