@@ -100,7 +100,8 @@ class TextMap(Prop):
 
 
 class Schema:
-    """The input properties of one resource type."""
+    """The input properties of one resource type. `delete_before_replace(olds, news)` says
+    whether a replacement must delete the old object first (default: create first)."""
 
     def __init__(
         self,
@@ -109,7 +110,7 @@ class Schema:
     ):
         self.props = props
         self._by_name = {prop.name: prop for prop in props}
-        self._delete_before_replace = delete_before_replace
+        self._delete_before_replace = delete_before_replace or _create_before_delete
 
     def check(self, news: Mapping[str, Any]) -> CheckResult:
         """Validate and normalise inputs; unknown values (preview) pass through untouched."""
@@ -144,15 +145,20 @@ class Schema:
             if _differs(olds.get(prop.name, prop.default), news.get(prop.name, prop.default))
         ]
         replaces = [name for name in changed if self._by_name[name].replaces]
-        delete_first = bool(replaces) and self._delete_before_replace is not None and self._delete_before_replace(
-            olds, news
+        return DiffResult(
+            changes=bool(changed),
+            replaces=replaces,
+            delete_before_replace=bool(replaces) and self._delete_before_replace(olds, news),
         )
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=delete_first)
 
     def inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """The declared inputs among `props` (no provider blob, no computed outputs), defaults
         filled in: what create/update return alongside their computed outputs."""
         return {prop.name: _or(props.get(prop.name), prop.fallback) for prop in self.props}
+
+
+def _create_before_delete(_olds: Mapping[str, Any], _news: Mapping[str, Any]) -> bool:
+    return False
 
 
 def _or(value: Any, fallback: Callable[[], Any]) -> Any:

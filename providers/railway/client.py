@@ -42,6 +42,12 @@ _MAX_ENVIRONMENT_PAGES = 50
 _OPERATION_NAME = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
 _AUTH_CODES = frozenset({"UNAUTHENTICATED", "UNAUTHORIZED", "FORBIDDEN"})
 
+_AUTH_HINT = (
+    "Railway rejected the API token; set an account or workspace token in the stack config "
+    "`stagefleet:railwayToken` or the environment variable `RAILWAY_API_TOKEN` "
+    "(project tokens cannot manage environments)"
+)
+
 
 class RailwayError(Exception):
     """A Railway operation failed. `operation` is the GraphQL operation name."""
@@ -160,7 +166,7 @@ class RailwayClient:
                 create,
                 lambda: same_fork(self.find_environment(project_id=project_id, name=name)),
                 failure=failure,
-                operation=ops.ENVIRONMENT_CREATE,
+                document=ops.ENVIRONMENT_CREATE,
             )
         except RailwayConflict:
             existing = self.find_environment(project_id=project_id, name=name)
@@ -322,7 +328,7 @@ class RailwayClient:
             found = self.list_triggers(project_id=project_id, environment_id=environment_id, service_id=service_id)
             return _prefer(found, lambda t: (t.repository, t.branch) == (repository, branch))
 
-        return self._apply_once(create, find, failure=failure, operation=ops.DEPLOYMENT_TRIGGER_CREATE)
+        return self._apply_once(create, find, failure=failure, document=ops.DEPLOYMENT_TRIGGER_CREATE)
 
     def update_trigger(
         self, trigger_id: str, *, repository: str, branch: str, root_directory: str | None = None
@@ -377,7 +383,7 @@ class RailwayClient:
             )
             return _prefer(found, lambda d: d.target_port == target_port)
 
-        return self._apply_once(create, find, failure=failure, operation=ops.SERVICE_DOMAIN_CREATE)
+        return self._apply_once(create, find, failure=failure, document=ops.SERVICE_DOMAIN_CREATE)
 
     def update_service_domain(self, domain: ServiceDomainInfo, *, target_port: int | None) -> None:
         self._execute(
@@ -416,14 +422,14 @@ class RailwayClient:
         find_applied: Callable[[], T | None],
         *,
         failure: str,
-        operation: str,
+        document: str,
     ) -> T:
         try:
             return _http.apply_once(create, find_applied, policy=self._http.policy)
         except _http.OutcomeUnknown as exc:
             raise RailwayApiError(
-                _message(failure, f"Railway did not confirm it ({exc}); run `pulumi refresh` and retry", operation),
-                operation=_operation_name(operation),
+                _message(failure, f"Railway did not confirm it ({exc}); run `pulumi refresh` and retry", document),
+                operation=_operation_name(document),
             ) from None
 
     def _project_label(self, project_id: str) -> str:
@@ -478,13 +484,6 @@ class RailwayClient:
         if response.status_code >= 400 or not isinstance(data, dict):
             raise error(RailwayApiError, f"unexpected answer (HTTP {response.status_code}, no data)")
         return data
-
-
-_AUTH_HINT = (
-    "Railway rejected the API token; set an account or workspace token in the stack config "
-    "`stagefleet:railwayToken` or the environment variable `RAILWAY_API_TOKEN` "
-    "(project tokens cannot manage environments)"
-)
 
 
 def _classify(errors: list[Any]) -> tuple[type[RailwayError], str]:

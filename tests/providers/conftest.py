@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest, ResourceProvider
@@ -87,6 +87,19 @@ def sandbox(shared_sandbox: RailwaySandbox) -> Iterator[RailwaySandbox]:
 
 @pytest.fixture
 def railway(sandbox: RailwaySandbox) -> Railway:
+    return seeded(sandbox)
+
+
+@pytest.fixture
+def private_railway() -> Iterator[Railway]:
+    """A sandbox of the test's own, for behaviour that other tests' traffic would disturb
+    (the per-second rate limit counts every recent request)."""
+    with RailwaySandbox(tokens={TOKEN}, lifetime=120) as railway_sandbox:
+        yield seeded(railway_sandbox)
+
+
+def seeded(sandbox: RailwaySandbox) -> Railway:
+    """A project "gatewayz" with a base environment and two services built from one repository."""
     seed: SeedResult = sandbox.seed_project(
         name=PROJECT_NAME,
         base_environment="staging-template",
@@ -105,6 +118,3 @@ def railway(sandbox: RailwaySandbox) -> Railway:
         worker_id=seed.service_ids["worker"],
     )
 
-
-def without_provider_blob(props: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in props.items() if key != "__provider"}

@@ -84,7 +84,9 @@ def test_create_leaves_other_services_triggers_alone(
     assert worker_trigger["branch"] == "main"
 
 
-def test_a_branch_change_is_an_update(railway: Railway, environment_id: str, provider: DeploymentTriggerProvider) -> None:
+def test_a_branch_change_is_an_update(
+    railway: Railway, environment_id: str, provider: DeploymentTriggerProvider
+) -> None:
     created = provider.create(inputs(railway, environment_id))
     news = inputs(railway, environment_id, branch="feature/alice-payment-v2")
     diff = provider.diff(created.id, created.outs, news)

@@ -40,7 +40,8 @@ class Sample:
 SAMPLES = {
     "Environment": Sample(
         EnvironmentProvider,
-        {"project_id": "p", "name": "staging-a", "source_environment_id": "s", "ephemeral": False, "environment_id": "e"},
+        {"project_id": "p", "name": "staging-a", "source_environment_id": "s", "ephemeral": False,
+         "environment_id": "e"},
         {"project_id": "p", "name": "staging-b", "source_environment_id": Unknown(), "ephemeral": False},
     ),
     "Variables": Sample(
@@ -50,7 +51,8 @@ SAMPLES = {
     ),
     "DeploymentTrigger": Sample(
         DeploymentTriggerProvider,
-        {"project_id": "p", "environment_id": "e", "service_id": "s", "repository": "r", "branch": "a", "provider": "github"},
+        {"project_id": "p", "environment_id": "e", "service_id": "s", "repository": "r", "branch": "a",
+         "provider": "github"},
         {"project_id": "p", "environment_id": "e", "service_id": "s", "repository": "r", "branch": "b"},
     ),
     "ServiceDomain": Sample(
@@ -145,28 +147,19 @@ def test_an_api_url_with_its_own_query_keeps_it_alongside_the_source(railway: Ra
 
 def test_every_document_sent_is_declared_in_operations(railway: Railway) -> None:
     declared = {getattr(operations, name) for name in operations.__all__}
+    fork = {"project_id": railway.project_id, "source_environment_id": railway.base_environment_id}
     environments = railway.configure(EnvironmentProvider())
-    environment = environments.create(
-        environments.check(
-            {}, {"project_id": railway.project_id, "name": "staging-a", "source_environment_id": railway.base_environment_id}
-        ).inputs
-    )
+    environment = environments.create(environments.check({}, {**fork, "name": "staging-a"}).inputs)
     scope = {"project_id": railway.project_id, "environment_id": environment.id, "service_id": railway.api_id}
-    lifecycles: list[tuple[ResourceProvider, dict[str, Any], dict[str, Any]]] = [
-        (railway.configure(VariablesProvider()), {**scope, "variables": {"A": "1"}}, {**scope, "variables": {"B": "2"}}),
-        (
-            railway.configure(DeploymentTriggerProvider()),
-            {**scope, "repository": BACKEND_REPOSITORY, "branch": "a"},
-            {**scope, "repository": BACKEND_REPOSITORY, "branch": "b"},
-        ),
-        (railway.configure(ServiceDomainProvider()), {**scope, "target_port": 80}, {**scope, "target_port": 81}),
-        (
-            environments,
-            {"project_id": railway.project_id, "name": "staging-b", "source_environment_id": railway.base_environment_id},
-            {"project_id": railway.project_id, "name": "staging-c", "source_environment_id": railway.base_environment_id},
-        ),
+    source = {**scope, "repository": BACKEND_REPOSITORY}
+    lifecycles: list[tuple[type[ResourceProvider], dict[str, Any], dict[str, Any]]] = [
+        (VariablesProvider, {**scope, "variables": {"A": "1"}}, {**scope, "variables": {"B": "2"}}),
+        (DeploymentTriggerProvider, {**source, "branch": "a"}, {**source, "branch": "b"}),
+        (ServiceDomainProvider, {**scope, "target_port": 80}, {**scope, "target_port": 81}),
+        (EnvironmentProvider, {**fork, "name": "staging-b"}, {**fork, "name": "staging-c"}),
     ]
-    for provider, first, second in lifecycles:
+    for provider_class, first, second in lifecycles:
+        provider = railway.configure(provider_class())
         created = provider.create(provider.check({}, first).inputs)
         updated = provider.update(created.id, created.outs, provider.check(created.outs, second).inputs)
         provider.read(created.id, updated.outs)
@@ -216,7 +209,10 @@ def test_resources_register_their_type_tokens_inputs_and_secret_outputs(registra
             ["environment_id", "ephemeral", "name", "project_id", "source_environment_id"],
             [],
         ),
-        "pulumi-python:dynamic/railway:Variables": (["environment_id", "project_id", "service_id", "variables"], ["variables"]),
+        "pulumi-python:dynamic/railway:Variables": (
+            ["environment_id", "project_id", "service_id", "variables"],
+            ["variables"],
+        ),
         "pulumi-python:dynamic/railway:DeploymentTrigger": (
             ["branch", "environment_id", "project_id", "provider", "repository", "root_directory", "service_id"],
             [],

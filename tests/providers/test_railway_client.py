@@ -111,18 +111,21 @@ def test_railway_messages_are_scrubbed_of_the_token() -> None:
 
 
 def test_an_answer_that_is_not_json_is_an_api_error() -> None:
-    answer: Handler = lambda _body: httpx.Response(200, text="<html>edge error</html>")  # noqa: E731
-    with client(answer) as railway, pytest.raises(RailwayApiError, match="not a GraphQL response"):
+    def edge_error_page(_body: dict[str, Any]) -> httpx.Response:
+        return httpx.Response(200, text="<html>edge error</html>")
+
+    with client(edge_error_page) as railway, pytest.raises(RailwayApiError, match="not a GraphQL response"):
         railway.get_environment("env-1")
 
 
 def test_find_environment_reads_every_page() -> None:
     def answer(body: dict[str, Any]) -> httpx.Response:
-        node = {"id": "e-2", "name": "wanted", "projectId": "p", "isEphemeral": False, "sourceEnvironment": {"id": "s"}}
+        wanted = {"id": "e-2", "name": "wanted", "projectId": "p", "sourceEnvironment": {"id": "s"}}
         if body["variables"]["after"] is None:
-            page = {"edges": [{"node": {**node, "id": "e-1", "name": "other"}}], "pageInfo": {"hasNextPage": True, "endCursor": "c1"}}
+            node, page_info = {**wanted, "id": "e-1", "name": "other"}, {"hasNextPage": True, "endCursor": "c1"}
         else:
-            page = {"edges": [{"node": node}], "pageInfo": {"hasNextPage": False, "endCursor": "c2"}}
+            node, page_info = wanted, {"hasNextPage": False, "endCursor": "c2"}
+        page = {"edges": [{"node": node}], "pageInfo": page_info}
         return httpx.Response(200, json={"data": {"environments": page}})
 
     with client(answer) as railway:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
+
+from providers import _http
 
 from providers.railway.client import RailwayApiError
 from providers.railway.deployment_trigger import DeploymentTriggerProvider
 from providers.railway.environment import EnvironmentProvider
 from providers.railway.service_domain import ServiceDomainProvider
 from providers.railway.variables import VariablesProvider
-from tests.providers.conftest import BACKEND_REPOSITORY, Railway
+from tests.providers.conftest import BACKEND_REPOSITORY, FAST_RETRIES, Railway
 
 NAME = "staging-dev1-alice"
 
@@ -34,8 +38,14 @@ def environment_id(railway: Railway, environments: EnvironmentProvider) -> str:
     return created.id
 
 
-def calls(railway: Railway, operation: str) -> list[Any]:
-    return [entry for entry in railway.sandbox.journal if entry.operation_name == operation]
+def calls(railway: Railway, operation: str, *, at_least: int = 0, within: float = 0.0) -> list[Any]:
+    """Journal entries of one operation, waiting up to `within` seconds for `at_least` of them."""
+    give_up_at = time.monotonic() + within
+    while True:
+        entries = [entry for entry in railway.sandbox.journal if entry.operation_name == operation]
+        if len(entries) >= at_least or time.monotonic() >= give_up_at:
+            return entries
+        time.sleep(0.05)
 
 
 def test_a_429_is_retried_after_the_retry_after_delay(railway: Railway, environments: EnvironmentProvider) -> None:
@@ -76,6 +86,19 @@ def test_a_dropped_environment_create_leaves_exactly_one_environment(
     [environment] = [env for env in railway.sandbox.environments(railway.project_id) if env["name"] == NAME]
     assert environment["id"] == created.id
     assert len(calls(railway, "EnvironmentCreate")) == 1
+
+
+def test_a_create_answered_after_the_deadline_is_adopted_not_repeated(
+    railway: Railway, environments: EnvironmentProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The deadline bounds each request's read timeout, so a 1.5 s answer times out after 1 s.
+    monkeypatch.setattr(_http, "DEFAULT_RETRY_POLICY", replace(FAST_RETRIES, deadline=1.0))
+    railway.sandbox.faults.add("environmentCreate", "slow", delay=1.5, times=1)
+    created = environments.create(environment_inputs(railway))
+    [environment] = [env for env in railway.sandbox.environments(railway.project_id) if env["name"] == NAME]
+    assert environment["id"] == created.id
+    # The slow request is journaled once its late answer is written; a repeat would precede it.
+    assert len(calls(railway, "EnvironmentCreate", at_least=1, within=3.0)) == 1
 
 
 def test_a_dropped_trigger_create_leaves_exactly_one_trigger(railway: Railway, environment_id: str) -> None:
@@ -129,12 +152,13 @@ def test_a_dropped_variables_upsert_is_simply_sent_again(railway: Railway, envir
     assert railway.sandbox.variables(environment_id, railway.api_id) == {"A": "1"}
 
 
-def test_the_per_second_rate_limit_is_waited_out(railway: Railway, environments: EnvironmentProvider) -> None:
-    railway.sandbox.rate_limit_per_second = 2
-    created = environments.create(environment_inputs(railway))
+def test_the_per_second_rate_limit_is_waited_out(private_railway: Railway) -> None:
+    private_railway.sandbox.rate_limit_per_second = 2
+    environments = private_railway.configure(EnvironmentProvider())
+    created = environments.create(environment_inputs(private_railway))
     for _ in range(3):
         assert environments.read(created.id, {}).id == created.id
-    assert any(entry.fault == "rate_limit" for entry in railway.sandbox.journal)
+    assert any(entry.fault == "rate_limit" for entry in private_railway.sandbox.journal)
 
 
 def test_an_api_that_keeps_failing_gives_an_error_in_user_terms(

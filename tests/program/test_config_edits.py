@@ -1,0 +1,83 @@
+"""What `pulumi preview --diff` shows for the edits developers make to Pulumi.staging.yaml.
+
+Both versions of the config run through the program under mocks; every resource whose inputs
+changed goes through its own provider's check and diff, unpickled from `__provider` exactly as the
+engine's provider host does it. The result is the plan a preview would print.
+"""
+from __future__ import annotations
+
+import base64
+
+import dill
+
+from tests.program.harness import Graph, edit, evaluate, reveal, stack_mapping
+
+
+def plan(before: Graph, after: Graph) -> dict[str, str]:
+    """Logical name -> create | delete | update | replace, for every dynamic resource that changes."""
+    old = {r.name: r for r in before.resources if r.typ.startswith("pulumi-python:dynamic")}
+    new = {r.name: r for r in after.resources if r.typ.startswith("pulumi-python:dynamic")}
+    steps = {name: "create" for name in new.keys() - old.keys()}
+    steps.update({name: "delete" for name in old.keys() - new.keys()})
+    for name in old.keys() & new.keys():
+        old_inputs = _plain_inputs(old[name])
+        new_inputs = _plain_inputs(new[name])
+        if old_inputs == new_inputs:
+            continue
+        provider = dill.loads(base64.b64decode(reveal(new[name].inputs["__provider"])))
+        checked = provider.check(old_inputs, new_inputs)
+        assert checked.failures == [], checked.failures
+        diff = provider.diff(f"{name}-id", reveal(old[name].outputs), checked.inputs)
+        if diff.changes is False:
+            continue
+        steps[name] = "replace" if diff.replaces else "update"
+    return steps
+
+
+def _plain_inputs(resource) -> dict:
+    return {k: v for k, v in reveal(resource.inputs).items() if k != "__provider"}
+
+
+def test_unchanged_config_plans_no_changes():
+    assert plan(evaluate(stack_mapping()).graph, evaluate(stack_mapping()).graph) == {}
+
+
+def test_changing_a_developers_branch_updates_only_their_triggers_in_place():
+    edited = edit(stack_mapping(), "stagefleet:environments", lambda envs: envs[1].update(branch="feature/alice-payment-v3"))
+    assert plan(evaluate(stack_mapping()).graph, evaluate(edited).graph) == {
+        "dev1-alice-api-trigger": "update",
+        "dev1-alice-web-trigger": "update",
+    }
+
+
+def test_adding_an_environment_only_creates_its_resources():
+    newcomer = {"name": "dev4-dana", "kind": "developer", "owner": "dana@gatewayz.ai", "branch": "feature/dana-search",
+                "purpose": "Search v3", "expires": "2027-03-31"}
+    edited = edit(stack_mapping(), "stagefleet:environments", lambda envs: envs.append(newcomer))
+    steps = plan(evaluate(stack_mapping()).graph, evaluate(edited).graph)
+    assert set(steps.values()) == {"create"}
+    assert sorted(steps) == sorted(
+        ["dev4-dana-environment", "dev4-dana-access-token"]
+        + [f"dev4-dana-{s}-{kind}" for s in ("api", "web") for kind in ("variables", "trigger", "domain")]
+    )
+
+
+def test_removing_an_environment_only_deletes_its_resources():
+    edited = edit(stack_mapping(), "stagefleet:environments", lambda envs: [e for e in envs if e["name"] != "dev3-charlie"])
+    steps = plan(evaluate(stack_mapping()).graph, evaluate(edited).graph)
+    assert set(steps.values()) == {"delete"}
+    assert all(name.startswith("dev3-charlie-") for name in steps) and len(steps) == 8
+
+
+def test_changing_a_default_variable_updates_every_variables_resource_and_nothing_else():
+    edited = edit(stack_mapping(), "stagefleet:defaults", lambda defaults: defaults["variables"].update(LOG_LEVEL="warn"))
+    steps = plan(evaluate(stack_mapping()).graph, evaluate(edited).graph)
+    # dev2-bob overrides LOG_LEVEL itself, so its variables do not change.
+    expected = {f"{env}-{svc}-variables" for env in ("main", "dev1-alice", "dev3-charlie", "payments") for svc in ("api", "web")}
+    assert steps == {name: "update" for name in expected}
+
+
+def test_moving_the_project_replaces_environments_instead_of_editing_them():
+    edited = edit(stack_mapping(), "stagefleet:railway", lambda railway: railway.update(projectId="another-project"))
+    steps = plan(evaluate(stack_mapping()).graph, evaluate(edited).graph)
+    assert steps["dev1-alice-environment"] == "replace"
