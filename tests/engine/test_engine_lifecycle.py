@@ -213,3 +213,24 @@ def test_an_error_reaching_the_engine_never_contains_the_token(host, railway):
         up_create(environments(host), environment_inputs(railway))
     assert TOKEN not in raised.value.details
     assert "staging-dev1-alice" in raised.value.details
+
+
+def test_refresh_of_unchanged_resources_reports_exactly_their_state(host, railway):
+    """So `pulumi refresh --expect-no-changes` passes right after `pulumi up`."""
+    environment_id, environment_state = up_create(environments(host), environment_inputs(railway))
+    scope = {"project_id": railway.project_id, "environment_id": environment_id, "service_id": railway.api_id}
+    created = {
+        "environment": (environments(host), environment_id, environment_state),
+        "variables": (DynamicResourceClient(host, VariablesProvider(), VARIABLES, "v"),
+                      *up_create(DynamicResourceClient(host, VariablesProvider(), VARIABLES, "v"), {**scope, "variables": {"A": "1"}})),
+        "trigger": (DynamicResourceClient(host, DeploymentTriggerProvider(), TRIGGER, "t"),
+                    *up_create(DynamicResourceClient(host, DeploymentTriggerProvider(), TRIGGER, "t"),
+                               {**scope, "repository": "gatewayz/gatewayz-backend", "branch": "feature/x", "root_directory": "apps/api"})),
+        "domain": (DynamicResourceClient(host, ServiceDomainProvider(), DOMAIN, "d"),
+                   *up_create(DynamicResourceClient(host, ServiceDomainProvider(), DOMAIN, "d"), {**scope, "target_port": 8000.0})),
+        "token": (DynamicResourceClient(host, AccessTokenProvider(), TOKEN_TYPE, "k"),
+                  *up_create(DynamicResourceClient(host, AccessTokenProvider(), TOKEN_TYPE, "k"), {"prefix": "p", "keepers": {"a": "b"}})),
+    }
+    for kind, (resource, resource_id, state) in created.items():
+        read_id, refreshed = resource.read(resource_id, state)
+        assert (kind, read_id, refreshed) == (kind, resource_id, state)
