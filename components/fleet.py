@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from components.database import resolve_databases
+from components.database import DatabaseArgs
 from components.staging_environment import StagingEnvironment, StagingEnvironmentArgs
 from fleet import FleetConfigError, FleetSpec
 from fleet.catalog import catalog_rows, render_markdown
@@ -39,15 +39,29 @@ def load_fleet_spec(mapping: Mapping[str, Any]) -> FleetSpec:
 def deploy_fleet(spec: FleetSpec, today: dt.date | None = None) -> dict[str, Any]:
     """Declare every environment of the fleet; returns the stack exports."""
     today = today or dt.date.today()
-    databases = resolve_databases(spec)
     environments: dict[str, StagingEnvironment] = {}
-    for env in spec.environments:
+    for env in database_order(spec):
+        database = spec.database_for(env)
+        source = environments[database.source].database if database.source else None
+        owned = database.strategy != "shared"
         environments[env.name] = StagingEnvironment(
             env.name,
             StagingEnvironmentArgs(
                 environment=env,
                 railway=spec.railway,
-                database=databases[env.name],
+                database=(
+                    DatabaseArgs(
+                        environment=env,
+                        database=database,
+                        supabase=spec.supabase,
+                        project_name=spec.supabase_project_name(env),
+                        instance_size=spec.instance_size_for(env),
+                        parent=source,
+                    )
+                    if owned
+                    else None
+                ),
+                shared_database=None if owned else source,
                 service_variables={
                     service.name: spec.variables_for(env, service) for service in spec.railway.services
                 },
@@ -55,7 +69,28 @@ def deploy_fleet(spec: FleetSpec, today: dt.date | None = None) -> dict[str, Any
                 today=today,
             ),
         )
-    return export_fleet(spec, environments)
+    ordered = {env.name: environments[env.name] for env in spec.environments}
+    return export_fleet(spec, ordered)
+
+
+def database_order(spec: FleetSpec) -> list:
+    """Environments in config order, except that a database's owner comes before every environment
+    that shares or branches it (the config model has already ruled out cycles)."""
+    ordered: list = []
+    placed: set[str] = set()
+
+    def place(env) -> None:
+        if env.name in placed:
+            return
+        source = spec.database_for(env).source
+        if source:
+            place(spec.environment(source))
+        placed.add(env.name)
+        ordered.append(env)
+
+    for env in spec.environments:
+        place(env)
+    return ordered
 
 
 def export_fleet(spec: FleetSpec, environments: Mapping[str, StagingEnvironment]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Optional
 
 import pulumi
 
-from components.database import DatabaseConnection
+from components.database import Database, DatabaseArgs, DatabaseConnection
 from fleet import naming
 from fleet.config import EnvironmentSpec, RailwaySpec, ServiceSpec
 from providers.railway.deployment_trigger import DeploymentTrigger, DeploymentTriggerArgs
@@ -35,7 +35,9 @@ def rotation_window_start(today: dt.date, rotation_days: int) -> str:
 class StagingEnvironmentArgs:
     environment: EnvironmentSpec
     railway: RailwaySpec
-    database: DatabaseConnection
+    # Exactly one: the database this environment owns, or the connection of the one it shares.
+    database: Optional[DatabaseArgs]
+    shared_database: Optional[DatabaseConnection]
     # Per service name: defaults < service < environment variables, already merged from config.
     service_variables: Mapping[str, Mapping[str, str]]
     token_rotation_days: int = 90
@@ -48,6 +50,7 @@ class StagingEnvironment(pulumi.ComponentResource):
     """A Railway environment forked from the base environment, per service its variables, a deploy
     trigger on the environment's branch and a public domain, and a generated access token."""
 
+    database: DatabaseConnection
     railway_environment_id: pulumi.Output[str]
     railway_environment_name: pulumi.Output[str]
     urls: pulumi.Output[dict]
@@ -60,6 +63,13 @@ class StagingEnvironment(pulumi.ComponentResource):
         env = args.environment
         child = pulumi.ResourceOptions(parent=self)
         environment_name = args.railway_environment_name or naming.railway_environment_name(env.name)
+        if (args.database is None) == (args.shared_database is None):
+            raise ValueError(f'environment "{env.name}": give either its own database or the one it shares')
+        if args.database is not None:
+            self.database = Database(f"{name}-database", args.database, child).connection
+        else:
+            assert args.shared_database is not None
+            self.database = args.shared_database.borrowed_by("shared")
 
         railway_environment = Environment(
             f"{name}-environment",
@@ -94,7 +104,8 @@ class StagingEnvironment(pulumi.ComponentResource):
                     variables=service_variables(
                         args.service_variables.get(service.name, {}),
                         env.variables,
-                        args.database,
+                        self.database,
+                        service.supabase_key,
                         token.value,
                     ),
                 ),
@@ -129,8 +140,8 @@ class StagingEnvironment(pulumi.ComponentResource):
         self.railway_environment_id = railway_environment.environment_id
         self.railway_environment_name = railway_environment.name
         self.urls = pulumi.Output.all(**urls) if urls else pulumi.Output.from_input({})
-        self.database_url = pulumi.Output.from_input(args.database.url)
-        self.database_ref = pulumi.Output.from_input(args.database.ref)
+        self.database_url = self.database.url
+        self.database_ref = self.database.ref
         self.access_token = pulumi.Output.secret(token.value)
         self.register_outputs(
             {
@@ -138,6 +149,7 @@ class StagingEnvironment(pulumi.ComponentResource):
                 "urls": self.urls,
                 "database_url": self.database_url,
                 "database_ref": self.database_ref,
+                "database_strategy": self.database.strategy,
                 "access_token": self.access_token,
                 "owner": env.owner,
                 "purpose": env.purpose,
@@ -150,6 +162,7 @@ def service_variables(
     configured: Mapping[str, str],
     environment_overrides: Mapping[str, str],
     database: DatabaseConnection,
+    key_role: str,
     access_token: pulumi.Input[str],
 ) -> dict[str, pulumi.Input[str]]:
     """The variables one service gets: config defaults, then the wiring stagefleet computes, then the
@@ -160,7 +173,7 @@ def service_variables(
     variables.update(
         {
             "SUPABASE_URL": database.url,
-            "SUPABASE_KEY": database.key,
+            "SUPABASE_KEY": database.key(key_role),
             # Secret here as well as on the token resource: the variables' inputs are recorded in
             # the state too, and must be encrypted there.
             "STAGING_ACCESS_TOKEN": pulumi.Output.secret(access_token),

@@ -9,7 +9,9 @@ from fleet.config import (
     FleetConfigError,
     FleetSpec,
     LimitsSpec,
+    MigrationsSpec,
     RailwaySpec,
+    SeedSpec,
     ServiceSpec,
     SupabaseSpec,
 )
@@ -23,7 +25,9 @@ __all__ = [
     "FleetConfigError",
     "FleetSpec",
     "LimitsSpec",
+    "MigrationsSpec",
     "RailwaySpec",
+    "SeedSpec",
     "ServiceSpec",
     "SupabaseSpec",
 ]

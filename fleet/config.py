@@ -10,7 +10,7 @@ import datetime
 import difflib
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -30,6 +30,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails, PydanticCustomError
+
+from fleet import naming
 
 NAMESPACE = "stagefleet"
 
@@ -242,6 +244,91 @@ InstanceSize = Literal[
     "24xlarge_high_memory", "48xlarge", "48xlarge_optimized_memory", "48xlarge_optimized_cpu",
     "48xlarge_high_memory",
 ]  # fmt: skip
+INSTANCE_SIZES: tuple[str, ...] = get_args(InstanceSize)
+DEFAULT_INSTANCE_SIZE = "micro"
+
+# Supabase Management API `region_selection` of type "specific" (V1CreateProjectBody).
+SUPABASE_REGIONS = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ap-east-1", "ap-southeast-1",
+    "ap-northeast-1", "ap-northeast-2", "ap-southeast-2", "eu-west-1", "eu-west-2", "eu-west-3",
+    "eu-north-1", "eu-central-1", "eu-central-2", "ca-central-1", "ap-south-1", "sa-east-1",
+)  # fmt: skip
+# Its "smartGroup" codes: a region Supabase picks within a group. Named only to explain the error.
+_SUPABASE_REGION_GROUPS = ("americas", "emea", "apac")
+
+
+def _supabase_region(code: str) -> str:
+    if code in SUPABASE_REGIONS:
+        return code
+    if code in _SUPABASE_REGION_GROUPS:
+        raise _error(
+            "region",
+            f"{_quote(code)} is a Supabase region group, not a region",
+            hint="name a specific region, e.g. us-east-1 or eu-central-1",
+        )
+    close = difflib.get_close_matches(code, SUPABASE_REGIONS, n=1)
+    raise _error(
+        "region",
+        f"{_quote(code)} is not a Supabase region",
+        hint=f"did you mean {_quote(close[0])}?" if close else "one of " + ", ".join(SUPABASE_REGIONS),
+    )
+
+
+Region = Annotated[Text, AfterValidator(_supabase_region)]
+
+# The API's `organization_slug` pattern, ^[\w-]+$, with JavaScript's (ASCII) \w.
+_ORGANIZATION_SLUG = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _organization_slug(slug: str) -> str:
+    if not _ORGANIZATION_SLUG.fullmatch(slug):
+        raise _error(
+            "organization_slug",
+            f"{_quote(slug)} is not a Supabase organization slug",
+            hint='use letters, digits, "_" and "-": the slug in the dashboard URL '
+            "supabase.com/dashboard/org/<slug>",
+        )
+    return slug
+
+
+OrganizationSlug = Annotated[Text, AfterValidator(_organization_slug)]
+
+# Supabase project names are `<prefix>-staging-<environment>`, at most 256 characters (the API's
+# limit on `name`); environment names have at most 31.
+_PROJECT_NAME_LIMIT = 256
+PROJECT_PREFIX_LIMIT = _PROJECT_NAME_LIMIT - len("-staging-") - 31
+
+
+def _project_prefix(prefix: str) -> str:
+    if len(prefix) > PROJECT_PREFIX_LIMIT:
+        raise _error(
+            "project_prefix",
+            f"is {len(prefix)} characters long; at most {PROJECT_PREFIX_LIMIT} fit in a Supabase "
+            f"project name (<prefix>-staging-<environment>, at most {_PROJECT_NAME_LIMIT} characters)",
+        )
+    return prefix
+
+
+ProjectPrefix = Annotated[Text, AfterValidator(_project_prefix)]
+
+# Which of its database's keys a service gets as SUPABASE_KEY.
+SupabaseKeyName = Literal["anon", "service_role"]
+SUPABASE_KEY_NAMES: tuple[str, ...] = get_args(SupabaseKeyName)
+
+
+def _supabase_key_name(value: object) -> str:
+    if isinstance(value, str) and value in SUPABASE_KEY_NAMES:
+        return value
+    # Never echo the value: someone may have pasted the key itself here.
+    got = "another string (not shown: it may be a key)" if isinstance(value, str) else _kind_of(value)
+    raise _error(
+        "supabase_key_name",
+        f"must be anon or service_role, got {got}",
+        hint="it names the key the service gets as SUPABASE_KEY; the key itself comes from the database",
+    )
+
+
+KeyName = Annotated[SupabaseKeyName, PlainValidator(_supabase_key_name)]
 
 
 # --- models -----------------------------------------------------------------------------------
@@ -267,6 +354,7 @@ class ServiceSpec(_Model):
     healthcheck_path: Text | None = None
     variables: Variables = {}
     domain: Annotated[bool, Field(strict=True)] = True
+    supabase_key: KeyName = "anon"
 
 
 class RailwaySpec(_Model):
@@ -277,10 +365,32 @@ class RailwaySpec(_Model):
     services: list[ServiceSpec]
 
 
+class MigrationsSpec(_Model):
+    """A command run against every database an environment owns (dedicated or branch), again
+    whenever a file under `directory` changes."""
+
+    command: Text
+    directory: Text = "supabase/migrations"
+
+
+class SeedSpec(_Model):
+    """A command run once against each new database an environment owns."""
+
+    command: Text
+
+
 class SupabaseSpec(_Model):
-    organization_slug: Text
-    region: Text
-    instance_size: InstanceSize | None = None
+    # Required (by FleetSpec.from_config) as soon as an environment's database is dedicated or a
+    # branch; a fleet of shared and external databases needs no Supabase account.
+    organization_slug: OrganizationSlug | None = None
+    # None: the Management API picks the region.
+    region: Region | None = None
+    instance_size: InstanceSize = DEFAULT_INSTANCE_SIZE
+    # None: railway.projectName, else "stagefleet" (see FleetSpec.supabase_project_prefix).
+    project_prefix: ProjectPrefix | None = None
+    readiness_deadline_seconds: Annotated[WholeNumber, Field(gt=0)] = 600
+    migrations: MigrationsSpec | None = None
+    seed: SeedSpec | None = None
 
 
 class DatabaseSpec(_Model):
@@ -289,7 +399,8 @@ class DatabaseSpec(_Model):
     source: Text | None = Field(None, validate_default=True)
     supabase_url: HttpsUrl | None = Field(None, validate_default=True)
     supabase_key: Secret | None = Field(None, validate_default=True)
-    instance_size: InstanceSize | None = None
+    instance_size: InstanceSize | None = None  # dedicated only; else stagefleet:supabase.instanceSize
+    with_data: Annotated[bool, Field(strict=True)] = False  # branch only: copy the parent's data
 
     @field_validator("source")
     @classmethod
@@ -332,6 +443,16 @@ class DatabaseSpec(_Model):
                 else "set it with: pulumi config set --secret --path '{path}' <service role key>"
             )
             raise _error("required", "required for strategy external", hint=hint)
+        return value
+
+    @field_validator("instance_size", "with_data")
+    @classmethod
+    def _only_for_its_strategy(cls, value: object, info: ValidationInfo) -> object:
+        # Validated only when given: then it must fit the strategy, whatever its value.
+        strategy = info.data.get("strategy")
+        wanted = "dedicated" if info.field_name == "instance_size" else "branch"
+        if value is not None and strategy is not None and strategy != wanted:
+            raise _error("unused", f"only used with strategy {wanted}, not {strategy}")
         return value
 
 
@@ -422,7 +543,7 @@ class FleetSpec(_Model):
         except ValidationError as error:
             details = error.errors(include_url=False)
             found += [_from_pydantic(d) for d in details if d["loc"][:1] not in undecodable]
-        found += _cross_reference_problems(values)
+        found += _cross_reference_problems(values, undecodable)
         if found:
             found.sort(key=lambda problem: _sort_key(problem[0]))
             raise FleetConfigError([_render(*problem) for problem in found])
@@ -451,6 +572,24 @@ class FleetSpec(_Model):
     def variables_for(self, env: EnvironmentSpec, service: ServiceSpec) -> dict[str, str]:
         """defaults < service < environment: the more specific setting wins."""
         return {**self.defaults.variables, **service.variables, **env.variables}
+
+    def supabase_project_prefix(self) -> str:
+        """supabase.projectPrefix, else railway.projectName, else "stagefleet"."""
+        configured = self.supabase.project_prefix if self.supabase is not None else None
+        return naming.supabase_project_prefix(configured, self.railway.project_name)
+
+    def supabase_project_name(self, env: EnvironmentSpec | str) -> str:
+        """The Supabase project (or branch) name of an environment: `<prefix>-staging-<name>`."""
+        name = env if isinstance(env, str) else env.name
+        return naming.supabase_project_name(self.supabase_project_prefix(), name)
+
+    def instance_size_for(self, env: EnvironmentSpec) -> str:
+        """The compute size of the environment's database: its own instanceSize (dedicated only),
+        else stagefleet:supabase.instanceSize ("micro" by default)."""
+        own = self.database_for(env).instance_size
+        if own is not None:
+            return own
+        return self.supabase.instance_size if self.supabase is not None else DEFAULT_INSTANCE_SIZE
 
 
 # --- turning config and errors into problems ------------------------------------------------
@@ -499,19 +638,28 @@ def _as_mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _cross_reference_problems(values: Mapping[str, Any]) -> list[_Found]:
+def _cross_reference_problems(
+    values: Mapping[str, Any], undecodable: Collection[Loc] = ()
+) -> list[_Found]:
     """Checks across list items. They read the raw values, so one faulty item does not hide a
     duplicate or a cycle that involves it."""
     environments = _as_list(values.get("environments"))
     services = _as_list(_as_mapping(values.get("railway")).get("services"))
     default_database = _as_mapping(values.get("defaults")).get("database")
-    return [
+    databases = _environment_databases(environments, default_database)
+    links = _source_links(databases)
+    cycles = _cycles(links)
+    found = [
         *_duplicates(environments, "name", ("environments",), "environment name"),
         *_duplicates(services, "name", ("railway", "services"), "service name"),
         *_duplicates(services, "id", ("railway", "services"), "service id"),
-        *_source_cycles(environments, default_database),
+        *_source_cycles(cycles, links),
+        *_sources_without_database(databases, default_database, cycles),
         *_environments_without_database(environments, default_database),
     ]
+    if ("supabase",) not in undecodable:  # its organizationSlug is unknown, not missing
+        found += _supabase_organization_needed(values.get("supabase"), environments, default_database)
+    return found
 
 
 def _environments_without_database(environments: list[Any], default_database: object) -> Iterator[_Found]:
@@ -539,48 +687,183 @@ def _duplicates(items: list[Any], key: str, loc: Loc, what: str) -> Iterator[_Fo
             first_index[value] = index
 
 
-def _source_cycles(environments: list[Any], default_database: object) -> Iterator[_Found]:
-    # name -> (index, source, whether the source comes from defaults.database)
-    links: dict[str, tuple[int, str, bool]] = {}
+@dataclass(frozen=True)
+class _EnvironmentDatabase:
+    """An environment's database as written in the raw config: its own or the default one."""
+
+    index: int
+    strategy: object  # as written: may be anything, the model reports a wrong one
+    source: object
+    inherited: bool  # from stagefleet:defaults.database
+
+    def describe_strategy(self) -> str:
+        origin = " (from stagefleet:defaults.database)" if self.inherited else ""
+        return f"{self.strategy}{origin}"
+
+
+def _environment_databases(
+    environments: list[Any], default_database: object
+) -> dict[str, _EnvironmentDatabase]:
+    """Name -> database of every environment whose database is a mapping (the first of a name)."""
+    databases: dict[str, _EnvironmentDatabase] = {}
     for index, item in enumerate(environments):
         name = item.get("name") if isinstance(item, Mapping) else None
-        if not isinstance(name, str) or name in links:
+        if not isinstance(name, str) or name in databases:
             continue
         own = item.get("database")
         database = own if own is not None else default_database
-        if not isinstance(database, Mapping) or database.get("strategy") not in _SOURCED_STRATEGIES:
-            continue
-        source = database.get("source")
-        # An environment naming itself is reported where it is written, by the model.
-        if isinstance(source, str) and not (own is not None and source == name):
-            links[name] = (index, source, own is None)
+        if isinstance(database, Mapping):
+            databases[name] = _EnvironmentDatabase(
+                index, database.get("strategy"), database.get("source"), own is None
+            )
+    return databases
 
+
+def _source_links(databases: Mapping[str, _EnvironmentDatabase]) -> dict[str, _EnvironmentDatabase]:
+    """The databases that name a source (shared or branch), by environment name."""
+    return {
+        name: database
+        for name, database in databases.items()
+        if database.strategy in _SOURCED_STRATEGIES
+        and isinstance(database.source, str)
+        # An environment naming itself is reported where it is written, by the model.
+        and not (not database.inherited and database.source == name)
+    }
+
+
+def _cycles(links: Mapping[str, _EnvironmentDatabase]) -> list[list[str]]:
+    """Every cycle of source links, each once, starting at the environment listed first."""
+    cycles: list[list[str]] = []
     reported: set[str] = set()
     for start in links:
         path = [start]
-        while (following := links[path[-1]][1]) in links and following not in path:
+        while (following := str(links[path[-1]].source)) in links and following not in path:
             path.append(following)
         if following not in path or following in reported:
             continue
         cycle = path[path.index(following) :]
         reported.update(cycle)
-        first = min(cycle, key=lambda name: links[name][0])
-        at = cycle.index(first)
-        chain = " -> ".join([*cycle[at:], *cycle[:at], first])
-        index, source, inherited = links[first]
-        if inherited:
+        at = cycle.index(min(cycle, key=lambda name: links[name].index))
+        cycles.append([*cycle[at:], *cycle[:at]])
+    return cycles
+
+
+def _source_cycles(cycles: list[list[str]], links: Mapping[str, _EnvironmentDatabase]) -> Iterator[_Found]:
+    for cycle in cycles:
+        first = links[cycle[0]]
+        chain = " -> ".join([*cycle, cycle[0]])
+        if first.inherited:
             yield (
-                ("environments", index, "database"),
-                f"the default database source {_quote(source)} leads back to this environment: "
+                ("environments", first.index, "database"),
+                f"the default database source {_quote(first.source)} leads back to this environment: "
                 + chain,
                 "give this environment a database of its own",
             )
         else:
             yield (
-                ("environments", index, "database", "source"),
+                ("environments", first.index, "database", "source"),
                 f"database sources form a cycle: {chain}",
                 "one environment in the cycle needs strategy dedicated or external",
             )
+
+
+def _database_owner(name: str, databases: Mapping[str, _EnvironmentDatabase]) -> str | None:
+    """The raw-config counterpart of FleetSpec.database_owner: follows `shared` sources; None when
+    they end nowhere or go round."""
+    seen = {name}
+    while (database := databases.get(name)) is not None and database.strategy == "shared":
+        name = database.source if isinstance(database.source, str) else ""
+        if name in seen:
+            return None
+        seen.add(name)
+    return name if database is not None else None
+
+
+def _sources_without_database(
+    databases: Mapping[str, _EnvironmentDatabase], default_database: object, cycles: list[list[str]]
+) -> Iterator[_Found]:
+    """A `shared` source must own its database (not share one itself); a `branch` source must
+    have a Supabase project to branch (strategy dedicated)."""
+    in_cycle = {name for cycle in cycles for name in cycle}
+    # (where the source is written, strategy, source)
+    written: list[tuple[Loc, object, object]] = []
+    if isinstance(default_database, Mapping):
+        strategy, source = default_database.get("strategy"), default_database.get("source")
+        written.append((("defaults", "database", "source"), strategy, source))
+    for name, database in databases.items():
+        if not database.inherited and name not in in_cycle and database.source != name:
+            written.append(
+                (("environments", database.index, "database", "source"), database.strategy, database.source)
+            )
+    for loc, strategy, source in written:
+        if strategy not in _SOURCED_STRATEGIES or not isinstance(source, str):
+            continue
+        target = databases.get(source)
+        # Reported elsewhere, or depending on how that is fixed: a missing source, one without a
+        # database, with a wrong strategy, naming itself, or in a cycle of sources.
+        if (
+            target is None
+            or target.strategy not in get_args(Strategy)
+            or (not target.inherited and target.source == source)
+            or source in in_cycle
+        ):
+            continue
+        owner = _database_owner(source, databases)
+        if strategy == "shared" and target.strategy == "shared":
+            advice = f"; point at {_quote(owner)}, which owns it" if owner is not None else ""
+            yield (
+                loc,
+                f"environment {_quote(source)} does not own a database "
+                f"(it shares {_quote(target.source)}'s){advice}",
+                "name the environment that owns the database: shared sources do not chain",
+            )
+        elif strategy == "branch" and target.strategy != "dedicated":
+            owner_database = databases.get(owner) if owner is not None else None
+            suggest = owner_database is not None and owner_database.strategy == "dedicated"
+            yield (
+                loc,
+                f"environment {_quote(source)} has no Supabase project to branch: its database "
+                f"strategy is {target.describe_strategy()}, not dedicated",
+                f"did you mean {_quote(owner)}? it owns the database {_quote(source)} uses"
+                if suggest and owner != source
+                else "branch from an environment with strategy dedicated",
+            )
+
+
+_NEEDS_ORGANIZATION = ("dedicated", "branch")
+
+
+def _supabase_organization_needed(
+    supabase: object, environments: list[Any], default_database: object
+) -> Iterator[_Found]:
+    """stagefleet:supabase.organizationSlug is required once a database lives on Supabase. Reported
+    once, where the first environment that needs it has its strategy written."""
+    if supabase is not None and not isinstance(supabase, Mapping):
+        return  # the block itself is wrong, and reported as such
+    if isinstance(supabase, Mapping) and supabase.get("organizationSlug") is not None:
+        return  # given (a wrong one is reported by the model)
+    for index, item in enumerate(environments):
+        if not isinstance(item, Mapping):
+            continue
+        own = item.get("database")
+        database = own if own is not None else default_database
+        strategy = database.get("strategy") if isinstance(database, Mapping) else None
+        if strategy not in _NEEDS_ORGANIZATION:
+            continue
+        if own is not None:
+            loc: Loc = ("environments", index, "database", "strategy")
+            used_by = ""
+        else:
+            loc = ("defaults", "database", "strategy")
+            used_by = f" (used by environment {_quote(item.get('name'))})"
+        yield (
+            loc,
+            f"strategy {_quote(strategy)}{used_by} needs a Supabase organization: "
+            "set stagefleet:supabase.organizationSlug",
+            "set it with: pulumi config set --path 'stagefleet:supabase.organizationSlug' "
+            "<organization slug>",
+        )
+        return
 
 
 def _from_pydantic(detail: ErrorDetails) -> _Found:

@@ -17,5 +17,15 @@ def access_token_prefix(env_name: str) -> str:
     return f"staging_{env_name}"
 
 
+DEFAULT_SUPABASE_PROJECT_PREFIX = "stagefleet"
+
+
+def supabase_project_prefix(configured: str | None, railway_project_name: str | None) -> str:
+    """The first part of every Supabase project name: stagefleet:supabase.projectPrefix, else the
+    Railway project's name, else "stagefleet"."""
+    return configured or railway_project_name or DEFAULT_SUPABASE_PROJECT_PREFIX
+
+
 def supabase_project_name(project_prefix: str, env_name: str) -> str:
+    """Supabase project of a dedicated database, or name of a branch: `<prefix>-staging-<name>`."""
     return f"{project_prefix}-staging-{env_name}"

@@ -1,5 +1,6 @@
 """The one HTTP mechanism every API client of the providers uses: timeouts, bounded retries with
-full-jitter backoff, an overall deadline, `Retry-After`, and "did my write happen?" handling.
+full-jitter backoff, an overall deadline, `Retry-After` (or `X-RateLimit-Reset` when a 429 has no `Retry-After`), and
+"did my write happen?" handling.
 
 Pulumi's dynamic-provider host ignores customTimeouts, so every wait here is bounded on its own:
 per-request timeouts, a number of attempts, a cap on each sleep and a deadline over the whole call.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -39,6 +41,7 @@ __all__ = [
     "RetryPolicy",
     "apply_once",
     "new_client",
+    "rate_limit_reset_seconds",
     "retry_after_seconds",
     "scrub",
 ]
@@ -143,6 +146,31 @@ def retry_after_seconds(value: str | None, *, now: float) -> float | None:
     if when.tzinfo is None:
         return None
     return max(0.0, when.timestamp() - now)
+
+
+# X-RateLimit-Reset comes as delta-seconds, or as a Unix time in seconds or milliseconds: numbers
+# beyond these are read as times (1e9 s is 2001; 1e12 ms is 2001 too).
+_EPOCH_SECONDS_FROM = 1e9
+_EPOCH_MILLISECONDS_FROM = 1e12
+
+
+def rate_limit_reset_seconds(value: str | None, *, now: float) -> float | None:
+    """Seconds to wait from an `X-RateLimit-Reset` header, or None when absent or unreadable.
+    APIs disagree on its unit: small numbers are seconds from now, large ones a Unix time in
+    seconds or milliseconds. `now` is wall-clock time (seconds since the epoch)."""
+    if value is None or not value.strip():
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    if not math.isfinite(number):
+        return None
+    if number >= _EPOCH_MILLISECONDS_FROM:
+        number = number / 1000.0 - now
+    elif number >= _EPOCH_SECONDS_FROM:
+        number -= now
+    return max(0.0, number)
 
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -280,9 +308,10 @@ class HttpSession:
             )
         status = response.status_code
         if status == 429:
-            retry_after = retry_after_seconds(
-                response.headers.get("retry-after"), now=self._policy.wall_clock()
-            )
+            now = self._policy.wall_clock()
+            retry_after = retry_after_seconds(response.headers.get("retry-after"), now=now)
+            if retry_after is None:
+                retry_after = rate_limit_reset_seconds(response.headers.get("x-ratelimit-reset"), now=now)
             response.close()
             return _Failure("HTTP 429 (rate limited)", maybe_applied=False, status=status, retry_after=retry_after)
         if status >= 500:

@@ -18,15 +18,22 @@ import httpx
 
 __all__ = [
     "DEFAULT_RAILWAY_API_URL",
+    "DEFAULT_SUPABASE_API_URL",
     "RAILWAY_API_URL_ENV",
     "RAILWAY_API_URL_KEY",
     "RAILWAY_TOKEN_ENV",
     "RAILWAY_TOKEN_KEY",
+    "SUPABASE_API_URL_ENV",
+    "SUPABASE_API_URL_KEY",
+    "SUPABASE_TOKEN_ENV",
+    "SUPABASE_TOKEN_KEY",
     "RailwaySettings",
     "SettingsError",
+    "SupabaseSettings",
     "configure",
     "railway_settings",
     "setting",
+    "supabase_settings",
     "with_source_param",
 ]
 
@@ -35,6 +42,13 @@ RAILWAY_TOKEN_ENV = "RAILWAY_API_TOKEN"
 RAILWAY_API_URL_KEY = "stagefleet:railwayApiUrl"
 RAILWAY_API_URL_ENV = "RAILWAY_API_URL"
 DEFAULT_RAILWAY_API_URL = "https://backboard.railway.com/graphql/v2"
+
+SUPABASE_TOKEN_KEY = "stagefleet:supabaseAccessToken"
+SUPABASE_TOKEN_ENV = "SUPABASE_ACCESS_TOKEN"
+SUPABASE_API_URL_KEY = "stagefleet:supabaseApiUrl"
+SUPABASE_API_URL_ENV = "SUPABASE_API_URL"
+# The Management API's root: every path the client sends starts with /v1/.
+DEFAULT_SUPABASE_API_URL = "https://api.supabase.com"
 
 # Railway's edge caps requests that carry no query string much harder than ones that do.
 _RAILWAY_SOURCE_PARAM = ("source", "stagefleet")
@@ -103,3 +117,37 @@ def with_source_param(url: str) -> str:
     """`url` with `source=stagefleet` merged into its query string."""
     name, value = _RAILWAY_SOURCE_PARAM
     return str(httpx.URL(url).copy_merge_params({name: value}))
+
+
+@dataclass(frozen=True)
+class SupabaseSettings:
+    token: str = field(repr=False)
+    api_url: str = DEFAULT_SUPABASE_API_URL
+
+    def __reduce__(self) -> Any:
+        # Settings hold the token: never let them reach a pickle (the provider state).
+        raise TypeError("SupabaseSettings hold a credential and cannot be pickled")
+
+
+def supabase_settings() -> SupabaseSettings:
+    """Supabase Management API access token and root URL. The URL is normalised to the API root
+    (no trailing slash, no `/v1`: the client's paths carry it), so both
+    "https://api.supabase.com" and "https://api.supabase.com/v1/" work. Raises SettingsError
+    naming both places the token can come from when neither has it."""
+    token = setting(SUPABASE_TOKEN_KEY, SUPABASE_TOKEN_ENV)
+    if token is None:
+        raise SettingsError(
+            "Supabase access token is not set: set the stack config `stagefleet:supabaseAccessToken` "
+            "(pulumi config set --secret stagefleet:supabaseAccessToken sbp_...) or the environment "
+            "variable `SUPABASE_ACCESS_TOKEN`; use a personal access token that can manage the "
+            "organization's projects"
+        )
+    api_url = setting(SUPABASE_API_URL_KEY, SUPABASE_API_URL_ENV) or DEFAULT_SUPABASE_API_URL
+    return SupabaseSettings(token=token, api_url=_api_root(api_url))
+
+
+def _api_root(url: str) -> str:
+    root = url.rstrip("/")
+    if root.endswith("/v1"):
+        root = root[: -len("/v1")]
+    return root

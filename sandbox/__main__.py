@@ -1,10 +1,13 @@
-"""Run the Railway sandbox from a stack file, for trying the program with no Railway account.
+"""Run the sandboxes from a stack file, for trying the program with no Railway/Supabase account.
 
     python -m sandbox serve --stack-file Pulumi.sandbox.yaml --port 8787 --token sandbox-token
 
 Seeds the project described by the stack file's `stagefleet:railway` block (its ids are used as
-the fixed ids, so the stack config and the sandbox agree), prints the GraphQL URL on the first
-line of stdout, and serves until SIGTERM/SIGINT or until its lifetime ends.
+the fixed ids, so the stack config and the sandbox agree) and prints the GraphQL URL on the first
+line of stdout. When the stack file has a `stagefleet:supabase` block (or `--supabase` is given)
+it also serves the Supabase Management API emulator, with the block's `organizationSlug` seeded,
+and prints its base URL (no /v1) on the second line. Serves until SIGTERM/SIGINT or until its
+lifetime ends; when one emulator stops, both do.
 """
 
 from __future__ import annotations
@@ -23,27 +26,51 @@ import yaml
 
 from sandbox.railway import RailwaySandbox, SeedResult
 from sandbox.server import DEFAULT_LIFETIME
+from sandbox.supabase import SupabaseSandbox
 
 RAILWAY_KEY = "stagefleet:railway"
+SUPABASE_KEY = "stagefleet:supabase"
 DEFAULT_BASE_ENVIRONMENT = "staging-template"
+# Seconds until a Supabase project or branch created in the served sandbox is ACTIVE_HEALTHY:
+# long enough that the program's readiness waits are exercised, short enough to try it quickly.
+DEFAULT_HEALTHY_AFTER = 2.0
 # How often the main thread looks up from waiting; signals are handled between waits.
 _POLL_SECONDS = 0.2
 
 
 class StackFileError(Exception):
-    """The stack file has no usable stagefleet:railway block."""
+    """The stack file has no usable stagefleet:railway block (or a malformed stagefleet:supabase one)."""
+
+
+def _config(stack_file: Path) -> Mapping[str, Any]:
+    document = yaml.safe_load(stack_file.read_text()) or {}
+    return document.get("config") or {}
 
 
 def railway_block(stack_file: Path) -> Mapping[str, Any]:
     """The `stagefleet:railway` mapping of a Pulumi stack file (a mapping or a JSON string)."""
-    document = yaml.safe_load(stack_file.read_text()) or {}
-    block = (document.get("config") or {}).get(RAILWAY_KEY)
+    block = _config(stack_file).get(RAILWAY_KEY)
     if isinstance(block, str):
         block = json.loads(block)
     if not isinstance(block, Mapping):
         raise StackFileError(f"{stack_file}: config.{RAILWAY_KEY} must be a mapping")
     if not block.get("projectId"):
         raise StackFileError(f"{stack_file}: config.{RAILWAY_KEY}.projectId is required")
+    return block
+
+
+def supabase_block(stack_file: Path) -> Mapping[str, Any] | None:
+    """The `stagefleet:supabase` mapping of a stack file (a mapping or a JSON string), or None."""
+    block = _config(stack_file).get(SUPABASE_KEY)
+    if block is None:
+        return None
+    if isinstance(block, str):
+        block = json.loads(block)
+    if not isinstance(block, Mapping):
+        raise StackFileError(f"{stack_file}: config.{SUPABASE_KEY} must be a mapping")
+    slug = block.get("organizationSlug")
+    if not isinstance(slug, str) or not slug:
+        raise StackFileError(f"{stack_file}: config.{SUPABASE_KEY}.organizationSlug is required")
     return block
 
 
@@ -66,14 +93,38 @@ def seed_from_block(sandbox: RailwaySandbox, block: Mapping[str, Any]) -> SeedRe
     )
 
 
+def make_supabase(args: argparse.Namespace, block: Mapping[str, Any] | None) -> SupabaseSandbox | None:
+    """The Supabase sandbox to serve beside Railway's, seeded; None when not asked for."""
+    if block is None and not args.supabase:
+        return None
+    if args.supabase_port is not None:
+        port = args.supabase_port
+    else:
+        port = args.port + 1 if args.port else 0
+    sandbox = SupabaseSandbox(
+        tokens=args.supabase_token or args.token,
+        healthy_after=args.supabase_healthy_after,
+        port=port,
+        lifetime=args.lifetime,
+    )
+    slug = block["organizationSlug"] if block is not None else args.supabase_organization
+    if slug:
+        name = (block or {}).get("organizationName") or slug
+        sandbox.seed_organization(slug=slug, name=name)
+    return sandbox
+
+
 def serve(args: argparse.Namespace) -> int:
+    stack_file = Path(args.stack_file)
     try:
-        block = railway_block(Path(args.stack_file))
+        block = railway_block(stack_file)
+        sb_block = supabase_block(stack_file)
     except (OSError, yaml.YAMLError, ValueError, StackFileError) as exc:
         print(f"sandbox: {exc}", file=sys.stderr)
         return 2
     sandbox = RailwaySandbox(tokens=args.token, port=args.port, lifetime=args.lifetime)
     seed = seed_from_block(sandbox, block)
+    supabase = make_supabase(args, sb_block)
     stop_requested = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -82,23 +133,45 @@ def serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     with sandbox:
-        print(sandbox.url, flush=True)
-        print(
-            f"sandbox: Railway project {seed.project_id} (base environment "
-            f"{seed.base_environment_id}, services {', '.join(seed.service_ids) or 'none'}); "
-            f"stops after {args.lifetime:g}s or on SIGTERM/SIGINT",
-            file=sys.stderr,
-            flush=True,
-        )
-        while not stop_requested.is_set() and not sandbox.wait(_POLL_SECONDS):
-            pass
+        try:
+            if supabase is not None:
+                supabase.start()
+            print(sandbox.url, flush=True)
+            if supabase is not None:
+                print(supabase.url, flush=True)
+            print(
+                f"sandbox: Railway project {seed.project_id} (base environment "
+                f"{seed.base_environment_id}, services {', '.join(seed.service_ids) or 'none'}); "
+                f"stops after {args.lifetime:g}s or on SIGTERM/SIGINT",
+                file=sys.stderr,
+                flush=True,
+            )
+            if supabase is not None:
+                orgs = ", ".join(org["slug"] for org in supabase.organizations()) or "none"
+                print(
+                    f"sandbox: Supabase Management API at {supabase.url} (organizations: {orgs}; "
+                    f"new projects and branches are ACTIVE_HEALTHY after {supabase.healthy_after:g}s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            while (
+                not stop_requested.is_set()
+                and not sandbox.wait(_POLL_SECONDS)
+                and (supabase is None or supabase.running)
+            ):
+                pass
+        finally:
+            if supabase is not None:
+                supabase.stop()
     return 0
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__.split("\n")[0])
     commands = root.add_subparsers(dest="command", required=True)
-    serve_cmd = commands.add_parser("serve", help="serve the Railway sandbox seeded from a stack file")
+    serve_cmd = commands.add_parser(
+        "serve", help="serve the Railway (and Supabase) sandboxes seeded from a stack file"
+    )
     serve_cmd.add_argument("--stack-file", required=True, help="Pulumi stack file with stagefleet:railway")
     serve_cmd.add_argument("--port", type=int, default=8787, help="port on 127.0.0.1 (0 = any free port)")
     serve_cmd.add_argument(
@@ -107,6 +180,26 @@ def parser() -> argparse.ArgumentParser:
     )
     serve_cmd.add_argument(
         "--lifetime", type=float, default=DEFAULT_LIFETIME, help="seconds before stopping by itself"
+    )
+    serve_cmd.add_argument(
+        "--supabase", action="store_true",
+        help=f"also serve the Supabase emulator (implied by a {SUPABASE_KEY} block in the stack file)",
+    )
+    serve_cmd.add_argument(
+        "--supabase-port", type=int, default=None,
+        help="Supabase emulator port on 127.0.0.1 (default: --port + 1; any free port when --port is 0)",
+    )
+    serve_cmd.add_argument(
+        "--supabase-token", action="append", default=None,
+        help="accepted Supabase Bearer token (repeatable; default: the --token values)",
+    )
+    serve_cmd.add_argument(
+        "--supabase-organization", default=None,
+        help=f"organization slug to seed when the stack file has no {SUPABASE_KEY} block",
+    )
+    serve_cmd.add_argument(
+        "--supabase-healthy-after", type=float, default=DEFAULT_HEALTHY_AFTER,
+        help="seconds until a new Supabase project or branch is ACTIVE_HEALTHY",
     )
     return root
 

@@ -1,7 +1,8 @@
 """A reusable loopback HTTP server for API emulators (Railway now, Supabase next).
 
 The server owns everything that is not the API itself: the socket, fault injection, a request
-journal, added latency, a requests-per-second rate limit and a hard lifetime after which it stops
+journal, added latency, a requests-per-second rate limit (Railway), a per-key requests-per-minute
+rate limit with X-RateLimit-* headers (Supabase) and a hard lifetime after which it stops
 by itself (so a test that forgets to stop it cannot leave a listener behind). The API is an
 `Application`: `describe(request)` names the request (its operation key for fault matching and
 what the journal records) *before* anything is applied, and `__call__(request)` applies it and
@@ -11,6 +12,7 @@ returns `(status, headers, body)`.
 from __future__ import annotations
 
 import json
+import math
 import socket
 import threading
 import time
@@ -28,7 +30,9 @@ __all__ = [
     "FaultPlan",
     "Journal",
     "JournalEntry",
+    "KeyedRateLimiter",
     "LoopbackServer",
+    "RateDecision",
     "Request",
     "RequestInfo",
     "Response",
@@ -82,6 +86,8 @@ class RequestInfo:
     variables: Mapping[str, Any] = field(default_factory=dict)
     is_mutation: bool = False
     query: str = ""
+    # REST emulators: the parsed JSON request body (None when empty or not JSON).
+    body: Any = None
 
 
 class Application(Protocol):
@@ -188,6 +194,7 @@ class JournalEntry:
     method: str = "POST"
     path: str = ""
     key: str = ""
+    body: Any = None
 
 
 class Journal:
@@ -240,6 +247,60 @@ class RateLimiter:
                 self._arrivals.append(now)
                 return None
             return max(0.0, 1.0 - (now - self._arrivals[0]))
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    """The outcome of one request against a per-key limit. `reset` is the seconds until the
+    oldest request in the key's window leaves it (a slot frees up)."""
+
+    admitted: bool
+    limit: int
+    remaining: int
+    reset: float
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": format_seconds(_round_up(self.reset)),
+        }
+        if not self.admitted:
+            headers["Retry-After"] = format_seconds(_round_up(max(self.reset, 0.001)))
+        return headers
+
+
+def _round_up(seconds: float) -> float:
+    """Up to whole milliseconds, so a client that waits the advertised time is admitted."""
+    return math.ceil(seconds * 1000) / 1000
+
+
+class KeyedRateLimiter:
+    """A sliding window per key (Supabase: 120 requests per minute per endpoint).
+
+    Rejected requests do not count against the window; traffic while no limit is set does not
+    count either (turning a limit on starts fresh windows).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._arrivals: dict[str, deque[float]] = {}
+
+    def admit(self, key: str, limit: int | None, window: float = 60.0) -> RateDecision | None:
+        """None when no limit is set, else the decision (admitted or not) with header values."""
+        now = time.monotonic()
+        with self._lock:
+            if limit is None:
+                self._arrivals.clear()
+                return None
+            arrivals = self._arrivals.setdefault(key, deque())
+            while arrivals and now - arrivals[0] >= window:
+                arrivals.popleft()
+            admitted = len(arrivals) < limit
+            if admitted:
+                arrivals.append(now)
+            reset = max(0.0, window - (now - arrivals[0])) if arrivals else 0.0
+            return RateDecision(admitted, limit, max(0, limit - len(arrivals)), reset)
 
 
 # ---------------------------------------------------------------- server
@@ -354,8 +415,13 @@ class LoopbackServer:
         self.journal = Journal()
         self.latency = 0.0
         self.rate_limit_per_second: int | None = None
+        # Per operation key (RequestInfo.key), over a sliding window of `rate_limit_window`
+        # seconds; when set, every response carries X-RateLimit-Limit/-Remaining/-Reset.
+        self.rate_limit_per_minute: int | None = None
+        self.rate_limit_window = 60.0
         self._host, self._port, self._lifetime = host, port, lifetime
         self._limiter = RateLimiter()
+        self._keyed_limiter = KeyedRateLimiter()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._timer: threading.Timer | None = None
@@ -447,6 +513,7 @@ class LoopbackServer:
                 method=request.method,
                 path=request.path,
                 key=info.key,
+                body=info.body,
             )
         )
         if dropped:
@@ -465,6 +532,16 @@ class LoopbackServer:
         wait = self._limiter.admit(self.rate_limit_per_second)
         if wait is not None:
             return self._rejection(429, max(wait, 0.001)), "rate_limit", False
+        decision = self._keyed_limiter.admit(info.key, self.rate_limit_per_minute, self.rate_limit_window)
+        if decision is not None and not decision.admitted:
+            rejection = json_response(429, self._rejection_body(429, _REASONS[429]), decision.headers())
+            return rejection, "rate_limit", False
+        response, fault_kind, dropped = self._respond_admitted(request, info)
+        if decision is not None:
+            response = Response(response.status, {**response.headers, **decision.headers()}, response.body)
+        return response, fault_kind, dropped
+
+    def _respond_admitted(self, request: Request, info: RequestInfo) -> tuple[Response, str | None, bool]:
         fault = self.faults.take(info.key)
         if fault is not None and fault.kind in _REJECTING_FAULTS:
             return self._rejection(int(fault.kind), fault.retry_after), fault.kind, False

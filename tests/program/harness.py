@@ -74,6 +74,22 @@ class FleetMocks(pulumi.runtime.Mocks):
             outputs.update(domain=domain, url=f"https://{domain}")
         elif args.typ.endswith(":AccessToken"):
             outputs["value"] = f"{reveal(inputs['prefix'])}_mock-random"
+        elif args.typ.endswith("supabase:Project"):
+            ref = f"ref-{args.name}"
+            resource_id = ref
+            outputs.update(ref=ref, api_url=f"https://{ref}.supabase.co", db_host=f"db.{ref}.supabase.co", status="COMING_UP")
+        elif args.typ.endswith("supabase:Branch"):
+            ref = f"ref-{args.name}"
+            outputs.update(branch_id=f"id-{args.name}", ref=ref, api_url=f"https://{ref}.supabase.co")
+        elif args.typ.endswith("supabase:ProjectKeys"):
+            ref = reveal(inputs["project_ref"])
+            outputs.update(
+                anon_key=f"anon-key-of-{ref}",
+                service_role_key=f"service-role-key-of-{ref}",
+                connection_string=f"postgresql://postgres:pw@db.{ref}.supabase.co:5432/postgres",
+            )
+        elif args.typ == "command:local:Command":
+            outputs.update(stdout="", stderr="")
         elif args.typ.endswith("railway:Variables"):
             resource_id = f"{reveal(inputs.get('environment_id'))}:{reveal(inputs.get('service_id')) or 'shared'}"
         self.graph.resources.append(Registered(args.typ, args.name, inputs, outputs))

@@ -58,6 +58,7 @@ def test_adding_an_environment_only_creates_its_resources():
     assert set(steps.values()) == {"create"}
     assert sorted(steps) == sorted(
         ["dev4-dana-environment", "dev4-dana-access-token"]
+        + ["dev4-dana-database-password", "dev4-dana-database-project", "dev4-dana-database-keys"]
         + [f"dev4-dana-{s}-{kind}" for s in ("api", "web") for kind in ("variables", "trigger", "domain")]
     )
 
@@ -66,7 +67,9 @@ def test_removing_an_environment_only_deletes_its_resources():
     edited = edit(stack_mapping(), "stagefleet:environments", lambda envs: [e for e in envs if e["name"] != "dev3-charlie"])
     steps = plan(evaluate(stack_mapping()).graph, evaluate(edited).graph)
     assert set(steps.values()) == {"delete"}
-    assert all(name.startswith("dev3-charlie-") for name in steps) and len(steps) == 8
+    # dev3-charlie's branch of main's database goes with it; main's project stays.
+    assert all(name.startswith("dev3-charlie-") for name in steps) and len(steps) == 10
+    assert {"dev3-charlie-database-branch", "dev3-charlie-database-keys"} <= steps.keys()
 
 
 def test_changing_a_default_variable_updates_every_variables_resource_and_nothing_else():

@@ -8,11 +8,8 @@ import pytest
 
 from components.fleet import InvalidStackConfig, stack_config
 from fleet.catalog import catalog_rows, render_markdown
-from fleet.stackfile import load_stack_config
 from fleet import FleetSpec
 from tests.program.harness import (
-    DECRYPTED_PLACEHOLDER,
-    REPO,
     edit,
     evaluate,
     is_secret,
@@ -46,19 +43,29 @@ def test_railway_environments_fork_from_the_base_environment(staging):
         assert reveal(environment.inputs["ephemeral"]) is False
 
 
-def test_each_environment_has_per_service_variables_trigger_and_domain_and_one_token(staging):
+DATABASE_RESOURCES = {
+    "dedicated": ["database", "database-password", "database-project", "database-keys", "database-migrations", "database-seed"],
+    "branch": ["database", "database-branch", "database-keys", "database-migrations", "database-seed"],
+    "shared": [],
+}
+STRATEGIES = {"main": "dedicated", "dev1-alice": "dedicated", "dev2-bob": "dedicated", "dev3-charlie": "branch", "payments": "shared"}
+
+
+def test_each_environment_has_per_service_variables_trigger_and_domain_one_token_and_its_database(staging):
     for env in ENVIRONMENTS:
         names = {r.name for r in staging.graph.resources if r.name.startswith(f"{env}-")}
         expected = {f"{env}-environment", f"{env}-access-token"}
+        expected |= {f"{env}-{suffix}" for suffix in DATABASE_RESOURCES[STRATEGIES[env]]}
         for service in SERVICES:
             expected |= {f"{env}-{service}-variables", f"{env}-{service}-trigger", f"{env}-{service}-domain"}
         assert names == expected
 
 
 def test_resource_counts_match_the_fleet(staging):
-    per_env = 2 + 3 * len(SERVICES)
+    railway_per_env = 2 + 3 * len(SERVICES)
+    database = {"dedicated": 3, "branch": 2, "shared": 0}
     dynamic = [r for r in staging.graph.resources if r.typ.startswith("pulumi-python:dynamic")]
-    assert len(dynamic) == per_env * len(ENVIRONMENTS)
+    assert len(dynamic) == sum(railway_per_env + database[STRATEGIES[env]] for env in ENVIRONMENTS)
 
 
 def test_triggers_deploy_each_environments_branch(staging):
@@ -93,7 +100,7 @@ def _variables_with_plain_override(name: str, value: str) -> dict:
 def test_supabase_key_reaches_services_as_a_secret():
     variables = _variables_with_plain_override("STAGING_ACCESS_TOKEN", "plain")
     assert is_secret(variables)
-    assert reveal(variables)["SUPABASE_KEY"] == DECRYPTED_PLACEHOLDER
+    assert reveal(variables)["SUPABASE_KEY"] == "service-role-key-of-ref-dev1-alice-database-project"
 
 
 def test_access_token_reaches_services_as_a_secret():
@@ -114,7 +121,8 @@ def test_variables_without_secret_values_are_not_marked_secret():
 
 def test_shared_database_environments_use_the_owners_url(staging):
     variables = reveal(staging.graph.named("payments-api-variables").inputs["variables"])
-    assert variables["SUPABASE_URL"] == "https://xqvzkplmrtwbcdaefghi.supabase.co"
+    assert variables["SUPABASE_URL"] == "https://ref-main-database-project.supabase.co"
+    assert variables["SUPABASE_KEY"] == "service-role-key-of-ref-main-database-project"
 
 
 def test_wired_variables_include_app_env_and_defaults(staging):
@@ -182,12 +190,13 @@ def test_catalog_export_equals_the_rendering_of_config_with_urls(staging):
 def test_catalog_lists_purpose_owner_and_database(staging):
     catalog = staging.exports["catalog"]
     assert "| payments | https://payments-api-domain.up.railway.app | shared (main) | Payments team integration | payments |" in catalog
+    assert "| dev3-charlie | https://dev3-charlie-api-domain.up.railway.app | branch (main) |" in catalog
 
 
 def test_no_secret_value_appears_in_non_secret_exports(staging):
     readable = json.dumps({k: v for k, v in staging.exports.items() if not staging.secret_exports[k]})
-    assert DECRYPTED_PLACEHOLDER not in readable
-    assert "_mock-random" not in readable
+    for secret in ("_mock-random", "anon-key-of-", "service-role-key-of-", "postgresql://"):
+        assert secret not in readable
 
 
 def test_invalid_config_fails_the_program_with_the_config_path_before_any_resource():
@@ -208,11 +217,6 @@ def test_stack_config_reads_only_the_stagefleet_namespace(monkeypatch):
     assert stack_config() == {"stagefleet:limits": "{}"}
 
 
-def test_committed_stack_file_has_no_plaintext_supabase_key():
-    config = load_stack_config(REPO / "Pulumi.staging.yaml")
-    main = config["stagefleet:environments"][0]
-    assert set(main["database"]["supabaseKey"]) == {"secure"}
-
 
 def test_token_keeper_changes_when_the_rotation_window_ends():
     last_day = evaluate(stack_mapping(), today=dt.date(2026, 12, 2)).graph.named("main-access-token")
@@ -221,8 +225,3 @@ def test_token_keeper_changes_when_the_rotation_window_ends():
     assert reveal(next_window.inputs["keepers"])["rotation"] == "2026-12-03"
 
 
-def test_a_database_strategy_not_yet_available_fails_naming_its_config_key():
-    mapping = edit(stack_mapping(), "stagefleet:environments", lambda envs: envs[3].update(database={"strategy": "dedicated"}))
-    with pytest.raises(Exception) as raised:
-        evaluate(mapping)
-    assert 'stagefleet:environments[3].database.strategy: strategy "dedicated"' in str(raised.value)

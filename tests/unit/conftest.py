@@ -20,6 +20,8 @@ def config() -> dict[str, Any]:
                 {"name": "web", "id": "svc-web", "repository": "gatewayz/gatewayz-frontend"},
             ],
         },
+        # main's database is dedicated: a Supabase project in this organization.
+        "stagefleet:supabase": {"organizationSlug": "gatewayz", "region": "us-east-1"},
         "stagefleet:defaults": {
             "variables": {"APP_ENV": "staging"},
             "database": {"strategy": "shared", "source": "main"},

@@ -16,6 +16,7 @@ config:
     baseEnvironmentId: base-env-1
     services:
       - {name: api, id: svc-api, repository: gatewayz/gatewayz-backend}
+  stagefleet:supabase: {organizationSlug: gatewayz}
   stagefleet:environments:
     - {name: main, kind: shared, branch: main, database: {strategy: dedicated}}
     - {name: dev1-alice, kind: developer, owner: alice@gatewayz.ai, branch: feature/alice,
@@ -29,6 +30,7 @@ config:
     baseEnvironmentId: base-env-1
     services:
       - {name: api, id: svc-api, repository: gatewayz/gatewayz-backend}
+  stagefleet:supabase: {organizationSlug: gatewayz}
   stagefleet:environments:
     - {name: main, kind: shared, branch: main, database: {strategy: dedicated}}
     - {name: dev1-alice, kind: developer, branch: feature/alice, database: {strategy: shared, source: main}}

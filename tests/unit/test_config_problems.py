@@ -360,12 +360,15 @@ def test_unknown_instance_size_is_rejected(config, problems_of):
     assert message.endswith('got "huge"')
 
 
-def test_supabase_block_needs_organization_and_region(config, problems_of):
+def test_supabase_block_without_organization_is_reported_where_a_dedicated_database_needs_it(config, problems_of):
+    # organizationSlug is required only once a database lives on Supabase; region is optional.
     config["stagefleet:supabase"] = {"instanceSize": "micro"}
 
     assert problems_of(config) == [
-        ("stagefleet:supabase.organizationSlug", "required key is missing"),
-        ("stagefleet:supabase.region", "required key is missing"),
+        (
+            f"{ENVS}[0].database.strategy",
+            'strategy "dedicated" needs a Supabase organization: set stagefleet:supabase.organizationSlug',
+        ),
     ]
 
 

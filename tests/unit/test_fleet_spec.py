@@ -53,7 +53,10 @@ def test_defaults_apply_when_the_stack_file_leaves_them_out(config):
     assert spec.defaults.token_rotation_days == 90
     assert spec.defaults.variables == {}
     assert spec.limits.max_long_lived is None
-    assert spec.supabase is None
+    # Every database is dedicated, so the stagefleet:supabase block is there; its optional keys default.
+    supabase = spec.supabase
+    assert (supabase.instance_size, supabase.project_prefix, supabase.readiness_deadline_seconds) == ("micro", None, 600)
+    assert (supabase.migrations, supabase.seed) == (None, None)
 
 
 def test_variables_merge_defaults_then_service_then_environment(config):
@@ -88,11 +91,29 @@ def test_database_for_falls_back_to_the_default_database(config):
     assert spec.database_for(spec.environment("payments")) == DatabaseSpec(strategy="shared", source="main")
 
 
-def test_database_owner_follows_shared_sources_to_the_owner(config):
-    config["stagefleet:environments"][1]["database"] = {"strategy": "shared", "source": "payments"}
-    spec = FleetSpec.from_config(config)  # dev1-alice -> payments -> (default) main
+def test_database_owner_follows_a_shared_source_to_the_owner(config):
+    spec = FleetSpec.from_config(config)  # payments -> (default, shared) main
 
-    assert spec.database_owner(spec.environment("dev1-alice")).name == "main"
+    assert spec.database_owner(spec.environment("payments")).name == "main"
+
+
+def test_database_owner_of_an_environment_sharing_a_branch_is_the_branch_owner(config):
+    config["stagefleet:environments"][1]["database"] = {"strategy": "shared", "source": "payments"}
+    config["stagefleet:environments"][2]["database"] = {"strategy": "branch", "source": "main"}
+    spec = FleetSpec.from_config(config)  # dev1-alice -> payments (a branch of main)
+
+    assert spec.database_owner(spec.environment("dev1-alice")).name == "payments"
+
+
+def test_database_owner_follows_a_chain_of_shared_sources_in_a_spec_built_in_python(config):
+    # from_config rejects such a chain; a spec built in Python still resolves it to the owner.
+    spec = FleetSpec.from_config(config)
+    alice = spec.environment("dev1-alice").model_copy(
+        update={"database": DatabaseSpec(strategy="shared", source="payments")}
+    )
+    chained = spec.model_copy(update={"environments": [spec.environments[0], alice, spec.environments[2]]})
+
+    assert chained.database_owner(alice).name == "main"
 
 
 def test_database_owner_of_a_branch_database_is_the_environment_itself(config):

@@ -3,6 +3,7 @@ from fleet.naming import (
     pr_environment_name,
     railway_environment_name,
     supabase_project_name,
+    supabase_project_prefix,
 )
 
 
@@ -20,3 +21,12 @@ def test_access_token_prefix_names_the_environment():
 
 def test_supabase_project_is_named_after_project_and_environment():
     assert supabase_project_name("gatewayz", "dev1-alice") == "gatewayz-staging-dev1-alice"
+
+
+def test_supabase_project_prefix_prefers_the_configured_prefix():
+    assert supabase_project_prefix("gw", "gatewayz") == "gw"
+
+
+def test_supabase_project_prefix_falls_back_to_the_railway_project_then_stagefleet():
+    assert supabase_project_prefix(None, "gatewayz") == "gatewayz"
+    assert supabase_project_prefix(None, None) == "stagefleet"

@@ -24,8 +24,10 @@ def _everything_printed(error) -> str:
         lambda c: c["stagefleet:environments"][0].update(database={"strategy": "external", "supabaseKey": [SECRET]}),
         lambda c: c.update({"stagefleet:railwayToken": {"token": SECRET}}),
         lambda c: c.update({"stagefleet:supabaseAccessToken": {"secure": 1, "plain": SECRET}}),
+        # a key pasted where a service names which key it gets
+        lambda c: c["stagefleet:railway"]["services"][0].update(supabaseKey=SECRET),
     ],
-    ids=["unused-key", "key-in-a-list", "token-as-mapping", "malformed-secure"],
+    ids=["unused-key", "key-in-a-list", "token-as-mapping", "malformed-secure", "key-as-service-key-name"],
 )
 def test_no_problem_report_contains_a_secret_value(config, error_of, place_secret):
     place_secret(config)

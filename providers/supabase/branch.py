@@ -1,0 +1,113 @@
+"""A Supabase branch of another environment's project: a per-PR database with its own ref, URL,
+keys and connection, made from the parent's schema (and data, with `with_data`).
+
+Like `Project`, creating one returns as soon as Supabase accepts it; `ProjectKeys` with kind
+"branch" waits for it to be healthy. The first branch of a project switches branching on for it
+(Supabase then also makes the project's default branch, which this resource never owns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pulumi
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.output import Unknown
+
+from providers._resource import DeclarativeProvider, Flag, Schema, Text, args_to_props
+from providers.supabase.client import BranchInfo, SupabaseClient, SupabaseNotFound, api_url_for
+
+__all__ = ["Branch", "BranchArgs", "BranchProvider"]
+
+
+@dataclass
+class BranchArgs:
+    parent_ref: pulumi.Input[str]
+    name: pulumi.Input[str]
+    git_branch: Optional[pulumi.Input[str]] = None
+    with_data: pulumi.Input[bool] = False
+
+
+def _outputs(branch: BranchInfo) -> dict[str, Any]:
+    return {"branch_id": branch.id, "ref": branch.project_ref, "api_url": api_url_for(branch.project_ref)}
+
+
+def _keeps_its_name(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+    # Branch names are unique on a parent: a replacement that keeps parent and name must delete
+    # the old branch before creating the new one. An unknown value may turn out the same.
+    return all(
+        isinstance(news.get(key), Unknown) or olds.get(key) == news.get(key) for key in ("parent_ref", "name")
+    )
+
+
+class BranchProvider(DeclarativeProvider):
+    schema = Schema(
+        Text("parent_ref", replaces=True),
+        Text("name", replaces=True),
+        Text("git_branch", required=False),
+        # Data is copied only when a branch is made: asking for it later means a new branch.
+        Flag("with_data", required=False, default=False, replaces=True),
+        delete_before_replace=_keeps_its_name,
+    )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        inputs = self.schema.inputs(props)
+        with SupabaseClient.from_settings() as supabase:
+            branch = supabase.create_branch(
+                parent_ref=inputs["parent_ref"],
+                name=inputs["name"],
+                git_branch=inputs["git_branch"],
+                with_data=inputs["with_data"],
+            )
+        return CreateResult(branch.id, {**inputs, **_outputs(branch)})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        inputs = self.schema.inputs(props)
+        with SupabaseClient.from_settings() as supabase:
+            try:
+                branches = supabase.list_branches(inputs["parent_ref"])
+            except SupabaseNotFound:
+                return ReadResult(None, {})  # the parent is gone, and its branches with it
+        live = next((branch for branch in branches if branch.id == id_), None)
+        if live is None:
+            return ReadResult(None, {})
+        # Name and git branch are live; with_data only mattered at creation and stands.
+        return ReadResult(
+            id_, {**inputs, "name": live.name, "git_branch": live.git_branch, **_outputs(live)}
+        )
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        # Everything but git_branch replaces the branch.
+        inputs = self.schema.inputs(news)
+        if inputs["git_branch"] is not None and inputs["git_branch"] != olds.get("git_branch"):
+            with SupabaseClient.from_settings() as supabase:
+                supabase.update_branch_git_branch(id_, inputs["git_branch"], label=inputs["name"])
+        return UpdateResult(
+            {**inputs, "branch_id": id_, "ref": olds["ref"], "api_url": api_url_for(olds["ref"])}
+        )
+
+    def delete(self, id_: str, _props: dict[str, Any]) -> None:
+        with SupabaseClient.from_settings() as supabase:
+            supabase.delete_branch(id_)
+
+
+class Branch(Resource, module="supabase", name="Branch"):
+    """pulumi-python:dynamic/supabase:Branch, id = branch id. Outputs `branch_id`, `ref` (the
+    branch's own project ref) and `api_url` ("https://<ref>.supabase.co"). A new parent, name
+    or with_data replaces the branch; a new git branch is an update. Returns before the branch
+    is healthy: pair it with ProjectKeys(kind="branch"), which waits."""
+
+    parent_ref: pulumi.Output[str]
+    name: pulumi.Output[str]
+    git_branch: pulumi.Output[Optional[str]]
+    with_data: pulumi.Output[bool]
+    branch_id: pulumi.Output[str]
+    ref: pulumi.Output[str]
+    api_url: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, args: BranchArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__(
+            BranchProvider(), resource_name, args_to_props(args, branch_id=None, ref=None, api_url=None), opts
+        )

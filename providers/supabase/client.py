@@ -1,0 +1,793 @@
+"""Supabase's Management API (REST, https://api.supabase.com/v1), as the providers need it.
+
+A SupabaseClient is built inside each provider call (`SupabaseClient.from_settings()`), used as a
+context manager and thrown away: it holds an httpx client, which can be neither pickled into the
+state nor shared safely across the host's worker threads. Requests go through providers._http
+(timeouts, bounded retries, Retry-After / X-RateLimit-Reset, deadline), so the API's 120 requests
+per minute per endpoint are waited out rather than failed.
+
+Every (method, path template) the client may send is an `Endpoint` in `ENDPOINTS`; the contract
+test checks each against the published OpenAPI spec. Errors become SupabaseError subclasses whose
+messages say, in the user's terms, what could not be done and why, and name the endpoint; they
+never contain the token, a database password or a key.
+
+Creates can be retried safely. Project names are not unique, so a project create whose answer was
+lost adopts the project of that name that appeared since the create began (never an older one);
+a branch create adopts the branch of that name on the parent (branch names are unique there).
+
+Readiness waits (`await_project_healthy`, `await_branch_healthy`) poll with backoff under their
+own deadline, stop at once on a terminal status, and delete what they waited for when it cannot
+come up, so a failed `pulumi up` leaves nothing half-made behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+
+from providers import _http
+from providers.settings import SupabaseSettings, supabase_settings
+
+__all__ = [
+    "ACTIVE_HEALTHY",
+    "CREATE_BRANCH",
+    "CREATE_PROJECT",
+    "DEFAULT_WAIT_POLICY",
+    "DELETE_BRANCH",
+    "DELETE_PROJECT",
+    "ENDPOINTS",
+    "GET_BRANCH",
+    "GET_PROJECT",
+    "HEALTH_SERVICES",
+    "INSTANCE_SIZES",
+    "LIST_BRANCHES",
+    "LIST_ORGANIZATION_PROJECTS",
+    "PROJECT_API_KEYS",
+    "PROJECT_HEALTH",
+    "REGIONS",
+    "TERMINAL_STATUSES",
+    "UPDATE_BRANCH",
+    "UPDATE_DATABASE_PASSWORD",
+    "UPDATE_PROJECT",
+    "ApiKeys",
+    "BranchDetail",
+    "BranchInfo",
+    "Endpoint",
+    "ProjectFailedToStart",
+    "ProjectInfo",
+    "ReadinessDeadlineExceeded",
+    "SupabaseApiError",
+    "SupabaseAuthError",
+    "SupabaseClient",
+    "SupabaseConflict",
+    "SupabaseError",
+    "SupabaseNotFound",
+    "WaitPolicy",
+    "api_url_for",
+    "db_host_for",
+]
+
+_log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------- endpoints
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One operation of the Management API: HTTP method and path template exactly as in the
+    OpenAPI spec (e.g. "/v1/projects/{ref}")."""
+
+    method: str
+    path: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def url(self, root: str, **path_params: str) -> str:
+        path = self.path
+        for name, value in path_params.items():
+            path = path.replace("{" + name + "}", urllib.parse.quote(str(value), safe=""))
+        if "{" in path:
+            raise ValueError(f"{self.key}: path parameters missing")
+        return root + path
+
+
+CREATE_PROJECT = Endpoint("POST", "/v1/projects")
+GET_PROJECT = Endpoint("GET", "/v1/projects/{ref}")
+UPDATE_PROJECT = Endpoint("PATCH", "/v1/projects/{ref}")
+DELETE_PROJECT = Endpoint("DELETE", "/v1/projects/{ref}")
+LIST_ORGANIZATION_PROJECTS = Endpoint("GET", "/v1/organizations/{slug}/projects")
+PROJECT_HEALTH = Endpoint("GET", "/v1/projects/{ref}/health")
+PROJECT_API_KEYS = Endpoint("GET", "/v1/projects/{ref}/api-keys")
+UPDATE_DATABASE_PASSWORD = Endpoint("PATCH", "/v1/projects/{ref}/database/password")
+LIST_BRANCHES = Endpoint("GET", "/v1/projects/{ref}/branches")
+CREATE_BRANCH = Endpoint("POST", "/v1/projects/{ref}/branches")
+GET_BRANCH = Endpoint("GET", "/v1/branches/{branch_id_or_ref}")
+UPDATE_BRANCH = Endpoint("PATCH", "/v1/branches/{branch_id_or_ref}")
+DELETE_BRANCH = Endpoint("DELETE", "/v1/branches/{branch_id_or_ref}")
+
+# Every endpoint the client may call: the contract test checks each against the spec.
+ENDPOINTS: tuple[Endpoint, ...] = (
+    CREATE_PROJECT,
+    GET_PROJECT,
+    UPDATE_PROJECT,
+    DELETE_PROJECT,
+    LIST_ORGANIZATION_PROJECTS,
+    PROJECT_HEALTH,
+    PROJECT_API_KEYS,
+    UPDATE_DATABASE_PASSWORD,
+    LIST_BRANCHES,
+    CREATE_BRANCH,
+    GET_BRANCH,
+    UPDATE_BRANCH,
+    DELETE_BRANCH,
+)
+
+# ---------------------------------------------------------------- vocabulary
+
+ACTIVE_HEALTHY = "ACTIVE_HEALTHY"
+# Statuses a project (or a branch's project) that is coming up never leaves by itself: waiting
+# longer cannot help. ACTIVE_UNHEALTHY and UNKNOWN can still turn healthy, so they are waited on.
+TERMINAL_STATUSES = frozenset(
+    {"INIT_FAILED", "REMOVED", "GOING_DOWN", "INACTIVE", "PAUSING", "PAUSE_FAILED", "RESTORE_FAILED"}
+)
+# A project in one of these is gone or going: `read` reports it deleted, adoption skips it.
+_GONE_STATUSES = frozenset({"REMOVED", "GOING_DOWN"})
+# The services a branch must report healthy before it is used: its database and its REST API.
+HEALTH_SERVICES: tuple[str, ...] = ("db", "rest")
+# V1CreateProjectBody.desired_instance_size (the contract test keeps this in step with the spec).
+INSTANCE_SIZES: tuple[str, ...] = (
+    "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge",
+    "16xlarge", "24xlarge", "24xlarge_optimized_memory", "24xlarge_optimized_cpu", "24xlarge_high_memory",
+    "48xlarge", "48xlarge_optimized_memory", "48xlarge_optimized_cpu", "48xlarge_high_memory",
+)  # fmt: skip
+# V1CreateProjectBody.region_selection (type "specific").code.
+REGIONS: tuple[str, ...] = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ap-east-1", "ap-southeast-1", "ap-northeast-1",
+    "ap-northeast-2", "ap-southeast-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "eu-central-1",
+    "eu-central-2", "ca-central-1", "ap-south-1", "sa-east-1",
+)  # fmt: skip
+
+# The organization's projects page size (the API's maximum) and a bound on pages read.
+_PAGE_SIZE = 100
+_MAX_PAGES = 50
+# An API message longer than this is cut: it goes into an error the user reads.
+_MAX_REASON = 300
+_ANON, _SERVICE_ROLE = "anon", "service_role"
+_DEFAULT_DB_PORT = 5432
+
+_AUTH_HINT = (
+    "Supabase rejected the access token; set a personal access token that can manage the "
+    "organization's projects in the stack config `stagefleet:supabaseAccessToken` or the "
+    "environment variable `SUPABASE_ACCESS_TOKEN`"
+)
+_RECREATE_HINT = "run `pulumi up --refresh` to create it again"
+
+
+def api_url_for(ref: str) -> str:
+    return f"https://{ref}.supabase.co"
+
+
+def db_host_for(ref: str) -> str:
+    return f"db.{ref}.supabase.co"
+
+
+# ---------------------------------------------------------------- errors
+
+
+class SupabaseError(Exception):
+    """A Supabase operation failed. `endpoint` is "<METHOD> <path template>" (or None)."""
+
+    def __init__(self, message: str, *, endpoint: str | None = None, status_code: int | None = None):
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.status_code = status_code
+
+
+class SupabaseNotFound(SupabaseError):
+    """The object (or the one it lives in) does not exist."""
+
+
+class SupabaseConflict(SupabaseError):
+    """The object clashes with an existing one (e.g. a branch name already taken)."""
+
+
+class SupabaseAuthError(SupabaseError):
+    """Supabase rejected the access token."""
+
+
+class SupabaseApiError(SupabaseError):
+    """Any other failure: an error answer, a malformed response, or the API unreachable."""
+
+
+class ProjectFailedToStart(SupabaseError):
+    """A project or branch reached a status it never leaves by itself; it was deleted."""
+
+    def __init__(self, message: str, *, ref: str, status: str):
+        super().__init__(message)
+        self.ref = ref
+        self.status = status
+
+
+class ReadinessDeadlineExceeded(SupabaseError):
+    """A project or branch was not healthy within its deadline; it was deleted."""
+
+    def __init__(self, message: str, *, ref: str, status: str | None, deadline: float):
+        super().__init__(message)
+        self.ref = ref
+        self.status = status
+        self.deadline = deadline
+
+
+# ---------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    ref: str
+    name: str
+    organization_slug: str | None
+    region: str | None
+    status: str
+    is_branch: bool = False
+
+
+@dataclass(frozen=True)
+class BranchInfo:
+    id: str
+    name: str
+    project_ref: str
+    parent_project_ref: str
+    is_default: bool
+    git_branch: str | None
+    with_data: bool | None
+    status: str | None
+
+
+@dataclass(frozen=True)
+class BranchDetail:
+    """A branch's project: its ref, status and how to connect to its database."""
+
+    ref: str
+    status: str | None
+    db_host: str
+    db_port: int
+    db_user: str = field(repr=False)
+    db_pass: str | None = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ApiKeys:
+    anon: str = field(repr=False)
+    service_role: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class WaitPolicy:
+    """How a readiness wait polls: the first pause, growing by `factor` up to `max_delay`.
+    `clock` and `sleep` are seams for tests; the deadline is the caller's."""
+
+    first_delay: float = 1.0
+    max_delay: float = 10.0
+    factor: float = 2.0
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.first_delay < 0 or self.max_delay < self.first_delay or self.factor < 1:
+            raise ValueError("WaitPolicy needs 0 <= first_delay <= max_delay and factor >= 1")
+
+    def delays(self) -> Iterable[float]:
+        delay = self.first_delay
+        while True:
+            yield delay
+            delay = min(self.max_delay, delay * self.factor)
+
+
+DEFAULT_WAIT_POLICY = WaitPolicy()
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """One look at something coming up."""
+
+    status: str | None
+    ready: bool = False
+    terminal: bool = False
+    gone: bool = False
+
+
+# ---------------------------------------------------------------- client
+
+
+class SupabaseClient:
+    """One Management API session. Use `with SupabaseClient.from_settings() as supabase: ...`."""
+
+    def __init__(
+        self,
+        settings: SupabaseSettings,
+        *,
+        policy: _http.RetryPolicy | None = None,
+        wait: WaitPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self._root = settings.api_url.rstrip("/")
+        self._wait = wait
+        self._http = _http.HttpSession(
+            headers={"Authorization": f"Bearer {settings.token}", "Accept": "application/json"},
+            policy=policy,
+            transport=transport,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: SupabaseSettings | None = None) -> SupabaseClient:
+        """A client for the configured token and URL (stack config, else environment).
+        Raises providers.settings.SettingsError when no token is configured."""
+        return cls(settings or supabase_settings())
+
+    @property
+    def wait_policy(self) -> WaitPolicy:
+        # Read at call time so tests can swap the module default.
+        return self._wait or DEFAULT_WAIT_POLICY
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> SupabaseClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ projects
+
+    def create_project(
+        self,
+        *,
+        name: str,
+        organization_slug: str,
+        region: str,
+        db_pass: str,
+        instance_size: str | None = None,
+    ) -> ProjectInfo:
+        """Create a project and return at once (status COMING_UP). When the answer is lost, the
+        project of that name that appeared since this call began is adopted; projects of that
+        name that existed before are never adopted (names are not unique)."""
+        failure = f'Supabase project "{name}" could not be created in organization {organization_slug}'
+        body: dict[str, Any] = {
+            "name": name,
+            "organization_slug": organization_slug,
+            "db_pass": db_pass,
+            "region_selection": {"type": "specific", "code": region},
+        }
+        if instance_size is not None:
+            body["desired_instance_size"] = instance_size
+        existing = {project.ref for project in self.find_projects(organization_slug=organization_slug, name=name)}
+
+        def create() -> ProjectInfo:
+            payload = self._request(
+                CREATE_PROJECT, json=body, failure=failure, idempotent=False, secrets=(db_pass,)
+            )
+            return _project(_mapping(payload, CREATE_PROJECT, failure))
+
+        def find_new() -> ProjectInfo | None:
+            found = self.find_projects(organization_slug=organization_slug, name=name)
+            return next((project for project in found if project.ref not in existing), None)
+
+        return self._apply_once(create, find_new, failure=failure, endpoint=CREATE_PROJECT)
+
+    def get_project(self, ref: str) -> ProjectInfo | None:
+        """The project, or None when it does not exist (a branch's ref is not a project)."""
+        try:
+            payload = self._request(
+                GET_PROJECT, ref=ref, failure=f"Supabase project {ref} could not be read"
+            )
+        except SupabaseNotFound:
+            return None
+        return _project(_mapping(payload, GET_PROJECT, f"Supabase project {ref} could not be read"))
+
+    def find_projects(self, *, organization_slug: str, name: str) -> list[ProjectInfo]:
+        """The organization's live projects called `name` (not branches, not being removed)."""
+        failure = f'Supabase projects of organization {organization_slug} could not be listed (looking for "{name}")'
+        found: list[ProjectInfo] = []
+        offset = 0
+        for _ in range(_MAX_PAGES):
+            payload = _mapping(
+                self._request(
+                    LIST_ORGANIZATION_PROJECTS,
+                    slug=organization_slug,
+                    query={"offset": offset, "limit": _PAGE_SIZE, "search": name},
+                    failure=failure,
+                ),
+                LIST_ORGANIZATION_PROJECTS,
+                failure,
+            )
+            page = payload.get("projects")
+            if not isinstance(page, list):
+                raise self._unexpected(LIST_ORGANIZATION_PROJECTS, failure, "no project list")
+            for node in page:
+                if isinstance(node, Mapping) and node.get("name") == name:
+                    project = _project(node, organization_slug=organization_slug)
+                    if not project.is_branch and project.status not in _GONE_STATUSES:
+                        found.append(project)
+            offset += len(page)
+            total = (payload.get("pagination") or {}).get("count")
+            if not page or not isinstance(total, (int, float)) or offset >= total:
+                return found
+        raise SupabaseApiError(
+            _message(failure, f"more than {_MAX_PAGES} pages of projects", LIST_ORGANIZATION_PROJECTS),
+            endpoint=LIST_ORGANIZATION_PROJECTS.key,
+        )
+
+    def rename_project(self, ref: str, name: str) -> None:
+        self._request(
+            UPDATE_PROJECT,
+            ref=ref,
+            json={"name": name},
+            failure=f'Supabase project {ref} could not be renamed to "{name}"',
+        )
+
+    def update_database_password(self, ref: str, password: str, *, label: str | None = None) -> None:
+        self._request(
+            UPDATE_DATABASE_PASSWORD,
+            ref=ref,
+            json={"password": password},
+            failure=f"the database password of Supabase project {_label(label, ref)} could not be changed",
+            secrets=(password,),
+        )
+
+    def delete_project(self, ref: str) -> bool:
+        """Delete the project (and its branches); False when it was already gone."""
+        try:
+            self._request(DELETE_PROJECT, ref=ref, failure=f"Supabase project {ref} could not be deleted")
+        except SupabaseNotFound:
+            return False
+        return True
+
+    def get_api_keys(self, ref: str, *, label: str | None = None) -> ApiKeys | None:
+        """The project's (or branch's) anon and service_role keys, or None when it is gone."""
+        failure = f"API keys of Supabase project {_label(label, ref)} could not be read"
+        try:
+            payload = self._request(PROJECT_API_KEYS, ref=ref, query={"reveal": "true"}, failure=failure)
+        except SupabaseNotFound:
+            return None
+        if not isinstance(payload, list):
+            raise self._unexpected(PROJECT_API_KEYS, failure, "not a list of keys")
+        keys = {
+            str(item.get("name")): item.get("api_key")
+            for item in payload
+            if isinstance(item, Mapping) and isinstance(item.get("api_key"), str) and item.get("api_key")
+        }
+        missing = [name for name in (_ANON, _SERVICE_ROLE) if name not in keys]
+        if missing:
+            raise self._unexpected(PROJECT_API_KEYS, failure, f"no {' or '.join(missing)} key in the answer")
+        return ApiKeys(anon=keys[_ANON], service_role=keys[_SERVICE_ROLE])
+
+    def get_health(self, ref: str, services: Sequence[str] = HEALTH_SERVICES) -> dict[str, str] | None:
+        """Service name -> status (COMING_UP, ACTIVE_HEALTHY, UNHEALTHY) for a project or branch
+        ref, or None when the ref does not answer (gone, or not provisioned yet)."""
+        failure = f"health of Supabase project {ref} could not be read"
+        try:
+            payload = self._request(
+                PROJECT_HEALTH, ref=ref, query=[("services", service) for service in services], failure=failure
+            )
+        except SupabaseNotFound:
+            return None
+        if not isinstance(payload, list):
+            raise self._unexpected(PROJECT_HEALTH, failure, "not a list of services")
+        return {
+            str(item.get("name")): str(item.get("status") or "UNKNOWN")
+            for item in payload
+            if isinstance(item, Mapping)
+        }
+
+    # ------------------------------------------------------------ branches
+
+    def list_branches(self, parent_ref: str) -> list[BranchInfo]:
+        """The parent project's branches (empty while branching is off). Raises SupabaseNotFound
+        when the parent project is gone."""
+        failure = f"branches of Supabase project {parent_ref} could not be listed"
+        payload = self._request(LIST_BRANCHES, ref=parent_ref, failure=failure)
+        if not isinstance(payload, list):
+            raise self._unexpected(LIST_BRANCHES, failure, "not a list of branches")
+        return [_branch(node) for node in payload if isinstance(node, Mapping)]
+
+    def find_branch(self, parent_ref: str, name: str) -> BranchInfo | None:
+        return next((branch for branch in self.list_branches(parent_ref) if branch.name == name), None)
+
+    def create_branch(
+        self, *, parent_ref: str, name: str, git_branch: str | None = None, with_data: bool = False
+    ) -> BranchInfo:
+        """Create a branch of the parent and return at once. The API enables branching on the
+        parent with the first branch (making its default branch). A branch of that name already
+        on the parent (one this create made before its answer was lost, or an earlier run's) is
+        adopted; the parent's default branch never is."""
+        failure = f'Supabase branch "{name}" of project {parent_ref} could not be created'
+        body: dict[str, Any] = {"branch_name": name, "with_data": with_data}
+        if git_branch is not None:
+            body["git_branch"] = git_branch
+
+        def adoptable() -> BranchInfo | None:
+            found = self.find_branch(parent_ref, name)
+            return None if found is None or found.is_default else found
+
+        def create() -> BranchInfo:
+            payload = self._request(CREATE_BRANCH, ref=parent_ref, json=body, failure=failure, idempotent=False)
+            return _branch(_mapping(payload, CREATE_BRANCH, failure))
+
+        try:
+            return self._apply_once(create, adoptable, failure=failure, endpoint=CREATE_BRANCH)
+        except SupabaseConflict:
+            existing = self.find_branch(parent_ref, name)
+            if existing is None:
+                raise
+            if not existing.is_default:
+                return existing
+            raise SupabaseConflict(
+                _message(failure, "the name is taken by the project's default branch", CREATE_BRANCH),
+                endpoint=CREATE_BRANCH.key,
+            ) from None
+
+    def get_branch(self, branch_id: str, *, label: str | None = None) -> BranchDetail | None:
+        """The branch's project ref, status and database connection, or None when it is gone."""
+        failure = f"Supabase branch {_label(label, branch_id)} could not be read"
+        try:
+            payload = self._request(GET_BRANCH, branch_id_or_ref=branch_id, failure=failure)
+        except SupabaseNotFound:
+            return None
+        node = _mapping(payload, GET_BRANCH, failure)
+        try:
+            port = node.get("db_port")
+            return BranchDetail(
+                ref=str(node["ref"]),
+                status=_optional_str(node.get("status")),
+                db_host=str(node["db_host"]),
+                db_port=int(port) if port is not None else _DEFAULT_DB_PORT,
+                db_user=str(node.get("db_user") or "postgres"),
+                db_pass=_optional_str(node.get("db_pass")),
+            )
+        except (KeyError, TypeError, ValueError):
+            # Never echo the node: it holds the branch's password.
+            raise self._unexpected(GET_BRANCH, failure, "branch config without ref or database host") from None
+
+    def update_branch_git_branch(self, branch_id: str, git_branch: str, *, label: str | None = None) -> None:
+        self._request(
+            UPDATE_BRANCH,
+            branch_id_or_ref=branch_id,
+            json={"git_branch": git_branch},
+            failure=f'Supabase branch {_label(label, branch_id)} could not be linked to git branch "{git_branch}"',
+        )
+
+    def delete_branch(self, branch_id: str) -> bool:
+        """Delete the branch; False when it was already gone."""
+        try:
+            self._request(
+                DELETE_BRANCH, branch_id_or_ref=branch_id, failure=f"Supabase branch {branch_id} could not be deleted"
+            )
+        except SupabaseNotFound:
+            return False
+        return True
+
+    # ------------------------------------------------------------ readiness
+
+    def await_project_healthy(self, ref: str, *, label: str, deadline: float) -> None:
+        """Wait until the project is ACTIVE_HEALTHY. On a terminal status or when `deadline`
+        seconds pass first, delete the project and raise ProjectFailedToStart /
+        ReadinessDeadlineExceeded; SupabaseNotFound when it disappears while waited on."""
+
+        def probe() -> _Probe:
+            project = self.get_project(ref)
+            if project is None or project.status in _GONE_STATUSES:
+                return _Probe(project.status if project else None, gone=True)
+            return _Probe(
+                project.status,
+                ready=project.status == ACTIVE_HEALTHY,
+                terminal=project.status in TERMINAL_STATUSES,
+            )
+
+        self._await(probe, what=f'Supabase project "{label}" ({ref})', ref=ref, deadline=deadline,
+                    clean_up=lambda: self.delete_project(ref))  # fmt: skip
+
+    def await_branch_healthy(self, branch_id: str, ref: str, *, label: str, deadline: float) -> None:
+        """Wait until the branch's services (HEALTH_SERVICES) are ACTIVE_HEALTHY; the branch's
+        own status is read for terminal states. Deletes the branch and raises like
+        await_project_healthy."""
+
+        def probe() -> _Probe:
+            health = self.get_health(ref)
+            if health and all(health.get(service) == ACTIVE_HEALTHY for service in HEALTH_SERVICES):
+                return _Probe(ACTIVE_HEALTHY, ready=True)
+            detail = self.get_branch(branch_id, label=label)
+            if detail is None or detail.status in _GONE_STATUSES:
+                return _Probe(detail.status if detail else None, gone=True)
+            status = detail.status or _summary(health)
+            return _Probe(status, terminal=detail.status in TERMINAL_STATUSES)
+
+        self._await(probe, what=f'Supabase branch "{label}" ({ref})', ref=ref, deadline=deadline,
+                    clean_up=lambda: self.delete_branch(branch_id))  # fmt: skip
+
+    def _await(
+        self, probe: Callable[[], _Probe], *, what: str, ref: str, deadline: float, clean_up: Callable[[], bool]
+    ) -> None:
+        wait = self.wait_policy
+        deadline_at = wait.clock() + deadline
+        for delay in wait.delays():
+            seen = probe()
+            if seen.ready:
+                return
+            if seen.gone:
+                raise SupabaseNotFound(
+                    f"{what} no longer exists (it was deleted while waiting for it to come up); {_RECREATE_HINT}"
+                )
+            if seen.terminal:
+                outcome = self._clean_up(clean_up, what)
+                raise ProjectFailedToStart(
+                    f"{what} failed to start: its status is {seen.status}. {outcome}", ref=ref, status=str(seen.status)
+                )
+            remaining = deadline_at - wait.clock()
+            if remaining <= 0:
+                outcome = self._clean_up(clean_up, what)
+                raise ReadinessDeadlineExceeded(
+                    f"{what} was not {ACTIVE_HEALTHY} within {deadline:g}s (last status: {seen.status or 'unknown'}). "
+                    f"{outcome} If it needs longer, raise its readiness deadline.",
+                    ref=ref,
+                    status=seen.status,
+                    deadline=deadline,
+                )
+            _log.debug("%s is %s; looking again in %.1fs", what, seen.status, min(delay, remaining))
+            wait.sleep(min(delay, remaining))
+        raise AssertionError("unreachable: delays() never ends")
+
+    @staticmethod
+    def _clean_up(clean_up: Callable[[], bool], what: str) -> str:
+        try:
+            clean_up()
+        except SupabaseError as problem:
+            return (
+                f"Deleting it failed too ({problem}): delete it in the Supabase dashboard, then {_RECREATE_HINT}."
+            )
+        return f"It was deleted so nothing half-made is left; {_RECREATE_HINT}."
+
+    # ------------------------------------------------------------ plumbing
+
+    def _apply_once(
+        self,
+        create: Callable[[], T],
+        find_applied: Callable[[], T | None],
+        *,
+        failure: str,
+        endpoint: Endpoint,
+    ) -> T:
+        try:
+            return _http.apply_once(create, find_applied, policy=self._http.policy)
+        except _http.OutcomeUnknown as exc:
+            raise SupabaseApiError(
+                _message(failure, f"Supabase did not confirm it ({exc}); run `pulumi refresh` and retry", endpoint),
+                endpoint=endpoint.key,
+                status_code=exc.status_code,
+            ) from None
+
+    def _unexpected(self, endpoint: Endpoint, failure: str, what: str) -> SupabaseApiError:
+        return SupabaseApiError(_message(failure, f"unexpected answer ({what})", endpoint), endpoint=endpoint.key)
+
+    def _request(
+        self,
+        endpoint: Endpoint,
+        *,
+        failure: str,
+        json: Any = None,
+        query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        idempotent: bool = True,
+        secrets: Iterable[str | None] = (),
+        **path_params: str,
+    ) -> Any:
+        """Send one request; return its parsed JSON body (None when empty). `failure` says what
+        could not be done, in user terms; Supabase's own words are appended after scrubbing
+        `secrets` (and the token). OutcomeUnknown passes through for apply_once."""
+        secret_values = tuple(value for value in secrets if value)
+
+        def error(kind: type[SupabaseError], reason: str, status: int | None = None) -> SupabaseError:
+            reason = _http.scrub(self._http.scrub(reason), secret_values)
+            return kind(_message(failure, reason, endpoint), endpoint=endpoint.key, status_code=status)
+
+        url = httpx.URL(endpoint.url(self._root, **path_params), params=query or None)
+        try:
+            response = self._http.send(endpoint.method, url, json=json, idempotent=idempotent)
+        except _http.OutcomeUnknown:
+            raise
+        except _http.HttpFailure as exc:
+            raise error(SupabaseApiError, f"Supabase API unavailable: {exc}", exc.status_code) from None
+
+        status = response.status_code
+        try:
+            payload = response.json() if response.content else None
+        except ValueError:
+            payload = _NOT_JSON
+        if status < 400:
+            if payload is _NOT_JSON:
+                raise error(SupabaseApiError, f"unexpected answer (HTTP {status}, not JSON)", status)
+            return payload
+        reason = f"HTTP {status}"
+        said = _api_message(payload)
+        if said:
+            reason += f" {said}"
+        if status in (401, 403):
+            raise error(SupabaseAuthError, f"{reason}; {_AUTH_HINT}", status)
+        if status == 404:
+            raise error(SupabaseNotFound, reason, status)
+        if status == 409 or "already exists" in said.lower():
+            raise error(SupabaseConflict, reason, status)
+        raise error(SupabaseApiError, reason, status)
+
+
+_NOT_JSON = object()
+
+
+def _api_message(payload: Any) -> str:
+    """Supabase's explanation from an error body ({"message": ...} or {"error": ...}), cut short."""
+    if not isinstance(payload, Mapping):
+        return ""
+    said = payload.get("message") or payload.get("error") or payload.get("msg") or ""
+    if isinstance(said, (list, tuple)):
+        said = "; ".join(str(item) for item in said)
+    said = " ".join(str(said).split())
+    return said if len(said) <= _MAX_REASON else said[: _MAX_REASON - 1] + "…"
+
+
+def _message(failure: str, reason: str, endpoint: Endpoint) -> str:
+    return f"{failure}: {reason} (Supabase {endpoint.key})"
+
+
+def _label(label: str | None, ref: str) -> str:
+    return f'"{label}" ({ref})' if label else ref
+
+
+def _mapping(payload: Any, endpoint: Endpoint, failure: str) -> Mapping[str, Any]:
+    if not isinstance(payload, Mapping):
+        raise SupabaseApiError(_message(failure, "unexpected answer (not a JSON object)", endpoint), endpoint=endpoint.key)
+    return payload
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _summary(health: Mapping[str, str] | None) -> str:
+    if not health:
+        return "COMING_UP"
+    return ", ".join(f"{name} {status}" for name, status in sorted(health.items()))
+
+
+def _project(node: Mapping[str, Any], *, organization_slug: str | None = None) -> ProjectInfo:
+    return ProjectInfo(
+        ref=str(node["ref"]),
+        name=str(node.get("name") or ""),
+        organization_slug=_optional_str(node.get("organization_slug")) or organization_slug,
+        region=_optional_str(node.get("region")),
+        status=str(node.get("status") or "UNKNOWN"),
+        is_branch=bool(node.get("is_branch")),
+    )
+
+
+def _branch(node: Mapping[str, Any]) -> BranchInfo:
+    with_data = node.get("with_data")
+    return BranchInfo(
+        id=str(node["id"]),
+        name=str(node.get("name") or ""),
+        project_ref=str(node.get("project_ref") or ""),
+        parent_project_ref=str(node.get("parent_project_ref") or ""),
+        is_default=bool(node.get("is_default")),
+        git_branch=_optional_str(node.get("git_branch")),
+        with_data=bool(with_data) if with_data is not None else None,
+        status=_optional_str(node.get("preview_project_status") or node.get("status")),
+    )

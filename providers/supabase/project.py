@@ -1,0 +1,138 @@
+"""A Supabase project: an environment's own database, auth and REST API.
+
+Creating one returns as soon as Supabase accepts it (status COMING_UP): waiting here for the
+minutes a project needs would hold one of the provider host's 4 worker threads and serialise a
+fleet. `ProjectKeys` (providers/supabase/project_keys.py) does the waiting, so creates overlap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pulumi
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+
+from providers._resource import DeclarativeProvider, InvalidProperty, Prop, Schema, Text, args_to_props
+from providers.supabase.client import INSTANCE_SIZES, SupabaseClient, api_url_for, db_host_for
+
+__all__ = ["Choice", "Project", "ProjectArgs", "ProjectProvider", "project_outputs"]
+
+
+@dataclass
+class ProjectArgs:
+    name: pulumi.Input[str]
+    organization_slug: pulumi.Input[str]
+    region: pulumi.Input[str]
+    db_pass: pulumi.Input[str]
+    # Record-only after creation: a change is stored, the project is not resized (see update).
+    instance_size: Optional[pulumi.Input[str]] = None
+
+
+@dataclass(frozen=True)
+class Choice(Prop):
+    """A string from a fixed set; the reason lists the set (the value itself is not quoted)."""
+
+    choices: tuple[str, ...] = ()
+
+    def normalise(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise InvalidProperty(f"must be a string, got {type(value).__name__}")
+        if value not in self.choices:
+            raise InvalidProperty(f"must be one of {_listed(self.choices)}")
+        return value
+
+
+def _listed(values: Iterable[str]) -> str:
+    return ", ".join(values)
+
+
+def project_outputs(ref: str, status: Optional[str]) -> dict[str, Any]:
+    return {"ref": ref, "api_url": api_url_for(ref), "db_host": db_host_for(ref), "status": status}
+
+
+class ProjectProvider(DeclarativeProvider):
+    schema = Schema(
+        Text("name"),
+        Text("organization_slug", replaces=True),
+        Text("region", replaces=True),
+        Text("db_pass"),
+        Choice("instance_size", required=False, choices=INSTANCE_SIZES),
+    )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        inputs = self.schema.inputs(props)
+        with SupabaseClient.from_settings() as supabase:
+            project = supabase.create_project(
+                name=inputs["name"],
+                organization_slug=inputs["organization_slug"],
+                region=inputs["region"],
+                db_pass=inputs["db_pass"],
+                instance_size=inputs["instance_size"],
+            )
+        return CreateResult(project.ref, {**inputs, **project_outputs(project.ref, project.status)})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        with SupabaseClient.from_settings() as supabase:
+            project = supabase.get_project(id_)
+        if project is None or project.status in ("REMOVED", "GOING_DOWN"):
+            return ReadResult(None, {})
+        # Name and status are live; the recorded organization and region stand (the API may
+        # spell them differently) and only fill in from Supabase for `pulumi import`.
+        return ReadResult(
+            id_,
+            {
+                "name": project.name,
+                "organization_slug": props.get("organization_slug") or project.organization_slug,
+                "region": props.get("region") or project.region,
+                "db_pass": props.get("db_pass"),
+                "instance_size": props.get("instance_size"),
+                **project_outputs(id_, project.status),
+            },
+        )
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        inputs = self.schema.inputs(news)
+        renamed = olds.get("name") != inputs["name"]
+        new_password = olds.get("db_pass") != inputs["db_pass"]
+        if renamed or new_password:
+            with SupabaseClient.from_settings() as supabase:
+                if renamed:
+                    supabase.rename_project(id_, inputs["name"])
+                if new_password:
+                    supabase.update_database_password(id_, inputs["db_pass"], label=inputs["name"])
+        # instance_size is recorded only: resizing a running database is a billing change (and
+        # a restart) that should not ride along with a config edit.
+        return UpdateResult({**inputs, **project_outputs(id_, olds.get("status"))})
+
+    def delete(self, id_: str, _props: dict[str, Any]) -> None:
+        with SupabaseClient.from_settings() as supabase:
+            supabase.delete_project(id_)
+
+
+class Project(Resource, module="supabase", name="Project"):
+    """pulumi-python:dynamic/supabase:Project, id = project ref. Outputs `ref`, `api_url`
+    ("https://<ref>.supabase.co"), `db_host` ("db.<ref>.supabase.co") and `status` (as of the
+    last create or refresh); `db_pass` is a secret output. A new organization or region replaces
+    the project; a rename or a new password is an update. Returns before the project is healthy:
+    pair it with ProjectKeys, which waits."""
+
+    name: pulumi.Output[str]
+    organization_slug: pulumi.Output[str]
+    region: pulumi.Output[str]
+    db_pass: pulumi.Output[str]
+    instance_size: pulumi.Output[Optional[str]]
+    ref: pulumi.Output[str]
+    api_url: pulumi.Output[str]
+    db_host: pulumi.Output[str]
+    status: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, args: ProjectArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["db_pass"]))
+        super().__init__(
+            ProjectProvider(),
+            resource_name,
+            args_to_props(args, ref=None, api_url=None, db_host=None, status=None),
+            opts,
+        )

@@ -1,0 +1,210 @@
+"""The keys and connection string of a Supabase project or branch, once it is healthy.
+
+Creating this resource is the wait for readiness that `Project` and `Branch` leave out: it polls
+with backoff until the project (GET /v1/projects/{ref} status) or branch (GET
+/v1/projects/{ref}/health) is ACTIVE_HEALTHY, bounded by `deadline_seconds` (the provider host
+ignores customTimeouts). A project or branch that fails to start, or is not up in time, is
+deleted so nothing half-made is left, and the error says to run `pulumi up --refresh`, which
+then sees it gone and creates it again. Each wait holds one of the host's 4 worker threads, but
+the creates it waits for have all returned, so the projects come up side by side.
+"""
+
+from __future__ import annotations
+
+import math
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, Resource, UpdateResult
+
+from providers._resource import DeclarativeProvider, InvalidProperty, Prop, Schema, Text, args_to_props
+from providers.supabase.client import ApiKeys, BranchDetail, SupabaseApiError, SupabaseClient, SupabaseNotFound
+from providers.supabase.project import Choice
+
+__all__ = [
+    "BRANCH",
+    "DEFAULT_DEADLINE_SECONDS",
+    "PROJECT",
+    "ProjectKeys",
+    "ProjectKeysArgs",
+    "ProjectKeysProvider",
+    "SECRET_OUTPUTS",
+    "Seconds",
+    "connection_string",
+]
+
+PROJECT = "project"
+BRANCH = "branch"
+DEFAULT_DEADLINE_SECONDS = 600.0
+_POSTGRES_PORT = 5432
+SECRET_OUTPUTS = ["anon_key", "service_role_key", "connection_string", "db_pass"]
+_NEEDED_BY_KIND = {PROJECT: ("db_pass", "db_host"), BRANCH: ("branch_id",)}
+
+
+@dataclass
+class ProjectKeysArgs:
+    # The project's ref, or for kind "branch" the branch's own ref (Branch.ref).
+    project_ref: pulumi.Input[str]
+    # What error messages call it, e.g. the project name.
+    label: pulumi.Input[str]
+    # Kind "project": the database password and host (Project.db_pass / Project.db_host).
+    # Kind "branch": unused (the branch's own database user, password and host are read).
+    db_pass: Optional[pulumi.Input[str]] = None
+    db_host: Optional[pulumi.Input[str]] = None
+    kind: pulumi.Input[str] = PROJECT
+    # Kind "branch": Branch.branch_id.
+    branch_id: Optional[pulumi.Input[str]] = None
+    deadline_seconds: pulumi.Input[float] = DEFAULT_DEADLINE_SECONDS
+
+
+class Seconds(Prop):
+    """A positive, finite number of seconds (numbers cross the wire as floats)."""
+
+    def normalise(self, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InvalidProperty(f"must be a number of seconds, got {type(value).__name__}")
+        if not math.isfinite(value) or value <= 0:
+            raise InvalidProperty("must be a positive number of seconds")
+        return float(value)
+
+
+def connection_string(*, user: str, password: str, host: str, port: int = _POSTGRES_PORT) -> str:
+    """postgresql://<user>:<password>@<host>:<port>/postgres, user and password percent-encoded
+    (a password with "@", "/" or ":" would otherwise break the URI)."""
+    quoted = urllib.parse.quote
+    return f"postgresql://{quoted(user, safe='')}:{quoted(password, safe='')}@{host}:{port}/postgres"
+
+
+class ProjectKeysProvider(DeclarativeProvider):
+    schema = Schema(
+        Text("project_ref", replaces=True),
+        Text("label"),
+        Text("db_pass", required=False),
+        Text("db_host", required=False),
+        Choice("kind", required=False, default=PROJECT, replaces=True, choices=(PROJECT, BRANCH)),
+        Text("branch_id", required=False, replaces=True),
+        Seconds("deadline_seconds", required=False, default=DEFAULT_DEADLINE_SECONDS),
+    )
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = self.schema.check(news)
+        inputs = result.inputs
+        # Which optional inputs the kind needs (an unknown kind, in preview, needs none yet).
+        kind = inputs.get("kind")
+        needed = _NEEDED_BY_KIND.get(kind, ()) if isinstance(kind, str) else ()
+        failed = {failure.property for failure in result.failures}
+        extra = [
+            CheckFailure(name, f'{name} is required when kind is "{kind}"')
+            for name in needed
+            if inputs.get(name) is None and name not in failed
+        ]
+        return CheckResult(inputs, [*result.failures, *extra])
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        inputs = self.schema.inputs(props)
+        ref, label = inputs["project_ref"], inputs["label"]
+        with SupabaseClient.from_settings() as supabase:
+            if inputs["kind"] == BRANCH:
+                supabase.await_branch_healthy(inputs["branch_id"], ref, label=label, deadline=inputs["deadline_seconds"])
+            else:
+                supabase.await_project_healthy(ref, label=label, deadline=inputs["deadline_seconds"])
+            outputs = _outputs(supabase, inputs)
+        if outputs is None:
+            raise _gone(inputs)
+        return CreateResult(ref, {**inputs, **outputs})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        inputs = self.schema.inputs(props)
+        with SupabaseClient.from_settings() as supabase:
+            outputs = _outputs(supabase, inputs)
+        if outputs is None:
+            return ReadResult(None, {})
+        return ReadResult(id_, {**inputs, **outputs})
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        # project_ref, kind and branch_id replace; what is left changes no key. A project's
+        # connection string follows its (new) password and host; a branch's is the branch's own.
+        inputs = self.schema.inputs(news)
+        outputs = {name: olds.get(name) for name in ("anon_key", "service_role_key", "connection_string")}
+        if inputs["kind"] == PROJECT:
+            outputs["connection_string"] = connection_string(
+                user="postgres", password=inputs["db_pass"], host=inputs["db_host"]
+            )
+        return UpdateResult({**inputs, **outputs})
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Nothing to delete: the keys live and die with their project or branch."""
+
+
+def _outputs(supabase: SupabaseClient, inputs: Mapping[str, Any]) -> dict[str, str] | None:
+    """Keys and connection string now, or None when the project or branch is gone."""
+    ref, label = inputs["project_ref"], inputs["label"]
+    if inputs["kind"] == BRANCH:
+        branch: BranchDetail | None = supabase.get_branch(inputs["branch_id"], label=label)
+        if branch is None:
+            return None
+        keys = supabase.get_api_keys(ref, label=label)
+        if keys is None:
+            return None
+        if branch.db_pass is None:
+            raise _no_branch_password(inputs)
+        return _key_outputs(
+            keys,
+            connection_string(user=branch.db_user, password=branch.db_pass, host=branch.db_host, port=branch.db_port),
+        )
+    keys = supabase.get_api_keys(ref, label=label)
+    if keys is None:
+        return None
+    return _key_outputs(keys, connection_string(user="postgres", password=inputs["db_pass"], host=inputs["db_host"]))
+
+
+def _key_outputs(keys: ApiKeys, connection: str) -> dict[str, str]:
+    return {"anon_key": keys.anon, "service_role_key": keys.service_role, "connection_string": connection}
+
+
+def _gone(inputs: Mapping[str, Any]) -> SupabaseNotFound:
+    return SupabaseNotFound(
+        f'Supabase {inputs["kind"]} "{inputs["label"]}" ({inputs["project_ref"]}) disappeared right after it came up; '
+        "run `pulumi up --refresh` to create it again"
+    )
+
+
+def _no_branch_password(inputs: Mapping[str, Any]) -> SupabaseApiError:
+    return SupabaseApiError(
+        f'Supabase branch "{inputs["label"]}" ({inputs["project_ref"]}): its configuration has no database '
+        "password, so no connection string can be made (does the access token have permission to read it?)"
+    )
+
+
+class ProjectKeys(Resource, module="supabase", name="ProjectKeys"):
+    """pulumi-python:dynamic/supabase:ProjectKeys, id = the project's (or branch's) ref. Its create
+    waits until the project or branch is ACTIVE_HEALTHY (bounded by `deadline_seconds`; on
+    failure the project or branch is deleted). Outputs `anon_key`, `service_role_key` and
+    `connection_string`, all secret. A new ref, kind or branch id replaces it; anything else
+    is an update that makes no request."""
+
+    project_ref: pulumi.Output[str]
+    label: pulumi.Output[str]
+    db_pass: pulumi.Output[Optional[str]]
+    db_host: pulumi.Output[Optional[str]]
+    kind: pulumi.Output[str]
+    branch_id: pulumi.Output[Optional[str]]
+    deadline_seconds: pulumi.Output[float]
+    anon_key: pulumi.Output[str]
+    service_role_key: pulumi.Output[str]
+    connection_string: pulumi.Output[str]
+
+    def __init__(
+        self, resource_name: str, args: ProjectKeysArgs, opts: Optional[pulumi.ResourceOptions] = None
+    ) -> None:
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS))
+        super().__init__(
+            ProjectKeysProvider(),
+            resource_name,
+            args_to_props(args, anon_key=None, service_role_key=None, connection_string=None),
+            opts,
+        )
+
