@@ -50,7 +50,6 @@ __all__ = [
     "LIST_ORGANIZATION_PROJECTS",
     "PROJECT_API_KEYS",
     "PROJECT_HEALTH",
-    "REGIONS",
     "TERMINAL_STATUSES",
     "UPDATE_BRANCH",
     "UPDATE_DATABASE_PASSWORD",
@@ -151,13 +150,6 @@ INSTANCE_SIZES: tuple[str, ...] = (
     "16xlarge", "24xlarge", "24xlarge_optimized_memory", "24xlarge_optimized_cpu", "24xlarge_high_memory",
     "48xlarge", "48xlarge_optimized_memory", "48xlarge_optimized_cpu", "48xlarge_high_memory",
 )  # fmt: skip
-# V1CreateProjectBody.region_selection (type "specific").code.
-REGIONS: tuple[str, ...] = (
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ap-east-1", "ap-southeast-1", "ap-northeast-1",
-    "ap-northeast-2", "ap-southeast-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "eu-central-1",
-    "eu-central-2", "ca-central-1", "ap-south-1", "sa-east-1",
-)  # fmt: skip
-
 # The organization's projects page size (the API's maximum) and a bound on pages read.
 _PAGE_SIZE = 100
 _MAX_PAGES = 50

@@ -27,7 +27,7 @@ def test_sandbox_stack_goes_up_shows_no_changes_refreshes_clean_and_is_destroyed
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert "staging-dev1-alice" in result.stdout or "dev1-alice" in result.stdout
-    assert "sandbox-anon-key-not-a-secret" not in result.stdout + result.stderr
+    assert "sbp_sandbox" not in result.stdout + result.stderr
 
 
 def _base_env() -> dict[str, str]:

@@ -29,26 +29,29 @@ SUPABASE = """
 """
 
 
-def read_line(proc: subprocess.Popen[str], timeout: float = START_TIMEOUT) -> str:
-    """The next stdout line ("" at end of output), waiting at most `timeout` seconds."""
+def read_line(proc: subprocess.Popen[bytes], timeout: float = START_TIMEOUT) -> str:
+    """The next stdout line ("" at end of output), waiting at most `timeout` seconds.
+
+    stdout is unbuffered (bufsize=0), so readline takes exactly one line off the pipe and a
+    second line is still there for select() to see."""
     assert proc.stdout is not None
     ready, _, _ = select.select([proc.stdout], [], [], timeout)
     if not ready:
         raise AssertionError(f"no output within {timeout}s")
-    return proc.stdout.readline().strip()
+    return proc.stdout.readline().decode().strip()
 
 
 @pytest.fixture
 def start(tmp_path: Path) -> Iterator:
-    procs: list[subprocess.Popen[str]] = []
+    procs: list[subprocess.Popen[bytes]] = []
 
-    def run(stack: str, *extra: str) -> subprocess.Popen[str]:
+    def run(stack: str, *extra: str) -> subprocess.Popen[bytes]:
         stack_file = tmp_path / "Pulumi.sandbox.yaml"
         stack_file.write_text(stack)
         proc = subprocess.Popen(
             [sys.executable, "-m", "sandbox", "serve", "--stack-file", str(stack_file), "--port", "0",
              "--token", "sandbox-token", "--lifetime", "60", *extra],
-            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
         )
         procs.append(proc)
         return proc

@@ -1,0 +1,118 @@
+"""`pulumi up`, `pulumi refresh` and `pulumi destroy` of the whole sandbox stack, without the CLI:
+the real program, the real provider host, both emulators."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from components.fleet import deploy_fleet, load_fleet_spec
+from sandbox.railway import RailwaySandbox
+from sandbox.supabase import SupabaseSandbox
+from tests.engine.host import DynamicProviderHost
+from tests.engine.program_engine import destroy, refresh, up
+from tests.program.harness import TODAY, stack_mapping
+from fleet.stackfile import load_stack_config
+from tests.program.harness import REPO
+
+RAILWAY_TOKEN = "program-up-railway-token"
+SUPABASE_TOKEN = "sbp_program_up_token"
+
+
+@pytest.fixture
+def sandboxes() -> Iterator[tuple[RailwaySandbox, SupabaseSandbox]]:
+    railway_config = load_stack_config(REPO / "Pulumi.sandbox.yaml")["stagefleet:railway"]
+    with RailwaySandbox(tokens={RAILWAY_TOKEN}, lifetime=300) as railway, SupabaseSandbox(
+        tokens={SUPABASE_TOKEN}, healthy_after=0.3, lifetime=300
+    ) as supabase:
+        railway.seed_project(
+            name=railway_config["projectName"],
+            project_id=railway_config["projectId"],
+            base_environment=railway_config["baseEnvironment"],
+            base_environment_id=railway_config["baseEnvironmentId"],
+            services=[{"name": s["name"], "id": s["id"], "repository": s["repository"]} for s in railway_config["services"]],
+        )
+        supabase.seed_organization(slug="gatewayz-sandbox", name="Gatewayz sandbox")
+        yield railway, supabase
+
+
+@pytest.fixture
+def host(sandboxes) -> Iterator[DynamicProviderHost]:
+    railway, supabase = sandboxes
+    with DynamicProviderHost() as provider_host:
+        provider_host.configure(
+            {
+                "stagefleet:railwayToken": RAILWAY_TOKEN,
+                "stagefleet:railwayApiUrl": railway.url,
+                "stagefleet:supabaseAccessToken": SUPABASE_TOKEN,
+                "stagefleet:supabaseApiUrl": supabase.url,
+            }
+        )
+        yield provider_host
+
+
+def sandbox_program():
+    return deploy_fleet(load_fleet_spec(stack_mapping("Pulumi.sandbox.yaml")), today=TODAY)
+
+
+@pytest.fixture
+def deployed(host, sandboxes):
+    deployment = up(sandbox_program, host)
+    assert deployment.error is None, deployment.error
+    return deployment
+
+
+PROJECT = "11111111-1111-4111-8111-111111111111"
+ENVIRONMENTS = {"staging-main", "staging-dev1-alice", "staging-payments", "staging-dev2-bob"}
+
+
+def test_up_creates_one_railway_environment_per_configured_environment(deployed, sandboxes):
+    railway, _ = sandboxes
+    names = {e["name"] for e in railway.environments(PROJECT)}
+    assert names == ENVIRONMENTS | {"staging-template"}
+
+
+def test_up_creates_a_project_per_dedicated_database_and_a_branch_for_the_branch_database(deployed, sandboxes):
+    _, supabase = sandboxes
+    projects = sorted(p["name"] for p in supabase.projects() if not p["is_branch"])
+    assert projects == ["gatewayz-sandbox-staging-dev1-alice", "gatewayz-sandbox-staging-main"]
+    main_ref = next(p["ref"] for p in supabase.projects() if p["name"] == "gatewayz-sandbox-staging-main")
+    assert [b["name"] for b in supabase.branches(main_ref) if not b["is_default"]] == ["gatewayz-sandbox-staging-dev2-bob"]
+
+
+def test_services_are_wired_to_their_database_with_the_key_their_config_names(deployed, sandboxes):
+    railway, supabase = sandboxes
+    by_name = {e["name"]: e["id"] for e in railway.environments(PROJECT)}
+    api = "33333333-3333-4333-8333-333333333333"
+    web = "44444444-4444-4444-8444-444444444444"
+    alice_project = next(p for p in supabase.projects() if p["name"] == "gatewayz-sandbox-staging-dev1-alice")
+    alice_api = railway.variables(by_name["staging-dev1-alice"], api)
+    alice_web = railway.variables(by_name["staging-dev1-alice"], web)
+    assert alice_api["SUPABASE_URL"] == f"https://{alice_project['ref']}.supabase.co"
+    assert alice_api["SUPABASE_KEY"] != alice_web["SUPABASE_KEY"]
+    keys = supabase.api_keys(alice_project["ref"])
+    assert (alice_api["SUPABASE_KEY"], alice_web["SUPABASE_KEY"]) == (keys["service_role"], keys["anon"])
+    payments_api = railway.variables(by_name["staging-payments"], api)
+    main_api = railway.variables(by_name["staging-main"], api)
+    assert payments_api["SUPABASE_URL"] == main_api["SUPABASE_URL"]
+    assert payments_api["STAGING_ACCESS_TOKEN"] != main_api["STAGING_ACCESS_TOKEN"]
+
+
+def test_every_service_deploys_its_environments_branch_and_has_a_domain(deployed, sandboxes):
+    railway, _ = sandboxes
+    bob = next(e["id"] for e in railway.environments(PROJECT) if e["name"] == "staging-dev2-bob")
+    assert {t["branch"] for t in railway.triggers(bob)} == {"feature/bob-chat"}
+    assert len(railway.service_domains(bob)) == 2
+    assert deployed.exports["environments"]["dev2-bob"]["urls"]["api"].startswith("https://")
+
+
+def test_refresh_right_after_up_finds_no_drift(deployed, host):
+    for resource, read_id, outputs in refresh(deployed, host):
+        assert (resource.name, read_id, outputs) == (resource.name, resource.id, resource.outputs)
+
+
+def test_destroy_leaves_only_what_existed_before(deployed, host, sandboxes):
+    railway, supabase = sandboxes
+    destroy(deployed, host)
+    assert {e["name"] for e in railway.environments(PROJECT)} == {"staging-template"}
+    assert supabase.projects() == []

@@ -1,0 +1,163 @@
+"""supabase:Branch against the sandbox: the first branch enables branching, adoption, refresh,
+git branch updates, delete, and preview-time check/diff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi.output import Unknown
+
+from providers.supabase.branch import BranchProvider
+from providers.supabase.client import SupabaseConflict, SupabaseNotFound
+from tests.providers.supabase.conftest import Supabase
+
+NAME = "gatewayz-staging-pr-42"
+
+
+@pytest.fixture
+def provider(supabase: Supabase) -> BranchProvider:
+    return supabase.configure(BranchProvider())
+
+
+@pytest.fixture
+def parent_ref(supabase: Supabase) -> str:
+    ref, _ = supabase.healthy_project(name="gatewayz-staging-main")
+    supabase.sandbox.journal_clear()
+    return ref
+
+
+def names(supabase: Supabase, parent_ref: str) -> list[str]:
+    return [branch["name"] for branch in supabase.sandbox.branches(parent_ref)]
+
+
+def test_the_first_branch_enables_branching_and_returns_at_once(
+    supabase: Supabase, provider: BranchProvider, parent_ref: str
+) -> None:
+    assert supabase.sandbox.branching_enabled(parent_ref) is False
+    created = provider.create(supabase.branch_inputs(parent_ref))
+    assert supabase.sandbox.branching_enabled(parent_ref) is True
+    [default, branch] = supabase.sandbox.branches(parent_ref)
+    assert (default["name"], default["is_default"], default["project_ref"]) == ("main", True, parent_ref)
+    assert (branch["id"], branch["name"], branch["git_branch"]) == (created.id, NAME, "feature/pr-42")
+    assert branch["status"] == "COMING_UP"
+    assert created.outs == {
+        "parent_ref": parent_ref,
+        "name": NAME,
+        "git_branch": "feature/pr-42",
+        "with_data": False,
+        "branch_id": created.id,
+        "ref": branch["project_ref"],
+        "api_url": f"https://{branch['project_ref']}.supabase.co",
+    }
+    assert branch["project_ref"] != parent_ref
+    assert supabase.sandbox.journal_count("POST /v1/projects/{ref}/branches") == 1
+
+
+def test_a_second_branch_keeps_the_one_default_branch(supabase: Supabase, provider: BranchProvider, parent_ref: str) -> None:
+    provider.create(supabase.branch_inputs(parent_ref))
+    provider.create(supabase.branch_inputs(parent_ref, name="gatewayz-staging-pr-43", with_data=True))
+    assert names(supabase, parent_ref) == ["main", NAME, "gatewayz-staging-pr-43"]
+    assert [b["with_data"] for b in supabase.sandbox.branches(parent_ref)][2] is True
+
+
+def test_a_branch_of_that_name_already_there_is_adopted(supabase: Supabase, provider: BranchProvider, parent_ref: str) -> None:
+    first = provider.create(supabase.branch_inputs(parent_ref))
+    again = provider.create(supabase.branch_inputs(parent_ref))
+    assert again.id == first.id and again.outs == first.outs
+    assert names(supabase, parent_ref).count(NAME) == 1
+    assert [(e.key, e.status) for e in supabase.sandbox.journal if e.method == "POST"][-1] == (
+        "POST /v1/projects/{ref}/branches", 409,
+    )  # fmt: skip
+
+
+def test_a_lost_create_answer_adopts_the_branch_so_exactly_one_exists(
+    supabase: Supabase, provider: BranchProvider, parent_ref: str
+) -> None:
+    supabase.sandbox.faults.add("POST /v1/projects/{ref}/branches", "drop_after_apply", times=1)
+    created = provider.create(supabase.branch_inputs(parent_ref))
+    [branch] = [b for b in supabase.sandbox.branches(parent_ref) if b["name"] == NAME]
+    assert branch["id"] == created.id
+    assert supabase.sandbox.journal_count("POST /v1/projects/{ref}/branches") == 1
+
+
+def test_the_default_branch_is_never_adopted(supabase: Supabase, provider: BranchProvider, parent_ref: str) -> None:
+    provider.create(supabase.branch_inputs(parent_ref))
+    with pytest.raises(SupabaseConflict, match="taken by the project's default branch"):
+        provider.create(supabase.branch_inputs(parent_ref, name="main"))
+
+
+def test_a_branch_of_a_missing_parent_is_a_clear_error(supabase: Supabase, provider: BranchProvider) -> None:
+    with pytest.raises(SupabaseNotFound) as caught:
+        provider.create(supabase.branch_inputs("zzzzzzzzzzzzzzzzzzzz"))
+    assert 'Supabase branch "gatewayz-staging-pr-42" of project zzzzzzzzzzzzzzzzzzzz could not be created' in str(caught.value)
+
+
+def test_read_reports_exactly_the_state_of_an_unchanged_branch(
+    supabase: Supabase, provider: BranchProvider, parent_ref: str
+) -> None:
+    created = provider.create(supabase.branch_inputs(parent_ref))
+    read = provider.read(created.id, created.outs)
+    assert (read.id, read.outs) == (created.id, created.outs)
+
+
+def test_read_drops_a_branch_deleted_out_of_band(supabase: Supabase, provider: BranchProvider, parent_ref: str) -> None:
+    created = provider.create(supabase.branch_inputs(parent_ref))
+    supabase.sandbox.delete_branch(created.id)
+    assert provider.read(created.id, created.outs).id is None
+
+
+def test_read_drops_a_branch_whose_parent_is_gone(supabase: Supabase, provider: BranchProvider, parent_ref: str) -> None:
+    created = provider.create(supabase.branch_inputs(parent_ref))
+    supabase.sandbox.delete_project(parent_ref)
+    assert provider.read(created.id, created.outs).id is None
+
+
+def test_a_new_git_branch_is_an_update(supabase: Supabase, provider: BranchProvider, parent_ref: str) -> None:
+    created = provider.create(supabase.branch_inputs(parent_ref))
+    news = supabase.branch_inputs(parent_ref, git_branch="feature/pr-42-v2")
+    diff = provider.diff(created.id, created.outs, news)
+    assert (diff.changes, diff.replaces) == (True, [])
+    updated = provider.update(created.id, created.outs, news)
+    assert updated.outs == {**created.outs, "git_branch": "feature/pr-42-v2"}
+    [branch] = [b for b in supabase.sandbox.branches(parent_ref) if b["id"] == created.id]
+    assert branch["git_branch"] == "feature/pr-42-v2"
+
+
+def test_delete_removes_the_branch_and_keeps_branching_on(
+    supabase: Supabase, provider: BranchProvider, parent_ref: str
+) -> None:
+    created = provider.create(supabase.branch_inputs(parent_ref))
+    provider.delete(created.id, created.outs)
+    assert names(supabase, parent_ref) == ["main"]
+    assert created.outs["ref"] not in [p["ref"] for p in supabase.sandbox.projects()]
+
+
+def test_delete_of_a_branch_already_gone_succeeds(supabase: Supabase, provider: BranchProvider, parent_ref: str) -> None:
+    created = provider.create(supabase.branch_inputs(parent_ref))
+    supabase.sandbox.delete_branch(created.id)
+    provider.delete(created.id, created.outs)
+
+
+@pytest.mark.parametrize(("changed", "value"), [("parent_ref", "p" * 20), ("name", "other"), ("with_data", True)])
+def test_diff_replaces_on_parent_name_or_with_data(supabase: Supabase, changed: str, value: Any) -> None:
+    olds = supabase.branch_inputs("r" * 20)
+    diff = BranchProvider().diff("b", olds, {**olds, changed: value})
+    assert diff.changes is True and diff.replaces == [changed]
+
+
+def test_a_replacement_that_keeps_the_name_deletes_first(supabase: Supabase) -> None:
+    olds = supabase.branch_inputs("r" * 20)
+    assert BranchProvider().diff("b", olds, {**olds, "with_data": True}).delete_before_replace is True
+    assert BranchProvider().diff("b", olds, {**olds, "name": "other"}).delete_before_replace is False
+    assert BranchProvider().diff("b", olds, {**olds, "name": Unknown()}).delete_before_replace is True
+
+
+def test_check_requires_parent_and_name() -> None:
+    result = BranchProvider().check({}, {})
+    assert sorted(failure.property for failure in result.failures) == ["name", "parent_ref"]
+
+
+def test_check_defaults_git_branch_and_with_data() -> None:
+    inputs = BranchProvider().check({}, {"parent_ref": "r", "name": "n"}).inputs
+    assert (inputs["git_branch"], inputs["with_data"]) == (None, False)
