@@ -7,6 +7,7 @@ Databases an environment owns get migrations and, when new, the seed.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -36,6 +37,9 @@ class DatabaseConnection:
     connection_string: pulumi.Output[Optional[str]]
     strategy: str
     owner: str
+    # The resource whose creation means the database is up (its ProjectKeys), for dependents that
+    # need more than its outputs, e.g. a branch can only be made of a healthy project.
+    ready: Optional[pulumi.Resource] = None
 
     def key(self, role: str) -> pulumi.Output[str]:
         """The key a service configured with `supabaseKey: <role>` gets as SUPABASE_KEY."""
@@ -44,9 +48,7 @@ class DatabaseConnection:
         return self.anon_key if role == "anon" else self.service_role_key
 
     def borrowed_by(self, strategy: str) -> "DatabaseConnection":
-        return DatabaseConnection(
-            self.url, self.anon_key, self.service_role_key, self.ref, self.connection_string, strategy, self.owner
-        )
+        return dataclasses.replace(self, strategy=strategy)
 
 
 @dataclass
@@ -121,6 +123,7 @@ class Database(pulumi.ComponentResource):
             connection_string=pulumi.Output.secret(keys.connection_string),
             strategy="dedicated",
             owner=args.environment.name,
+            ready=keys,
         )
 
     def _branch(self, name: str, args: DatabaseArgs) -> DatabaseConnection:
@@ -128,6 +131,7 @@ class Database(pulumi.ComponentResource):
         if args.parent is None:
             raise ValueError(f'environment "{args.environment.name}": a branch database needs its parent\'s connection')
         child = pulumi.ResourceOptions(parent=self)
+        parent_ready = [args.parent.ready] if args.parent.ready is not None else []
         branch = Branch(
             f"{name}-branch",
             BranchArgs(
@@ -136,7 +140,7 @@ class Database(pulumi.ComponentResource):
                 git_branch=args.environment.branch,
                 with_data=args.database.with_data,
             ),
-            child,
+            pulumi.ResourceOptions(parent=self, depends_on=parent_ready),
         )
         keys = ProjectKeys(
             f"{name}-keys",
@@ -159,6 +163,7 @@ class Database(pulumi.ComponentResource):
             connection_string=pulumi.Output.secret(keys.connection_string),
             strategy="branch",
             owner=args.environment.name,
+            ready=keys,
         )
 
     def _migrate_and_seed(self, name: str, args: DatabaseArgs) -> None:

@@ -10,11 +10,13 @@ from fleet.config import (
     FleetSpec,
     LimitsSpec,
     MigrationsSpec,
+    PolicySpec,
     RailwaySpec,
     SeedSpec,
     ServiceSpec,
     SupabaseSpec,
 )
+from fleet.review import PullRequestSpec, ReviewSettingsSpec, ReviewSpec, load_review_spec
 
 __all__ = [
     "ConfigProblem",
@@ -26,8 +28,13 @@ __all__ = [
     "FleetSpec",
     "LimitsSpec",
     "MigrationsSpec",
+    "PolicySpec",
+    "PullRequestSpec",
     "RailwaySpec",
+    "ReviewSettingsSpec",
+    "ReviewSpec",
     "SeedSpec",
     "ServiceSpec",
     "SupabaseSpec",
+    "load_review_spec",
 ]

@@ -36,7 +36,11 @@ from fleet import naming
 NAMESPACE = "stagefleet"
 
 # Keys whose value is an object or a list: the Pulumi runtime hands those to the program as JSON.
-_STRUCTURED_KEYS = frozenset({"railway", "supabase", "defaults", "limits", "environments"})
+_STRUCTURED_KEYS = frozenset(
+    {"railway", "supabase", "defaults", "limits", "environments", "policy", "pullRequest", "review"}
+)
+# Keys of a review stack's config (Pulumi.pr.yaml, pr-<n>): the fleet stack reports them as misplaced.
+REVIEW_ONLY_KEYS = ("fleetStack", "pullRequest", "review")
 _SOURCED_STRATEGIES = ("shared", "branch")
 # Validation context key: every environment name in the config, valid or not, so a reference to
 # an environment that has some other fault is not also reported as dangling.
@@ -236,7 +240,53 @@ def _date(value: object) -> datetime.date:
 Date = Annotated[datetime.date, PlainValidator(_date)]
 
 Strategy = Literal["dedicated", "shared", "branch", "external"]
-Kind = Literal["shared", "team", "developer"]
+Kind = Literal["shared", "team", "developer", "pr"]
+# The kinds a fleet stack may list: "pr" environments come from review stacks only.
+FLEET_KINDS = ("shared", "team", "developer")
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, str) and value in get_args(Kind):
+        return value
+    shown = _quote(value) if isinstance(value, str) else _kind_of(value)
+    # "pr" is left out of the choices: the fleet stack rejects it (review stacks build it).
+    raise _error("kind", f"must be one of shared, team or developer, got {shown}")
+
+
+EnvironmentKind = Annotated[Kind, PlainValidator(_kind)]
+
+_HOST_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOSTNAME = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})*")
+
+
+def _hostname(value: str) -> str:
+    """A hostname of stagefleet:policy.productionHosts, lowercased (DNS names ignore case)."""
+    if "://" in value:
+        try:
+            host = urlsplit(value).hostname
+        except ValueError:
+            host = None
+        hint = f"give the hostname only, e.g. {_quote(host)}" if host else "give the hostname only"
+        raise _error("hostname", f"{_quote(value)} is a URL, not a hostname", hint=hint)
+    if value.startswith("*."):
+        raise _error(
+            "hostname",
+            f"{_quote(value)} is a wildcard",
+            hint=f"list {_quote(value[2:])}: its subdomains count too",
+        )
+    host = value.lower()
+    host = host[:-1] if host.endswith(".") else host
+    if len(host) > 253 or not _HOSTNAME.fullmatch(host):
+        raise _error(
+            "hostname",
+            f"{_quote(value)} is not a hostname",
+            hint="e.g. api.gatewayz.ai (no scheme, port or path); subdomains of a listed host count too",
+        )
+    return host
+
+
+Hostname = Annotated[Text, AfterValidator(_hostname)]
+
 # Supabase Management API `desired_instance_size` (V1CreateProjectBody).
 InstanceSize = Literal[
     "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge",
@@ -472,12 +522,56 @@ class LimitsSpec(_Model):
     max_long_lived: Annotated[WholeNumber, Field(ge=0)] | None = None
     max_pull_requests: Annotated[WholeNumber, Field(ge=0)] | None = None
     monthly_budget_usd: Annotated[Amount, Field(ge=0)] | None = None
+    # The janitor destroys a review stack that has seen no `pulumi up` for this many days.
+    review_stack_ttl_days: Annotated[WholeNumber, Field(gt=0)] = 7
+
+
+class PolicySpec(_Model):
+    # No pull request environment may have a variable pointing at one of these hosts (or their
+    # subdomains): a preview must never write to production.
+    production_hosts: list[Hostname] = []
+
+    def production_host_in(self, value: str) -> str | None:
+        return production_host_in(value, self.production_hosts)
+
+
+# A hostname inside a value: maximal runs of dotted DNS labels.
+_HOST_TOKEN = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
+
+
+def hosts_in(value: str) -> list[str]:
+    """Every hostname a variable's value may point at: URL hosts (`https://api.x.io/v1`,
+    `postgres://user:pw@db.x.io:5432/app`) and bare hostnames (`api.x.io`, `api.x.io:443`, lists).
+
+    Lowercased. The domain of an e-mail address (`help@x.io`, outside a URL) is not a host."""
+    text = value.lower()
+    hosts: list[str] = []
+    for match in _HOST_TOKEN.finditer(text):
+        start = match.start()
+        if text.startswith("://", match.end()):
+            continue  # a URL scheme
+        if start > 0 and text[start - 1] == "@":
+            word_start = max(text.rfind(c, 0, start) for c in " \t\n,;\"'") + 1
+            if "://" not in text[word_start:start]:
+                continue  # an e-mail address
+        hosts.append(match.group())
+    return hosts
+
+
+def production_host_in(value: str, production_hosts: Collection[str]) -> str | None:
+    """The listed production host `value` points at (the host itself or a subdomain), or None."""
+    listed = [host.lower().rstrip(".") for host in production_hosts]
+    for host in hosts_in(value):
+        for production in listed:
+            if host == production or host.endswith("." + production):
+                return production
+    return None
 
 
 class EnvironmentSpec(_Model):
     # name and kind come first: the validators below read them from info.data.
     name: Annotated[Text, AfterValidator(_environment_name)]
-    kind: Kind
+    kind: EnvironmentKind
     owner: Text | None = Field(None, validate_default=True)
     purpose: Text | None = None
     branch: Annotated[Text, AfterValidator(_branch_name)]
@@ -517,6 +611,7 @@ class FleetSpec(_Model):
     supabase: SupabaseSpec | None = None
     defaults: DefaultsSpec = Field(default_factory=DefaultsSpec)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
+    policy: PolicySpec = Field(default_factory=PolicySpec)
     environments: list[EnvironmentSpec] = []
     railway_token: Secret | None = None
     railway_api_url: ApiUrl | None = None
@@ -529,6 +624,16 @@ class FleetSpec(_Model):
 
         Raises FleetConfigError listing every problem found, not just the first."""
         values, found = _namespace_values(mapping)
+        for key in REVIEW_ONLY_KEYS:
+            if key in values:
+                del values[key]
+                found.append(
+                    (
+                        (key,),
+                        "only used in review stacks (Pulumi.pr.yaml), not in the fleet stack",
+                        "remove it here; review stacks pr-<number> are created by CI from Pulumi.pr.yaml",
+                    )
+                )
         # A key that failed to decode is reported once, not again as missing.
         undecodable = {loc[:1] for loc, _, _ in found}
         names = None if ("environments",) in undecodable else _raw_environment_names(values)
@@ -650,6 +755,7 @@ def _cross_reference_problems(
     links = _source_links(databases)
     cycles = _cycles(links)
     found = [
+        *_pull_request_environments(environments),
         *_duplicates(environments, "name", ("environments",), "environment name"),
         *_duplicates(services, "name", ("railway", "services"), "service name"),
         *_duplicates(services, "id", ("railway", "services"), "service id"),
@@ -660,6 +766,17 @@ def _cross_reference_problems(
     if ("supabase",) not in undecodable:  # its organizationSlug is unknown, not missing
         found += _supabase_organization_needed(values.get("supabase"), environments, default_database)
     return found
+
+
+def _pull_request_environments(environments: list[Any]) -> Iterator[_Found]:
+    for index, item in enumerate(environments):
+        if isinstance(item, Mapping) and item.get("kind") == "pr":
+            yield (
+                ("environments", index, "kind"),
+                'kind "pr" is not allowed in the fleet stack: PR environments come from review stacks',
+                "each pull request gets its own stack pr-<number>, created by CI from Pulumi.pr.yaml; "
+                "use kind developer or team for a long-lived environment",
+            )
 
 
 def _environments_without_database(environments: list[Any], default_database: object) -> Iterator[_Found]:
@@ -866,27 +983,30 @@ def _supabase_organization_needed(
         return
 
 
-def _from_pydantic(detail: ErrorDetails) -> _Found:
+def _from_pydantic(detail: ErrorDetails, root: type[BaseModel] | None = None) -> _Found:
+    """A pydantic error as a problem; `root` is the model validated (FleetSpec by default)."""
     loc = tuple(detail["loc"])
     kind = detail["type"]
     ctx = detail.get("ctx") or {}
     # An unknown key is reported as written, even when it happens to be a Python field name.
-    loc = (*_walk(loc[:-1])[0], loc[-1]) if kind == "extra_forbidden" else _walk(loc)[0]
+    loc = (*_walk(loc[:-1], root)[0], loc[-1]) if kind == "extra_forbidden" else _walk(loc, root)[0]
     if kind.startswith(_OWN_ERROR):
         at = ctx.get("at")
         return ((*loc, at) if at else loc), ctx["message"], ctx.get("hint")
-    message, hint = _describe(kind, ctx, detail["input"], loc)
+    message, hint = _describe(kind, ctx, detail["input"], loc, root)
     return loc, message, hint
 
 
-def _describe(kind: str, ctx: Mapping[str, Any], given: object, loc: Loc) -> tuple[str, str | None]:
+def _describe(
+    kind: str, ctx: Mapping[str, Any], given: object, loc: Loc, root: type[BaseModel] | None = None
+) -> tuple[str, str | None]:
     """Pydantic's error types in a DevOps engineer's words. Only the input's type is named,
     never its value (it may be a credential), except for enum choices and numbers."""
     got = _kind_of(given)
     if kind == "missing":
         return "required key is missing", None
     if kind == "extra_forbidden":
-        return "unknown key", _unknown_key_hint(loc)
+        return "unknown key", _unknown_key_hint(loc, root)
     if kind == "string_type":
         quoting = isinstance(given, (bool, int, float))
         return f"expected a string, got {got}", 'put it in quotes, e.g. "true"' if quoting else None
@@ -933,8 +1053,8 @@ def _kind_of(value: object) -> str:
     return f"a {type(value).__name__}"
 
 
-def _unknown_key_hint(loc: Loc) -> str | None:
-    _, parent = _walk(loc[:-1])
+def _unknown_key_hint(loc: Loc, root: type[BaseModel] | None = None) -> str | None:
+    _, parent = _walk(loc[:-1], root)
     if not (isinstance(parent, type) and issubclass(parent, BaseModel)):
         return None
     allowed = [str(field.alias) for field in parent.model_fields.values()]
@@ -948,11 +1068,11 @@ def _unknown_key_hint(loc: Loc) -> str | None:
     return "allowed keys: " + ", ".join(allowed)
 
 
-def _walk(loc: Loc) -> tuple[Loc, Any]:
+def _walk(loc: Loc, root: type[BaseModel] | None = None) -> tuple[Loc, Any]:
     """Follow `loc` through the model: the loc spelt with YAML keys, and the type found there.
 
     Pydantic reports a field validated from its default under the Python name, not the alias."""
-    node: Any = FleetSpec
+    node: Any = root or FleetSpec
     spelt: list[int | str] = []
     for segment in loc:
         node = _unwrap(node)
@@ -1012,9 +1132,9 @@ def _config_path(loc: Loc) -> str:
 _TOP_LEVEL_ORDER = [str(field.alias) for field in FleetSpec.model_fields.values()]
 
 
-def _sort_key(loc: Loc) -> tuple[Any, ...]:
+def _sort_key(loc: Loc, order: Sequence[str] = _TOP_LEVEL_ORDER) -> tuple[Any, ...]:
     top = str(loc[0])
-    rank = _TOP_LEVEL_ORDER.index(top) if top in _TOP_LEVEL_ORDER else len(_TOP_LEVEL_ORDER)
+    rank = order.index(top) if top in order else len(order)
     # List positions compare as numbers (environments[2] before environments[11]), keys as text.
     return (rank, top, *((0, seg) if isinstance(seg, int) else (1, seg) for seg in loc[1:]))
 

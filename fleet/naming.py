@@ -1,6 +1,8 @@
 """How stagefleet names what it creates, in one place so the program, the catalog and the janitor
 agree on which Railway environments, Supabase projects and tokens belong to which entry."""
 
+import re
+
 
 def railway_environment_name(env_name: str) -> str:
     return f"staging-{env_name}"
@@ -9,6 +11,29 @@ def railway_environment_name(env_name: str) -> str:
 def pr_environment_name(pr_number: int) -> str:
     """Review stacks get one environment per pull request."""
     return f"pr-{pr_number}"
+
+
+def review_stack_name(pr_number: int) -> str:
+    """The Pulumi stack of a pull request's review environment (its Pulumi.<name>.yaml is made
+    from the template Pulumi.pr.yaml)."""
+    return f"pr-{pr_number}"
+
+
+# Exactly what review_stack_name produces: no leading zero, nothing around it.
+_REVIEW_STACK = re.compile(r"pr-([1-9][0-9]*)")
+
+
+def review_stack_number(stack: str) -> int | None:
+    """The pull request number of a review stack name, short (`pr-12`) or fully qualified
+    (`organization/stagefleet/pr-12`); None for any other stack. The janitor touches only stacks
+    for which this is not None."""
+    match = _REVIEW_STACK.fullmatch(stack.rsplit("/", 1)[-1])
+    return int(match.group(1)) if match else None
+
+
+def stack_short_name(stack: str) -> str:
+    """`organization/stagefleet/staging` -> `staging`: the part naming Pulumi.<stack>.yaml."""
+    return stack.rsplit("/", 1)[-1]
 
 
 def access_token_prefix(env_name: str) -> str:
@@ -29,3 +54,9 @@ def supabase_project_prefix(configured: str | None, railway_project_name: str | 
 def supabase_project_name(project_prefix: str, env_name: str) -> str:
     """Supabase project of a dedicated database, or name of a branch: `<prefix>-staging-<name>`."""
     return f"{project_prefix}-staging-{env_name}"
+
+
+def supabase_review_branch_name(project_prefix: str, pr_number: int) -> str:
+    """Supabase branch of a review stack's database: `<prefix>-pr-<n>` (no `staging`: it belongs
+    to the pull request, not to the fleet)."""
+    return f"{project_prefix}-{pr_environment_name(pr_number)}"

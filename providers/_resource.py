@@ -99,6 +99,31 @@ class TextMap(Prop):
         return dict(value)
 
 
+@dataclasses.dataclass(frozen=True)
+class Choice(Prop):
+    """A string from a fixed set; the reason lists the set (the value itself is not quoted)."""
+
+    choices: tuple[str, ...] = ()
+
+    def normalise(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise InvalidProperty(f"must be a string, got {type(value).__name__}")
+        if value not in self.choices:
+            raise InvalidProperty(f"must be one of {', '.join(self.choices)}")
+        return value
+
+
+class Seconds(Prop):
+    """A positive, finite number of seconds (numbers cross the wire as floats)."""
+
+    def normalise(self, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InvalidProperty(f"must be a number of seconds, got {type(value).__name__}")
+        if not math.isfinite(value) or value <= 0:
+            raise InvalidProperty("must be a positive number of seconds")
+        return float(value)
+
+
 class Schema:
     """The input properties of one resource type. `delete_before_replace(olds, news)` says
     whether a replacement must delete the old object first (default: create first)."""

@@ -12,19 +12,22 @@ export PULUMI_BACKEND_URL="file://$state_dir"
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-stagefleet-sandbox}"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export RAILWAY_API_TOKEN=sandbox-token
+export SUPABASE_ACCESS_TOKEN=sbp_sandbox
 
 url_file="$(mktemp)"
-venv/bin/python -m sandbox serve --stack-file Pulumi.sandbox.yaml --port 0 --token "$RAILWAY_API_TOKEN" >"$url_file" &
+venv/bin/python -m sandbox serve --stack-file Pulumi.sandbox.yaml --port 0 --token "$RAILWAY_API_TOKEN" \
+  --supabase-token "$SUPABASE_ACCESS_TOKEN" --lifetime 1800 >"$url_file" &
 sandbox_pid=$!
 trap 'kill "$sandbox_pid" 2>/dev/null || true; rm -f "$url_file"' EXIT
 for _ in $(seq 1 100); do
-  RAILWAY_API_URL="$(head -n 1 "$url_file" 2>/dev/null || true)"
-  [ -n "$RAILWAY_API_URL" ] && break
+  RAILWAY_API_URL="$(sed -n 1p "$url_file" 2>/dev/null || true)"
+  SUPABASE_API_URL="$(sed -n 2p "$url_file" 2>/dev/null || true)"
+  [ -n "$SUPABASE_API_URL" ] && break
   sleep 0.1
 done
-[ -n "$RAILWAY_API_URL" ] || { echo "the Railway sandbox did not start" >&2; exit 1; }
-export RAILWAY_API_URL
-echo "Railway sandbox at $RAILWAY_API_URL"
+[ -n "$SUPABASE_API_URL" ] || { echo "the sandbox did not start" >&2; exit 1; }
+export RAILWAY_API_URL SUPABASE_API_URL
+echo "Railway sandbox at $RAILWAY_API_URL, Supabase sandbox at $SUPABASE_API_URL"
 
 pulumi stack select sandbox --create --non-interactive
 pulumi up --yes --non-interactive --skip-preview

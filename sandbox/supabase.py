@@ -1145,9 +1145,14 @@ class SupabaseSandbox:
             project.pinned_status = status
 
     def delete_branch(self, branch_id: str) -> None:
-        """Delete a branch (by id or project ref), default branch included."""
+        """Delete a branch (by id or project ref). Deleting the default branch disables branching
+        on its parent (every branch goes), as the dashboard does."""
         with self._state.lock:
-            self._state.delete_branch(self._out_of_band(lambda: self._state.branch(branch_id)))
+            branch = self._out_of_band(lambda: self._state.branch(branch_id))
+            if branch.is_default:
+                self._state.disable_branching(branch.parent_project_ref)
+            else:
+                self._state.delete_branch(branch)
 
     @staticmethod
     def _out_of_band(action: Callable[[], Any]) -> Any:

@@ -73,13 +73,13 @@ class BranchProvider(DeclarativeProvider):
         live = next((branch for branch in branches if branch.id == id_), None)
         if live is None:
             return ReadResult(None, {})
-        # Name and git branch are live; with_data only mattered at creation and stands.
-        return ReadResult(
-            id_, {**inputs, "name": live.name, "git_branch": live.git_branch, **_outputs(live)}
-        )
+        # Name and git branch are live; with_data only mattered at creation and stands. A git
+        # branch the resource does not set is not its to report (the API cannot unset one).
+        git_branch = live.git_branch if inputs["git_branch"] is not None else None
+        return ReadResult(id_, {**inputs, "name": live.name, "git_branch": git_branch, **_outputs(live)})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        # Everything but git_branch replaces the branch.
+        # Everything but git_branch replaces the branch. Unsetting it only stops managing it.
         inputs = self.schema.inputs(news)
         if inputs["git_branch"] is not None and inputs["git_branch"] != olds.get("git_branch"):
             with SupabaseClient.from_settings() as supabase:

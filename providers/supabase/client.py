@@ -348,7 +348,7 @@ class SupabaseClient:
         *,
         name: str,
         organization_slug: str,
-        region: str,
+        region: str | None,
         db_pass: str,
         instance_size: str | None = None,
     ) -> ProjectInfo:
@@ -360,8 +360,9 @@ class SupabaseClient:
             "name": name,
             "organization_slug": organization_slug,
             "db_pass": db_pass,
-            "region_selection": {"type": "specific", "code": region},
         }
+        if region is not None:
+            body["region_selection"] = {"type": "specific", "code": region}
         if instance_size is not None:
             body["desired_instance_size"] = instance_size
         existing = {project.ref for project in self.find_projects(organization_slug=organization_slug, name=name)}
@@ -370,7 +371,7 @@ class SupabaseClient:
             payload = self._request(
                 CREATE_PROJECT, json=body, failure=failure, idempotent=False, secrets=(db_pass,)
             )
-            return _project(_mapping(payload, CREATE_PROJECT, failure))
+            return _parsed(_project, payload, CREATE_PROJECT, failure)
 
         def find_new() -> ProjectInfo | None:
             found = self.find_projects(organization_slug=organization_slug, name=name)
@@ -386,7 +387,7 @@ class SupabaseClient:
             )
         except SupabaseNotFound:
             return None
-        return _project(_mapping(payload, GET_PROJECT, f"Supabase project {ref} could not be read"))
+        return _parsed(_project, payload, GET_PROJECT, f"Supabase project {ref} could not be read")
 
     def find_projects(self, *, organization_slug: str, name: str) -> list[ProjectInfo]:
         """The organization's live projects called `name` (not branches, not being removed)."""
@@ -409,7 +410,9 @@ class SupabaseClient:
                 raise self._unexpected(LIST_ORGANIZATION_PROJECTS, failure, "no project list")
             for node in page:
                 if isinstance(node, Mapping) and node.get("name") == name:
-                    project = _project(node, organization_slug=organization_slug)
+                    project = _parsed(
+                        lambda n: _project(n, organization_slug=organization_slug), node, LIST_ORGANIZATION_PROJECTS, failure
+                    )
                     if not project.is_branch and project.status not in _GONE_STATUSES:
                         found.append(project)
             offset += len(page)
@@ -492,7 +495,7 @@ class SupabaseClient:
         payload = self._request(LIST_BRANCHES, ref=parent_ref, failure=failure)
         if not isinstance(payload, list):
             raise self._unexpected(LIST_BRANCHES, failure, "not a list of branches")
-        return [_branch(node) for node in payload if isinstance(node, Mapping)]
+        return [_parsed(_branch, node, LIST_BRANCHES, failure) for node in payload]
 
     def find_branch(self, parent_ref: str, name: str) -> BranchInfo | None:
         return next((branch for branch in self.list_branches(parent_ref) if branch.name == name), None)
@@ -515,7 +518,7 @@ class SupabaseClient:
 
         def create() -> BranchInfo:
             payload = self._request(CREATE_BRANCH, ref=parent_ref, json=body, failure=failure, idempotent=False)
-            return _branch(_mapping(payload, CREATE_BRANCH, failure))
+            return _parsed(_branch, payload, CREATE_BRANCH, failure)
 
         try:
             return self._apply_once(create, adoptable, failure=failure, endpoint=CREATE_BRANCH)
@@ -748,6 +751,17 @@ def _mapping(payload: Any, endpoint: Endpoint, failure: str) -> Mapping[str, Any
     if not isinstance(payload, Mapping):
         raise SupabaseApiError(_message(failure, "unexpected answer (not a JSON object)", endpoint), endpoint=endpoint.key)
     return payload
+
+
+def _parsed(build: Callable[[Mapping[str, Any]], T], payload: Any, endpoint: Endpoint, failure: str) -> T:
+    """`build(payload)`, or an API error naming the endpoint when the answer lacks what it needs
+    (never quoting the answer: it may hold a password or a key)."""
+    try:
+        return build(_mapping(payload, endpoint, failure))
+    except (KeyError, TypeError, ValueError):
+        raise SupabaseApiError(
+            _message(failure, "unexpected answer (a required field is missing)", endpoint), endpoint=endpoint.key
+        ) from None
 
 
 def _optional_str(value: Any) -> str | None:

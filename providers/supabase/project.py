@@ -7,45 +7,40 @@ fleet. `ProjectKeys` (providers/supabase/project_keys.py) does the waiting, so c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Optional
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from providers._resource import DeclarativeProvider, InvalidProperty, Prop, Schema, Text, args_to_props
+from providers._resource import Choice, DeclarativeProvider, Schema, Text, args_to_props
 from providers.supabase.client import INSTANCE_SIZES, SupabaseClient, api_url_for, db_host_for
 
-__all__ = ["Choice", "Project", "ProjectArgs", "ProjectProvider", "project_outputs"]
+__all__ = ["Project", "ProjectArgs", "ProjectProvider", "project_outputs", "refreshed_status"]
 
 
 @dataclass
 class ProjectArgs:
     name: pulumi.Input[str]
     organization_slug: pulumi.Input[str]
-    region: pulumi.Input[str]
+    # None lets Supabase choose; the choice is then recorded and a later region replaces.
+    region: Optional[pulumi.Input[str]]
     db_pass: pulumi.Input[str]
     # Record-only after creation: a change is stored, the project is not resized (see update).
     instance_size: Optional[pulumi.Input[str]] = None
 
 
-@dataclass(frozen=True)
-class Choice(Prop):
-    """A string from a fixed set; the reason lists the set (the value itself is not quoted)."""
-
-    choices: tuple[str, ...] = ()
-
-    def normalise(self, value: Any) -> str:
-        if not isinstance(value, str):
-            raise InvalidProperty(f"must be a string, got {type(value).__name__}")
-        if value not in self.choices:
-            raise InvalidProperty(f"must be one of {_listed(self.choices)}")
-        return value
+# Coming up and healthy are one expected lifecycle: ProjectKeys waits for the step between them in
+# the same `pulumi up`. A refresh that sees a project move along it reports no drift, so
+# `pulumi refresh --expect-no-changes` passes right after `pulumi up`; any other status (paused,
+# failed, restoring...) is reported as it is.
+_EXPECTED_LIFECYCLE = frozenset({"COMING_UP", "ACTIVE_HEALTHY"})
 
 
-def _listed(values: Iterable[str]) -> str:
-    return ", ".join(values)
+def refreshed_status(recorded: Optional[str], live: str) -> str:
+    if recorded in _EXPECTED_LIFECYCLE and live in _EXPECTED_LIFECYCLE:
+        return recorded
+    return live
 
 
 def project_outputs(ref: str, status: Optional[str]) -> dict[str, Any]:
@@ -56,7 +51,7 @@ class ProjectProvider(DeclarativeProvider):
     schema = Schema(
         Text("name"),
         Text("organization_slug", replaces=True),
-        Text("region", replaces=True),
+        Text("region", required=False, replaces=True),
         Text("db_pass"),
         Choice("instance_size", required=False, choices=INSTANCE_SIZES),
     )
@@ -78,17 +73,19 @@ class ProjectProvider(DeclarativeProvider):
             project = supabase.get_project(id_)
         if project is None or project.status in ("REMOVED", "GOING_DOWN"):
             return ReadResult(None, {})
-        # Name and status are live; the recorded organization and region stand (the API may
-        # spell them differently) and only fill in from Supabase for `pulumi import`.
+        # Name and status are live (status along the expected lifecycle, see refreshed_status);
+        # the recorded organization and region stand (the API may spell them differently) and
+        # only fill in from Supabase for `pulumi import`.
         return ReadResult(
             id_,
             {
                 "name": project.name,
                 "organization_slug": props.get("organization_slug") or project.organization_slug,
-                "region": props.get("region") or project.region,
+                # A region left to Supabase stays unset, or the next diff would replace the project.
+                "region": props["region"] if "region" in props else project.region,
                 "db_pass": props.get("db_pass"),
                 "instance_size": props.get("instance_size"),
-                **project_outputs(id_, project.status),
+                **project_outputs(id_, refreshed_status(props.get("status"), project.status)),
             },
         )
 
@@ -114,13 +111,14 @@ class ProjectProvider(DeclarativeProvider):
 class Project(Resource, module="supabase", name="Project"):
     """pulumi-python:dynamic/supabase:Project, id = project ref. Outputs `ref`, `api_url`
     ("https://<ref>.supabase.co"), `db_host` ("db.<ref>.supabase.co") and `status` (as of the
-    last create or refresh); `db_pass` is a secret output. A new organization or region replaces
+    create, then of the last refresh that found the project off its expected COMING_UP ->
+    ACTIVE_HEALTHY lifecycle, e.g. INACTIVE when paused); `db_pass` is a secret output. A new organization or region replaces
     the project; a rename or a new password is an update. Returns before the project is healthy:
     pair it with ProjectKeys, which waits."""
 
     name: pulumi.Output[str]
     organization_slug: pulumi.Output[str]
-    region: pulumi.Output[str]
+    region: pulumi.Output[Optional[str]]
     db_pass: pulumi.Output[str]
     instance_size: pulumi.Output[Optional[str]]
     ref: pulumi.Output[str]

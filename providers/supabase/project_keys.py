@@ -20,9 +20,8 @@ from typing import Any, Optional
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, Resource, UpdateResult
 
-from providers._resource import DeclarativeProvider, InvalidProperty, Prop, Schema, Text, args_to_props
+from providers._resource import Choice, DeclarativeProvider, Schema, Seconds, Text, args_to_props
 from providers.supabase.client import ApiKeys, BranchDetail, SupabaseApiError, SupabaseClient, SupabaseNotFound
-from providers.supabase.project import Choice
 
 __all__ = [
     "BRANCH",
@@ -58,17 +57,6 @@ class ProjectKeysArgs:
     # Kind "branch": Branch.branch_id.
     branch_id: Optional[pulumi.Input[str]] = None
     deadline_seconds: pulumi.Input[float] = DEFAULT_DEADLINE_SECONDS
-
-
-class Seconds(Prop):
-    """A positive, finite number of seconds (numbers cross the wire as floats)."""
-
-    def normalise(self, value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InvalidProperty(f"must be a number of seconds, got {type(value).__name__}")
-        if not math.isfinite(value) or value <= 0:
-            raise InvalidProperty("must be a positive number of seconds")
-        return float(value)
 
 
 def connection_string(*, user: str, password: str, host: str, port: int = _POSTGRES_PORT) -> str:

@@ -116,3 +116,13 @@ def test_destroy_leaves_only_what_existed_before(deployed, host, sandboxes):
     destroy(deployed, host)
     assert {e["name"] for e in railway.environments(PROJECT)} == {"staging-template"}
     assert supabase.projects() == []
+
+
+def test_a_branch_is_made_only_after_its_parent_project_is_healthy(deployed, sandboxes):
+    _, supabase = sandboxes
+    journal = list(supabase.journal)
+    main_ref = next(p["ref"] for p in supabase.projects() if p["name"] == "gatewayz-sandbox-staging-main")
+    branch_created = next(e.at for e in journal if e.key == "POST /v1/projects/{ref}/branches")
+    main_created = next(e.at for e in journal if e.key == "POST /v1/projects" and e.body["name"] == "gatewayz-sandbox-staging-main")
+    assert branch_created - main_created >= 0.3  # healthy_after: the parent was up first
+    assert any(e.key == "GET /v1/projects/{ref}/api-keys" and main_ref in e.path and e.at < branch_created for e in journal)

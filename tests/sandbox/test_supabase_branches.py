@@ -189,6 +189,15 @@ def test_out_of_band_branch_delete(api, sb, parent):
     assert api.get(f"/v1/branches/{branch['id']}").status_code == 404
 
 
+def test_out_of_band_default_branch_delete_disables_branching(api, sb, parent):
+    api.create_branch(parent)
+
+    sb.delete_branch(parent)
+
+    assert not sb.branching_enabled(parent) and sb.branches(parent) == []
+    assert api.get(f"/v1/projects/{parent}").status_code == 200
+
+
 def test_disable_branching_deletes_every_branch_but_keeps_the_project(api, sb, parent):
     ref = api.create_branch(parent)["project_ref"]
 

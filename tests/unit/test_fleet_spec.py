@@ -32,11 +32,13 @@ def test_the_staging_stack_file_describes_the_railway_project(staging):
     assert (web.name, web.root_directory, web.port, web.domain) == ("web", "apps/web", 3000, True)
 
 
-def test_the_staging_stack_file_keeps_the_main_database_key_encrypted(staging):
-    key = staging.environment("main").database.supabase_key
-
-    assert isinstance(key, EncryptedSecret)
-    assert key.get_secret_value() == "v1:set-with-pulumi-config-set-secret"
+def test_the_staging_stack_file_gives_every_database_strategy_an_owner(staging):
+    strategies = {env.name: staging.database_for(env).strategy for env in staging.environments}
+    assert strategies == {
+        "main": "dedicated", "dev1-alice": "dedicated", "dev2-bob": "dedicated",
+        "dev3-charlie": "branch", "payments": "shared",
+    }
+    assert staging.database_owner(staging.environment("payments")).name == "main"
 
 
 def test_expiry_from_yaml_is_a_date(staging):

@@ -9,7 +9,7 @@ import pytest
 from pulumi.output import Unknown
 
 from providers.supabase.branch import BranchProvider
-from providers.supabase.client import SupabaseConflict, SupabaseNotFound
+from providers.supabase.client import SupabaseClient, SupabaseConflict, SupabaseNotFound
 from tests.providers.supabase.conftest import Supabase
 
 NAME = "gatewayz-staging-pr-42"
@@ -122,6 +122,18 @@ def test_a_new_git_branch_is_an_update(supabase: Supabase, provider: BranchProvi
     assert updated.outs == {**created.outs, "git_branch": "feature/pr-42-v2"}
     [branch] = [b for b in supabase.sandbox.branches(parent_ref) if b["id"] == created.id]
     assert branch["git_branch"] == "feature/pr-42-v2"
+
+
+def test_a_git_branch_the_resource_does_not_set_is_not_reported(
+    supabase: Supabase, provider: BranchProvider, parent_ref: str
+) -> None:
+    created = provider.create(supabase.branch_inputs(parent_ref, git_branch=None))
+    provider.update(created.id, created.outs, supabase.branch_inputs(parent_ref, git_branch=None))
+    # Linked by hand in the dashboard: not this resource's to manage, so no endless diff.
+    with SupabaseClient.from_settings() as client:
+        client.update_branch_git_branch(created.id, "linked-by-hand")
+    assert [b["git_branch"] for b in supabase.sandbox.branches(parent_ref) if b["id"] == created.id] == ["linked-by-hand"]
+    assert provider.read(created.id, created.outs).outs == created.outs
 
 
 def test_delete_removes_the_branch_and_keeps_branching_on(

@@ -404,3 +404,12 @@ def test_wait_policy_rejects_nonsense() -> None:
         WaitPolicy(first_delay=5.0, max_delay=1.0)
     with pytest.raises(ValueError):
         WaitPolicy(factor=0.5)
+
+
+def test_an_answer_without_the_fields_it_needs_is_an_api_error_naming_the_endpoint() -> None:
+    with client(answer(200, {"name": "no ref here"})) as supabase, pytest.raises(SupabaseApiError) as caught:
+        supabase.get_project(REF)
+    assert str(caught.value) == (
+        f"Supabase project {REF} could not be read: unexpected answer (a required field is missing) "
+        "(Supabase GET /v1/projects/{ref})"
+    )

@@ -56,18 +56,38 @@ def test_an_unknown_organization_is_a_clear_error(supabase: Supabase, provider: 
     assert "organization no-such-org" in str(caught.value) and "not found" in str(caught.value)
 
 
-def test_read_reports_the_live_name_and_status(supabase: Supabase, provider: ProjectProvider) -> None:
-    ref, outs = supabase.healthy_project()
+def test_read_reports_the_live_name(supabase: Supabase, provider: ProjectProvider) -> None:
+    ref, outs = supabase.create_project()
     provider.update(ref, outs, supabase.project_inputs(name="renamed-by-hand"))
     read = provider.read(ref, outs)
     assert read.id == ref
-    assert read.outs == {**outs, "name": "renamed-by-hand", "status": "ACTIVE_HEALTHY"}
+    assert read.outs == {**outs, "name": "renamed-by-hand"}
 
 
-def test_read_of_a_settled_project_reports_exactly_its_state(supabase: Supabase, provider: ProjectProvider) -> None:
+def test_read_right_after_the_project_came_up_reports_exactly_its_state(
+    supabase: Supabase, provider: ProjectProvider
+) -> None:
+    # Created COMING_UP, now ACTIVE_HEALTHY: the expected lifecycle, not drift, so
+    # `pulumi refresh --expect-no-changes` passes right after `pulumi up`.
     ref, outs = supabase.healthy_project()
-    settled = provider.read(ref, outs).outs
-    assert provider.read(ref, settled).outs == settled
+    assert outs["status"] == "COMING_UP" and [p["status"] for p in supabase.projects()] == ["ACTIVE_HEALTHY"]
+    assert provider.read(ref, outs).outs == outs
+
+
+def test_read_reports_a_status_off_the_expected_lifecycle_and_its_return(
+    supabase: Supabase, provider: ProjectProvider
+) -> None:
+    ref, outs = supabase.healthy_project()
+    supabase.sandbox.set_status(ref, "INACTIVE")  # paused in the dashboard
+    paused = provider.read(ref, outs).outs
+    assert paused == {**outs, "status": "INACTIVE"}
+    supabase.sandbox.set_status(ref, "ACTIVE_HEALTHY")  # restored
+    assert provider.read(ref, paused).outs == {**outs, "status": "ACTIVE_HEALTHY"}
+
+
+def test_an_imported_project_reads_its_live_status(supabase: Supabase, provider: ProjectProvider) -> None:
+    ref = supabase.sandbox.seed_project("imported", supabase.organization_slug, status="ACTIVE_HEALTHY")
+    assert provider.read(ref, {}).outs["status"] == "ACTIVE_HEALTHY"
 
 
 def test_read_drops_a_project_deleted_out_of_band(supabase: Supabase, provider: ProjectProvider) -> None:
@@ -82,12 +102,6 @@ def test_read_drops_a_project_being_removed(supabase: Supabase, provider: Projec
     ref, outs = supabase.create_project()
     supabase.sandbox.set_status(ref, status)
     assert provider.read(ref, outs).id is None
-
-
-def test_read_reports_a_paused_project_as_it_is(supabase: Supabase, provider: ProjectProvider) -> None:
-    ref, outs = supabase.create_project()
-    supabase.sandbox.set_status(ref, "INACTIVE")
-    assert provider.read(ref, outs).outs["status"] == "INACTIVE"
 
 
 def test_read_fills_in_what_an_import_does_not_know(supabase: Supabase, provider: ProjectProvider) -> None:
@@ -208,9 +222,9 @@ def test_diff_with_an_unknown_password_is_an_update(supabase: Supabase) -> None:
     assert (diff.changes, diff.replaces) == (True, [])
 
 
-def test_check_requires_name_organization_region_and_password() -> None:
+def test_check_requires_name_organization_and_password_but_not_region() -> None:
     result = ProjectProvider().check({}, {})
-    assert sorted(failure.property for failure in result.failures) == ["db_pass", "name", "organization_slug", "region"]
+    assert sorted(failure.property for failure in result.failures) == ["db_pass", "name", "organization_slug"]
 
 
 def test_check_rejects_an_unknown_instance_size_listing_the_known_ones(supabase: Supabase) -> None:
@@ -226,3 +240,14 @@ def test_check_does_not_quote_a_password_of_the_wrong_type(supabase: Supabase) -
 
 def test_check_defaults_the_instance_size_to_none(supabase: Supabase) -> None:
     assert supabase.project_inputs()["instance_size"] is None
+
+
+def test_a_project_without_a_region_lets_supabase_choose_and_refresh_keeps_it_unset(supabase):
+    provider = supabase.configure(ProjectProvider())
+    inputs = {**supabase.project_inputs(), "region": None}
+    created = provider.create(provider.check({}, inputs).inputs)
+    [body] = [e.body for e in supabase.sandbox.journal if e.key == "POST /v1/projects"]
+    assert "region_selection" not in body
+    refreshed = provider.read(created.id, created.outs).outs
+    assert refreshed["region"] is None
+    assert provider.diff(created.id, refreshed, provider.check({}, inputs).inputs).changes is False

@@ -1,0 +1,301 @@
+"""Which review stacks to destroy: the decision behind `python -m fleet janitor`.
+
+Inputs are what CI already has, recorded as files: `pulumi stack ls --json` and
+`gh pr list --state open --json number,headRefName,updatedAt`. A review stack (`pr-<number>`,
+short or fully qualified) is destroyed when its pull request is no longer open, or when it has
+seen no update for the TTL. Nothing else is ever listed for destruction: not a stack with another
+name, not one with an update in progress. Input that is not what those commands print is an
+error (JanitorInputError) and nothing is decided from it.
+"""
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fleet import naming
+
+DEFAULT_TTL_DAYS = 7
+
+
+class JanitorInputError(ValueError):
+    """An input file is unreadable or not what the command that should have written it prints."""
+
+    def __init__(self, source: str, message: str) -> None:
+        super().__init__(f"{source}: {message}")
+        self.source = source
+
+
+@dataclass(frozen=True)
+class StackSummary:
+    """One entry of `pulumi stack ls --json`."""
+
+    name: str
+    last_update: dt.datetime | None
+    update_in_progress: bool
+    resource_count: int | None
+
+    @property
+    def pull_request(self) -> int | None:
+        return naming.review_stack_number(self.name)
+
+
+@dataclass(frozen=True)
+class OpenPullRequest:
+    """One entry of `gh pr list --state open --json number,headRefName,updatedAt`."""
+
+    number: int
+    head_ref: str | None
+    updated_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    stack: str
+    pull_request: int | None
+    reason: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"stack": self.stack, "pullRequest": self.pull_request, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class ExpiredEnvironment:
+    environment: str
+    expires: dt.date
+    owner: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"environment": self.environment, "expires": self.expires.isoformat(), "owner": self.owner}
+
+
+@dataclass(frozen=True)
+class JanitorReport:
+    destroy: list[Decision]
+    keep: list[Decision]
+    expired: list[ExpiredEnvironment]
+    ttl_days: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "destroy": [decision.as_json() for decision in self.destroy],
+            "keep": [decision.as_json() for decision in self.keep],
+            "expired": [environment.as_json() for environment in self.expired],
+        }
+
+    def text_lines(self) -> list[str]:
+        """`destroy <stack>: <reason>` lines first, so `grep ^destroy | cut` gets the stacks."""
+        lines = [f"destroy {d.stack}: {d.reason}" for d in self.destroy]
+        lines += [f"keep {d.stack}: {d.reason}" for d in self.keep]
+        for env in self.expired:
+            owner = f" (owner {env.owner})" if env.owner else ""
+            lines.append(f"expired {env.environment}: expired on {env.expires.isoformat()}{owner}")
+        return lines
+
+
+# --- reading the inputs --------------------------------------------------------------------------
+
+
+def read_json_file(path: str | Path) -> Any:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise JanitorInputError(str(path), "no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise JanitorInputError(str(path), f"cannot read it: {error}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        # Position only: the decoder's message quotes no content.
+        raise JanitorInputError(str(path), f"not valid JSON: {error}") from None
+
+
+def parse_stacks(document: Any, source: str = "stacks") -> list[StackSummary]:
+    """`pulumi stack ls --json`: a list of {name, current, lastUpdate?, updateInProgress?,
+    resourceCount?, url?}."""
+    items = _list_of_objects(document, source, "pulumi stack ls --json")
+    stacks = []
+    for index, item in enumerate(items):
+        where = f"entry {index}"
+        name = item.get("name")
+        if not isinstance(name, str) or not name:
+            raise JanitorInputError(source, f'{where}: "name" must be a non-empty string')
+        where = f"entry {index} ({json.dumps(name)})"
+        in_progress = item.get("updateInProgress", False)
+        if not isinstance(in_progress, bool):
+            raise JanitorInputError(source, f'{where}: "updateInProgress" must be true or false')
+        count = item.get("resourceCount")
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
+            raise JanitorInputError(source, f'{where}: "resourceCount" must be a whole number')
+        stacks.append(
+            StackSummary(
+                name=name,
+                last_update=_timestamp(item.get("lastUpdate"), source, where, "lastUpdate"),
+                update_in_progress=in_progress,
+                resource_count=count,
+            )
+        )
+    return stacks
+
+
+def parse_open_pull_requests(document: Any, source: str = "open pull requests") -> list[OpenPullRequest]:
+    """`gh pr list --state open --json number,headRefName,updatedAt`."""
+    items = _list_of_objects(
+        document, source, "gh pr list --state open --json number,headRefName,updatedAt"
+    )
+    pull_requests = []
+    for index, item in enumerate(items):
+        where = f"entry {index}"
+        number = item.get("number")
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise JanitorInputError(source, f'{where}: "number" must be a pull request number (1 or more)')
+        head_ref = item.get("headRefName")
+        if head_ref is not None and not isinstance(head_ref, str):
+            raise JanitorInputError(source, f'{where}: "headRefName" must be a string')
+        pull_requests.append(
+            OpenPullRequest(
+                number=number,
+                head_ref=head_ref,
+                updated_at=_timestamp(item.get("updatedAt"), source, where, "updatedAt"),
+            )
+        )
+    return pull_requests
+
+
+def _list_of_objects(document: Any, source: str, command: str) -> list[Mapping[str, Any]]:
+    if not isinstance(document, list):
+        raise JanitorInputError(source, f"expected a JSON list (the output of `{command}`), got {_kind(document)}")
+    for index, item in enumerate(document):
+        if not isinstance(item, Mapping):
+            raise JanitorInputError(source, f"entry {index}: expected an object, got {_kind(item)}")
+    return document
+
+
+def _timestamp(value: object, source: str, where: str, key: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return _aware(dt.datetime.fromisoformat(value))
+        except ValueError:
+            pass
+    raise JanitorInputError(source, f'{where}: "{key}" must be an ISO 8601 date and time')
+
+
+def parse_now(text: str) -> dt.datetime:
+    """An ISO 8601 date and time (UTC when it has no offset)."""
+    return _aware(dt.datetime.fromisoformat(text))
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+# --- deciding ------------------------------------------------------------------------------------
+
+
+def plan(
+    stacks: Iterable[StackSummary],
+    open_pull_requests: Iterable[OpenPullRequest],
+    *,
+    now: dt.datetime,
+    ttl_days: int = DEFAULT_TTL_DAYS,
+    fleet: Any = None,
+) -> JanitorReport:
+    """Decide for every stack; `fleet` (a FleetSpec, optional) adds its expired environments."""
+    if ttl_days < 1:
+        raise ValueError("ttl_days must be at least 1")
+    now = _aware(now)
+    open_numbers = {pull_request.number for pull_request in open_pull_requests}
+    ttl = dt.timedelta(days=ttl_days)
+    destroy: list[Decision] = []
+    keep: list[Decision] = []
+    for stack in stacks:
+        number = stack.pull_request
+        if number is None:
+            keep.append(Decision(stack.name, None, "not a review stack (its name is not pr-<number>)"))
+        elif stack.update_in_progress:
+            keep.append(Decision(stack.name, number, "an update is in progress; left for the next run"))
+        elif number not in open_numbers:
+            destroy.append(Decision(stack.name, number, f"pull request #{number} is closed"))
+        elif stack.last_update is None:
+            keep.append(
+                Decision(stack.name, number, f"pull request #{number} is open; the stack was never updated")
+            )
+        elif now - stack.last_update > ttl:
+            idle = _whole_days(now - stack.last_update)
+            destroy.append(Decision(stack.name, number, f"not updated for {idle} days (TTL {ttl_days})"))
+        else:
+            idle = _whole_days(now - stack.last_update)
+            keep.append(
+                Decision(
+                    stack.name,
+                    number,
+                    f"pull request #{number} is open, updated {_days(idle)} ago (TTL {ttl_days})",
+                )
+            )
+    return JanitorReport(
+        destroy=sorted(destroy, key=_order),
+        keep=sorted(keep, key=_order),
+        expired=expired_environments(fleet, now.date()) if fleet is not None else [],
+        ttl_days=ttl_days,
+    )
+
+
+def expired_environments(fleet: Any, today: dt.date) -> list[ExpiredEnvironment]:
+    """Fleet environments whose `expires` date has passed (the day itself still counts), in
+    config order."""
+    return [
+        ExpiredEnvironment(env.name, env.expires, env.owner)
+        for env in fleet.environments
+        if env.expires is not None and env.expires < today
+    ]
+
+
+def _order(decision: Decision) -> tuple[Any, ...]:
+    # Review stacks by pull request number (pr-9 before pr-10), then by name; others last.
+    number = decision.pull_request
+    return (number is None, number if number is not None else 0, decision.stack)
+
+
+def _whole_days(delta: dt.timedelta) -> int:
+    return max(0, math.floor(delta.total_seconds() / 86400))
+
+
+def _days(count: int) -> str:
+    return "1 day" if count == 1 else f"{count} days"
+
+
+__all__: Sequence[str] = [
+    "DEFAULT_TTL_DAYS",
+    "Decision",
+    "ExpiredEnvironment",
+    "JanitorInputError",
+    "JanitorReport",
+    "OpenPullRequest",
+    "StackSummary",
+    "expired_environments",
+    "parse_now",
+    "parse_open_pull_requests",
+    "parse_stacks",
+    "plan",
+    "read_json_file",
+]

