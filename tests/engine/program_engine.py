@@ -47,8 +47,8 @@ class Deployment:
 
 
 class ProviderHostMonitor(runtime_mocks.MockMonitor):
-    def __init__(self, host: DynamicProviderHost, graph: Graph, deployment: Deployment):
-        super().__init__(FleetMocks(graph))
+    def __init__(self, host: DynamicProviderHost, graph: Graph, deployment: Deployment, fleet_outputs: Optional[dict] = None):
+        super().__init__(FleetMocks(graph, fleet_outputs))
         self.host = host
         self.deployment = deployment
         self._lock = threading.Lock()
@@ -71,12 +71,20 @@ class ProviderHostMonitor(runtime_mocks.MockMonitor):
         return resource_pb2.RegisterResourceResponse(urn=urn, id=created.id, object=created.properties)
 
 
-def up(program, host: DynamicProviderHost, today: dt.date = TODAY, parallel: int = 64) -> Deployment:
-    """`pulumi up` of a new stack: `program()` declares resources and returns the stack exports."""
+def up(
+    program,
+    host: DynamicProviderHost,
+    today: dt.date = TODAY,
+    parallel: int = 64,
+    stack: str = "staging",
+    fleet_outputs: Optional[dict] = None,
+) -> Deployment:
+    """`pulumi up` of a new stack: `program()` declares resources and returns the stack exports.
+    A review stack's StackReference to the fleet stack answers with `fleet_outputs`."""
     deployment = Deployment()
     graph = Graph()
-    monitor = ProviderHostMonitor(host, graph, deployment)
-    pulumi.runtime.set_mocks(monitor.mocks, project="stagefleet", stack="staging", preview=False, monitor=monitor)
+    monitor = ProviderHostMonitor(host, graph, deployment, fleet_outputs)
+    pulumi.runtime.set_mocks(monitor.mocks, project="stagefleet", stack=stack, preview=False, monitor=monitor)
 
     @pulumi.runtime.test
     def run():

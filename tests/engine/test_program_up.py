@@ -126,3 +126,33 @@ def test_a_branch_is_made_only_after_its_parent_project_is_healthy(deployed, san
     main_created = next(e.at for e in journal if e.key == "POST /v1/projects" and e.body["name"] == "gatewayz-sandbox-staging-main")
     assert branch_created - main_created >= 0.3  # healthy_after: the parent was up first
     assert any(e.key == "GET /v1/projects/{ref}/api-keys" and main_ref in e.path and e.at < branch_created for e in journal)
+
+
+def test_a_review_stack_comes_up_on_a_branch_of_the_fleet_database_and_goes_away_cleanly(deployed, host, sandboxes):
+    import json
+
+    from components.fleet import load_review
+    from components.review import deploy_review
+    import pulumi
+
+    railway, supabase = sandboxes
+    template = load_stack_config(REPO / "Pulumi.pr.yaml")
+    template["stagefleet:fleetStack"] = "organization/stagefleet/sandbox"
+    template["stagefleet:pullRequest"] = {"number": 7, "branch": "feature/pr-7", "title": "PR 7", "author": "dana"}
+    mapping = {key: json.dumps(value) if not isinstance(value, str) else value for key, value in template.items()}
+
+    def review_program():
+        review = load_review(mapping, REPO, "pr-7")
+        return deploy_review(review, pulumi.StackReference(review.fleet_stack), today=TODAY)
+
+    review_stack = up(review_program, host, stack="pr-7", fleet_outputs=deployed.exports)
+    assert review_stack.error is None, review_stack.error
+    [environment] = [e for e in railway.environments(PROJECT) if e["name"] == "pr-7"]
+    assert environment["isEphemeral"] is True
+    main_ref = deployed.exports["environments"]["main"]["databaseRef"]
+    assert "gatewayz-sandbox-pr-7" in [b["name"] for b in supabase.branches(main_ref)]
+
+    destroy(review_stack, host)
+    assert "pr-7" not in {e["name"] for e in railway.environments(PROJECT)}
+    assert "gatewayz-sandbox-pr-7" not in [b["name"] for b in supabase.branches(main_ref)]
+    assert {e["name"] for e in railway.environments(PROJECT)} == ENVIRONMENTS | {"staging-template"}

@@ -59,13 +59,16 @@ class Graph:
 class FleetMocks(pulumi.runtime.Mocks):
     """Answers every registration the way the dynamic providers would, with computed outputs."""
 
-    def __init__(self, graph: Graph):
+    def __init__(self, graph: Graph, fleet_outputs: Optional[dict] = None):
         self.graph = graph
+        self.fleet_outputs = fleet_outputs or {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         inputs = dict(args.inputs)
         outputs = {k: v for k, v in inputs.items() if k != "__provider"}
         resource_id = f"{args.name}-id"
+        if args.typ == "pulumi:pulumi:StackReference":
+            outputs.update(outputs=self.fleet_outputs, secretOutputNames=["databaseKeys", "accessTokens"])
         if args.typ.endswith("railway:Environment"):
             resource_id = f"env-{args.name}"
             outputs["environment_id"] = resource_id
@@ -137,14 +140,32 @@ def evaluate(mapping: dict[str, Any], preview: bool = False, today: dt.date = TO
     """Run the whole program for `mapping` under mocks; return the graph and the resolved exports."""
     from components.fleet import deploy_fleet, load_fleet_spec
 
+    return run_program(lambda: deploy_fleet(load_fleet_spec(mapping), today=today), FleetMocks, preview, "staging")
+
+
+def evaluate_review(
+    mapping: dict[str, Any], fleet_outputs: dict, stack: str = "pr-42", preview: bool = False, today: dt.date = TODAY
+) -> Evaluation:
+    """Run a review stack's program under mocks, the fleet stack's outputs given."""
+    from components.fleet import load_review
+    from components.review import deploy_review
+
+    def program():
+        review = load_review(mapping, REPO, stack)
+        return deploy_review(review, pulumi.StackReference(review.fleet_stack), today=today)
+
+    return run_program(program, lambda graph: FleetMocks(graph, fleet_outputs), preview, stack)
+
+
+def run_program(declare, make_mocks, preview: bool, stack: str) -> Evaluation:
     graph = Graph()
-    pulumi.runtime.set_mocks(FleetMocks(graph), project="stagefleet", stack="staging", preview=preview)
+    pulumi.runtime.set_mocks(make_mocks(graph), project="stagefleet", stack=stack, preview=preview)
     resolved: dict[str, Any] = {}
     secrecy: dict[str, bool] = {}
 
     @pulumi.runtime.test
     def program():
-        exports = deploy_fleet(load_fleet_spec(mapping), today=today)
+        exports = declare()
 
         async def settle(key: str, value: Any) -> None:
             output = pulumi.Output.from_input(value)

