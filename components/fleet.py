@@ -13,8 +13,8 @@ from components.database import DatabaseArgs
 from components.exports import export_environments
 from components.review import deploy_review
 from components.staging_environment import StagingEnvironment, StagingEnvironmentArgs
-from fleet import FleetConfigError, FleetSpec
-from fleet.catalog import catalog_rows, render_markdown
+from fleet import FleetConfigError, FleetSpec, policy
+from fleet.catalog import catalog_markdown
 from fleet.review import ReviewSpec, is_review_stack, load_review_spec
 
 NAMESPACE = "stagefleet:"
@@ -40,9 +40,24 @@ def load_fleet_spec(mapping: Mapping[str, Any]) -> FleetSpec:
         raise InvalidStackConfig(f"stack config is invalid:\n{error}") from None
 
 
+def enforce_policy(spec: FleetSpec, today: dt.date) -> None:
+    """The fleet's rules (fleet/policy.py), as `python -m fleet validate` checks them: warnings are
+    logged, errors fail the run before any resource is declared, with validate's own lines."""
+    try:
+        warnings = policy.enforce(spec, today)
+    except policy.PolicyViolation as violation:
+        for warning in violation.warnings:
+            pulumi.log.warn("\n".join(policy.problem_lines(warning)))
+        lines = [line for problem in violation.problems for line in policy.problem_lines(problem)]
+        raise InvalidStackConfig("stack config breaks the fleet's rules:\n" + "\n".join(lines)) from None
+    for warning in warnings:
+        pulumi.log.warn("\n".join(policy.problem_lines(warning)))
+
+
 def deploy_fleet(spec: FleetSpec, today: dt.date | None = None) -> dict[str, Any]:
     """Declare every environment of the fleet; returns the stack exports."""
     today = today or dt.date.today()
+    enforce_policy(spec, today)
     environments: dict[str, StagingEnvironment] = {}
     for env in database_order(spec):
         database = spec.database_for(env)
@@ -115,22 +130,14 @@ def export_fleet(spec: FleetSpec, environments: Mapping[str, StagingEnvironment]
             for name, component in environments.items()
         }
     )
-    first_urls = pulumi.Output.all(
-        **{name: component.urls for name, component in environments.items()}
-    ).apply(lambda urls: {name: _primary_url(service_urls) for name, service_urls in urls.items()})
-    exports["catalog"] = first_urls.apply(lambda urls: render_markdown(catalog_rows(spec, urls)))
+    # The same builder as `python -m fleet catalog --outputs`, given the same per-service URLs.
+    deployed_urls = pulumi.Output.all(**{name: component.urls for name, component in environments.items()})
+    exports["catalog"] = deployed_urls.apply(lambda urls: catalog_markdown(spec, urls))
     exports["railwayProjectId"] = spec.railway.project_id
     exports["baseEnvironmentId"] = spec.railway.base_environment_id
     for key, value in exports.items():
         pulumi.export(key, value)
     return exports
-
-
-def _primary_url(service_urls: Mapping[str, str] | None) -> str:
-    # The catalog shows one URL per environment: the first service's, in config order.
-    if not service_urls:
-        return ""
-    return next(iter(service_urls.values())) or ""
 
 
 def main() -> None:

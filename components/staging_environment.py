@@ -10,7 +10,7 @@ import pulumi
 
 from components.database import Database, DatabaseArgs, DatabaseConnection
 from fleet import naming
-from fleet.config import EnvironmentSpec, RailwaySpec, ServiceSpec
+from fleet.config import EnvironmentSpec, RailwaySpec
 from providers.railway.deployment_trigger import DeploymentTrigger, DeploymentTriggerArgs
 from providers.railway.environment import Environment, EnvironmentArgs
 from providers.railway.service_domain import ServiceDomain, ServiceDomainArgs

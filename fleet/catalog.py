@@ -1,27 +1,96 @@
-"""The team wiki table: which environment is for what, where it runs and who owns it.
+"""The team wiki table: which environment is for what, where it runs, who owns it, until when, and
+what it costs a month.
 
 Built from config alone (URLs shown as "pending") or with the URLs a deployment reported, by the
-same function for the `catalog` stack output and for the CLI, so the two never disagree.
+same functions for the `catalog` stack output and for `python -m fleet catalog`, so the two never
+disagree. Nothing in it depends on today's date: the export changes only when the fleet does.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
-PENDING = "pending"
+from fleet import cost, tables
+from fleet.config import FleetSpec
+
+PENDING = "pending"  # not deployed yet, or no outputs given
+NO_URL = "no public URL"  # deployed, but none of its services has a domain
+NONE = "—"
+
+# What each environment's URLs may be given as: its primary URL, or every service's URL
+# ({"api": "https://...", "web": "https://..."}: the `urls` of the `environments` stack output).
+Urls = Mapping[str, "str | Mapping[str, str] | None"]
+
+COLUMNS = [
+    tables.Column("environment"),
+    tables.Column("kind"),
+    tables.Column("URL"),
+    tables.Column("database"),
+    tables.Column("purpose"),
+    tables.Column("owner"),
+    tables.Column("branch"),
+    tables.Column("expires"),
+    tables.Column("monthly cost", "right"),
+]
 
 
 @dataclass(frozen=True)
 class CatalogRow:
     environment: str
+    kind: str
     url: str
-    database: str
+    database: str  # strategy, and its source in parentheses: "shared (main)"
     purpose: str
     owner: str
+    branch: str
+    expires: str  # YYYY-MM-DD, or "" when it does not expire
+    monthly_cost: Decimal
+
+    def cells(self) -> list[str]:
+        return [
+            self.environment,
+            self.kind,
+            self.url,
+            self.database,
+            self.purpose or NONE,
+            self.owner or NONE,
+            self.branch,
+            self.expires or NONE,
+            cost.usd(self.monthly_cost),
+        ]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "environment": self.environment,
+            "kind": self.kind,
+            "url": self.url if self.url not in (PENDING, NO_URL) else None,
+            "database": self.database,
+            "purpose": self.purpose or None,
+            "owner": self.owner or None,
+            "branch": self.branch,
+            "expires": self.expires or None,
+            "monthlyCostUsd": float(self.monthly_cost),
+        }
 
 
-def catalog_rows(spec, urls: Mapping[str, str] | None = None) -> list[CatalogRow]:
-    """One row per environment, in config order. `urls` maps environment name to its public URL."""
+def primary_url(spec: FleetSpec, service_urls: str | Mapping[str, str] | None) -> str:
+    """The one URL the catalog shows for an environment: the first service's in config order
+    that has one (a service with `domain: false` has none)."""
+    if isinstance(service_urls, str):
+        return service_urls or NO_URL
+    if not service_urls:
+        return NO_URL
+    for service in spec.railway.services:
+        if service_urls.get(service.name):
+            return service_urls[service.name]
+    return next((url for url in service_urls.values() if url), NO_URL)
+
+
+def catalog_rows(spec: FleetSpec, urls: Urls | None = None) -> list[CatalogRow]:
+    """One row per environment, in config order. `urls` maps an environment name to its URLs; an
+    environment it does not list is shown as pending."""
     urls = urls or {}
     rows = []
     for env in spec.environments:
@@ -30,25 +99,60 @@ def catalog_rows(spec, urls: Mapping[str, str] | None = None) -> list[CatalogRow
         rows.append(
             CatalogRow(
                 environment=env.name,
-                url=urls.get(env.name) or PENDING,
+                kind=env.kind,
+                url=primary_url(spec, urls[env.name]) if env.name in urls else PENDING,
                 database=described,
                 purpose=env.purpose or "",
                 owner=env.owner or "",
+                branch=env.branch,
+                expires=env.expires.isoformat() if env.expires else "",
+                monthly_cost=cost.environment_cost(spec, env).total,
             )
         )
     return rows
 
 
-def _cell(text: str) -> str:
-    # A pipe or newline inside a cell would break the markdown table.
-    return text.replace("|", "\\|").replace("\n", " ")
+def summary(rows: list[CatalogRow]) -> str:
+    total = sum((row.monthly_cost for row in rows), Decimal("0.00"))
+    count = f"{len(rows)} environment" if len(rows) == 1 else f"{len(rows)} environments"
+    return f"{count}, estimated {cost.usd(total)} a month in total."
 
 
 def render_markdown(rows: list[CatalogRow]) -> str:
-    header = "| environment | URL | database | purpose | owner |"
-    rule = "| --- | --- | --- | --- | --- |"
-    lines = [header, rule]
-    for row in rows:
-        cells = (row.environment, row.url, row.database, row.purpose, row.owner)
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-    return "\n".join(lines) + "\n"
+    """The wiki table and its total: the `catalog` stack output, byte for byte."""
+    return tables.markdown(COLUMNS, [row.cells() for row in rows]) + "\n" + summary(rows) + "\n"
+
+
+def render_table(rows: list[CatalogRow]) -> str:
+    """The same for a terminal: aligned columns."""
+    return tables.aligned(COLUMNS, [row.cells() for row in rows]) + "\n" + summary(rows) + "\n"
+
+
+def render_json(rows: list[CatalogRow]) -> dict[str, Any]:
+    total = sum((row.monthly_cost for row in rows), Decimal("0.00"))
+    return {"environments": [row.as_json() for row in rows], "totalMonthlyCostUsd": float(total)}
+
+
+def catalog_markdown(spec: FleetSpec, urls: Urls | None = None) -> str:
+    """The `catalog` stack output and `python -m fleet catalog --format markdown`."""
+    return render_markdown(catalog_rows(spec, urls))
+
+
+def urls_from_outputs(outputs: object) -> dict[str, dict[str, str]]:
+    """Each environment's service URLs from `pulumi stack output --json` of the fleet stack.
+
+    Raises ValueError when the document is not such an output."""
+    if not isinstance(outputs, Mapping):
+        raise ValueError("expected the JSON object `pulumi stack output --json` prints")
+    environments = outputs.get("environments")
+    if not isinstance(environments, Mapping):
+        raise ValueError("no `environments` output: is it the output of the fleet stack?")
+    urls: dict[str, dict[str, str]] = {}
+    for name, environment in environments.items():
+        if not isinstance(environment, Mapping):
+            raise ValueError(f"environments.{name} is not an object")
+        service_urls = environment.get("urls") or {}
+        if not isinstance(service_urls, Mapping):
+            raise ValueError(f"environments.{name}.urls is not an object")
+        urls[str(name)] = {str(k): str(v) for k, v in service_urls.items() if isinstance(v, str)}
+    return urls

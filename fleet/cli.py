@@ -1,23 +1,33 @@
 """`python -m fleet`: the fleet's command line, for CI and for DevOps at a terminal.
 
 Every command reads the stack file itself (no Pulumi engine, no credentials), so it runs on any
-pull request. Exit codes: 0 ok, 1 the stack config is invalid, 2 usage error, no stack file, or
-(janitor, review-comment) an input file that is not what it should be.
+pull request. Exit codes: 0 ok, 1 the stack config is invalid or breaks the fleet's rules,
+2 usage error, no stack file, or an input file (outputs, --base) that is not what it should be.
 
-  validate --stack staging|pr|pr-<n>   check a fleet stack, the review template or a review stack
+  validate --stack staging|pr|pr-<n>   check a fleet stack (shape and policy), the review template
+                                       or a review stack; warnings go to stderr and never fail
+  catalog --stack staging              the team wiki table: environment, kind, URL, database,
+                                       purpose, owner, branch, expires, monthly cost
+  cost --stack staging [--base F@REF]  the monthly estimate, and what a change adds or saves
   janitor --stacks F --open-prs F      which review stacks to destroy, and why
   review-comment --outputs F --stack S the pull request comment of a review stack
+
+catalog and cost print aligned columns to a terminal and markdown when piped; --format json is
+for machines.
 """
 
 import argparse
 import datetime as dt
 import json
+import os
+import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from fleet import janitor, naming
+from fleet import catalog, cost, janitor, naming, policy
 from fleet.config import ConfigProblem, FleetConfigError, FleetSpec
 from fleet.review import ReviewSpec, fleet_stack_of, is_review_stack, render_review_comment
 from fleet.stackfile import StackFileError, StackFileNotFoundError, load_stack_config
@@ -61,9 +71,44 @@ def build_parser() -> argparse.ArgumentParser:
     stack.add_argument("--file", type=Path, help="read this stack file instead")
 
     validate = commands.add_parser(
-        "validate", parents=[stack], help="check a stack's stagefleet config and list its problems"
+        "validate", parents=[stack],
+        help="check a stack's stagefleet config and the fleet's rules, and list every problem",
+    )  # fmt: skip
+    validate.add_argument(
+        "--today", type=_date, help="the date the expiry rules count from, YYYY-MM-DD (default: today)"
     )
     validate.set_defaults(command=run_validate)
+
+    # Options of the commands that print a table.
+    formats = argparse.ArgumentParser(add_help=False)
+    formats.add_argument(
+        "--format", choices=("markdown", "json", "table"),
+        help="default: table on a terminal, markdown when piped",
+    )  # fmt: skip
+
+    listing = commands.add_parser(
+        "catalog", parents=[stack, formats],
+        help="the team wiki table of the fleet: environment, kind, URL, database, purpose, owner, "
+        "branch, expires, estimated monthly cost",
+        description="Built from the stack config; URLs are `pending` unless --outputs gives the "
+        "stack's outputs. The markdown is byte for byte the fleet stack's `catalog` output.",
+    )  # fmt: skip
+    listing.add_argument(
+        "--outputs", type=Path, help="the fleet stack's `pulumi stack output --json`, for real URLs"
+    )
+    listing.set_defaults(command=run_catalog, command_name="catalog")
+
+    estimate = commands.add_parser(
+        "cost", parents=[stack, formats],
+        help="the estimated monthly cost per environment and in total, and what a change adds",
+        description="With --base, compares against another version of the stack file: a path, or "
+        "PATH@REF to read it from git (e.g. Pulumi.staging.yaml@main), and starts with a one-line "
+        "summary for the pull request comment. For a review stack (pr, pr-<n>): its cost per day.",
+    )  # fmt: skip
+    estimate.add_argument(
+        "--base", metavar="FILE_OR_REF", help="the stack file to compare with: PATH or PATH@REF"
+    )
+    estimate.set_defaults(command=run_cost, command_name="cost")
 
     sweep = commands.add_parser(
         "janitor",
@@ -106,6 +151,13 @@ def _moment(text: str) -> dt.datetime:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 date and time: {text!r}") from None
 
 
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else dt.date.fromisoformat("invalid")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
 def _positive(text: str) -> int:
     try:
         number = int(text)
@@ -122,6 +174,12 @@ def run_validate(args: argparse.Namespace) -> int:
     if is_review_stack(args.stack, config):
         return validate_review(args, path, config)
     spec = parse_spec(args, path, config)
+    problems = policy.check(spec, args.today or dt.date.today())
+    if policy.errors(problems):
+        raise invalid(problems, args.stack, path)
+    for problem in problems:
+        for line in policy.problem_lines(problem):
+            print(line, file=sys.stderr)
     names = [environment.name for environment in spec.environments]
     listing = f" ({', '.join(names)})" if names else ""
     print(f"ok: stack {args.stack} — {_count(len(names), 'environment')}{listing}")
@@ -131,6 +189,22 @@ def run_validate(args: argparse.Namespace) -> int:
 def validate_review(args: argparse.Namespace, path: Path, config: dict[str, Any]) -> int:
     """A review stack: the template `pr` (no stagefleet:pullRequest yet) or a `pr-<n>`, checked
     against the fleet stack it names, read from the same directory."""
+    review = load_review(args, path, config)
+    database = _describe_database(review)
+    if review.pull_request is None:
+        what = f"template of the pr-<number> stacks; fleet stack {review.fleet_stack}"
+    else:
+        pull_request = review.pull_request
+        what = (
+            f"environment {naming.pr_environment_name(pull_request.number)} for pull request "
+            f"#{pull_request.number} ({pull_request.branch}); fleet stack {review.fleet_stack}"
+        )
+    print(f"ok: review stack {args.stack} — {what}; database: {database}")
+    return EXIT_OK
+
+
+def load_review(args: argparse.Namespace, path: Path, config: dict[str, Any]) -> ReviewSpec:
+    """A review stack's spec, resolved against the fleet stack file next to it, or a CommandError."""
     require_pull_request = naming.review_stack_number(args.stack) is not None
     try:
         fleet_stack = fleet_stack_of(config)
@@ -152,22 +226,11 @@ def validate_review(args: argparse.Namespace, path: Path, config: dict[str, Any]
     except FleetConfigError as error:
         raise invalid(error.problems, fleet_stack, fleet_path, read_by=args.stack) from None
     try:
-        review = ReviewSpec.from_config(
+        return ReviewSpec.from_config(
             config, fleet, require_pull_request=require_pull_request, stack_name=args.stack
         )
     except FleetConfigError as error:
         raise invalid(error.problems, args.stack, path) from None
-    database = _describe_database(review)
-    if review.pull_request is None:
-        what = f"template of the pr-<number> stacks; fleet stack {review.fleet_stack}"
-    else:
-        pull_request = review.pull_request
-        what = (
-            f"environment {naming.pr_environment_name(pull_request.number)} for pull request "
-            f"#{pull_request.number} ({pull_request.branch}); fleet stack {review.fleet_stack}"
-        )
-    print(f"ok: review stack {args.stack} — {what}; database: {database}")
-    return EXIT_OK
 
 
 def _describe_database(review: ReviewSpec) -> str:
@@ -177,6 +240,176 @@ def _describe_database(review: ReviewSpec) -> str:
         "shared": f"shared with {database.source}",
     }.get(database.strategy, database.strategy)
     return described + (" (default)" if review.database_is_default else "")
+
+
+def output_format(args: argparse.Namespace) -> str:
+    """--format, else a table for a person at a terminal and markdown for a pipe or a file."""
+    if args.format:
+        return args.format
+    return "table" if _stdout_is_terminal() else "markdown"
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def print_json(document: Any) -> None:
+    print(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def priced_spec(args: argparse.Namespace) -> tuple[FleetSpec, Path]:
+    """The fleet stack's spec, with a price for everything it uses (else exit 1)."""
+    path = stack_file(args)
+    config = read_stack_config(args, path)
+    if is_review_stack(args.stack, config):
+        raise CommandError(
+            EXIT_USAGE,
+            [f"error: {args.stack} is a review stack; {args.command_name} works on the fleet stack (e.g. staging)"],
+        )
+    spec = parse_spec(args, path, config)
+    unpriced = policy.unpriced(spec)
+    if unpriced:
+        raise invalid(unpriced, args.stack, path)
+    return spec, path
+
+
+def run_catalog(args: argparse.Namespace) -> int:
+    spec, _ = priced_spec(args)
+    urls = None
+    if args.outputs is not None:
+        try:
+            urls = catalog.urls_from_outputs(janitor.read_json_file(args.outputs))
+        except janitor.JanitorInputError as error:
+            raise CommandError(EXIT_USAGE, [f"error: {error}"]) from None
+        except ValueError as error:
+            raise CommandError(EXIT_USAGE, [f"error: {args.outputs}: {error}"]) from None
+    rows = catalog.catalog_rows(spec, urls)
+    fmt = output_format(args)
+    if fmt == "json":
+        print_json({"stack": args.stack, **catalog.render_json(rows)})
+    elif fmt == "table":
+        sys.stdout.write(catalog.render_table(rows))
+    else:
+        sys.stdout.write(catalog.render_markdown(rows))
+    return EXIT_OK
+
+
+def run_cost(args: argparse.Namespace) -> int:
+    path = stack_file(args)
+    config = read_stack_config(args, path)
+    if is_review_stack(args.stack, config):
+        return review_cost(args, path, config)
+    spec, _ = priced_spec(args)
+    estimate = cost.estimate(spec)
+    fmt = output_format(args)
+    if args.base is None:
+        if fmt == "json":
+            print_json({"stack": args.stack, **estimate.as_json()})
+        else:
+            sys.stdout.write(cost.render_estimate(estimate, fmt))
+        return EXIT_OK
+    base_spec = read_base(args, args.base)
+    diff = cost.compare(cost.estimate(base_spec), estimate)
+    if fmt == "json":
+        print_json({"stack": args.stack, **estimate.as_json(), "diff": {"base": args.base, **diff.as_json()}})
+    else:
+        sys.stdout.write(cost.render_diff(diff, args.base, fmt))
+    return EXIT_OK
+
+
+def review_cost(args: argparse.Namespace, path: Path, config: dict[str, Any]) -> int:
+    """A review stack (pr, pr-<n>): what it costs a day."""
+    if args.base is not None:
+        raise CommandError(EXIT_USAGE, ["error: --base compares fleet stacks; review stacks are estimated per day"])
+    review = load_review(args, path, config)
+    fleet = review.fleet
+    source = review.database_source()
+    size = fleet.instance_size_for(source) if source is not None else None
+    try:
+        estimate = cost.review_stack_cost(fleet, review.database, size)
+    except cost.UnknownPriceError as error:
+        problem = ConfigProblem(
+            "stagefleet:prices.supabaseComputeUsd",
+            f"no price for Supabase instance size {json.dumps(error.instance_size)}",
+            hint="set it in the fleet stack's stagefleet:prices",
+        )
+        raise invalid([problem], args.stack, path) from None
+    ttl = fleet.limits.review_stack_ttl_days
+    if output_format(args) == "json":
+        print_json({"stack": args.stack, "currency": "USD", "reviewStack": estimate.as_json(), "ttlDays": ttl})
+    else:
+        sys.stdout.write(cost.render_review_stack(args.stack, estimate, ttl))
+    return EXIT_OK
+
+
+def read_base(args: argparse.Namespace, base: str) -> FleetSpec:
+    """The fleet spec of --base: a stack file, or PATH@REF read with `git show REF:PATH`."""
+    given = Path(base)
+    if "@" not in base or given.is_file():
+        try:
+            config = load_stack_config(given)
+        except StackFileNotFoundError as error:
+            raise CommandError(EXIT_USAGE, [f"error: --base {error}"]) from None
+        except StackFileError as error:
+            raise CommandError(EXIT_USAGE, [f"error: --base {error}"]) from None
+    else:
+        file, _, ref = base.rpartition("@")
+        if not file or not ref or ref.startswith("-"):
+            raise CommandError(EXIT_USAGE, [f"error: --base {base}: expected PATH or PATH@REF, e.g. Pulumi.staging.yaml@main"])
+        config = _stack_config_from_text(git_show(file, ref, base), Path(file).name, base)
+    try:
+        spec = FleetSpec.from_config(config)
+    except FleetConfigError as error:
+        raise invalid(error.problems, f"{args.stack} at --base {base}", Path(base)) from None
+    unpriced = policy.unpriced(spec)
+    if unpriced:
+        raise invalid(unpriced, f"{args.stack} at --base {base}", Path(base))
+    return spec
+
+
+def git_show(file: str, ref: str, label: str) -> str:
+    """The content of `file` (relative to the working directory) at git revision `ref`."""
+    path = Path(file)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise CommandError(EXIT_USAGE, [f"error: --base {label}: no directory {directory}"])
+    environment = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    try:
+        result = subprocess.run(
+            ["git", "show", f"{ref}:./{path.name}"],
+            cwd=directory, capture_output=True, env=environment, timeout=60,
+        )  # fmt: skip
+    except FileNotFoundError:
+        raise CommandError(EXIT_USAGE, [f"error: --base {label}: git is not installed"]) from None
+    except subprocess.TimeoutExpired:
+        raise CommandError(EXIT_USAGE, [f"error: --base {label}: git show did not answer in 60 seconds"]) from None
+    if result.returncode != 0:
+        detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        reason = detail[0] if detail else f"git show exited with {result.returncode}"
+        if "not a git repository" in reason:
+            why = f"{directory.resolve()} is not in a git repository: give a plain path instead"
+        else:
+            why = f"git cannot read {ref}:{path.name} ({reason.removeprefix('fatal: ')})"
+        raise CommandError(EXIT_USAGE, [f"error: --base {label}: {why}"])
+    try:
+        return result.stdout.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CommandError(EXIT_USAGE, [f"error: --base {label}: the file is not UTF-8 text"]) from None
+
+
+def _stack_config_from_text(text: str, name: str, label: str) -> dict[str, Any]:
+    """A stack file's config from its text, read exactly as load_stack_config reads a file."""
+    with tempfile.TemporaryDirectory(prefix="stagefleet-base-") as directory:
+        path = Path(directory) / name
+        path.write_text(text, encoding="utf-8")
+        try:
+            return load_stack_config(path)
+        except StackFileError as error:
+            message = str(error).replace(str(path), label)
+            raise CommandError(EXIT_USAGE, [f"error: --base {message}"]) from None
 
 
 def run_janitor(args: argparse.Namespace) -> int:
@@ -248,13 +481,14 @@ def parse_spec(args: argparse.Namespace, path: Path, config: dict[str, Any]) -> 
 def invalid(
     problems: Sequence[ConfigProblem], stack: str, path: Path, *, read_by: str | None = None
 ) -> CommandError:
-    """Exit 1, listing every problem with its hint."""
+    """Exit 1, listing every problem with its hint (warnings among them marked as such)."""
     lines: list[str] = []
     for problem in problems:
-        lines.append(str(problem))
-        if problem.hint:
-            lines.append(f"  hint: {problem.hint}")
-    summary = _count(len(problems), "problem")
+        lines += policy.problem_lines(problem)
+    errors = policy.errors(problems)
+    summary = _count(len(errors), "problem")
+    if len(errors) < len(problems):
+        summary += f" (and {_count(len(problems) - len(errors), 'warning')})"
     what = f"fleet stack {stack}, read by review stack {read_by}," if read_by else f"stack {stack}"
     lines.append(f"error: {what} is invalid: {summary} in {path.name}")
     return CommandError(EXIT_INVALID, lines)

@@ -37,8 +37,11 @@ NAMESPACE = "stagefleet"
 
 # Keys whose value is an object or a list: the Pulumi runtime hands those to the program as JSON.
 _STRUCTURED_KEYS = frozenset(
-    {"railway", "supabase", "defaults", "limits", "environments", "policy", "pullRequest", "review"}
-)
+    {
+        "railway", "supabase", "defaults", "limits", "prices", "environments", "policy",
+        "pullRequest", "review",
+    }
+)  # fmt: skip
 # Keys of a review stack's config (Pulumi.pr.yaml, pr-<n>): the fleet stack reports them as misplaced.
 REVIEW_ONLY_KEYS = ("fleetStack", "pullRequest", "review")
 _SOURCED_STRATEGIES = ("shared", "branch")
@@ -296,6 +299,7 @@ InstanceSize = Literal[
 ]  # fmt: skip
 INSTANCE_SIZES: tuple[str, ...] = get_args(InstanceSize)
 DEFAULT_INSTANCE_SIZE = "micro"
+DEFAULT_MAX_DEVELOPER_DAYS = 90
 
 # Supabase Management API `region_selection` of type "specific" (V1CreateProjectBody).
 SUPABASE_REGIONS = (
@@ -524,6 +528,59 @@ class LimitsSpec(_Model):
     monthly_budget_usd: Annotated[Amount, Field(ge=0)] | None = None
     # The janitor destroys a review stack that has seen no `pulumi up` for this many days.
     review_stack_ttl_days: Annotated[WholeNumber, Field(gt=0)] = 7
+    # A developer environment's `expires` may be at most this many days after today (fleet/policy.py).
+    max_developer_days: Annotated[WholeNumber, Field(gt=0)] = DEFAULT_MAX_DEVELOPER_DAYS
+
+
+# Monthly prices in USD from Supabase's published compute sizes (docs: "Manage Compute usage",
+# https://supabase.com/docs/guides/platform/manage-your-usage/compute): nano $0, micro ~$10,
+# small ~$15, medium ~$60, large ~$110, and beyond what the fleet's issue lists, xlarge ~$210,
+# 2xlarge ~$410, 4xlarge ~$960, 8xlarge ~$1,870, 12xlarge ~$2,800, 16xlarge ~$3,730.
+# Supabase publishes no price for the 24xlarge and 48xlarge families: a fleet that uses one must
+# give its price in stagefleet:prices.supabaseComputeUsd (the policy says so) rather than have
+# the estimate invent one.
+DEFAULT_SUPABASE_COMPUTE_USD: Mapping[str, float] = {
+    "nano": 0, "micro": 10, "small": 15, "medium": 60, "large": 110, "xlarge": 210,
+    "2xlarge": 410, "4xlarge": 960, "8xlarge": 1870, "12xlarge": 2800, "16xlarge": 3730,
+}  # fmt: skip
+# The team's own figure for one long-lived Railway environment a month.
+DEFAULT_RAILWAY_PER_ENVIRONMENT_USD = 20
+# A Supabase branch runs on micro compute: $0.01344 an hour, about $0.32 a day.
+DEFAULT_SUPABASE_BRANCH_PER_DAY_USD = 0.32
+
+
+def _instance_size_key(value: object) -> str:
+    if isinstance(value, str) and value in INSTANCE_SIZES:
+        return value
+    shown = _quote(value) if isinstance(value, str) else _kind_of(value)
+    close = difflib.get_close_matches(value, INSTANCE_SIZES, n=1) if isinstance(value, str) else []
+    raise _error(
+        "instance_size",
+        f"{shown} is not a Supabase instance size",
+        hint=f"did you mean {_quote(close[0])}?" if close else "one of " + ", ".join(INSTANCE_SIZES),
+    )
+
+
+Price = Annotated[Amount, Field(ge=0)]
+
+
+class PricesSpec(_Model):
+    """stagefleet:prices: what the cost estimate charges, in USD. Every key is optional; a
+    supabaseComputeUsd entry replaces the default of its size only."""
+
+    # A month of one environment of the fleet stack (kinds shared, team, developer); review
+    # stacks are charged the same rate by the hour.
+    railway_per_long_lived_environment_usd: Price = DEFAULT_RAILWAY_PER_ENVIRONMENT_USD
+    # A month of a dedicated database (a Supabase project), per instance size.
+    supabase_compute_usd: dict[Annotated[str, PlainValidator(_instance_size_key)], Price] = {}
+    # A day of a Supabase branch (strategy branch).
+    supabase_branch_per_day_usd: Price = DEFAULT_SUPABASE_BRANCH_PER_DAY_USD
+
+    def compute_usd(self, instance_size: str) -> float | None:
+        """The monthly price of a dedicated database of this size; None when nobody knows it."""
+        if instance_size in self.supabase_compute_usd:
+            return self.supabase_compute_usd[instance_size]
+        return DEFAULT_SUPABASE_COMPUTE_USD.get(instance_size)
 
 
 class PolicySpec(_Model):
@@ -611,6 +668,7 @@ class FleetSpec(_Model):
     supabase: SupabaseSpec | None = None
     defaults: DefaultsSpec = Field(default_factory=DefaultsSpec)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
+    prices: PricesSpec = Field(default_factory=PricesSpec)
     policy: PolicySpec = Field(default_factory=PolicySpec)
     environments: list[EnvironmentSpec] = []
     railway_token: Secret | None = None

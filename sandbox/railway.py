@@ -40,9 +40,8 @@ from graphql import (
 from graphql.utilities import value_from_ast_untyped
 
 from sandbox.server import (
+    Emulator,
     DEFAULT_LIFETIME,
-    FaultPlan,
-    JournalEntry,
     LoopbackServer,
     Request,
     RequestInfo,
@@ -1031,7 +1030,7 @@ def _coded(error: GraphQLError, code: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- the sandbox
 
 
-class RailwaySandbox:
+class RailwaySandbox(Emulator):
     """Railway's GraphQL API on 127.0.0.1, with faults, a journal and state helpers for tests."""
 
     def __init__(
@@ -1055,43 +1054,13 @@ class RailwaySandbox:
 
     def start(self) -> RailwaySandbox:
         railway_schema()  # build before serving so the first request is not slowed by it
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the sandbox stopped (stop() or lifetime); True when it has."""
-        return self._server.wait(timeout)
-
-    @property
-    def running(self) -> bool:
-        return self._server.running
-
-    def __enter__(self) -> RailwaySandbox:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return super().start()
 
     @property
     def url(self) -> str:
         return f"{self._server.base_url}{GRAPHQL_PATH}"
 
     # ------------------------------------------------------------ faults, latency, journal
-
-    @property
-    def faults(self) -> FaultPlan:
-        return self._server.faults
-
-    @property
-    def latency(self) -> float:
-        return self._server.latency
-
-    @latency.setter
-    def latency(self, seconds: float) -> None:
-        self._server.latency = seconds
 
     @property
     def rate_limit_per_second(self) -> int | None:
@@ -1101,15 +1070,8 @@ class RailwaySandbox:
     def rate_limit_per_second(self, limit: int | None) -> None:
         self._server.rate_limit_per_second = limit
 
-    @property
-    def journal(self) -> list[JournalEntry]:
-        return self._server.journal.entries()
-
     def journal_count(self, field: str | None = None, mutations_only: bool = False) -> int:
         return self._server.journal.count(field, mutations_only)
-
-    def journal_clear(self) -> None:
-        self._server.journal.clear()
 
     # ------------------------------------------------------------ seeding
 

@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal, NamedTuple, Protocol, get_args
+from typing import Any, Literal, NamedTuple, Protocol, Self, get_args
 from urllib.parse import urlsplit
 
 __all__ = [
@@ -560,3 +560,51 @@ class LoopbackServer:
     def _rejection(self, status: int, retry_after: float) -> Response:
         headers = {"Retry-After": format_seconds(retry_after)} if status == 429 else {}
         return json_response(status, self._rejection_body(status, _REASONS[status]), headers)
+
+
+class Emulator:
+    """What every emulator shows its tests: lifecycle, faults, latency and the request journal.
+
+    Subclasses build `self._server` (a LoopbackServer around their application) in __init__."""
+
+    _server: LoopbackServer
+
+    def start(self) -> Self:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the emulator stopped (stop() or lifetime); True when it has."""
+        return self._server.wait(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._server.running
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def faults(self) -> FaultPlan:
+        return self._server.faults
+
+    @property
+    def latency(self) -> float:
+        return self._server.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        self._server.latency = seconds
+
+    @property
+    def journal(self) -> list[JournalEntry]:
+        return self._server.journal.entries()
+
+    def journal_clear(self) -> None:
+        self._server.journal.clear()

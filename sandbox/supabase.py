@@ -39,9 +39,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from sandbox.server import (
+    Emulator,
     DEFAULT_LIFETIME,
-    FaultPlan,
-    JournalEntry,
     LoopbackServer,
     Request,
     RequestInfo,
@@ -920,7 +919,7 @@ def _error(status: int, message: str, headers: Mapping[str, str] | None = None) 
 # ---------------------------------------------------------------- the sandbox
 
 
-class SupabaseSandbox:
+class SupabaseSandbox(Emulator):
     """The Supabase Management API on 127.0.0.1, with faults, a journal and state helpers."""
 
     def __init__(
@@ -937,27 +936,6 @@ class SupabaseSandbox:
         self._server = LoopbackServer(self._app, port=port, lifetime=lifetime)
 
     # ------------------------------------------------------------ lifecycle
-
-    def start(self) -> SupabaseSandbox:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the sandbox stopped (stop() or lifetime); True when it has."""
-        return self._server.wait(timeout)
-
-    @property
-    def running(self) -> bool:
-        return self._server.running
-
-    def __enter__(self) -> SupabaseSandbox:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
@@ -991,18 +969,6 @@ class SupabaseSandbox:
             queue.extend([status] * count)
 
     @property
-    def faults(self) -> FaultPlan:
-        return self._server.faults
-
-    @property
-    def latency(self) -> float:
-        return self._server.latency
-
-    @latency.setter
-    def latency(self, seconds: float) -> None:
-        self._server.latency = seconds
-
-    @property
     def rate_limit_per_minute(self) -> int | None:
         return self._server.rate_limit_per_minute
 
@@ -1019,16 +985,9 @@ class SupabaseSandbox:
     def rate_limit_window(self, seconds: float) -> None:
         self._server.rate_limit_window = seconds
 
-    @property
-    def journal(self) -> list[JournalEntry]:
-        return self._server.journal.entries()
-
     def journal_count(self, key: str | None = None, writes_only: bool = False) -> int:
         """Requests received with this key ("POST /v1/projects"; None = all); writes = not GET."""
         return self._server.journal.count(key, writes_only)
-
-    def journal_clear(self) -> None:
-        self._server.journal.clear()
 
     # ------------------------------------------------------------ seeding
 

@@ -11,6 +11,9 @@ import httpx
 import pytest
 
 from sandbox.railway import RailwaySandbox, SeedResult
+from sandbox.supabase import SupabaseSandbox
+from tests.sandbox.supabase_support import HEALTHY_AFTER, ORG, Api
+from tests.sandbox.supabase_support import TOKEN as SUPABASE_TOKEN
 
 TOKEN = "test-token"
 # Every wait in these tests is bounded; a hung sandbox fails the test instead of blocking it.
@@ -102,3 +105,26 @@ def new_client(rw: RailwaySandbox) -> Iterator[Callable[[], GraphQL]]:
     yield make
     for client in clients:
         client.close()
+
+
+# ---------------------------------------------------------------- Supabase emulator fixtures
+
+
+@pytest.fixture
+def sb() -> Iterator[SupabaseSandbox]:
+    with SupabaseSandbox(tokens={SUPABASE_TOKEN}, healthy_after=HEALTHY_AFTER, lifetime=120) as sandbox:
+        sandbox.seed_organization(slug=ORG, name="Gatewayz")
+        yield sandbox
+
+
+@pytest.fixture
+def api(sb: SupabaseSandbox) -> Iterator[Api]:
+    client = Api(sb.url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def project(api: Api) -> dict[str, Any]:
+    """A project created through the API (COMING_UP for HEALTHY_AFTER seconds)."""
+    return api.create_project()

@@ -6,12 +6,9 @@ import re
 
 import pytest
 
-from tests.sandbox.test_supabase_support import (  # noqa: F401 - fixtures
+from tests.sandbox.supabase_support import (
     ORG,
     Api,
-    api,
-    project,
-    sb,
     wait_until,
 )
 

@@ -11,14 +11,11 @@ import time
 import pytest
 
 from sandbox.supabase import SupabaseSandbox
-from tests.sandbox.test_supabase_support import (  # noqa: F401 - fixtures
+from tests.sandbox.supabase_support import (
     HEALTHY_AFTER,
     ORG,
     TOKEN,
     Api,
-    api,
-    project,
-    sb,
     wait_until,
 )
 

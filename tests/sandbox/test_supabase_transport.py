@@ -10,13 +10,10 @@ import httpx
 import pytest
 
 from sandbox.supabase import ROUTES, SupabaseSandbox, match_route
-from tests.sandbox.test_supabase_support import (  # noqa: F401 - fixtures
+from tests.sandbox.supabase_support import (
     ORG,
     TOKEN,
     Api,
-    api,
-    project,
-    sb,
 )
 
 CREATE = "POST /v1/projects"

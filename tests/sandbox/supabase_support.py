@@ -4,13 +4,11 @@ these tests do not depend on providers/). Holds no tests; the test_supabase_* mo
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 
-from sandbox.supabase import SupabaseSandbox
 
 TOKEN = "sbp_test"
 ORG = "gatewayz"
@@ -65,23 +63,3 @@ def wait_until(predicate: Callable[[], bool], timeout: float = WAIT_TIMEOUT) -> 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         time.sleep(0.05)
-
-
-@pytest.fixture
-def sb() -> Iterator[SupabaseSandbox]:
-    with SupabaseSandbox(tokens={TOKEN}, healthy_after=HEALTHY_AFTER, lifetime=120) as sandbox:
-        sandbox.seed_organization(slug=ORG, name="Gatewayz")
-        yield sandbox
-
-
-@pytest.fixture
-def api(sb: SupabaseSandbox) -> Iterator[Api]:
-    client = Api(sb.url)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def project(api: Api) -> dict[str, Any]:
-    """A project created through the API (COMING_UP for HEALTHY_AFTER seconds)."""
-    return api.create_project()
