@@ -22,6 +22,8 @@ import email.utils
 import logging
 import math
 import random
+import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -108,16 +110,36 @@ class OutcomeUnknown(HttpFailure):
     before trying again."""
 
 
+_ssl_context_lock = threading.Lock()
+_ssl_context: ssl.SSLContext | None = None
+
+
+def tls_context() -> ssl.SSLContext:
+    """The process's one TLS context (certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR when set).
+
+    Building one reads and parses the whole CA bundle: about 50 ms of CPU, holding the GIL, which
+    httpx would spend on every client and so on every provider call, serialising the provider
+    host's worker threads. An SSLContext is safe to share between threads and holds nothing
+    secret; it lives at module level, never on a provider (it cannot be pickled)."""
+    global _ssl_context
+    with _ssl_context_lock:
+        if _ssl_context is None:
+            _ssl_context = httpx.create_ssl_context()
+        return _ssl_context
+
+
 def new_client(
     *, headers: Mapping[str, str] | None = None, transport: httpx.BaseTransport | None = None
 ) -> httpx.Client:
     """An httpx.Client with the providers' timeouts. Build one per provider call: clients
-    cannot be pickled and must not be shared across the host's worker threads' lifetimes."""
+    cannot be pickled and must not be shared across the host's worker threads' lifetimes.
+    The TLS context is the process's shared one (see tls_context)."""
     return httpx.Client(
         headers=dict(headers or {}),
         timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
         transport=transport,
         follow_redirects=False,
+        verify=tls_context() if transport is None else True,
     )
 
 
