@@ -112,7 +112,7 @@ def sandboxes(*, healthy_after: float, latency: float = 0.0, stack_file: str = S
 
 
 @contextlib.contextmanager
-def provider_host(boxes: Sandboxes, extra_env: Mapping[str, str] | None = None) -> Iterator[DynamicProviderHost]:
+def provider_host(boxes: Any, extra_env: Mapping[str, str] | None = None) -> Iterator[DynamicProviderHost]:
     with DynamicProviderHost(extra_env=extra_env) as host:
         host.configure(boxes.config)
         yield host

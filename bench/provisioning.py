@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench._fleet import fleet_mapping, provider_host, request_label, sandboxes, write_results
+from bench._sandbox_process import remote_sandboxes
 from components.fleet import deploy_fleet, load_fleet_spec
 from tests.engine.program_engine import up
 from tests.program.harness import TODAY
@@ -72,9 +73,14 @@ class Run:
     ready_lag: dict[str, float]
 
 
-def run_once(size: int, *, healthy_after: float, latency: float) -> Run:
+def run_once(size: int, *, healthy_after: float, latency: float, in_process: bool = False) -> Run:
     mapping = fleet_mapping(size)
-    with sandboxes(healthy_after=healthy_after, latency=latency) as boxes, provider_host(boxes) as host:
+    opened = (
+        sandboxes(healthy_after=healthy_after, latency=latency)
+        if in_process
+        else remote_sandboxes(healthy_after=healthy_after, latency=latency)
+    )
+    with opened as boxes, provider_host(boxes) as host:
         boxes.clear_journals()
         t0 = time.monotonic()
         times = CallTimes(t0)
@@ -82,11 +88,12 @@ def run_once(size: int, *, healthy_after: float, latency: float) -> Run:
         seconds = time.monotonic() - t0
         if deployment.error is not None:
             raise RuntimeError(f"up of {size} environments failed: {deployment.error}")
-        projects = [p for p in boxes.supabase.projects() if not p["is_branch"]]
-        environments = [e for e in boxes.railway.environments(boxes.project_id) if e["id"] != boxes.base_environment_id]
-        if (len(projects), len(environments)) != (size, size):
-            raise RuntimeError(f"expected {size} projects and environments, found {len(projects)} and {len(environments)}")
         journal = boxes.journal()
+        state = _state(boxes)
+    projects = [p for p in state["projects"] if not p["is_branch"]]
+    environments = [e for e in state["environments"] if e["id"] != boxes.base_environment_id]
+    if (len(projects), len(environments)) != (size, size):
+        raise RuntimeError(f"expected {size} projects and environments, found {len(projects)} and {len(environments)}")
 
     requests: dict[str, int] = defaultdict(int)
     for api, entry in journal:
@@ -121,16 +128,26 @@ def run_once(size: int, *, healthy_after: float, latency: float) -> Run:
     return Run(size, seconds, len(times.calls), dict(sorted(requests.items())), summary, ready_lag)
 
 
+def _state(boxes: Any) -> dict[str, Any]:
+    if hasattr(boxes, "state"):
+        return boxes.state()
+    return {"environments": boxes.railway.environments(boxes.project_id), "projects": boxes.supabase.projects()}
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--healthy-after", type=float, default=HEALTHY_AFTER)
     parser.add_argument("--latency", type=float, default=LATENCY)
+    parser.add_argument(
+        "--in-process", action="store_true",
+        help="run the emulators in this process (they then share its GIL with the program and the engine)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results alone")
     args = parser.parse_args(argv)
     sizes = sorted(set(args.sizes) | {1})
 
-    runs = [run_once(size, healthy_after=args.healthy_after, latency=args.latency) for size in sizes]
+    runs = [run_once(size, healthy_after=args.healthy_after, latency=args.latency, in_process=args.in_process) for size in sizes]
     base = runs[0].seconds
     print(f"provisioning: project healthy after {args.healthy_after:g} s, {args.latency * 1000:g} ms per API call, "
           "4 provider-host workers")

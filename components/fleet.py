@@ -42,16 +42,14 @@ def load_fleet_spec(mapping: Mapping[str, Any]) -> FleetSpec:
 
 def enforce_policy(spec: FleetSpec, today: dt.date) -> None:
     """The fleet's rules (fleet/policy.py), as `python -m fleet validate` checks them: warnings are
-    logged, errors fail the run before any resource is declared, with validate's own lines."""
-    try:
-        warnings = policy.enforce(spec, today)
-    except policy.PolicyViolation as violation:
-        for warning in violation.warnings:
-            pulumi.log.warn("\n".join(policy.problem_lines(warning)))
-        lines = [line for problem in violation.problems for line in policy.problem_lines(problem)]
-        raise InvalidStackConfig("stack config breaks the fleet's rules:\n" + "\n".join(lines)) from None
-    for warning in warnings:
-        pulumi.log.warn("\n".join(policy.problem_lines(warning)))
+    logged, errors fail the run before any resource is declared, in validate's own lines."""
+    problems = policy.check(spec, today)
+    for warning in policy.warnings(problems):
+        pulumi.log.warn("\n".join(policy.problem_lines(warning, mark_warning=False)))
+    errors = policy.errors(problems)
+    if errors:
+        lines = [line for problem in errors for line in policy.problem_lines(problem)]
+        raise InvalidStackConfig("stack config breaks the fleet's rules:\n" + "\n".join(lines))
 
 
 def deploy_fleet(spec: FleetSpec, today: dt.date | None = None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -75,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="check a stack's stagefleet config and the fleet's rules, and list every problem",
     )  # fmt: skip
     validate.add_argument(
-        "--today", type=_date, help="the date the expiry rules count from, YYYY-MM-DD (default: today)"
+        "--today", type=_date, metavar="YYYY-MM-DD",
+        help="the date the expiry rules count from (default: today)",
     )
     validate.set_defaults(command=run_validate)
 
@@ -94,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
         "stack's outputs. The markdown is byte for byte the fleet stack's `catalog` output.",
     )  # fmt: skip
     listing.add_argument(
-        "--outputs", type=Path, help="the fleet stack's `pulumi stack output --json`, for real URLs"
+        "--outputs", type=Path, metavar="FILE",
+        help="the fleet stack's `pulumi stack output --json`, for real URLs",
     )
     listing.set_defaults(command=run_catalog, command_name="catalog")
 
@@ -153,7 +156,9 @@ def _moment(text: str) -> dt.datetime:
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else dt.date.fromisoformat("invalid")
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
@@ -260,24 +265,21 @@ def print_json(document: Any) -> None:
     print(json.dumps(document, indent=2, ensure_ascii=False))
 
 
-def priced_spec(args: argparse.Namespace) -> tuple[FleetSpec, Path]:
+def priced_spec(args: argparse.Namespace, path: Path, config: dict[str, Any]) -> FleetSpec:
     """The fleet stack's spec, with a price for everything it uses (else exit 1)."""
-    path = stack_file(args)
-    config = read_stack_config(args, path)
     if is_review_stack(args.stack, config):
-        raise CommandError(
-            EXIT_USAGE,
-            [f"error: {args.stack} is a review stack; {args.command_name} works on the fleet stack (e.g. staging)"],
-        )
+        what = f"{args.stack} is a review stack; {args.command_name} works on the fleet stack (e.g. staging)"
+        raise CommandError(EXIT_USAGE, [f"error: {what}"])
     spec = parse_spec(args, path, config)
     unpriced = policy.unpriced(spec)
     if unpriced:
         raise invalid(unpriced, args.stack, path)
-    return spec, path
+    return spec
 
 
 def run_catalog(args: argparse.Namespace) -> int:
-    spec, _ = priced_spec(args)
+    path = stack_file(args)
+    spec = priced_spec(args, path, read_stack_config(args, path))
     urls = None
     if args.outputs is not None:
         try:
@@ -302,8 +304,7 @@ def run_cost(args: argparse.Namespace) -> int:
     config = read_stack_config(args, path)
     if is_review_stack(args.stack, config):
         return review_cost(args, path, config)
-    spec, _ = priced_spec(args)
-    estimate = cost.estimate(spec)
+    estimate = cost.estimate(priced_spec(args, path, config))
     fmt = output_format(args)
     if args.base is None:
         if fmt == "json":
@@ -314,7 +315,8 @@ def run_cost(args: argparse.Namespace) -> int:
     base_spec = read_base(args, args.base)
     diff = cost.compare(cost.estimate(base_spec), estimate)
     if fmt == "json":
-        print_json({"stack": args.stack, **estimate.as_json(), "diff": {"base": args.base, **diff.as_json()}})
+        document = {"stack": args.stack, **estimate.as_json(), "diff": {"base": args.base, **diff.as_json()}}
+        print_json(document)
     else:
         sys.stdout.write(cost.render_diff(diff, args.base, fmt))
     return EXIT_OK
@@ -323,7 +325,9 @@ def run_cost(args: argparse.Namespace) -> int:
 def review_cost(args: argparse.Namespace, path: Path, config: dict[str, Any]) -> int:
     """A review stack (pr, pr-<n>): what it costs a day."""
     if args.base is not None:
-        raise CommandError(EXIT_USAGE, ["error: --base compares fleet stacks; review stacks are estimated per day"])
+        raise CommandError(
+            EXIT_USAGE, ["error: --base compares fleet stacks; review stacks are estimated per day"]
+        )
     review = load_review(args, path, config)
     fleet = review.fleet
     source = review.database_source()
@@ -339,7 +343,9 @@ def review_cost(args: argparse.Namespace, path: Path, config: dict[str, Any]) ->
         raise invalid([problem], args.stack, path) from None
     ttl = fleet.limits.review_stack_ttl_days
     if output_format(args) == "json":
-        print_json({"stack": args.stack, "currency": "USD", "reviewStack": estimate.as_json(), "ttlDays": ttl})
+        print_json(
+            {"stack": args.stack, "currency": "USD", "reviewStack": estimate.as_json(), "ttlDays": ttl}
+        )
     else:
         sys.stdout.write(cost.render_review_stack(args.stack, estimate, ttl))
     return EXIT_OK
@@ -358,7 +364,8 @@ def read_base(args: argparse.Namespace, base: str) -> FleetSpec:
     else:
         file, _, ref = base.rpartition("@")
         if not file or not ref or ref.startswith("-"):
-            raise CommandError(EXIT_USAGE, [f"error: --base {base}: expected PATH or PATH@REF, e.g. Pulumi.staging.yaml@main"])
+            expected = "expected PATH or PATH@REF, e.g. Pulumi.staging.yaml@main"
+            raise CommandError(EXIT_USAGE, [f"error: --base {base}: {expected}"])
         config = _stack_config_from_text(git_show(file, ref, base), Path(file).name, base)
     try:
         spec = FleetSpec.from_config(config)
@@ -385,7 +392,9 @@ def git_show(file: str, ref: str, label: str) -> str:
     except FileNotFoundError:
         raise CommandError(EXIT_USAGE, [f"error: --base {label}: git is not installed"]) from None
     except subprocess.TimeoutExpired:
-        raise CommandError(EXIT_USAGE, [f"error: --base {label}: git show did not answer in 60 seconds"]) from None
+        raise CommandError(
+            EXIT_USAGE, [f"error: --base {label}: git show did not answer in 60 seconds"]
+        ) from None
     if result.returncode != 0:
         detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
         reason = detail[0] if detail else f"git show exited with {result.returncode}"
@@ -397,7 +406,9 @@ def git_show(file: str, ref: str, label: str) -> str:
     try:
         return result.stdout.decode("utf-8")
     except UnicodeDecodeError:
-        raise CommandError(EXIT_USAGE, [f"error: --base {label}: the file is not UTF-8 text"]) from None
+        raise CommandError(
+            EXIT_USAGE, [f"error: --base {label}: the file is not UTF-8 text"]
+        ) from None
 
 
 def _stack_config_from_text(text: str, name: str, label: str) -> dict[str, Any]:

@@ -63,10 +63,11 @@ def enforce(spec: FleetSpec, today: dt.date) -> list[ConfigProblem]:
     return warnings(problems)
 
 
-def problem_lines(problem: ConfigProblem) -> list[str]:
+def problem_lines(problem: ConfigProblem, *, mark_warning: bool = True) -> list[str]:
     """How a problem is printed, by the CLI and in the program's error: `path: message`, a
-    warning prefixed with `warning: `, then its hint indented."""
-    prefix = "warning: " if problem.severity == "warning" else ""
+    warning prefixed with `warning: ` (unless whatever prints it says so itself, as Pulumi's
+    log does), then its hint indented."""
+    prefix = "warning: " if problem.severity == "warning" and mark_warning else ""
     lines = [f"{prefix}{problem}"]
     if problem.hint:
         lines.append(f"  hint: {problem.hint}")

@@ -80,6 +80,8 @@ class EnvironmentInfo:
     project_id: str
     is_ephemeral: bool
     source_environment_id: str | None
+    # The deploy triggers the fork copied, when the answer said (environmentCreate does).
+    triggers: tuple[DeploymentTriggerInfo, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -542,12 +544,14 @@ def _prefer(candidates: list[T], matches: Callable[[T], bool]) -> T | None:
 
 def _environment(node: Mapping[str, Any]) -> EnvironmentInfo:
     source = node.get("sourceEnvironment") or {}
+    copied = node.get("deploymentTriggers")
     return EnvironmentInfo(
         id=str(node["id"]),
         name=str(node["name"]),
         project_id=str(node.get("projectId") or ""),
         is_ephemeral=bool(node.get("isEphemeral")),
         source_environment_id=source.get("id"),
+        triggers=None if copied is None else tuple(_trigger(edge["node"]) for edge in copied.get("edges") or []),
     )
 
 

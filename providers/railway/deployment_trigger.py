@@ -14,6 +14,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from providers._resource import DeclarativeProvider, Schema, Text, args_to_props
+from providers.railway import forks
 from providers.railway.client import DeploymentTriggerInfo, RailwayClient, RailwayNotFound
 
 __all__ = ["DeploymentTrigger", "DeploymentTriggerArgs", "DeploymentTriggerProvider"]
@@ -45,22 +46,7 @@ class DeploymentTriggerProvider(DeclarativeProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = self.schema.inputs(props)
         with RailwayClient.from_settings() as railway:
-            forked = _pick(railway.list_triggers(**_scope(inputs)), inputs)
-            if forked is not None:
-                trigger = railway.update_trigger(
-                    forked.id,
-                    repository=inputs["repository"],
-                    branch=inputs["branch"],
-                    root_directory=inputs["root_directory"],
-                )
-            else:
-                trigger = railway.create_trigger(
-                    **_scope(inputs),
-                    provider=inputs["provider"],
-                    repository=inputs["repository"],
-                    branch=inputs["branch"],
-                    root_directory=inputs["root_directory"],
-                )
+            trigger = _adopt_recorded_copy(railway, inputs) or _adopt_or_create(railway, inputs)
         return CreateResult(trigger.id, inputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -98,6 +84,39 @@ def _scope(inputs: dict[str, Any]) -> dict[str, Any]:
         "environment_id": inputs["environment_id"],
         "service_id": inputs["service_id"],
     }
+
+
+def _adopt_or_create(railway: RailwayClient, inputs: dict[str, Any]) -> DeploymentTriggerInfo:
+    """Look the service's triggers up: point the one the fork copied at the wanted branch, or
+    make one when there is none."""
+    forked = _pick(railway.list_triggers(**_scope(inputs)), inputs)
+    if forked is not None:
+        return railway.update_trigger(
+            forked.id, repository=inputs["repository"], branch=inputs["branch"], root_directory=inputs["root_directory"]
+        )
+    return railway.create_trigger(
+        **_scope(inputs),
+        provider=inputs["provider"],
+        repository=inputs["repository"],
+        branch=inputs["branch"],
+        root_directory=inputs["root_directory"],
+    )
+
+
+def _adopt_recorded_copy(railway: RailwayClient, inputs: dict[str, Any]) -> DeploymentTriggerInfo | None:
+    """Point the trigger the fork copied for this service (as the environment's create reported
+    it, see providers.railway.forks) at the wanted branch, without listing first. None when this
+    process did not see the fork, the fork copied none, or the copy is gone since: then look."""
+    recorded = forks.take(inputs["environment_id"], inputs["service_id"])
+    copied = _pick(recorded, inputs) if recorded else None
+    if copied is None:
+        return None
+    try:
+        return railway.update_trigger(
+            copied.id, repository=inputs["repository"], branch=inputs["branch"], root_directory=inputs["root_directory"]
+        )
+    except RailwayNotFound:
+        return None
 
 
 def _pick(triggers: list[DeploymentTriggerInfo], inputs: dict[str, Any]) -> DeploymentTriggerInfo | None:

@@ -12,6 +12,7 @@ from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 from pulumi.output import Unknown
 
 from providers._resource import DeclarativeProvider, Flag, Schema, Text, args_to_props
+from providers.railway import forks
 from providers.railway.client import RailwayClient
 
 __all__ = ["Environment", "EnvironmentArgs", "EnvironmentProvider"]
@@ -51,6 +52,8 @@ class EnvironmentProvider(DeclarativeProvider):
                 source_environment_id=inputs["source_environment_id"],
                 ephemeral=inputs["ephemeral"],
             )
+        if environment.triggers is not None:
+            forks.record(environment.id, environment.triggers)
         return CreateResult(environment.id, {**inputs, "environment_id": environment.id})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -79,6 +82,7 @@ class EnvironmentProvider(DeclarativeProvider):
         return UpdateResult({**inputs, "environment_id": id_})
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
+        forks.forget(id_)
         with RailwayClient.from_settings() as railway:
             railway.delete_environment(id_)
 

@@ -26,11 +26,13 @@ __all__ = [
 
 # ---------------------------------------------------------------- environments
 
+# The fork's copied deploy triggers come back too: DeploymentTrigger adopts them without a lookup.
 ENVIRONMENT_CREATE = """
 mutation EnvironmentCreate($input: EnvironmentCreateInput!) {
   environmentCreate(input: $input) {
     id name projectId isEphemeral
     sourceEnvironment { id }
+    deploymentTriggers { edges { node { id environmentId serviceId provider repository branch } } }
   }
 }
 """

@@ -11,9 +11,10 @@ the creates it waits for have all returned, so the projects come up side by side
 
 from __future__ import annotations
 
-import math
+import logging
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -21,7 +22,14 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, Resource, UpdateResult
 
 from providers._resource import Choice, DeclarativeProvider, Schema, Seconds, Text, args_to_props
-from providers.supabase.client import ApiKeys, BranchDetail, SupabaseApiError, SupabaseClient, SupabaseNotFound
+from providers.supabase.client import (
+    ApiKeys,
+    BranchDetail,
+    SupabaseApiError,
+    SupabaseClient,
+    SupabaseError,
+    SupabaseNotFound,
+)
 
 __all__ = [
     "BRANCH",
@@ -34,6 +42,8 @@ __all__ = [
     "Seconds",
     "connection_string",
 ]
+
+_log = logging.getLogger(__name__)
 
 PROJECT = "project"
 BRANCH = "branch"
@@ -94,20 +104,23 @@ class ProjectKeysProvider(DeclarativeProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = self.schema.inputs(props)
         ref, label = inputs["project_ref"], inputs["label"]
-        with SupabaseClient.from_settings() as supabase:
+        with SupabaseClient.from_settings() as supabase, _Alongside() as alongside:
+            # Keys exist from the moment a project or branch is made: read them while waiting, so
+            # readiness costs no round trip more than the look that sees it healthy.
+            early_keys = alongside.start(supabase.get_api_keys, ref, label=label)
             if inputs["kind"] == BRANCH:
                 supabase.await_branch_healthy(inputs["branch_id"], ref, label=label, deadline=inputs["deadline_seconds"])
             else:
                 supabase.await_project_healthy(ref, label=label, deadline=inputs["deadline_seconds"])
-            outputs = _outputs(supabase, inputs)
+            outputs = _outputs(supabase, inputs, alongside, keys=early_keys.result_or_none())
         if outputs is None:
             raise _gone(inputs)
         return CreateResult(ref, {**inputs, **outputs})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         inputs = self.schema.inputs(props)
-        with SupabaseClient.from_settings() as supabase:
-            outputs = _outputs(supabase, inputs)
+        with SupabaseClient.from_settings() as supabase, _Alongside() as alongside:
+            outputs = _outputs(supabase, inputs, alongside)
         if outputs is None:
             return ReadResult(None, {})
         return ReadResult(id_, {**inputs, **outputs})
@@ -127,15 +140,18 @@ class ProjectKeysProvider(DeclarativeProvider):
         """Nothing to delete: the keys live and die with their project or branch."""
 
 
-def _outputs(supabase: SupabaseClient, inputs: Mapping[str, Any]) -> dict[str, str] | None:
-    """Keys and connection string now, or None when the project or branch is gone."""
+def _outputs(
+    supabase: SupabaseClient, inputs: Mapping[str, Any], alongside: _Alongside, *, keys: ApiKeys | None = None
+) -> dict[str, str] | None:
+    """Keys and connection string now, or None when the project or branch is gone. `keys` already
+    read are used as they are; what is still needed is read side by side (one round trip)."""
     ref, label = inputs["project_ref"], inputs["label"]
     if inputs["kind"] == BRANCH:
+        pending_keys = None if keys is not None else alongside.start(supabase.get_api_keys, ref, label=label)
         branch: BranchDetail | None = supabase.get_branch(inputs["branch_id"], label=label)
-        if branch is None:
-            return None
-        keys = supabase.get_api_keys(ref, label=label)
-        if keys is None:
+        if pending_keys is not None:
+            keys = pending_keys.result()
+        if branch is None or keys is None:
             return None
         if branch.db_pass is None:
             raise _no_branch_password(inputs)
@@ -143,10 +159,45 @@ def _outputs(supabase: SupabaseClient, inputs: Mapping[str, Any]) -> dict[str, s
             keys,
             connection_string(user=branch.db_user, password=branch.db_pass, host=branch.db_host, port=branch.db_port),
         )
-    keys = supabase.get_api_keys(ref, label=label)
+    if keys is None:
+        keys = supabase.get_api_keys(ref, label=label)
     if keys is None:
         return None
     return _key_outputs(keys, connection_string(user="postgres", password=inputs["db_pass"], host=inputs["db_host"]))
+
+
+class _Pending:
+    def __init__(self, future: Future[Any]):
+        self._future = future
+
+    def result(self) -> Any:
+        return self._future.result()
+
+    def result_or_none(self) -> Any:
+        """The result, or None when the request failed: it is then made again, in turn."""
+        try:
+            return self._future.result()
+        except SupabaseError as problem:
+            _log.debug("reading ahead failed (%s); reading again in turn", type(problem).__name__)
+            return None
+
+
+class _Alongside:
+    """Requests of one provider call that run beside the call's own thread. Threads inside a call
+    are not the provider host's 4 workers, so independent requests need not queue behind each
+    other. Leaving the block waits for them (each is bounded by the client's retry deadline)."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="project-keys")
+
+    def start(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> _Pending:
+        return _Pending(self._pool.submit(call, *args, **kwargs))
+
+    def __enter__(self) -> _Alongside:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._pool.shutdown(wait=True)
 
 
 def _key_outputs(keys: ApiKeys, connection: str) -> dict[str, str]:

@@ -52,8 +52,10 @@ def test_changing_a_developers_branch_updates_only_their_triggers_in_place():
 
 def test_adding_an_environment_only_creates_its_resources():
     newcomer = {"name": "dev4-dana", "kind": "developer", "owner": "dana@gatewayz.ai", "branch": "feature/dana-search",
-                "purpose": "Search v3", "expires": "2027-03-31"}
+                "purpose": "Search v3", "expires": "2027-03-15"}
     edited = edit(stack_mapping(), "stagefleet:environments", lambda envs: envs.append(newcomer))
+    # A sixth environment at $30 a month needs room under the fleet's limits (fleet/policy.py).
+    edited = edit(edited, "stagefleet:limits", lambda limits: limits.update(maxLongLived=6, monthlyBudgetUsd=200))
     steps = plan(evaluate(stack_mapping()).graph, evaluate(edited).graph)
     assert set(steps.values()) == {"create"}
     assert sorted(steps) == sorted(

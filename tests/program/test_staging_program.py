@@ -189,8 +189,8 @@ def test_catalog_export_equals_the_rendering_of_config_with_urls(staging):
 
 def test_catalog_lists_purpose_owner_and_database(staging):
     catalog = staging.exports["catalog"]
-    assert "| payments | https://payments-api-domain.up.railway.app | shared (main) | Payments team integration | payments |" in catalog
-    assert "| dev3-charlie | https://dev3-charlie-api-domain.up.railway.app | branch (main) |" in catalog
+    assert "| payments | team | https://payments-api-domain.up.railway.app | shared (main) | Payments team integration | payments |" in catalog
+    assert "| dev3-charlie | developer | https://dev3-charlie-api-domain.up.railway.app | branch (main) |" in catalog
 
 
 def test_no_secret_value_appears_in_non_secret_exports(staging):

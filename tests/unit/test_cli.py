@@ -20,8 +20,10 @@ config:
   stagefleet:environments:
     - {name: main, kind: shared, branch: main, database: {strategy: dedicated}}
     - {name: dev1-alice, kind: developer, owner: alice@gatewayz.ai, branch: feature/alice,
-       database: {strategy: shared, source: main}}
+       database: {strategy: shared, source: main}, expires: 2027-01-31}
 """
+# The expiry rules count from --today; without it, from the real date.
+TODAY = ("--today", "2026-11-26")
 
 INVALID = """\
 config:
@@ -53,7 +55,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_validate_reports_ok_with_the_environments_and_exits_0(project):
-    result = fleet(project, "validate", "--stack", "staging")
+    result = fleet(project, "validate", "--stack", "staging", *TODAY)
 
     assert (result.returncode, result.stdout, result.stderr) == (
         0, "ok: stack staging — 2 environments (main, dev1-alice)\n", "",
@@ -90,13 +92,13 @@ def test_validate_without_a_stack_file_exits_2_and_says_where_it_looked(tmp_path
 def test_validate_reads_the_file_given_with_file(project, tmp_path_factory):
     elsewhere = tmp_path_factory.mktemp("elsewhere")
 
-    result = fleet(elsewhere, "validate", "--stack", "review", "--file", str(project / "Pulumi.staging.yaml"))
+    result = fleet(elsewhere, "validate", "--stack", "review", "--file", str(project / "Pulumi.staging.yaml"), *TODAY)
 
     assert (result.returncode, result.stdout) == (0, "ok: stack review — 2 environments (main, dev1-alice)\n")
 
 
 def test_validate_finds_the_file_of_a_fully_qualified_stack(project):
-    result = fleet(project, "validate", "--stack", "gatewayz/stagefleet/staging")
+    result = fleet(project, "validate", "--stack", "gatewayz/stagefleet/staging", *TODAY)
 
     assert result.returncode == 0
 
@@ -111,7 +113,7 @@ def test_validate_of_a_file_that_is_not_yaml_exits_1(project):
 
 
 def test_validate_accepts_the_real_staging_stack_file():
-    result = fleet(REPO, "validate", "--stack", "staging")
+    result = fleet(REPO, "validate", "--stack", "staging", *TODAY)
 
     assert (result.returncode, result.stdout) == (
         0, "ok: stack staging — 5 environments (main, dev1-alice, dev2-bob, dev3-charlie, payments)\n",
