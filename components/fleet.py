@@ -1,4 +1,5 @@
-"""The program body: stack config in, one StagingEnvironment per environment, stack exports out."""
+"""The program body: stack config in, one StagingEnvironment per environment and one Statsig gate per
+feature flag, stack exports out."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,6 +12,7 @@ from pulumi.runtime import config as runtime_config
 
 from components.database import DatabaseArgs
 from components.exports import export_environments
+from components.feature_flags import declare_feature_flags, export_feature_flags
 from components.review import deploy_review
 from components.staging_environment import StagingEnvironment, StagingEnvironmentArgs
 from fleet import FleetConfigError, FleetSpec, policy
@@ -53,7 +55,7 @@ def enforce_policy(spec: FleetSpec, today: dt.date) -> None:
 
 
 def deploy_fleet(spec: FleetSpec, today: dt.date | None = None) -> dict[str, Any]:
-    """Declare every environment of the fleet; returns the stack exports."""
+    """Declare every environment and every feature flag of the fleet; returns the stack exports."""
     today = today or dt.date.today()
     enforce_policy(spec, today)
     environments: dict[str, StagingEnvironment] = {}
@@ -87,7 +89,8 @@ def deploy_fleet(spec: FleetSpec, today: dt.date | None = None) -> dict[str, Any
             ),
         )
     ordered = {env.name: environments[env.name] for env in spec.environments}
-    return export_fleet(spec, ordered)
+    gates = declare_feature_flags(spec)
+    return export_fleet(spec, ordered, gates)
 
 
 def database_order(spec: FleetSpec) -> list:
@@ -110,8 +113,11 @@ def database_order(spec: FleetSpec) -> list:
     return ordered
 
 
-def export_fleet(spec: FleetSpec, environments: Mapping[str, StagingEnvironment]) -> dict[str, Any]:
-    """Export what people and review stacks read from the fleet stack; returns what was exported."""
+def export_fleet(
+    spec: FleetSpec, environments: Mapping[str, StagingEnvironment], gates: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Export what people and review stacks read from the fleet stack; returns what was exported.
+    `gates`: the feature flags' Statsig gates, by flag name."""
     exports: dict[str, Any] = {"environments": export_environments(spec.environments, environments)}
     # Secrets travel in their own exports so `environments` stays readable in plain text.
     exports["accessTokens"] = pulumi.Output.secret(
@@ -131,6 +137,8 @@ def export_fleet(spec: FleetSpec, environments: Mapping[str, StagingEnvironment]
     # The same builder as `python -m fleet catalog --outputs`, given the same per-service URLs.
     deployed_urls = pulumi.Output.all(**{name: component.urls for name, component in environments.items()})
     exports["catalog"] = deployed_urls.apply(lambda urls: catalog_markdown(spec, urls))
+    # Who sees which flag on staging, and each flag's gate: readable, like `environments`.
+    exports["featureFlags"] = export_feature_flags(spec, gates or {})
     exports["railwayProjectId"] = spec.railway.project_id
     exports["baseEnvironmentId"] = spec.railway.base_environment_id
     for key, value in exports.items():

@@ -6,6 +6,7 @@ from fleet.config import (
     DefaultsSpec,
     EncryptedSecret,
     EnvironmentSpec,
+    FeatureFlagSpec,
     FleetConfigError,
     FleetSpec,
     LimitsSpec,
@@ -15,6 +16,7 @@ from fleet.config import (
     RailwaySpec,
     SeedSpec,
     ServiceSpec,
+    StatsigSpec,
     SupabaseSpec,
 )
 from fleet.review import PullRequestSpec, ReviewSettingsSpec, ReviewSpec, load_review_spec
@@ -25,6 +27,7 @@ __all__ = [
     "DefaultsSpec",
     "EncryptedSecret",
     "EnvironmentSpec",
+    "FeatureFlagSpec",
     "FleetConfigError",
     "FleetSpec",
     "LimitsSpec",
@@ -37,6 +40,7 @@ __all__ = [
     "ReviewSpec",
     "SeedSpec",
     "ServiceSpec",
+    "StatsigSpec",
     "SupabaseSpec",
     "load_review_spec",
 ]

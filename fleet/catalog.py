@@ -1,5 +1,6 @@
 """The team wiki table: which environment is for what, where it runs, who owns it, until when, and
-what it costs a month.
+what it costs a month; then, when the fleet has any, its feature flags (Statsig gates): who sees
+which flag on staging, who owns it, until when.
 
 Built from config alone (URLs shown as "pending") or with the URLs a deployment reported, by the
 same functions for the `catalog` stack output and for `python -m fleet catalog`, so the two never
@@ -7,7 +8,7 @@ disagree. Nothing in it depends on today's date: the export changes only when th
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -34,6 +35,15 @@ COLUMNS = [
     tables.Column("expires"),
     tables.Column("monthly cost", "right"),
 ]
+
+
+FLAG_COLUMNS = [
+    tables.Column("flag"),
+    tables.Column("enabled for"),
+    tables.Column("owner"),
+    tables.Column("expires"),
+]
+FLAGS_HEADING = "Feature flags (Statsig gates):"
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,47 @@ class CatalogRow:
             "expires": self.expires or None,
             "monthlyCostUsd": float(self.monthly_cost),
         }
+
+
+@dataclass(frozen=True)
+class FlagRow:
+    flag: str
+    gate_id: str
+    description: str
+    enabled_for: tuple[str, ...]  # email addresses and user ids, as listed
+    environments: tuple[str, ...]  # Statsig environments
+    owner: str
+    expires: str  # YYYY-MM-DD, or "" when not set (the policy requires it)
+
+    def cells(self) -> list[str]:
+        return [self.flag, ", ".join(self.enabled_for), self.owner, self.expires or NONE]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "flag": self.flag,
+            "gateId": self.gate_id,
+            "description": self.description or None,
+            "enabledFor": list(self.enabled_for),
+            "environments": list(self.environments),
+            "owner": self.owner,
+            "expires": self.expires or None,
+        }
+
+
+def flag_rows(spec: FleetSpec) -> list[FlagRow]:
+    """One row per feature flag, in config order."""
+    return [
+        FlagRow(
+            flag=flag.name,
+            gate_id=flag.gate_id,
+            description=flag.description,
+            enabled_for=tuple(flag.enabled_for),
+            environments=tuple(flag.environments),
+            owner=flag.owner,
+            expires=flag.expires.isoformat() if flag.expires else "",
+        )
+        for flag in spec.feature_flags
+    ]
 
 
 def primary_url(spec: FleetSpec, service_urls: str | Mapping[str, str] | None) -> str:
@@ -118,24 +169,35 @@ def summary(rows: list[CatalogRow]) -> str:
     return f"{count}, estimated {cost.usd(total)} a month in total."
 
 
-def render_markdown(rows: list[CatalogRow]) -> str:
-    """The wiki table and its total: the `catalog` stack output, byte for byte."""
-    return tables.markdown(COLUMNS, [row.cells() for row in rows]) + "\n" + summary(rows) + "\n"
+def render_markdown(rows: list[CatalogRow], flags: Sequence[FlagRow] = ()) -> str:
+    """The wiki table and its total, then the feature flags' table (when there are any): the
+    `catalog` stack output, byte for byte."""
+    text = tables.markdown(COLUMNS, [row.cells() for row in rows]) + "\n" + summary(rows) + "\n"
+    if flags:
+        text += "\n" + FLAGS_HEADING + "\n\n" + tables.markdown(FLAG_COLUMNS, [flag.cells() for flag in flags])
+    return text
 
 
-def render_table(rows: list[CatalogRow]) -> str:
+def render_table(rows: list[CatalogRow], flags: Sequence[FlagRow] = ()) -> str:
     """The same for a terminal: aligned columns."""
-    return tables.aligned(COLUMNS, [row.cells() for row in rows]) + "\n" + summary(rows) + "\n"
+    text = tables.aligned(COLUMNS, [row.cells() for row in rows]) + "\n" + summary(rows) + "\n"
+    if flags:
+        text += "\n" + FLAGS_HEADING + "\n\n" + tables.aligned(FLAG_COLUMNS, [flag.cells() for flag in flags])
+    return text
 
 
-def render_json(rows: list[CatalogRow]) -> dict[str, Any]:
+def render_json(rows: list[CatalogRow], flags: Sequence[FlagRow] = ()) -> dict[str, Any]:
     total = sum((row.monthly_cost for row in rows), Decimal("0.00"))
-    return {"environments": [row.as_json() for row in rows], "totalMonthlyCostUsd": float(total)}
+    return {
+        "environments": [row.as_json() for row in rows],
+        "totalMonthlyCostUsd": float(total),
+        "featureFlags": [flag.as_json() for flag in flags],
+    }
 
 
 def catalog_markdown(spec: FleetSpec, urls: Urls | None = None) -> str:
     """The `catalog` stack output and `python -m fleet catalog --format markdown`."""
-    return render_markdown(catalog_rows(spec, urls))
+    return render_markdown(catalog_rows(spec, urls), flag_rows(spec))
 
 
 def urls_from_outputs(outputs: object) -> dict[str, dict[str, str]]:

@@ -7,9 +7,11 @@ pull request. Exit codes: 0 ok, 1 the stack config is invalid or breaks the flee
   validate --stack staging|pr|pr-<n>   check a fleet stack (shape and policy), the review template
                                        or a review stack; warnings go to stderr and never fail
   catalog --stack staging              the team wiki table: environment, kind, URL, database,
-                                       purpose, owner, branch, expires, monthly cost
+                                       purpose, owner, branch, expires, monthly cost; then the
+                                       feature flags: flag, enabled for, owner, expires
   cost --stack staging [--base F@REF]  the monthly estimate, and what a change adds or saves
-  janitor --stacks F --open-prs F      which review stacks to destroy, and why
+  janitor --stacks F --open-prs F      which review stacks to destroy, and why (with --stack:
+                                       expired environments and feature flags too)
   review-comment --outputs F --stack S the pull request comment of a review stack
 
 catalog and cost print aligned columns to a terminal and markdown when piped; --format json is
@@ -91,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser(
         "catalog", parents=[stack, formats],
         help="the team wiki table of the fleet: environment, kind, URL, database, purpose, owner, "
-        "branch, expires, estimated monthly cost",
+        "branch, expires, estimated monthly cost; and its feature flags",
         description="Built from the stack config; URLs are `pending` unless --outputs gives the "
         "stack's outputs. The markdown is byte for byte the fleet stack's `catalog` output.",
     )  # fmt: skip
@@ -118,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the review stacks to destroy (pull request closed, or idle beyond the TTL)",
         description="Reads recorded `pulumi stack ls --json` and `gh pr list --state open --json "
         "number,headRefName,updatedAt` output and prints `destroy <stack>: <reason>` for every "
-        "pr-<number> stack to destroy, then `keep` and `expired` lines.",
+        "pr-<number> stack to destroy, then `keep` lines, and with --stack `expired <environment>` "
+        "and `expired-flag <feature flag>` lines.",
     )
     sweep.add_argument("--stacks", type=Path, required=True, help="output of pulumi stack ls --json")
     sweep.add_argument(
@@ -132,7 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     sweep.add_argument("--format", choices=("text", "json"), default="text")
     sweep.add_argument(
-        "--stack", help="the fleet stack, e.g. staging: its TTL and its expired environments"
+        "--stack", help="the fleet stack, e.g. staging: its TTL, its expired environments and its "
+        "expired feature flags",
     )
     sweep.add_argument("--file", type=Path, help="read the fleet stack from this file instead")
     sweep.set_defaults(command=run_janitor)
@@ -289,13 +293,14 @@ def run_catalog(args: argparse.Namespace) -> int:
         except ValueError as error:
             raise CommandError(EXIT_USAGE, [f"error: {args.outputs}: {error}"]) from None
     rows = catalog.catalog_rows(spec, urls)
+    flags = catalog.flag_rows(spec)
     fmt = output_format(args)
     if fmt == "json":
-        print_json({"stack": args.stack, **catalog.render_json(rows)})
+        print_json({"stack": args.stack, **catalog.render_json(rows, flags)})
     elif fmt == "table":
-        sys.stdout.write(catalog.render_table(rows))
+        sys.stdout.write(catalog.render_table(rows, flags))
     else:
-        sys.stdout.write(catalog.render_markdown(rows))
+        sys.stdout.write(catalog.render_markdown(rows, flags))
     return EXIT_OK
 
 

@@ -39,7 +39,7 @@ NAMESPACE = "stagefleet"
 _STRUCTURED_KEYS = frozenset(
     {
         "railway", "supabase", "defaults", "limits", "prices", "environments", "policy",
-        "pullRequest", "review",
+        "pullRequest", "review", "featureFlags", "statsig",
     }
 )  # fmt: skip
 # Keys of a review stack's config (Pulumi.pr.yaml, pr-<n>): the fleet stack reports them as misplaced.
@@ -300,6 +300,7 @@ InstanceSize = Literal[
 INSTANCE_SIZES: tuple[str, ...] = get_args(InstanceSize)
 DEFAULT_INSTANCE_SIZE = "micro"
 DEFAULT_MAX_DEVELOPER_DAYS = 90
+DEFAULT_MAX_FLAG_DAYS = 90
 
 # Supabase Management API `region_selection` of type "specific" (V1CreateProjectBody).
 SUPABASE_REGIONS = (
@@ -383,6 +384,143 @@ def _supabase_key_name(value: object) -> str:
 
 
 KeyName = Annotated[SupabaseKeyName, PlainValidator(_supabase_key_name)]
+
+
+# Statsig gate names (Console API, POST /console/v1/gates, body `name`): 3 to 100 characters,
+# pattern ^[a-zA-Z0-9_\-. ]*$. stagefleet also refuses a space at either end, which the
+# pattern allows but nobody means (and which would start or end the gate id with "_").
+GATE_NAME_MIN = 3
+GATE_NAME_MAX = 100
+_GATE_NAME_CHARACTER = re.compile(r"[A-Za-z0-9_. -]")
+
+
+def gate_name_problem(name: str) -> str | None:
+    """Why Statsig (or stagefleet) would refuse `name` as a gate name, or None when it is fine."""
+    if len(name) < GATE_NAME_MIN:
+        return f"it has {len(name)} characters, fewer than {GATE_NAME_MIN}"
+    if len(name) > GATE_NAME_MAX:
+        return f"it has {len(name)} characters, more than {GATE_NAME_MAX}"
+    for char in name:
+        if not _GATE_NAME_CHARACTER.fullmatch(char):
+            return f"it contains {_quote(char)}"
+    if name.startswith(" "):
+        return "it starts with a space"
+    if name.endswith(" "):
+        return "it ends with a space"
+    return None
+
+
+def _gate_name(name: str) -> str:
+    reason = gate_name_problem(name)
+    if reason is not None:
+        raise _error(
+            "gate_name",
+            f"{_quote(name)} is not a valid Statsig gate name: {reason}",
+            hint=f'use {GATE_NAME_MIN} to {GATE_NAME_MAX} letters, digits, spaces, "_", "-" and ".", '
+            "e.g. payments-v2",
+        )
+    return name
+
+
+GateName = Annotated[Text, AfterValidator(_gate_name)]
+
+
+def _flag_owner(owner: str) -> str:
+    # The provider writes the owner into the gate's description, as "(owner: <owner>)".
+    for char in "()[]\n":
+        if char in owner:
+            raise _error(
+                "flag_owner",
+                f"{_quote(owner)} cannot own a feature flag: it contains {_quote(char)}",
+                hint="the owner is written into the gate's description as (owner: <owner>): "
+                "use an owner without brackets or line breaks",
+            )
+    return owner
+
+
+FlagOwner = Annotated[Text, AfterValidator(_flag_owner)]
+# Its length is checked with the owner (FeatureFlagSpec): the gate's description holds both.
+FlagDescription = Annotated[str, Field(strict=True)]
+
+_STATSIG_ENVIRONMENT = re.compile(r"[A-Za-z0-9_.-](?:[A-Za-z0-9_. -]{0,98}[A-Za-z0-9_.-])?")
+
+
+def _statsig_environment(name: str) -> str:
+    if not _STATSIG_ENVIRONMENT.fullmatch(name):
+        raise _error(
+            "statsig_environment",
+            f"{_quote(name)} is not a Statsig environment name",
+            hint='an environment of the Statsig project, e.g. staging or development: 1 to 100 '
+            'letters, digits, spaces, "_", "-" and "."',
+        )
+    return name
+
+
+# Whom a flag is enabled for: an entry with "@" is an email address (the gate's `email` condition),
+# any other a user id (its `user_id` condition).
+_EMAIL_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]{{1,64}}@{_EMAIL_LABEL}(?:\.{_EMAIL_LABEL})+")
+_USER_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+_EMAIL_MAX = 254
+
+
+def is_email(entry: str) -> bool:
+    """Whether an enabledFor entry is meant as an email address (rather than a user id)."""
+    return "@" in entry
+
+
+def _flag_target(entry: str) -> str:
+    if is_email(entry):
+        if len(entry) > _EMAIL_MAX or not _EMAIL.fullmatch(entry):
+            raise _error(
+                "email",
+                f"{_quote(entry)} is not a valid email address",
+                hint='e.g. alice@gatewayz.ai; an entry without "@" is a user id',
+            )
+        return entry
+    if not _USER_ID.fullmatch(entry):
+        raise _error(
+            "user_id",
+            f"{_quote(entry)} is neither an email address nor a user id",
+            hint='a user id has 1 to 128 letters, digits, "_", ".", ":" and "-"; an email address has an "@"',
+        )
+    return entry
+
+
+def _target_key(entry: str) -> str:
+    # Email addresses compare without case; user ids are the application's own and keep theirs.
+    return entry.lower() if is_email(entry) else entry
+
+
+def _flag_targets(entries: list[str]) -> list[str]:
+    # An entry listed twice is reported across keys (_flag_list_duplicates), with its first place.
+    if not entries:
+        raise _error(
+            "enabled_for",
+            "must list at least one email address or user id",
+            hint="the people who see the flag on staging, e.g. its owner's email address",
+        )
+    return entries
+
+
+FlagTargets = Annotated[list[Annotated[Text, AfterValidator(_flag_target)]], AfterValidator(_flag_targets)]
+
+
+def _flag_environments(environments: list[str]) -> list[str]:
+    if not environments:
+        raise _error(
+            "flag_environments",
+            "must list at least one Statsig environment",
+            hint='leave it out for the default, ["staging"]',
+        )
+    return environments
+
+
+FlagEnvironments = Annotated[
+    list[Annotated[Text, AfterValidator(_statsig_environment)]], AfterValidator(_flag_environments)
+]
+
+OnDelete = Literal["delete", "archive"]
 
 
 # --- models -----------------------------------------------------------------------------------
@@ -530,6 +668,8 @@ class LimitsSpec(_Model):
     review_stack_ttl_days: Annotated[WholeNumber, Field(gt=0)] = 7
     # A developer environment's `expires` may be at most this many days after today (fleet/policy.py).
     max_developer_days: Annotated[WholeNumber, Field(gt=0)] = DEFAULT_MAX_DEVELOPER_DAYS
+    # A feature flag's `expires` may be at most this many days after today (fleet/policy.py).
+    max_flag_days: Annotated[WholeNumber, Field(gt=0)] = DEFAULT_MAX_FLAG_DAYS
 
 
 # Monthly prices in USD from Supabase's published compute sizes (docs: "Manage Compute usage",
@@ -663,6 +803,61 @@ class EnvironmentSpec(_Model):
         return database
 
 
+DEFAULT_FLAG_ENVIRONMENTS = ("staging",)
+
+
+class FeatureFlagSpec(_Model):
+    """One entry of stagefleet:featureFlags: a Statsig gate, on only for the people listed, in
+    the Statsig environments listed (staging by default)."""
+
+    # name and owner come first: the description's validator reads them from info.data.
+    name: GateName
+    # Who answers for the flag: the owner of some environment of the fleet (checked across keys).
+    owner: FlagOwner
+    description: FlagDescription = ""
+    enabled_for: FlagTargets
+    environments: FlagEnvironments = list(DEFAULT_FLAG_ENVIRONMENTS)
+    # Required and bounded by the policy (fleet/policy.py), as for developer environments.
+    expires: Date | None = None
+
+    @field_validator("description")
+    @classmethod
+    def _description_fits(cls, description: str, info: ValidationInfo) -> str:
+        owner = info.data.get("owner")
+        if owner is None:  # the owner itself is wrong, and reported as such
+            return description
+        written = naming.statsig_gate_description(description, owner)
+        if len(written) <= naming.STATSIG_DESCRIPTION_LIMIT:
+            return description
+        added = naming.statsig_gate_description("", owner)
+        room = naming.STATSIG_DESCRIPTION_LIMIT - len(added) - 1
+        raise _error(
+            "flag_description",
+            f"has {len(description.strip())} characters; at most {room} fit: Statsig allows "
+            f"{naming.STATSIG_DESCRIPTION_LIMIT} and stagefleet appends {_quote(' ' + added)}",
+        )
+
+    @property
+    def gate_id(self) -> str:
+        return naming.statsig_gate_id(self.name)
+
+    @property
+    def emails(self) -> list[str]:
+        """The enabledFor entries that are email addresses, in config order."""
+        return [entry for entry in self.enabled_for if is_email(entry)]
+
+    @property
+    def user_ids(self) -> list[str]:
+        """The other enabledFor entries: user ids, in config order."""
+        return [entry for entry in self.enabled_for if not is_email(entry)]
+
+
+class StatsigSpec(_Model):
+    # What happens to the gate of a flag removed from the config (or of a stack destroyed):
+    # "delete" removes it; "archive" keeps it, and its history, archived in the Statsig console.
+    on_delete: OnDelete = "delete"
+
+
 class FleetSpec(_Model):
     railway: RailwaySpec
     supabase: SupabaseSpec | None = None
@@ -675,6 +870,10 @@ class FleetSpec(_Model):
     railway_api_url: ApiUrl | None = None
     supabase_access_token: Secret | None = None
     supabase_api_url: ApiUrl | None = None
+    feature_flags: list[FeatureFlagSpec] = []
+    statsig: StatsigSpec = Field(default_factory=StatsigSpec)
+    statsig_console_key: Secret | None = None
+    statsig_api_url: ApiUrl | None = None
 
     @classmethod
     def from_config(cls, mapping: Mapping[str, Any]) -> "FleetSpec":
@@ -718,6 +917,12 @@ class FleetSpec(_Model):
             if environment.name == name:
                 return environment
         raise KeyError(f"no environment named {_quote(name)}")
+
+    def feature_flag(self, name: str) -> FeatureFlagSpec:
+        for flag in self.feature_flags:
+            if flag.name == name:
+                return flag
+        raise KeyError(f"no feature flag named {_quote(name)}")
 
     def database_for(self, env: EnvironmentSpec) -> DatabaseSpec:
         return env.database or self.defaults.database
@@ -812,6 +1017,7 @@ def _cross_reference_problems(
     databases = _environment_databases(environments, default_database)
     links = _source_links(databases)
     cycles = _cycles(links)
+    flags = _as_list(values.get("featureFlags"))
     found = [
         *_pull_request_environments(environments),
         *_duplicates(environments, "name", ("environments",), "environment name"),
@@ -820,7 +1026,12 @@ def _cross_reference_problems(
         *_source_cycles(cycles, links),
         *_sources_without_database(databases, default_database, cycles),
         *_environments_without_database(environments, default_database),
+        *_flag_duplicates(flags),
+        *_flag_list_duplicates(flags),
     ]
+    # Owners are checked against a usable environment list only, not all reported as unknown.
+    if isinstance(values.get("environments", []), list) and ("environments",) not in undecodable:
+        found += _unknown_flag_owners(flags, environments)
     if ("supabase",) not in undecodable:  # its organizationSlug is unknown, not missing
         found += _supabase_organization_needed(values.get("supabase"), environments, default_database)
     return found
@@ -860,6 +1071,81 @@ def _duplicates(items: list[Any], key: str, loc: Loc, what: str) -> Iterator[_Fo
             yield (*loc, index, key), f"{what} {_quote(value)} is already used by {first}", None
         else:
             first_index[value] = index
+
+
+def _flag_duplicates(flags: list[Any]) -> Iterator[_Found]:
+    """Two flags with one name, or with names Statsig turns into one gate id ("Payments V2" and
+    "payments_v2"), would be one gate."""
+    first_index: dict[str, int] = {}
+    for index, item in enumerate(flags):
+        name = item.get("name") if isinstance(item, Mapping) else None
+        if not isinstance(name, str):
+            continue
+        gate_id = naming.statsig_gate_id(name)
+        if gate_id not in first_index:
+            first_index[gate_id] = index
+            continue
+        first = flags[first_index[gate_id]]["name"]
+        first_path = _config_path(("featureFlags", first_index[gate_id]))
+        if first == name:
+            message = f"feature flag name {_quote(name)} is already used by {first_path}"
+        else:
+            message = (
+                f"feature flag {_quote(name)} has the Statsig gate id {_quote(gate_id)}, as "
+                f"{_quote(first)} ({first_path}) has"
+            )
+        yield (
+            ("featureFlags", index, "name"),
+            message,
+            "Statsig derives a gate's id from its name (lowercase, spaces as \"_\"): give each flag a "
+            "name of its own",
+        )
+
+
+def _flag_list_duplicates(flags: list[Any]) -> Iterator[_Found]:
+    """An enabledFor entry (email addresses without regard to case) or an environment listed twice
+    in one flag."""
+    for index, item in enumerate(flags):
+        if not isinstance(item, Mapping):
+            continue
+        for key, same in (("enabledFor", _target_key), ("environments", str)):
+            first_index: dict[str, int] = {}
+            for position, entry in enumerate(_as_list(item.get(key))):
+                if not isinstance(entry, str):
+                    continue
+                if same(entry) not in first_index:
+                    first_index[same(entry)] = position
+                    continue
+                first = _config_path(("featureFlags", index, key, first_index[same(entry)]))
+                yield (
+                    ("featureFlags", index, key, position),
+                    f"{_quote(entry)} is already listed as {first}",
+                    "list it once",
+                )
+
+
+def _unknown_flag_owners(flags: list[Any], environments: list[Any]) -> Iterator[_Found]:
+    """A flag's owner answers for it: the owner of some environment of the fleet (a developer, or
+    a team such as platform)."""
+    owners = sorted(
+        {item["owner"] for item in environments if isinstance(item, Mapping) and isinstance(item.get("owner"), str)}
+    )
+    for index, item in enumerate(flags):
+        owner = item.get("owner") if isinstance(item, Mapping) else None
+        if not isinstance(owner, str) or not owner or owner in owners:
+            continue
+        close = difflib.get_close_matches(owner, owners, n=1)
+        if close:
+            hint = f"did you mean {_quote(close[0])}?"
+        elif owners:
+            hint = "the owner of an environment of the fleet: " + ", ".join(owners)
+        else:
+            hint = "no environment of the fleet has an owner yet"
+        yield (
+            ("featureFlags", index, "owner"),
+            f"{_quote(owner)} owns no environment of the fleet",
+            hint,
+        )
 
 
 @dataclass(frozen=True)

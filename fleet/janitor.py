@@ -6,13 +6,17 @@ short or fully qualified) is destroyed when its pull request is no longer open, 
 seen no update for the TTL. Nothing else is ever listed for destruction: not a stack with another
 name, not one with an update in progress. Input that is not what those commands print is an
 error (JanitorInputError) and nothing is decided from it.
+
+Given the fleet stack (--stack), it also reports the environments and the feature flags (Statsig
+gates) whose `expires` date has passed: those are for people to remove from the config; the
+janitor itself never touches them.
 """
 
 import datetime as dt
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -73,26 +77,55 @@ class ExpiredEnvironment:
 
 
 @dataclass(frozen=True)
+class ExpiredFlag:
+    """A feature flag of the fleet stack past its `expires` date: its Statsig gate still shows the
+    feature to the people listed, and validate and `pulumi up` fail until it is removed or extended."""
+
+    flag: str
+    gate_id: str
+    expires: dt.date
+    owner: str
+    enabled_for: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "flag": self.flag,
+            "gateId": self.gate_id,
+            "expires": self.expires.isoformat(),
+            "owner": self.owner,
+            "enabledFor": list(self.enabled_for),
+        }
+
+
+@dataclass(frozen=True)
 class JanitorReport:
     destroy: list[Decision]
     keep: list[Decision]
     expired: list[ExpiredEnvironment]
     ttl_days: int
+    expired_flags: list[ExpiredFlag] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
             "destroy": [decision.as_json() for decision in self.destroy],
             "keep": [decision.as_json() for decision in self.keep],
             "expired": [environment.as_json() for environment in self.expired],
+            "expiredFlags": [flag.as_json() for flag in self.expired_flags],
         }
 
     def text_lines(self) -> list[str]:
-        """`destroy <stack>: <reason>` lines first, so `grep ^destroy | cut` gets the stacks."""
+        """`destroy <stack>: <reason>` lines first, so `grep ^destroy | cut` gets the stacks; then
+        `keep`, `expired <environment>` and `expired-flag <flag name>` lines."""
         lines = [f"destroy {d.stack}: {d.reason}" for d in self.destroy]
         lines += [f"keep {d.stack}: {d.reason}" for d in self.keep]
         for env in self.expired:
             owner = f" (owner {env.owner})" if env.owner else ""
             lines.append(f"expired {env.environment}: expired on {env.expires.isoformat()}{owner}")
+        for flag in self.expired_flags:
+            lines.append(
+                f"expired-flag {flag.flag}: expired on {flag.expires.isoformat()} (owner {flag.owner}; "
+                f"Statsig gate {flag.gate_id}, enabled for {', '.join(flag.enabled_for)})"
+            )
         return lines
 
 
@@ -220,7 +253,8 @@ def plan(
     ttl_days: int = DEFAULT_TTL_DAYS,
     fleet: Any = None,
 ) -> JanitorReport:
-    """Decide for every stack; `fleet` (a FleetSpec, optional) adds its expired environments."""
+    """Decide for every stack; `fleet` (a FleetSpec, optional) adds its expired environments and
+    feature flags."""
     if ttl_days < 1:
         raise ValueError("ttl_days must be at least 1")
     now = _aware(now)
@@ -257,6 +291,7 @@ def plan(
         keep=sorted(keep, key=_order),
         expired=expired_environments(fleet, now.date()) if fleet is not None else [],
         ttl_days=ttl_days,
+        expired_flags=expired_flags(fleet, now.date()) if fleet is not None else [],
     )
 
 
@@ -267,6 +302,16 @@ def expired_environments(fleet: Any, today: dt.date) -> list[ExpiredEnvironment]
         ExpiredEnvironment(env.name, env.expires, env.owner)
         for env in fleet.environments
         if env.expires is not None and env.expires < today
+    ]
+
+
+def expired_flags(fleet: Any, today: dt.date) -> list[ExpiredFlag]:
+    """Feature flags whose `expires` date has passed (the day itself still counts), in config
+    order. A flag without `expires` is the policy's business (validate fails), not the janitor's."""
+    return [
+        ExpiredFlag(flag.name, flag.gate_id, flag.expires, flag.owner, tuple(flag.enabled_for))
+        for flag in fleet.feature_flags
+        if flag.expires is not None and flag.expires < today
     ]
 
 
@@ -288,11 +333,13 @@ __all__: Sequence[str] = [
     "DEFAULT_TTL_DAYS",
     "Decision",
     "ExpiredEnvironment",
+    "ExpiredFlag",
     "JanitorInputError",
     "JanitorReport",
     "OpenPullRequest",
     "StackSummary",
     "expired_environments",
+    "expired_flags",
     "parse_now",
     "parse_open_pull_requests",
     "parse_stacks",

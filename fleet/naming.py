@@ -60,3 +60,30 @@ def supabase_review_branch_name(project_prefix: str, pr_number: int) -> str:
     """Supabase branch of a review stack's database: `<prefix>-pr-<n>` (no `staging`: it belongs
     to the pull request, not to the fleet)."""
     return f"{project_prefix}-{pr_environment_name(pr_number)}"
+
+
+# Statsig derives a gate's id from its name: lowercased, spaces as "_" ("Payments V2" ->
+# "payments_v2"). Two flags whose ids collide would be one gate, so the config model rejects them.
+def statsig_gate_id(gate_name: str) -> str:
+    return gate_name.lower().replace(" ", "_")
+
+
+def feature_flag_resource_name(gate_name: str) -> str:
+    """The Pulumi logical name of a flag's gate: `flag-<gate id>`."""
+    return f"flag-{statsig_gate_id(gate_name)}"
+
+
+# Every gate's description ends with this marker: it marks the gates stagefleet may adopt and
+# manage. Statsig allows descriptions of at most 1000 characters, all of it included.
+STATSIG_MANAGED_MARKER = "[managed by stagefleet]"
+STATSIG_DESCRIPTION_LIMIT = 1000
+
+
+def statsig_gate_description(description: str, owner: str | None) -> str:
+    """The description a flag's gate gets: the flag's, "(owner: <owner>)", then the marker.
+
+    What providers/statsig/gate.py writes (gate_description); tests/unit/test_feature_flags_config.py
+    checks that the two agree, so the config model can tell when a description cannot fit."""
+    owner = owner.strip() if owner else None
+    parts = [part for part in (description.strip(), f"(owner: {owner})" if owner else "") if part]
+    return " ".join([*parts, STATSIG_MANAGED_MARKER])

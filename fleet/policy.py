@@ -8,9 +8,11 @@ Errors:
 - a developer environment without `expires`, or expiring more than limits.maxDeveloperDays
   (default 90) days after today;
 - a dedicated database of an instance size the price table has no price for (the budget cannot be
-  checked without it).
+  checked without it);
+- a feature flag past its `expires` date, without `expires`, or expiring more than
+  limits.maxFlagDays (default 90) days after today.
 Warnings (never fail a run):
-- an environment expiring within 7 days;
+- an environment or a feature flag expiring within 7 days;
 - two environments deploying the same branch (every service deploys the environment's branch,
   so each push to it is deployed twice).
 
@@ -40,7 +42,9 @@ class PolicyViolation(FleetConfigError):
 def check(spec: FleetSpec, today: dt.date) -> list[ConfigProblem]:
     """Every rule the fleet breaks, errors and warnings, in config order."""
     unpriced = _unpriced(spec)
-    found = [*unpriced, *_long_lived(spec), *_expiry(spec, today), *_same_branch(spec)]
+    found = [
+        *unpriced, *_long_lived(spec), *_expiry(spec, today), *_same_branch(spec), *_flag_expiry(spec, today),
+    ]  # fmt: skip
     if not unpriced:  # the estimate needs every price
         found += _budget(spec)
     found.sort(key=lambda item: _sort_key(item[0]))
@@ -213,6 +217,62 @@ def _expiry(spec: FleetSpec, today: dt.date) -> list[tuple[Loc, ConfigProblem]]:
                     f"{who} expires {when}, on {env.expires.isoformat()}",
                     "after that date validate and pulumi up fail until it is removed or extended: "
                     f"pulumi config set --path '{path}' {new_date}",
+                    severity="warning",
+                )
+            )
+    return found
+
+
+def _flag_expiry(spec: FleetSpec, today: dt.date) -> list[tuple[Loc, ConfigProblem]]:
+    """Feature flags follow the developer environments' rules: a gate nobody removes keeps a
+    half-finished feature on for somebody, so every flag has an end date, and not a distant one."""
+    found: list[tuple[Loc, ConfigProblem]] = []
+    max_days = spec.limits.max_flag_days
+    latest = today + dt.timedelta(days=max_days)
+    on_delete = "archived" if spec.statsig.on_delete == "archive" else "deleted"
+    for index, flag in enumerate(spec.feature_flags):
+        loc: Loc = ("featureFlags", index, "expires")
+        path = _config_path(loc)
+        if flag.expires is None:
+            found.append(
+                _problem(
+                    loc,
+                    "required for feature flags",
+                    f"at most {max_days} days from today (stagefleet:limits.maxFlagDays), "
+                    f"e.g. pulumi config set --path '{path}' {latest.isoformat()}",
+                )
+            )
+            continue
+        left = (flag.expires - today).days
+        who = f"feature flag {_quote(flag.name)} (owner {flag.owner})"
+        if left < 0:
+            found.append(
+                _problem(
+                    loc,
+                    f"{who} expired on {flag.expires.isoformat()}, {_days(-left)} ago",
+                    f"remove it from stagefleet:featureFlags (its Statsig gate is then {on_delete}), or "
+                    f"extend it: pulumi config set --path '{path}' {latest.isoformat()}",
+                )
+            )
+        elif left > max_days:
+            found.append(
+                _problem(
+                    loc,
+                    f"{flag.expires.isoformat()} is {left} days away; a feature flag may last at most "
+                    f"{max_days} days from today (stagefleet:limits.maxFlagDays)",
+                    f"set {latest.isoformat()} or earlier and extend it when the time comes, or raise "
+                    "stagefleet:limits.maxFlagDays",
+                )
+            )
+        elif left <= EXPIRY_WARNING_DAYS:
+            when = {0: "today", 1: "tomorrow"}.get(left, f"in {left} days")
+            extend = min(flag.expires + dt.timedelta(days=30), latest)
+            found.append(
+                _problem(
+                    loc,
+                    f"{who} expires {when}, on {flag.expires.isoformat()}",
+                    "after that date validate and pulumi up fail until it is removed or extended: "
+                    f"pulumi config set --path '{path}' {extend.isoformat()}",
                     severity="warning",
                 )
             )

@@ -18,21 +18,28 @@ import httpx
 
 __all__ = [
     "DEFAULT_RAILWAY_API_URL",
+    "DEFAULT_STATSIG_API_URL",
     "DEFAULT_SUPABASE_API_URL",
     "RAILWAY_API_URL_ENV",
     "RAILWAY_API_URL_KEY",
     "RAILWAY_TOKEN_ENV",
     "RAILWAY_TOKEN_KEY",
+    "STATSIG_API_URL_ENV",
+    "STATSIG_API_URL_KEY",
+    "STATSIG_KEY_ENV",
+    "STATSIG_KEY_KEY",
     "SUPABASE_API_URL_ENV",
     "SUPABASE_API_URL_KEY",
     "SUPABASE_TOKEN_ENV",
     "SUPABASE_TOKEN_KEY",
     "RailwaySettings",
     "SettingsError",
+    "StatsigSettings",
     "SupabaseSettings",
     "configure",
     "railway_settings",
     "setting",
+    "statsig_settings",
     "supabase_settings",
     "with_source_param",
 ]
@@ -49,6 +56,13 @@ SUPABASE_API_URL_KEY = "stagefleet:supabaseApiUrl"
 SUPABASE_API_URL_ENV = "SUPABASE_API_URL"
 # The Management API's root: every path the client sends starts with /v1/.
 DEFAULT_SUPABASE_API_URL = "https://api.supabase.com"
+
+STATSIG_KEY_KEY = "stagefleet:statsigConsoleKey"
+STATSIG_KEY_ENV = "STATSIG_CONSOLE_API_KEY"
+STATSIG_API_URL_KEY = "stagefleet:statsigApiUrl"
+STATSIG_API_URL_ENV = "STATSIG_API_URL"
+# The Console API's root: every path the client sends starts with /console/v1/.
+DEFAULT_STATSIG_API_URL = "https://statsigapi.net"
 
 # Railway's edge caps requests that carry no query string much harder than ones that do.
 _RAILWAY_SOURCE_PARAM = ("source", "stagefleet")
@@ -146,8 +160,32 @@ def supabase_settings() -> SupabaseSettings:
     return SupabaseSettings(token=token, api_url=_api_root(api_url))
 
 
-def _api_root(url: str) -> str:
-    root = url.rstrip("/")
-    if root.endswith("/v1"):
-        root = root[: -len("/v1")]
-    return root
+def _api_root(url: str, suffix: str = "/v1") -> str:
+    return url.rstrip("/").removesuffix(suffix)
+
+
+@dataclass(frozen=True)
+class StatsigSettings:
+    api_key: str = field(repr=False)
+    api_url: str = DEFAULT_STATSIG_API_URL
+
+    def __reduce__(self) -> Any:
+        # Settings hold the Console API key: never let them reach a pickle (the provider state).
+        raise TypeError("StatsigSettings hold a credential and cannot be pickled")
+
+
+def statsig_settings() -> StatsigSettings:
+    """Statsig Console API key and root URL. The URL is normalised to the API root (no trailing
+    slash, no `/console/v1`: the client's paths carry it), so both "https://statsigapi.net" and
+    "https://statsigapi.net/console/v1/" work. Raises SettingsError naming both places the key
+    can come from when neither has it."""
+    api_key = setting(STATSIG_KEY_KEY, STATSIG_KEY_ENV)
+    if api_key is None:
+        raise SettingsError(
+            "Statsig Console API key is not set: set the stack config `stagefleet:statsigConsoleKey` "
+            "(pulumi config set --secret stagefleet:statsigConsoleKey console-...) or the environment "
+            "variable `STATSIG_CONSOLE_API_KEY`; use a Console API key (Project Settings > API Keys), "
+            "not a server or client SDK key"
+        )
+    api_url = setting(STATSIG_API_URL_KEY, STATSIG_API_URL_ENV) or DEFAULT_STATSIG_API_URL
+    return StatsigSettings(api_key=api_key, api_url=_api_root(api_url, "/console/v1"))

@@ -6,8 +6,11 @@ Seeds the project described by the stack file's `stagefleet:railway` block (its 
 the fixed ids, so the stack config and the sandbox agree) and prints the GraphQL URL on the first
 line of stdout. When the stack file has a `stagefleet:supabase` block (or `--supabase` is given)
 it also serves the Supabase Management API emulator, with the block's `organizationSlug` seeded,
-and prints its base URL (no /v1) on the second line. Serves until SIGTERM/SIGINT or until its
-lifetime ends; when one emulator stops, both do.
+and prints its base URL (no /v1) on the second line. When the stack file has
+`stagefleet:featureFlags` (or `--statsig` is given) it also serves the Statsig Console API
+emulator and prints its base URL (no /console/v1) on the third line; the second line is then
+empty when Supabase is not served. Serves until SIGTERM/SIGINT or until its lifetime ends; when
+one emulator stops, all do.
 """
 
 from __future__ import annotations
@@ -26,10 +29,12 @@ import yaml
 
 from sandbox.railway import RailwaySandbox, SeedResult
 from sandbox.server import DEFAULT_LIFETIME
+from sandbox.statsig import StatsigSandbox
 from sandbox.supabase import SupabaseSandbox
 
 RAILWAY_KEY = "stagefleet:railway"
 SUPABASE_KEY = "stagefleet:supabase"
+FEATURE_FLAGS_KEY = "stagefleet:featureFlags"
 DEFAULT_BASE_ENVIRONMENT = "staging-template"
 # Seconds until a Supabase project or branch created in the served sandbox is ACTIVE_HEALTHY:
 # long enough that the program's readiness waits are exercised, short enough to try it quickly.
@@ -72,6 +77,22 @@ def supabase_block(stack_file: Path) -> Mapping[str, Any] | None:
     if not isinstance(slug, str) or not slug:
         raise StackFileError(f"{stack_file}: config.{SUPABASE_KEY}.organizationSlug is required")
     return block
+
+
+def has_feature_flags(stack_file: Path) -> bool:
+    """Whether the stack file declares `stagefleet:featureFlags` (any value but null)."""
+    return _config(stack_file).get(FEATURE_FLAGS_KEY) is not None
+
+
+def make_statsig(args: argparse.Namespace, flags: bool) -> StatsigSandbox | None:
+    """The Statsig sandbox to serve beside Railway's; None when not asked for."""
+    if not flags and not args.statsig:
+        return None
+    if args.statsig_port is not None:
+        port = args.statsig_port
+    else:
+        port = args.port + 2 if args.port else 0
+    return StatsigSandbox(keys=args.statsig_key or args.token, port=port, lifetime=args.lifetime)
 
 
 def seed_from_block(sandbox: RailwaySandbox, block: Mapping[str, Any]) -> SeedResult:
@@ -119,12 +140,14 @@ def serve(args: argparse.Namespace) -> int:
     try:
         block = railway_block(stack_file)
         sb_block = supabase_block(stack_file)
+        flags = has_feature_flags(stack_file)
     except (OSError, yaml.YAMLError, ValueError, StackFileError) as exc:
         print(f"sandbox: {exc}", file=sys.stderr)
         return 2
     sandbox = RailwaySandbox(tokens=args.token, port=args.port, lifetime=args.lifetime)
     seed = seed_from_block(sandbox, block)
     supabase = make_supabase(args, sb_block)
+    statsig = make_statsig(args, flags)
     stop_requested = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -136,9 +159,15 @@ def serve(args: argparse.Namespace) -> int:
         try:
             if supabase is not None:
                 supabase.start()
+            if statsig is not None:
+                statsig.start()
             print(sandbox.url, flush=True)
             if supabase is not None:
                 print(supabase.url, flush=True)
+            elif statsig is not None:
+                print(flush=True)  # an empty line 2: the Statsig URL is always on line 3
+            if statsig is not None:
+                print(statsig.url, flush=True)
             print(
                 f"sandbox: Railway project {seed.project_id} (base environment "
                 f"{seed.base_environment_id}, services {', '.join(seed.service_ids) or 'none'}); "
@@ -154,15 +183,25 @@ def serve(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                     flush=True,
                 )
+            if statsig is not None:
+                print(
+                    f"sandbox: Statsig Console API at {statsig.url} (keys: {len(statsig.keys)}; "
+                    f"gates under /console/v1/gates)",
+                    file=sys.stderr,
+                    flush=True,
+                )
             while (
                 not stop_requested.is_set()
                 and not sandbox.wait(_POLL_SECONDS)
                 and (supabase is None or supabase.running)
+                and (statsig is None or statsig.running)
             ):
                 pass
         finally:
             if supabase is not None:
                 supabase.stop()
+            if statsig is not None:
+                statsig.stop()
     return 0
 
 
@@ -200,6 +239,18 @@ def parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument(
         "--supabase-healthy-after", type=float, default=DEFAULT_HEALTHY_AFTER,
         help="seconds until a new Supabase project or branch is ACTIVE_HEALTHY",
+    )
+    serve_cmd.add_argument(
+        "--statsig", action="store_true",
+        help=f"also serve the Statsig emulator (implied by {FEATURE_FLAGS_KEY} in the stack file)",
+    )
+    serve_cmd.add_argument(
+        "--statsig-port", type=int, default=None,
+        help="Statsig emulator port on 127.0.0.1 (default: --port + 2; any free port when --port is 0)",
+    )
+    serve_cmd.add_argument(
+        "--statsig-key", action="append", default=None,
+        help="accepted STATSIG-API-KEY (repeatable; default: the --token values)",
     )
     return root
 

@@ -32,6 +32,7 @@ __all__ = [
     "JournalEntry",
     "KeyedRateLimiter",
     "LoopbackServer",
+    "MutationRateLimiter",
     "RateDecision",
     "Request",
     "RequestInfo",
@@ -303,6 +304,44 @@ class KeyedRateLimiter:
             return RateDecision(admitted, limit, max(0, limit - len(arrivals)), reset)
 
 
+class MutationRateLimiter:
+    """A sliding window over mutation attempts in which rejected attempts COUNT (Statsig's
+    Console API: "attempts rejected by this rate limiter also count toward the quota").
+
+    A client that retries immediately after a 429 keeps itself locked out; one that backs off
+    until the advertised Retry-After is admitted. Traffic while no limit is set does not count
+    (turning a limit on starts a fresh window).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._attempts: deque[float] = deque()
+
+    def admit(self, limit: int | None, window: float) -> RateDecision | None:
+        """None when no limit is set, else the decision; the attempt is recorded either way.
+        `reset` is the seconds until the window holds fewer than `limit` attempts again."""
+        now = time.monotonic()
+        with self._lock:
+            if limit is None:
+                self._attempts.clear()
+                return None
+            while self._attempts and now - self._attempts[0] >= window:
+                self._attempts.popleft()
+            admitted = len(self._attempts) < limit
+            self._attempts.append(now)
+            count = len(self._attempts)
+            if count < limit:
+                reset = 0.0
+            else:
+                # The (count - limit + 1) oldest attempts must leave before one more is admitted.
+                reset = max(0.0, window - (now - self._attempts[count - limit]))
+            return RateDecision(admitted, limit, max(0, limit - count), reset)
+
+    def attempts(self) -> int:
+        with self._lock:
+            return len(self._attempts)
+
+
 # ---------------------------------------------------------------- server
 
 
@@ -419,9 +458,14 @@ class LoopbackServer:
         # seconds; when set, every response carries X-RateLimit-Limit/-Remaining/-Reset.
         self.rate_limit_per_minute: int | None = None
         self.rate_limit_window = 60.0
+        # Mutations (RequestInfo.is_mutation) over a sliding window of `mutation_window` seconds,
+        # every attempt counting, rejected ones included (Statsig); 429 + Retry-After beyond it.
+        self.mutation_limit_per_window: int | None = None
+        self.mutation_window = 10.0
         self._host, self._port, self._lifetime = host, port, lifetime
         self._limiter = RateLimiter()
         self._keyed_limiter = KeyedRateLimiter()
+        self._mutation_limiter = MutationRateLimiter()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._timer: threading.Timer | None = None
@@ -536,6 +580,12 @@ class LoopbackServer:
         if decision is not None and not decision.admitted:
             rejection = json_response(429, self._rejection_body(429, _REASONS[429]), decision.headers())
             return rejection, "rate_limit", False
+        if info.is_mutation:
+            mutation = self._mutation_limiter.admit(self.mutation_limit_per_window, self.mutation_window)
+            if mutation is not None and not mutation.admitted:
+                headers = {"Retry-After": format_seconds(_round_up(max(mutation.reset, 0.001)))}
+                rejection = json_response(429, self._rejection_body(429, _REASONS[429]), headers)
+                return rejection, "rate_limit", False
         response, fault_kind, dropped = self._respond_admitted(request, info)
         if decision is not None:
             response = Response(response.status, {**response.headers, **decision.headers()}, response.body)

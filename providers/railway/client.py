@@ -73,6 +73,14 @@ class RailwayApiError(RailwayError):
     """Any other failure: an error answer, a malformed response, or the API unreachable."""
 
 
+class _LookupFailed(Exception):
+    """Looking up what a create with a lost answer made failed (internal to _apply_once)."""
+
+    def __init__(self, problem: RailwayError):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
 @dataclass(frozen=True)
 class EnvironmentInfo:
     id: str
@@ -385,7 +393,16 @@ class RailwayClient:
             )
             return _prefer(found, lambda d: d.target_port == target_port)
 
-        return self._apply_once(create, find, failure=failure, document=ops.SERVICE_DOMAIN_CREATE)
+        return self._apply_once(
+            create,
+            find,
+            failure=failure,
+            document=ops.SERVICE_DOMAIN_CREATE,
+            if_made=(
+                "delete any domain of this service made just now in the Railway dashboard before the next "
+                "`pulumi up`, which would otherwise give the service a second one"
+            ),
+        )
 
     def update_service_domain(self, domain: ServiceDomainInfo, *, target_port: int | None) -> None:
         self._execute(
@@ -425,14 +442,30 @@ class RailwayClient:
         *,
         failure: str,
         document: str,
+        if_made: str = "the next `pulumi up` adopts it",
     ) -> T:
+        """`if_made` says what becomes of an object the create may have made unrecorded, when
+        its answer was lost and looking for it failed too."""
+
+        def look_for_it() -> T | None:
+            try:
+                return find_applied()
+            except RailwayError as problem:
+                raise _LookupFailed(problem) from None
+
         try:
-            return _http.apply_once(create, find_applied, policy=self._http.policy)
+            return _http.apply_once(create, look_for_it, policy=self._http.policy)
         except _http.OutcomeUnknown as exc:
             raise RailwayApiError(
                 _message(failure, f"Railway did not confirm it ({exc}); run `pulumi refresh` and retry", document),
                 operation=_operation_name(document),
             ) from None
+        except _LookupFailed as lost:
+            reason = (
+                f"Railway's answer was lost and looking for what the request made failed too ({lost.problem}); "
+                f"it may have been made without being recorded: {if_made}"
+            )
+            raise RailwayApiError(_message(failure, reason, document), operation=_operation_name(document)) from None
 
     def _project_label(self, project_id: str) -> str:
         # Only for error messages: an error looking the name up must not hide the real one.
@@ -457,8 +490,10 @@ class RailwayClient:
         secrets = tuple(secrets)
 
         def error(kind: type[RailwayError], reason: str) -> RailwayError:
-            reason = _http.scrub(self._http.scrub(reason), secrets)
-            return kind(_message(failure, reason, document), operation=operation)
+            # `reason` is stagefleet's own words (no request values in them) or Railway's, which
+            # are scrubbed of `secrets` where they are read. Scrubbing our own words of short
+            # variable values such as "1" would garble the URL and status they report.
+            return kind(_message(failure, self._http.scrub(reason), document), operation=operation)
 
         body = {"query": document, "operationName": operation, "variables": dict(variables)}
         try:
@@ -481,7 +516,8 @@ class RailwayClient:
         errors = payload.get("errors") or []
         if errors:
             kind, reason = _classify(errors)
-            raise error(kind, reason)
+            # Railway's own words may echo what was sent (a variable's value): hide it.
+            raise error(kind, _http.scrub(reason, secrets))
         data = payload.get("data")
         if response.status_code >= 400 or not isinstance(data, dict):
             raise error(RailwayApiError, f"unexpected answer (HTTP {response.status_code}, no data)")

@@ -202,6 +202,14 @@ class SupabaseApiError(SupabaseError):
     """Any other failure: an error answer, a malformed response, or the API unreachable."""
 
 
+class _LookupFailed(Exception):
+    """Looking up what a create with a lost answer made failed (internal to _apply_once)."""
+
+    def __init__(self, problem: SupabaseError):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
 class ProjectFailedToStart(SupabaseError):
     """A project or branch reached a status it never leaves by itself; it was deleted."""
 
@@ -381,7 +389,17 @@ class SupabaseClient:
             found = self.find_projects(organization_slug=organization_slug, name=name)
             return next((project for project in found if project.ref not in existing), None)
 
-        return self._apply_once(create, find_new, failure=failure, endpoint=CREATE_PROJECT)
+        return self._apply_once(
+            create,
+            find_new,
+            failure=failure,
+            endpoint=CREATE_PROJECT,
+            if_made=(
+                f'delete (or `pulumi import`) any project called "{name}" made just now in organization '
+                f"{organization_slug} before the next `pulumi up`, which would otherwise make a second one "
+                "(project names are not unique, so an existing one is never adopted)"
+            ),
+        )
 
     def get_project(self, ref: str) -> ProjectInfo | None:
         """The project, or None when it does not exist (a branch's ref is not a project)."""
@@ -666,15 +684,31 @@ class SupabaseClient:
         *,
         failure: str,
         endpoint: Endpoint,
+        if_made: str = "the next `pulumi up` adopts it",
     ) -> T:
+        """`if_made` says what becomes of an object the create may have made unrecorded, when
+        its answer was lost and looking for it failed too."""
+
+        def look_for_it() -> T | None:
+            try:
+                return find_applied()
+            except SupabaseError as problem:
+                raise _LookupFailed(problem) from None
+
         try:
-            return _http.apply_once(create, find_applied, policy=self._http.policy)
+            return _http.apply_once(create, look_for_it, policy=self._http.policy)
         except _http.OutcomeUnknown as exc:
             raise SupabaseApiError(
                 _message(failure, f"Supabase did not confirm it ({exc}); run `pulumi refresh` and retry", endpoint),
                 endpoint=endpoint.key,
                 status_code=exc.status_code,
             ) from None
+        except _LookupFailed as lost:
+            reason = (
+                f"Supabase's answer was lost and looking for what the request made failed too ({lost.problem}); "
+                f"it may have been made without being recorded: {if_made}"
+            )
+            raise SupabaseApiError(_message(failure, reason, endpoint), endpoint=endpoint.key) from None
 
     def _unexpected(self, endpoint: Endpoint, failure: str, what: str) -> SupabaseApiError:
         return SupabaseApiError(_message(failure, f"unexpected answer ({what})", endpoint), endpoint=endpoint.key)
@@ -696,8 +730,10 @@ class SupabaseClient:
         secret_values = tuple(value for value in secrets if value)
 
         def error(kind: type[SupabaseError], reason: str, status: int | None = None) -> SupabaseError:
-            reason = _http.scrub(self._http.scrub(reason), secret_values)
-            return kind(_message(failure, reason, endpoint), endpoint=endpoint.key, status_code=status)
+            # `reason` is stagefleet's own words (no request values in them) and Supabase's, which
+            # are scrubbed of `secrets` where they are read. Scrubbing our own words of a short
+            # password would garble the URL and status they report.
+            return kind(_message(failure, self._http.scrub(reason), endpoint), endpoint=endpoint.key, status_code=status)
 
         url = httpx.URL(endpoint.url(self._root, **path_params), params=query or None)
         try:
@@ -717,7 +753,8 @@ class SupabaseClient:
                 raise error(SupabaseApiError, f"unexpected answer (HTTP {status}, not JSON)", status)
             return payload
         reason = f"HTTP {status}"
-        said = _api_message(payload)
+        # Supabase's own words may echo what was sent (a password): hide it.
+        said = _http.scrub(_api_message(payload), secret_values)
         if said:
             reason += f" {said}"
         if status in (401, 403):

@@ -93,6 +93,11 @@ class FleetMocks(pulumi.runtime.Mocks):
             )
         elif args.typ == "command:local:Command":
             outputs.update(stdout="", stderr="")
+        elif args.typ.endswith("statsig:Gate"):
+            from fleet.naming import statsig_gate_id
+
+            resource_id = statsig_gate_id(reveal(inputs["name"]))
+            outputs["gate_id"] = resource_id
         elif args.typ.endswith("railway:Variables"):
             resource_id = f"{reveal(inputs.get('environment_id'))}:{reveal(inputs.get('service_id')) or 'shared'}"
         self.graph.resources.append(Registered(args.typ, args.name, inputs, outputs))

@@ -77,7 +77,9 @@ def test_catalog_export_carries_kind_branch_expiry_and_cost(staging):
         "| dev1-alice | developer | https://dev1-alice-api-domain.up.railway.app | dedicated | Payment v2 "
         "| alice@gatewayz.ai | feature/alice-payment | 2027-01-31 | $30.00 |"
     )
-    assert lines[-1] == "5 environments, estimated $144.73 a month in total."
+    assert lines[8] == "5 environments, estimated $144.73 a month in total."
+    # then the feature flags' table (tests/program/test_feature_flags.py)
+    assert lines[-1] == "| payments-v2 | alice@gatewayz.ai | alice@gatewayz.ai | 2027-01-31 |"
 
 
 def test_a_service_without_a_domain_leaves_the_next_services_url(tmp_path):
@@ -165,6 +167,9 @@ def test_warnings_are_logged_and_the_program_goes_on(monkeypatch):
         'stagefleet:environments[2].expires: environment "dev2-bob" (owner bob@gatewayz.ai) expires in 6 days, '
         "on 2027-01-31\n  hint: after that date validate and pulumi up fail until it is removed or extended: "
         "pulumi config set --path 'stagefleet:environments[2].expires' 2027-03-02",
+        'stagefleet:featureFlags[0].expires: feature flag "payments-v2" (owner alice@gatewayz.ai) expires in 6 days, '
+        "on 2027-01-31\n  hint: after that date validate and pulumi up fail until it is removed or extended: "
+        "pulumi config set --path 'stagefleet:featureFlags[0].expires' 2027-03-02",
     ]
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from components.fleet import InvalidStackConfig, stack_config
-from fleet.catalog import catalog_rows, render_markdown
+from fleet.catalog import catalog_rows, flag_rows, render_markdown
 from fleet import FleetSpec
 from tests.program.harness import (
     edit,
@@ -65,7 +65,8 @@ def test_resource_counts_match_the_fleet(staging):
     railway_per_env = 2 + 3 * len(SERVICES)
     database = {"dedicated": 3, "branch": 2, "shared": 0}
     dynamic = [r for r in staging.graph.resources if r.typ.startswith("pulumi-python:dynamic")]
-    assert len(dynamic) == sum(railway_per_env + database[STRATEGIES[env]] for env in ENVIRONMENTS)
+    gates = 1  # one Statsig gate per feature flag: payments-v2
+    assert len(dynamic) == sum(railway_per_env + database[STRATEGIES[env]] for env in ENVIRONMENTS) + gates
 
 
 def test_triggers_deploy_each_environments_branch(staging):
@@ -184,7 +185,7 @@ def test_environments_export_is_readable_and_carries_urls(staging):
 def test_catalog_export_equals_the_rendering_of_config_with_urls(staging):
     spec = FleetSpec.from_config(stack_mapping())
     urls = {env: f"https://{env}-api-domain.up.railway.app" for env in ENVIRONMENTS}
-    assert staging.exports["catalog"] == render_markdown(catalog_rows(spec, urls))
+    assert staging.exports["catalog"] == render_markdown(catalog_rows(spec, urls), flag_rows(spec))
 
 
 def test_catalog_lists_purpose_owner_and_database(staging):

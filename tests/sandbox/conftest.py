@@ -128,3 +128,86 @@ def api(sb: SupabaseSandbox) -> Iterator[Api]:
 def project(api: Api) -> dict[str, Any]:
     """A project created through the API (COMING_UP for HEALTHY_AFTER seconds)."""
     return api.create_project()
+
+
+# ---------------------------------------------------------------- Statsig emulator fixtures
+
+from sandbox.statsig import StatsigSandbox  # appended section, kept self-contained
+
+STATSIG_KEY = "console-test"
+STATSIG_VERSION = "20240601"
+
+
+class StatsigApi:
+    """Calls the Statsig sandbox the way the stagefleet client does: STATSIG-API-KEY and
+    STATSIG-API-VERSION headers, JSON bodies, /console/v1 paths (plain httpx)."""
+
+    def __init__(self, url: str, key: str | None = STATSIG_KEY, version: str | None = STATSIG_VERSION) -> None:
+        headers = {}
+        if key is not None:
+            headers["STATSIG-API-KEY"] = key
+        if version is not None:
+            headers["STATSIG-API-VERSION"] = version
+        self.http = httpx.Client(base_url=f"{url}/console/v1", headers=headers, timeout=HTTP_TIMEOUT)
+
+    def request(self, method: str, path: str, body: Any = None, **kwargs: Any) -> httpx.Response:
+        if body is not None:
+            kwargs["json"] = body
+        return self.http.request(method, path, **kwargs)
+
+    def create_gate(self, name: str = "Checkout v2", **fields: Any) -> dict[str, Any]:
+        response = self.request("POST", "/gates", {"name": name, **fields})
+        assert response.status_code == 201, response.text
+        return response.json()["data"]
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def staging_rule(emails: list[str] | None = None, user_ids: list[str] | None = None) -> dict[str, Any]:
+    """The rule stagefleet writes: one named rule, 100% pass, email / user_id conditions."""
+    conditions = []
+    if emails:
+        conditions.append({"type": "email", "operator": "any", "targetValue": list(emails)})
+    if user_ids:
+        conditions.append({"type": "user_id", "operator": "any", "targetValue": list(user_ids)})
+    return {
+        "name": "stagefleet: enabled for",
+        "passPercentage": 100,
+        "conditions": conditions,
+        "environments": ["staging"],
+    }
+
+
+@pytest.fixture
+def st() -> Iterator[StatsigSandbox]:
+    with StatsigSandbox(keys={STATSIG_KEY}, lifetime=120) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def statsig(st: StatsigSandbox) -> Iterator[StatsigApi]:
+    client = StatsigApi(st.url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def make_rule() -> Callable[..., dict[str, Any]]:
+    """staging_rule(emails=None, user_ids=None), for test modules (they do not import conftest)."""
+    return staging_rule
+
+
+@pytest.fixture
+def statsig_client(st: StatsigSandbox) -> Iterator[Callable[..., StatsigApi]]:
+    """Makes clients with other keys/versions: statsig_client(key="console-x", version=None)."""
+    clients: list[StatsigApi] = []
+
+    def make(key: str | None = STATSIG_KEY, version: str | None = STATSIG_VERSION) -> StatsigApi:
+        client = StatsigApi(st.url, key=key, version=version)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()

@@ -351,6 +351,11 @@ def test_validate_prints_warnings_to_stderr_and_passes(project):
         "expires in 6 days, on 2027-01-31",
         "  hint: after that date validate and pulumi up fail until it is removed or extended: "
         "pulumi config set --path 'stagefleet:environments[2].expires' 2027-03-02",
+        # The example feature flag expires with alice's environment.
+        'warning: stagefleet:featureFlags[0].expires: feature flag "payments-v2" (owner alice@gatewayz.ai) '
+        "expires in 6 days, on 2027-01-31",
+        "  hint: after that date validate and pulumi up fail until it is removed or extended: "
+        "pulumi config set --path 'stagefleet:featureFlags[0].expires' 2027-03-02",
     ]
 
 

@@ -59,7 +59,8 @@ def test_unknown_key_without_a_close_match_lists_the_allowed_keys(config, error_
     problem = error_of(config).problems[0]
     assert (problem.path, problem.message) == (f"{LIMITS}.color", "unknown key")
     assert problem.hint == (
-        "allowed keys: maxLongLived, maxPullRequests, monthlyBudgetUsd, reviewStackTtlDays, maxDeveloperDays"
+        "allowed keys: maxLongLived, maxPullRequests, monthlyBudgetUsd, reviewStackTtlDays, maxDeveloperDays, "
+        "maxFlagDays"
     )
 
 

@@ -285,8 +285,8 @@ def test_a_missing_input_file_exits_2(inputs):
     assert result.stderr.splitlines()[0] == "error: prs.json: no such file"
 
 
-def test_json_output_has_destroy_keep_and_expired(inputs):
-    assert set(report(inputs)) == {"destroy", "keep", "expired"}
+def test_json_output_has_destroy_keep_expired_and_expired_flags(inputs):
+    assert set(report(inputs)) == {"destroy", "keep", "expired", "expiredFlags"}
 
 
 @pytest.mark.parametrize("option", [["--ttl-days", "0"], ["--ttl-days", "x"], ["--now", "tomorrow"], ["--format", "xml"]])

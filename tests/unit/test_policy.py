@@ -172,14 +172,17 @@ def test_max_developer_days_comes_from_the_limits():
 
 
 def test_today_decides_and_is_given_by_the_caller():
-    spec = staging_spec()  # dev1-alice and dev2-bob expire on 2027-01-31, dev3-charlie on 2027-02-28
+    # dev1-alice and dev2-bob expire on 2027-01-31, dev3-charlie on 2027-02-28; the feature flag
+    # payments-v2 on 2027-01-31.
+    spec = staging_spec()
+    flag = "stagefleet:featureFlags[0].expires"
 
     assert policy.check(spec, dt.date(2027, 1, 23)) == []
     assert [(p.severity, p.path) for p in policy.check(spec, dt.date(2027, 1, 24))] == [
-        ("warning", f"{ENVS}[1].expires"), ("warning", f"{ENVS}[2].expires"),
+        ("warning", f"{ENVS}[1].expires"), ("warning", f"{ENVS}[2].expires"), ("warning", flag),
     ]  # fmt: skip
     assert [(p.severity, p.path) for p in policy.check(spec, dt.date(2027, 2, 1))] == [
-        ("error", f"{ENVS}[1].expires"), ("error", f"{ENVS}[2].expires"),
+        ("error", f"{ENVS}[1].expires"), ("error", f"{ENVS}[2].expires"), ("error", flag),
     ]  # fmt: skip
 
 

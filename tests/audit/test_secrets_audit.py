@@ -1,0 +1,441 @@
+"""Secrets audit: run the whole program and every provider path, good days and bad, and look for
+every secret value used in everything that is not meant to hold one.
+
+Searched (the haystacks):
+- every pickled provider: the `__provider` value of every request to and answer from the provider
+  host, and each provider pickled in-process after configure();
+- every log line: the provider host's stderr with every logger at DEBUG, and python logging at
+  DEBUG in this process while every provider path runs;
+- every exception message: what the engine shows (the host's error details, traceback included)
+  and each in-process error with its formatted traceback, induced by a bad token, 500s on every
+  attempt, lost answers, a project that ends INIT_FAILED and a readiness deadline;
+- every non-secret output: each resource's outputs except the ones it declares secret (or whose
+  input was secret), after up and after refresh, and the stack exports that are not secret.
+
+Searched for (the needles): the Railway and Supabase tokens (good and bad), every generated
+access token and database password, every project's and branch's database password and API keys,
+every connection string, as written and percent-encoded.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import traceback
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from google.protobuf import struct_pb2
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime import rpc
+
+from components.fleet import deploy_fleet, load_fleet_spec
+from fleet.stackfile import load_stack_config
+from providers import _http, settings
+from providers.railway.deployment_trigger import DeploymentTriggerProvider
+from providers.railway.environment import EnvironmentProvider
+from providers.railway.service_domain import ServiceDomainProvider
+from providers.railway.variables import VariablesProvider
+from providers.supabase import client as supabase_client
+from providers.supabase.branch import BranchProvider
+from providers.supabase.project import ProjectProvider
+from providers.supabase.project_keys import ProjectKeysProvider
+from providers.tokens import AccessTokenProvider
+from sandbox.railway import RailwaySandbox
+from sandbox.supabase import SupabaseSandbox
+from tests.engine import program_engine
+from tests.engine.host import PROVIDER_KEY, DynamicProviderHost, DynamicResourceClient, EngineError
+from tests.faults import matrix, stack_engine
+from tests.faults.conftest import World
+from tests.program.harness import REPO, TODAY, stack_mapping
+
+RAILWAY_TOKEN = "rw-audit-token-3f9a61c2d8"
+SUPABASE_TOKEN = "sbp_audit_token_7d20e4b9a1"
+WRONG_RAILWAY_TOKEN = "rw-audit-wrong-token-0b5e77"
+WRONG_SUPABASE_TOKEN = "sbp_audit_wrong_token_c3a9"
+HOST_LOGGING = Path(__file__).with_name("host_logging")
+FAST_RETRIES = _http.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.03, max_retry_after=1.0, deadline=20.0)
+FAST_WAIT = supabase_client.WaitPolicy(first_delay=0.02, max_delay=0.05)
+# Outputs each resource type declares secret (additional_secret_outputs), checked against what the
+# program actually registers in test_the_audit_saw_what_it_should.
+SECRET_OUTPUTS = {
+    "Variables": {"variables"},
+    "AccessToken": {"value"},
+    "Project": {"db_pass"},
+    "ProjectKeys": {"anon_key", "service_role_key", "connection_string", "db_pass"},
+}
+
+
+@dataclass
+class Evidence:
+    needles: set[str] = field(default_factory=set)
+    pickles: dict[str, bytes] = field(default_factory=dict)  # where -> pickled provider bytes
+    logs: list[tuple[str, str]] = field(default_factory=list)  # (where, text)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (where, message and traceback)
+    outputs: list[tuple[str, Any]] = field(default_factory=list)  # (where, non-secret value)
+    registered_secret_outputs: dict[str, set[str]] = field(default_factory=dict)
+
+    def add_secret(self, value: Any) -> None:
+        if isinstance(value, str) and len(value) >= 8:
+            self.needles.add(value)
+            self.needles.add(urllib.parse.quote(value, safe=""))
+
+    def hits(self, haystack: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [(where, _short(needle)) for where, text in haystack for needle in self.needles if needle in text]
+
+
+def _short(secret: str) -> str:
+    return f"{secret[:6]}...({len(secret)} chars)"
+
+
+# ---------------------------------------------------------------- the provider host, captured
+
+
+class CapturingHost:
+    """The provider host as the engines use it, keeping every `__provider` that crosses the wire."""
+
+    def __init__(self, host: DynamicProviderHost, evidence: Evidence):
+        self._host = host
+        self.stub = host.stub
+        self._evidence = evidence
+
+    def _call(self, method: Any, request: Any) -> Any:
+        self._keep(request)
+        response = self._host._call(method, request)
+        self._keep(response)
+        return response
+
+    def _keep(self, message: Any) -> None:
+        for _, value in message.ListFields():
+            if isinstance(value, struct_pb2.Struct) and PROVIDER_KEY in value.fields:
+                pickled = value.fields[PROVIDER_KEY].string_value
+                self._evidence.pickles[f"host {pickled[:12]}"] = base64.b64decode(pickled)
+
+
+def _secret_keys(struct: struct_pb2.Struct) -> set[str]:
+    values = rpc.deserialize_properties(struct, keep_unknowns=True)
+    return {key for key, value in values.items() if rpc.is_rpc_secret(value)}
+
+
+@pytest.fixture(scope="module")
+def evidence() -> Iterator[Evidence]:
+    found = Evidence()
+    for token in (RAILWAY_TOKEN, SUPABASE_TOKEN, WRONG_RAILWAY_TOKEN, WRONG_SUPABASE_TOKEN):
+        found.add_secret(token)
+    with pytest.MonkeyPatch.context() as patch:
+        _whole_program(found, patch)
+    with pytest.MonkeyPatch.context() as patch:
+        _every_provider_path_in_process(found, patch)
+    yield found
+
+
+# ---------------------------------------------------------------- the whole program through the host
+
+
+def _sandboxes() -> tuple[RailwaySandbox, SupabaseSandbox]:
+    railway_config = load_stack_config(REPO / "Pulumi.sandbox.yaml")["stagefleet:railway"]
+    railway = RailwaySandbox(tokens={RAILWAY_TOKEN}, lifetime=300).start()
+    supabase = SupabaseSandbox(tokens={SUPABASE_TOKEN}, healthy_after=0.2, lifetime=300).start()
+    railway.seed_project(
+        name=railway_config["projectName"],
+        project_id=railway_config["projectId"],
+        base_environment=railway_config["baseEnvironment"],
+        base_environment_id=railway_config["baseEnvironmentId"],
+        services=[{"name": s["name"], "id": s["id"], "repository": s["repository"]} for s in railway_config["services"]],
+    )
+    supabase.seed_organization(slug="gatewayz-sandbox", name="Gatewayz sandbox")
+    return railway, supabase
+
+
+def _config(railway: RailwaySandbox, supabase: SupabaseSandbox, *, wrong: bool = False) -> dict[str, str]:
+    return {
+        "stagefleet:railwayToken": WRONG_RAILWAY_TOKEN if wrong else RAILWAY_TOKEN,
+        "stagefleet:railwayApiUrl": railway.url,
+        "stagefleet:supabaseAccessToken": WRONG_SUPABASE_TOKEN if wrong else SUPABASE_TOKEN,
+        "stagefleet:supabaseApiUrl": supabase.url,
+    }
+
+
+def _program(secrecy: dict[str, bool]) -> Any:
+    def program() -> dict[str, Any]:
+        exports = deploy_fleet(load_fleet_spec(stack_mapping("Pulumi.sandbox.yaml")), today=TODAY)
+
+        async def record() -> None:
+            for key, value in exports.items():
+                secrecy[key] = await pulumi.Output.from_input(value).is_secret()
+
+        return {**exports, "__secrecy": pulumi.Output.from_input(asyncio.ensure_future(record()))}
+
+    return program
+
+
+def _engine_error(where: str, error: BaseException | None, found: Evidence) -> None:
+    assert error is not None, f"{where}: expected a failure"
+    text = error.details if isinstance(error, EngineError) else "".join(traceback.format_exception(error))
+    found.errors.append((where, text))
+
+
+def _whole_program(found: Evidence, patch: pytest.MonkeyPatch) -> None:
+    registered = found.registered_secret_outputs
+    original = program_engine.ProviderHostMonitor.RegisterResource
+
+    def recording(self: Any, request: Any) -> Any:
+        if request.custom and request.type.startswith(program_engine.DYNAMIC):
+            kind = request.type.rsplit(":", 1)[-1]
+            secret = set(request.additionalSecretOutputs) | _secret_keys(request.object)
+            registered[kind] = registered.get(kind, secret) & secret if kind in registered else secret
+        return original(self, request)
+
+    patch.setattr(program_engine.ProviderHostMonitor, "RegisterResource", recording)
+    railway, supabase = _sandboxes()
+    env = {"PYTHONPATH": str(HOST_LOGGING)}
+    try:
+        host = DynamicProviderHost(extra_env=env)
+        try:
+            host.configure(_config(railway, supabase))
+            captured = CapturingHost(host, found)
+            secrecy: dict[str, bool] = {}
+            deployment = program_engine.up(_program(secrecy), captured)
+            assert deployment.error is None, deployment.error
+            _keep_outputs("up", deployment.created, found)
+            for key, value in deployment.exports.items():
+                if key != "__secrecy" and not secrecy.get(key, False):
+                    found.outputs.append((f"export {key}", value))
+            assert secrecy.get("accessTokens") is True, secrecy
+
+            state = stack_engine.state_of(deployment)
+            assert stack_engine.refresh(state, captured) == []
+            _keep_outputs("refresh", list(state.values()), found)
+            assert stack_engine.up(_program({}), captured, state).error is None
+            assert stack_engine.up(_program({}), captured, state, preview=True).error is None
+            _collect_sandbox_secrets(railway, supabase, found)
+
+            # Bad days, through the host: 500s on every attempt, a project that never starts.
+            railway.faults.add("*", "500", times=1000)
+            supabase.faults.add("*", "500", times=1000)
+            failed = program_engine.up(_program({}), captured)
+            _engine_error("up with 500s everywhere", failed.error, found)
+            resource = DynamicResourceClient(host, ProjectProvider(), "pulumi-python:dynamic/supabase:Project", "p")
+            try:
+                resource.create({"name": "audit-500", "organization_slug": "gatewayz-sandbox", "region": None,
+                                 "db_pass": "audit-db-pass-500-5f1c", "instance_size": None})  # fmt: skip
+            except EngineError as error:
+                found.add_secret("audit-db-pass-500-5f1c")
+                _engine_error("Project.create with 500s", error, found)
+            railway.faults.clear()
+            supabase.faults.clear()
+            supabase.fail_next_projects(1, status="INIT_FAILED")
+            _, project = DynamicResourceClient(
+                host, ProjectProvider(), "pulumi-python:dynamic/supabase:Project", "doomed"
+            ).create({"name": "audit-doomed", "organization_slug": "gatewayz-sandbox", "region": None,
+                      "db_pass": "audit-db-pass-doomed-90ab", "instance_size": None})  # fmt: skip
+            found.add_secret("audit-db-pass-doomed-90ab")
+            keys = DynamicResourceClient(host, ProjectKeysProvider(), "pulumi-python:dynamic/supabase:ProjectKeys", "k")
+            try:
+                keys.create({"project_ref": project["ref"], "label": "audit-doomed", "db_pass": project["db_pass"],
+                             "db_host": project["db_host"], "kind": "project", "branch_id": None,
+                             "deadline_seconds": 30.0})  # fmt: skip
+            except EngineError as error:
+                _engine_error("ProjectKeys.create of an INIT_FAILED project", error, found)
+            stack_engine.destroy(state, captured)
+        finally:
+            found.logs.append(("provider host stderr", host.close()))
+
+        # A bad token: every call the engine makes fails, and says why.
+        bad = DynamicProviderHost(extra_env=env)
+        try:
+            bad.configure(_config(railway, supabase, wrong=True))
+            failed = program_engine.up(_program({}), CapturingHost(bad, found))
+            _engine_error("up with bad tokens", failed.error, found)
+            for provider, type_, props in (
+                (EnvironmentProvider(), "railway:Environment",
+                 {"project_id": "p", "name": "n", "source_environment_id": None, "ephemeral": False}),
+                (ProjectProvider(), "supabase:Project",
+                 {"name": "n", "organization_slug": "gatewayz-sandbox", "region": None, "db_pass": "audit-db-pass-bad-77e2",
+                  "instance_size": None}),
+            ):  # fmt: skip
+                found.add_secret("audit-db-pass-bad-77e2")
+                try:
+                    DynamicResourceClient(bad, provider, f"pulumi-python:dynamic/{type_}", "bad").create(props)
+                except EngineError as error:
+                    _engine_error(f"{type_} create with a bad token", error, found)
+        finally:
+            found.logs.append(("bad-token provider host stderr", bad.close()))
+    finally:
+        railway.stop()
+        supabase.stop()
+
+
+def _keep_outputs(where: str, resources: list[Any], found: Evidence) -> None:
+    for resource in resources:
+        kind = resource.type.rsplit(":", 1)[-1]
+        secret = found.registered_secret_outputs.get(kind, set()) | SECRET_OUTPUTS.get(kind, set())
+        for key, value in resource.outputs.items():
+            if key in secret:
+                found.add_secret(value)
+            elif key != PROVIDER_KEY:
+                found.outputs.append((f"{where} {resource.name}.{key}", value))
+
+
+def _collect_sandbox_secrets(railway: RailwaySandbox, supabase: SupabaseSandbox, found: Evidence) -> None:
+    for project in supabase.projects():
+        found.add_secret(project["db_pass"])
+        for key in supabase.api_keys(project["ref"]).values():
+            found.add_secret(key)
+
+
+# ---------------------------------------------------------------- every provider path, in-process
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = f"{record.name} {record.levelname} {record.getMessage()}"
+        if record.exc_info:
+            text += "\n" + "".join(traceback.format_exception(*record.exc_info))
+        self.lines.append(text)
+
+
+def _every_provider_path_in_process(found: Evidence, patch: pytest.MonkeyPatch) -> None:
+    from tests.faults.conftest import RAILWAY_TOKEN as FAULT_RAILWAY_TOKEN, SUPABASE_TOKEN as FAULT_SUPABASE_TOKEN
+
+    for secret in (FAULT_RAILWAY_TOKEN, FAULT_SUPABASE_TOKEN, matrix.DB_PASS, matrix.NEW_DB_PASS):
+        found.add_secret(secret)
+    for name in (settings.RAILWAY_TOKEN_ENV, settings.RAILWAY_API_URL_ENV, settings.SUPABASE_TOKEN_ENV,
+                 settings.SUPABASE_API_URL_ENV):  # fmt: skip
+        patch.delenv(name, raising=False)
+    patch.setattr(_http, "DEFAULT_RETRY_POLICY", FAST_RETRIES)
+    patch.setattr(_http, "READ_TIMEOUT", 0.1)
+    patch.setattr(supabase_client, "DEFAULT_WAIT_POLICY", FAST_WAIT)
+    records = _Records()
+    root = logging.getLogger()
+    previous_level = root.level
+    root.addHandler(records)
+    root.setLevel(logging.DEBUG)
+    railway = RailwaySandbox(tokens={FAULT_RAILWAY_TOKEN}, lifetime=300).start()
+    supabase = SupabaseSandbox(tokens={FAULT_SUPABASE_TOKEN}, healthy_after=0.05, lifetime=300).start()
+    try:
+        for number, operation in enumerate(matrix.OPERATIONS):
+            for fault, times in ((None, 0), ("500", 50), ("drop_after_apply", 1), ("slow", 50), ("429", 50)):
+                world = _world(railway, supabase, f"audit-{number}-{fault}")
+                state = operation.prepare(world)
+                sandbox = railway if operation.api == "railway" else supabase
+                for key in operation.keys if fault else ():
+                    sandbox.faults.add(key, fault, times=times, retry_after=0.01, delay=0.2)  # type: ignore[arg-type]
+                try:
+                    state["result"] = operation.act(world, state)
+                    failed = False
+                except Exception as error:  # noqa: BLE001 - every message is evidence
+                    found.errors.append((f"{operation.name} under {fault}", "".join(traceback.format_exception(error))))
+                    failed = True
+                sandbox.faults.clear()
+                operation.run_again(world, state, failed)
+                for key, value in (getattr(state.get("result"), "outs", None) or {}).items():
+                    if key in {"anon_key", "service_role_key", "connection_string", "variables", "value", "db_pass"}:
+                        for secret in value.values() if isinstance(value, dict) else [value]:
+                            found.add_secret(secret)
+        _failures_in_process(railway, supabase, found)
+        _collect_sandbox_secrets(railway, supabase, found)
+        for provider in (EnvironmentProvider(), VariablesProvider(), DeploymentTriggerProvider(), ServiceDomainProvider(),
+                         ProjectProvider(), ProjectKeysProvider(), BranchProvider(), AccessTokenProvider()):  # fmt: skip
+            _world(railway, supabase, "pickle").configure(provider)
+            found.pickles[f"in-process {type(provider).__name__}"] = base64.b64decode(serialize_provider(provider))
+    finally:
+        root.removeHandler(records)
+        root.setLevel(previous_level)
+        settings.configure(None)
+        railway.stop()
+        supabase.stop()
+    found.logs.extend(("in-process logging", line) for line in records.lines)
+
+
+def _world(railway: RailwaySandbox, supabase: SupabaseSandbox, tag: str) -> World:
+    seed = railway.seed_project(
+        name=tag,
+        services=[{"name": "api", "repository": "gatewayz/gatewayz-backend"},
+                  {"name": "worker", "repository": "gatewayz/gatewayz-backend"}],  # fmt: skip
+    )
+    organization = f"org-{tag}-{len(supabase.organizations())}"
+    supabase.seed_organization(slug=organization)
+    return World(railway, supabase, seed.project_id, seed.base_environment_id, seed.service_ids["api"],
+                 seed.service_ids["worker"], organization)  # fmt: skip
+
+
+def _failures_in_process(railway: RailwaySandbox, supabase: SupabaseSandbox, found: Evidence) -> None:
+    """A bad token, a project that ends INIT_FAILED, one that misses its readiness deadline."""
+
+    def attempt(where: str, call: Any) -> None:
+        try:
+            call()
+        except Exception as error:  # noqa: BLE001 - every message is evidence
+            found.errors.append((where, "".join(traceback.format_exception(error))))
+        else:
+            raise AssertionError(f"{where}: expected a failure")
+
+    world = _world(railway, supabase, "failures")
+    bad = dict(world.config, **{"stagefleet:railwayToken": WRONG_RAILWAY_TOKEN,
+                                "stagefleet:supabaseAccessToken": WRONG_SUPABASE_TOKEN})  # fmt: skip
+    settings.configure(bad)
+    attempt("Environment.create with a bad token", lambda: EnvironmentProvider().create(matrix._environment_inputs(world)))
+    attempt("Project.create with a bad token", lambda: ProjectProvider().create(matrix._project_inputs(world)))
+    attempt("Project.read with a bad token", lambda: ProjectProvider().read("abcdefghijklmnopqrst", {}))
+
+    world.configure(ProjectProvider())
+    supabase.fail_next_projects(1, status="INIT_FAILED")
+    doomed = ProjectProvider().create(matrix._project_inputs(world, name="audit-init-failed"))
+    attempt("ProjectKeys.create of an INIT_FAILED project", lambda: ProjectKeysProvider().create(matrix._keys_inputs(doomed.outs)))
+    supabase.healthy_after = 30.0
+    slow = ProjectProvider().create(matrix._project_inputs(world, name="audit-too-slow"))
+    attempt("ProjectKeys.create past its deadline",
+            lambda: ProjectKeysProvider().create({**matrix._keys_inputs(slow.outs), "deadline_seconds": 0.2}))  # fmt: skip
+    supabase.healthy_after = 0.05
+
+
+# ---------------------------------------------------------------- the findings
+
+
+def test_the_audit_saw_what_it_should(evidence: Evidence) -> None:
+    """Not a vacuous pass: secrets were gathered, and every haystack has the things it should."""
+    assert len(evidence.needles) >= 60
+    kinds = {where.split(" ")[1] for where in evidence.pickles if where.startswith("in-process")}
+    assert len(kinds) == 8 and sum(where.startswith("host") for where in evidence.pickles) >= 7
+    host_stderr = dict(evidence.logs)["provider host stderr"]
+    assert "DEBUG" in host_stderr and "HTTP Request" in host_stderr, "the host really logged at DEBUG"
+    assert any("retrying in" in text for _, text in evidence.logs), "retries were logged"
+    messages = "\n".join(text for _, text in evidence.errors)
+    for expected in ("Railway rejected the API token", "Supabase rejected the access token", "HTTP 500",
+                     "INIT_FAILED", "was not ACTIVE_HEALTHY within", "gave up after"):  # fmt: skip
+        assert expected in messages, expected
+    assert len(evidence.outputs) >= 100
+    for kind, declared in SECRET_OUTPUTS.items():
+        assert declared <= evidence.registered_secret_outputs[kind], (kind, evidence.registered_secret_outputs[kind])
+
+
+def test_no_secret_in_any_pickled_provider(evidence: Evidence) -> None:
+    hits = [
+        (where, _short(needle))
+        for where, pickled in evidence.pickles.items()
+        for needle in evidence.needles
+        if needle.encode() in pickled
+    ]
+    assert hits == []
+
+
+def test_no_secret_in_any_log_line(evidence: Evidence) -> None:
+    assert evidence.hits(evidence.logs) == []
+
+
+def test_no_secret_in_any_error_message(evidence: Evidence) -> None:
+    assert evidence.hits(evidence.errors) == []
+
+
+def test_no_secret_in_any_non_secret_output(evidence: Evidence) -> None:
+    assert evidence.hits([(where, repr(value)) for where, value in evidence.outputs]) == []

@@ -1,0 +1,258 @@
+"""`pulumi up`, `pulumi preview` and `pulumi refresh` of a stack that already exists, through the
+real provider host: what tests/engine/program_engine.py does for a new stack, continued.
+
+The program runs under the SDK; for every dynamic resource it registers, the monitor does what the
+engine does with a state in hand: Check against the recorded outputs, then, for a resource the state
+has, Diff, and Update or replace only when the diff says so; for one it does not have, Create. A
+preview stops after Check and Diff. Resources the state has and the program no longer declares,
+and the old halves of replacements, are deleted at the end (dependents first). `refresh` reads
+every resource and writes what it finds back into the state, dropping what is gone.
+
+Every step is recorded, so tests and benchmarks can count provider calls and attribute API
+requests to them.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pulumi
+from pulumi.runtime import mocks as runtime_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2, resource_pb2
+
+from tests.engine.host import PROVIDER_KEY, DynamicProviderHost, from_struct, to_struct
+from tests.engine.program_engine import DYNAMIC, Created, Deployment
+from tests.program.harness import TODAY, FleetMocks, Graph
+
+State = dict[str, Created]
+
+
+def state_of(deployment: Deployment) -> State:
+    """The stack state a `pulumi up` of a new stack left: every resource it created, by URN."""
+    return {resource.urn: resource for resource in deployment.created}
+
+
+@dataclass(frozen=True)
+class Step:
+    op: str  # "check" | "diff" | "create" | "update" | "delete" | "read" | "same"
+    urn: str
+    type: str
+    name: str
+    detail: Any = None
+
+
+@dataclass
+class Run:
+    steps: list[Step] = field(default_factory=list)
+    exports: dict[str, Any] = field(default_factory=dict)
+    error: Optional[BaseException] = None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def ops(self, op: str) -> list[Step]:
+        return [step for step in self.steps if step.op == op]
+
+    def add(self, step: Step) -> None:
+        with self.lock:
+            self.steps.append(step)
+
+
+def _short_type(type_: str) -> str:
+    return type_.rsplit(":", 1)[-1]
+
+
+def _name(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+class ExistingStackMonitor(runtime_mocks.MockMonitor):
+    """The engine for a stack with a state: Check, Diff, then Create/Update/replace as needed."""
+
+    def __init__(
+        self,
+        host: DynamicProviderHost,
+        state: State,
+        run: Run,
+        *,
+        preview: bool,
+        on_call: Optional[Callable[[str, str], Any]] = None,
+    ):
+        super().__init__(FleetMocks(Graph()))
+        self.host = host
+        self.state = state
+        self.run = run
+        self.preview = preview
+        self.registered: set[str] = set()
+        self.replaced: list[Created] = []
+        self._lock = threading.Lock()
+        # on_call(op, urn) -> a context manager around each provider call (request attribution).
+        self._on_call = on_call
+
+    def _call(self, op: str, urn: str, method: Any, request: Any) -> Any:
+        if self._on_call is None:
+            return self.host._call(method, request)
+        with self._on_call(op, urn):
+            return self.host._call(method, request)
+
+    def RegisterResource(self, request: Any) -> Any:
+        if not (request.custom and request.type.startswith(DYNAMIC)):
+            return super().RegisterResource(request)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        runtime_mocks._ensure_event_loop()
+        inputs, _ = rpc.deserialize_properties_unwrap_secrets(request.object, keep_unknowns=True)
+        with self._lock:
+            self.registered.add(urn)
+            old = self.state.get(urn)
+        kind, name = _short_type(request.type), request.name
+        checked = self._call(
+            "check", urn, self.host.stub.Check,
+            provider_pb2.CheckRequest(urn=urn, olds=to_struct(old.outputs if old else {}), news=to_struct(inputs)),
+        )  # fmt: skip
+        self.run.add(Step("check", urn, kind, name))
+        if checked.failures:
+            raise RuntimeError("; ".join(f"{f.property}: {f.reason}" for f in checked.failures))
+        if old is None:
+            if self.preview:
+                return resource_pb2.RegisterResourceResponse(urn=urn, id="", object=checked.inputs)
+            return self._create(urn, request.type, name, checked.inputs)
+        diff = self._call(
+            "diff", urn, self.host.stub.Diff,
+            provider_pb2.DiffRequest(id=old.id, urn=urn, olds=to_struct(old.outputs), news=checked.inputs),
+        )  # fmt: skip
+        self.run.add(Step("diff", urn, kind, name, (diff.changes, list(diff.replaces))))
+        if diff.changes != provider_pb2.DiffResponse.DIFF_SOME:
+            self.run.add(Step("same", urn, kind, name))
+            return resource_pb2.RegisterResourceResponse(urn=urn, id=old.id, object=to_struct(old.outputs))
+        if self.preview:
+            return resource_pb2.RegisterResourceResponse(urn=urn, id=old.id, object=checked.inputs)
+        if diff.replaces:
+            if diff.deleteBeforeReplace:
+                self._delete(old)
+            else:
+                with self._lock:
+                    self.replaced.append(old)
+            return self._create(urn, request.type, name, checked.inputs)
+        updated = self._call(
+            "update", urn, self.host.stub.Update,
+            provider_pb2.UpdateRequest(id=old.id, urn=urn, olds=to_struct(old.outputs), news=checked.inputs),
+        )  # fmt: skip
+        outputs = from_struct(updated.properties)
+        with self._lock:
+            self.state[urn] = Created(urn, request.type, name, old.id, outputs)
+        self.run.add(Step("update", urn, kind, name))
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=old.id, object=updated.properties)
+
+    def _create(self, urn: str, type_: str, name: str, inputs: Any) -> Any:
+        created = self._call("create", urn, self.host.stub.Create, provider_pb2.CreateRequest(urn=urn, properties=inputs))
+        outputs = from_struct(created.properties)
+        with self._lock:
+            self.state[urn] = Created(urn, type_, name, created.id, outputs)
+        self.run.add(Step("create", urn, _short_type(type_), name))
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=created.id, object=created.properties)
+
+    def _delete(self, resource: Created) -> None:
+        self._call(
+            "delete", resource.urn, self.host.stub.Delete,
+            provider_pb2.DeleteRequest(id=resource.id, urn=resource.urn, properties=to_struct(resource.outputs)),
+        )  # fmt: skip
+        with self._lock:
+            if self.state.get(resource.urn) is resource:
+                del self.state[resource.urn]
+        self.run.add(Step("delete", resource.urn, _short_type(resource.type), resource.name))
+
+
+def up(
+    program: Callable[[], dict[str, Any]],
+    host: DynamicProviderHost,
+    state: State,
+    *,
+    preview: bool = False,
+    today: dt.date = TODAY,
+    parallel: int = 64,
+    on_call: Optional[Callable[[str, str], Any]] = None,
+) -> Run:
+    """`pulumi up` (or, with preview=True, `pulumi preview`) of `program` over `state`, which is
+    updated in place (a preview leaves it alone)."""
+    run = Run()
+    order = {urn: index for index, urn in enumerate(state)}
+    monitor = ExistingStackMonitor(host, state if not preview else dict(state), run, preview=preview, on_call=on_call)
+    pulumi.runtime.set_mocks(monitor.mocks, project="stagefleet", stack="staging", preview=preview, monitor=monitor)
+
+    @pulumi.runtime.test
+    def evaluate() -> Any:
+        asyncio.get_event_loop().set_default_executor(ThreadPoolExecutor(max_workers=parallel))
+        exports = program()
+
+        async def settle() -> None:
+            for key, value in exports.items():
+                run.exports[key] = await pulumi.Output.from_input(value).future()
+
+        return pulumi.Output.from_input(asyncio.ensure_future(settle()))
+
+    try:
+        evaluate()
+    except Exception as error:  # noqa: BLE001 - returned for the caller to judge
+        run.error = error
+        return run
+    if not preview:
+        # What the program no longer declares, and the old halves of replacements: dependents
+        # were created after their dependencies, so delete in reverse creation order.
+        leftovers = [resource for urn, resource in state.items() if urn not in monitor.registered]
+        for resource in sorted(leftovers + monitor.replaced, key=lambda r: order.get(r.urn, -1), reverse=True):
+            monitor._delete(resource)
+    return run
+
+
+@dataclass(frozen=True)
+class Drift:
+    name: str
+    type: str
+    kind: str  # "gone" | "changed"
+    changed: tuple[str, ...] = ()
+
+
+def refresh(
+    state: State, host: DynamicProviderHost, *, on_call: Optional[Callable[[str, str], Any]] = None
+) -> list[Drift]:
+    """`pulumi refresh`: read every resource, write what is found into `state` (dropping what is
+    gone) and return what differed from the state."""
+    drift: list[Drift] = []
+    for urn, resource in list(state.items()):
+        request = provider_pb2.ReadRequest(id=resource.id, urn=urn, properties=to_struct(resource.outputs))
+        if on_call is None:
+            response = host._call(host.stub.Read, request)
+        else:
+            with on_call("read", urn):
+                response = host._call(host.stub.Read, request)
+        kind = _short_type(resource.type)
+        if not response.id:
+            del state[urn]
+            drift.append(Drift(resource.name, kind, "gone"))
+            continue
+        outputs = from_struct(response.properties)
+        changed = tuple(
+            sorted(
+                key
+                for key in set(outputs) | set(resource.outputs)
+                if key != PROVIDER_KEY and outputs.get(key) != resource.outputs.get(key)
+            )
+        )
+        if changed:
+            drift.append(Drift(resource.name, kind, "changed", changed))
+        state[urn] = Created(urn, resource.type, resource.name, response.id, outputs)
+    return drift
+
+
+def destroy(state: State, host: DynamicProviderHost) -> None:
+    """`pulumi destroy` of whatever the state holds, dependents first."""
+    for urn, resource in reversed(list(state.items())):
+        host._call(
+            host.stub.Delete,
+            provider_pb2.DeleteRequest(id=resource.id, urn=urn, properties=to_struct(resource.outputs)),
+        )
+        del state[urn]
