@@ -25,6 +25,7 @@ import random
 import ssl
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -391,9 +392,30 @@ def _without_credentials(url: httpx.URL) -> str:
 def _credential_values(headers: Mapping[str, str]) -> tuple[str, ...]:
     values: list[str] = []
     for name, value in headers.items():
-        if name.lower() in {"authorization", "apikey", "x-api-key", "cookie"}:
+        if name.lower() in {"authorization", "apikey", "x-api-key", "statsig-api-key", "cookie"}:
             values.append(value)
             scheme, _, credential = value.partition(" ")
             if credential:
                 values.append(credential)
     return tuple(values)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One operation of a REST API: HTTP method and path template exactly as the API documents
+    it (e.g. "/v1/projects/{ref}"), which is also how the emulators and contract tests name it."""
+
+    method: str
+    path: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def url(self, root: str, **path_params: str) -> str:
+        path = self.path
+        for name, value in path_params.items():
+            path = path.replace("{" + name + "}", urllib.parse.quote(str(value), safe=""))
+        if "{" in path:
+            raise ValueError(f"{self.key}: path parameters missing")
+        return root + path

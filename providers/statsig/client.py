@@ -52,8 +52,8 @@ from typing import Any, TypeVar
 import httpx
 
 from providers import _http
+from providers._http import Endpoint
 from providers.settings import StatsigSettings, statsig_settings
-from providers.supabase.client import Endpoint
 
 __all__ = [
     "API_VERSION",

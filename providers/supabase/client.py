@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import time
-import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -32,6 +31,7 @@ from typing import Any, TypeVar
 import httpx
 
 from providers import _http
+from providers._http import Endpoint
 from providers.settings import SupabaseSettings, supabase_settings
 
 __all__ = [
@@ -78,28 +78,6 @@ T = TypeVar("T")
 
 
 # ---------------------------------------------------------------- endpoints
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """One operation of the Management API: HTTP method and path template exactly as in the
-    OpenAPI spec (e.g. "/v1/projects/{ref}")."""
-
-    method: str
-    path: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.method} {self.path}"
-
-    def url(self, root: str, **path_params: str) -> str:
-        path = self.path
-        for name, value in path_params.items():
-            path = path.replace("{" + name + "}", urllib.parse.quote(str(value), safe=""))
-        if "{" in path:
-            raise ValueError(f"{self.key}: path parameters missing")
-        return root + path
-
 
 CREATE_PROJECT = Endpoint("POST", "/v1/projects")
 GET_PROJECT = Endpoint("GET", "/v1/projects/{ref}")
