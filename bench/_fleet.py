@@ -29,16 +29,16 @@ RESULTS = REPO / "bench" / "results"
 STACK_FILE = "Pulumi.sandbox.yaml"
 RAILWAY_TOKEN = "bench-railway-token-5e1f"
 SUPABASE_TOKEN = "sbp_bench_token_9a2c"
+FLEET_BLOCKS = ("stagefleet:railway", "stagefleet:supabase", "stagefleet:defaults")
 # Every server stops by itself after this long, whatever happens to the benchmark.
 SANDBOX_LIFETIME = 600.0
 
 
 def fleet_mapping(count: int, *, stack_file: str = STACK_FILE, strategy: str = "dedicated") -> dict[str, Any]:
     """The stack config of a fleet of `count` developer environments, each with a `strategy`
-    database, built from the stack file's railway, supabase and defaults blocks (no limits: the
-    benchmark is about scale, not policy)."""
-    mapping = stack_mapping(stack_file)
-    mapping.pop("stagefleet:limits", None)
+    database, built from the stack file's railway, supabase and defaults blocks only (no limits,
+    feature flags or anything else: the benchmarks are about scale, not policy)."""
+    mapping = {key: value for key, value in stack_mapping(stack_file).items() if key in FLEET_BLOCKS}
     environments = [
         {
             "name": f"dev{index:03d}",

@@ -1,14 +1,20 @@
 """Fleet provisioning time: N = 1, 5 and 20 new environments, each with a dedicated Supabase
-project, brought up by the whole program through the real provider host (4 worker threads)
-against both sandboxes at scaled real latencies: a Supabase project is healthy 5 s after its
-create, and every API call on both sandboxes takes 100 ms more.
+project, brought up by the whole program (tests/engine/program_engine.up: independent resources
+concurrently, dependents after their dependencies) through the real provider host
+(`python -m pulumi.dynamic`, 4 worker threads) against both sandboxes at scaled real latencies:
+a Supabase project is ACTIVE_HEALTHY 5 s after its create, and every API call on both sandboxes
+takes 100 ms more. The providers run with their production retry and readiness-polling settings.
 
-    venv/bin/python -m bench.provisioning            # N = 1, 5, 20
-    venv/bin/python -m bench.provisioning --sizes 1 2 --healthy-after 0.5 --latency 0.01   # quick
+The sandboxes run in a process of their own (bench/_sandbox_process.py): real APIs do not share
+the engine's CPU, and emulators in the benchmark's process would.
 
-Prints T(N) and T(N)/T(1), where the time went (per resource type: how long its creates took,
-from the first to the last; per request: when it ran), and writes bench/results/provisioning.json
-with `ratio_20_to_1`.
+    venv/bin/python -m bench.provisioning            # N = 1, 5, 20; median of 3 runs each
+    venv/bin/python -m bench.provisioning --sizes 1 2 --healthy-after 0.5 --latency 0.01 --repeats 1 --no-write
+
+Prints T(N) and T(N)/T(1) and where the time went (when each kind of request ran, how long each
+kind of provider call took including its wait for a host worker, how long after its project
+turned healthy each readiness wait returned), and writes bench/results/provisioning.json with
+`ratio_20_to_1`.
 """
 from __future__ import annotations
 
@@ -31,11 +37,13 @@ SIZES = (1, 5, 20)
 HEALTHY_AFTER = 5.0
 LATENCY = 0.1
 GOAL = 1.5
+HOST_WORKERS = 4
 
 
 @dataclass
 class CallTimes:
-    """When each provider call ran, as seen by the engine (start, end, resource type, name)."""
+    """When each Create ran, as the engine saw it: (start, end, resource type, name), seconds
+    from the start of the `up`. A call's time includes its wait for one of the host's workers."""
 
     t0: float
     calls: list[tuple[float, float, str, str]] = field(default_factory=list)
@@ -45,12 +53,12 @@ class CallTimes:
 class TimedHost:
     """The provider host as program_engine.up uses it, timing every Create."""
 
-    def __init__(self, host, times: CallTimes):
+    def __init__(self, host: Any, times: CallTimes):
         self._host = host
         self.stub = host.stub
         self._times = times
 
-    def _call(self, method, request):
+    def _call(self, method: Any, request: Any) -> Any:
         start = time.monotonic()
         try:
             return self._host._call(method, request)
@@ -67,10 +75,11 @@ class TimedHost:
 class Run:
     size: int
     seconds: float
-    resources: int
+    creates: int
     requests: dict[str, int]
-    by_type: dict[str, dict[str, float]]
-    ready_lag: dict[str, float]
+    request_times: dict[str, dict[str, float]]
+    call_times: dict[str, dict[str, float]]
+    keys_after_healthy: dict[str, float]
 
 
 def run_once(size: int, *, healthy_after: float, latency: float, in_process: bool = False) -> Run:
@@ -89,49 +98,51 @@ def run_once(size: int, *, healthy_after: float, latency: float, in_process: boo
         if deployment.error is not None:
             raise RuntimeError(f"up of {size} environments failed: {deployment.error}")
         journal = boxes.journal()
-        state = _state(boxes)
+        state = boxes.state() if hasattr(boxes, "state") else {
+            "environments": boxes.railway.environments(boxes.project_id), "projects": boxes.supabase.projects()
+        }  # fmt: skip
     projects = [p for p in state["projects"] if not p["is_branch"]]
     environments = [e for e in state["environments"] if e["id"] != boxes.base_environment_id]
     if (len(projects), len(environments)) != (size, size):
         raise RuntimeError(f"expected {size} projects and environments, found {len(projects)} and {len(environments)}")
 
-    requests: dict[str, int] = defaultdict(int)
+    arrivals: dict[str, list[float]] = defaultdict(list)
     for api, entry in journal:
-        requests[f"{api}: {request_label(api, entry)}"] += 1
-    by_type: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for start, end, kind, _ in times.calls:
-        by_type[kind].append((start, end))
-    summary = {
-        kind: {
-            "count": len(spans),
-            "first_start": round(min(s for s, _ in spans), 3),
-            "last_end": round(max(e for _, e in spans), 3),
-            "mean_call_seconds": round(statistics.fmean(e - s for s, e in spans), 3),
-            "max_call_seconds": round(max(e - s for s, e in spans), 3),
-        }
-        for kind, spans in sorted(by_type.items())
+        arrivals[f"{api}: {request_label(api, entry)}"].append(entry.at - t0)
+    request_times = {
+        label: {"count": len(at), "first": round(min(at), 2), "last": round(max(at), 2)}
+        for label, at in sorted(arrivals.items(), key=lambda item: min(item[1]))
     }
-    # How long after a project turned healthy its keys call returned: the cost of polling.
-    project_created = {
-        entry.body["name"]: entry.at - t0
+    spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for start, end, kind, _ in times.calls:
+        spans[kind].append((start, end))
+    call_times = {
+        kind: {
+            "count": len(found),
+            "first_start": round(min(s for s, _ in found), 2),
+            "last_end": round(max(e for _, e in found), 2),
+            "mean_seconds": round(statistics.fmean(e - s for s, e in found), 3),
+        }
+        for kind, found in sorted(spans.items(), key=lambda item: min(s for s, _ in item[1]))
+    }
+    # How long after its project turned healthy each readiness wait returned.
+    healthy_at = {
+        entry.body["name"]: entry.at - t0 + healthy_after
         for api, entry in journal
         if api == "supabase" and entry.key == "POST /v1/projects" and entry.status == 201
     }
-    lags = []
-    for start, end, kind, name in times.calls:
-        if kind == "ProjectKeys":
-            env = name.removesuffix("-database-keys")
-            created = next((at for project, at in project_created.items() if project.endswith(f"-staging-{env}")), None)
-            if created is not None:
-                lags.append(end - (created + healthy_after))
-    ready_lag = {"mean": round(statistics.fmean(lags), 3), "max": round(max(lags), 3)} if lags else {}
-    return Run(size, seconds, len(times.calls), dict(sorted(requests.items())), summary, ready_lag)
-
-
-def _state(boxes: Any) -> dict[str, Any]:
-    if hasattr(boxes, "state"):
-        return boxes.state()
-    return {"environments": boxes.railway.environments(boxes.project_id), "projects": boxes.supabase.projects()}
+    lags = [
+        end - at
+        for _, end, kind, name in times.calls
+        if kind == "ProjectKeys"
+        for project, at in healthy_at.items()
+        if project.endswith(f"-staging-{name.removesuffix('-database-keys')}")
+    ]
+    keys_after_healthy = (
+        {"mean": round(statistics.fmean(lags), 3), "max": round(max(lags), 3), "min": round(min(lags), 3)} if lags else {}
+    )
+    return Run(size, seconds, len(times.calls), {k: v["count"] for k, v in request_times.items()}, request_times,
+               call_times, keys_after_healthy)  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
@@ -139,52 +150,74 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--healthy-after", type=float, default=HEALTHY_AFTER)
     parser.add_argument("--latency", type=float, default=LATENCY)
+    parser.add_argument("--repeats", type=int, default=3, help="runs per size; T(N) is their median")
     parser.add_argument(
         "--in-process", action="store_true",
         help="run the emulators in this process (they then share its GIL with the program and the engine)",
-    )
+    )  # fmt: skip
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results alone")
     args = parser.parse_args(argv)
     sizes = sorted(set(args.sizes) | {1})
 
-    runs = [run_once(size, healthy_after=args.healthy_after, latency=args.latency, in_process=args.in_process) for size in sizes]
-    base = runs[0].seconds
-    print(f"provisioning: project healthy after {args.healthy_after:g} s, {args.latency * 1000:g} ms per API call, "
-          "4 provider-host workers")
-    print(f"{'N':>4} {'T(N) s':>8} {'T(N)/T(1)':>10} {'creates':>8} {'requests':>9}")
-    for run in runs:
-        print(f"{run.size:>4} {run.seconds:>8.2f} {run.seconds / base:>10.2f} {run.resources:>8} {sum(run.requests.values()):>9}")
-    for run in runs:
-        print(f"\nN = {run.size}: keys returned {run.ready_lag} s after their project turned healthy")
-        for kind, facts in run.by_type.items():
-            print(f"  {kind:<18} {facts}")
+    runs: dict[int, list[Run]] = {size: [] for size in sizes}
+    for _ in range(args.repeats):
+        for size in sizes:
+            runs[size].append(run_once(size, healthy_after=args.healthy_after, latency=args.latency,
+                                       in_process=args.in_process))  # fmt: skip
+    median = {size: statistics.median(run.seconds for run in found) for size, found in runs.items()}
+    typical = {size: min(found, key=lambda run: abs(run.seconds - median[size])) for size, found in runs.items()}
+    base = median[1]
+
+    print(f"provisioning: project healthy {args.healthy_after:g} s after its create, {args.latency * 1000:g} ms "
+          f"added to every API call, {HOST_WORKERS} provider-host workers, median of {args.repeats}")  # fmt: skip
+    print(f"{'N':>4} {'T(N) s':>8} {'T(N)/T(1)':>10} {'runs s':>22} {'creates':>8} {'requests':>9}")
+    for size in sizes:
+        each = ", ".join(f"{run.seconds:.2f}" for run in runs[size])
+        run = typical[size]
+        print(f"{size:>4} {median[size]:>8.2f} {median[size] / base:>10.2f} {each:>22} {run.creates:>8} "
+              f"{sum(run.requests.values()):>9}")  # fmt: skip
+    for size in sizes:
+        run = typical[size]
+        print(f"\nN = {size} (the run closest to the median): readiness waits returned {run.keys_after_healthy} s "
+              "after their project turned healthy")  # fmt: skip
+        print("  requests (count, first and last arrival, s):")
+        for label, facts in run.request_times.items():
+            print(f"    {label:<52} {facts['count']:>4} {facts['first']:>7.2f} {facts['last']:>7.2f}")
+        print("  provider creates (count, first start, last end, mean incl. the wait for a worker, s):")
+        for kind, facts in run.call_times.items():
+            print(f"    {kind:<18} {facts['count']:>4} {facts['first_start']:>7.2f} {facts['last_end']:>7.2f} "
+                  f"{facts['mean_seconds']:>7.3f}")  # fmt: skip
 
     figures: dict[str, Any] = {
         "healthy_after_seconds": args.healthy_after,
         "latency_seconds": args.latency,
-        "provider_host_workers": 4,
+        "provider_host_workers": HOST_WORKERS,
+        "repeats": args.repeats,
+        "sandboxes": "in-process" if args.in_process else "separate process",
         "goal_ratio_20_to_1": GOAL,
+        "seconds": {str(size): round(median[size], 3) for size in sizes},
+        "ratios": {str(size): round(median[size] / base, 3) for size in sizes},
         "runs": [
             {
-                "environments": run.size,
-                "seconds": round(run.seconds, 3),
-                "ratio_to_1": round(run.seconds / base, 3),
-                "provider_creates": run.resources,
-                "requests": sum(run.requests.values()),
-                "requests_by_operation": run.requests,
-                "creates_by_type": run.by_type,
-                "keys_returned_after_healthy_seconds": run.ready_lag,
+                "environments": size,
+                "seconds_median": round(median[size], 3),
+                "seconds_each": [round(run.seconds, 3) for run in runs[size]],
+                "ratio_to_1": round(median[size] / base, 3),
+                "provider_creates": typical[size].creates,
+                "requests": sum(typical[size].requests.values()),
+                "requests_by_operation": dict(sorted(typical[size].requests.items())),
+                "request_times": typical[size].request_times,
+                "create_call_times": typical[size].call_times,
+                "readiness_wait_returned_after_healthy_seconds": typical[size].keys_after_healthy,
             }
-            for run in runs
+            for size in sizes
         ],
-        "seconds": {str(run.size): round(run.seconds, 3) for run in runs},
     }
-    by_size = {run.size: run for run in runs}
-    if 20 in by_size:
-        figures["ratio_20_to_1"] = round(by_size[20].seconds / base, 3)
+    if 20 in median:
+        figures["ratio_20_to_1"] = round(median[20] / base, 3)
         print(f"\nT(20)/T(1) = {figures['ratio_20_to_1']:.2f} (goal <= {GOAL})")
-    if 5 in by_size:
-        figures["ratio_5_to_1"] = round(by_size[5].seconds / base, 3)
+    if 5 in median:
+        figures["ratio_5_to_1"] = round(median[5] / base, 3)
     if not args.no_write:
         print(f"wrote {write_results('provisioning', figures)}")
     return figures

@@ -273,9 +273,10 @@ class WaitPolicy:
 
 
 # What a readiness wait does when nothing else is said: look at once, then after 0.5 s, the pauses
-# growing by a quarter up to 2.5 s. A project is seen healthy well under a second after it turns
-# healthy in its first ten seconds and at most 2.5 s after later on, and the host's at most 4
-# concurrent waits stay under 100 looks a minute together (Supabase allows 120 per endpoint).
+# growing by a quarter up to 2.5 s (reached after 10 s). A project is seen healthy at most 0.5 s to
+# 2.5 s after it turns healthy, not up to 10 s as with a 1 s, 2 s, 4 s, 8 s backoff; and the host's
+# at most 4 concurrent waits look 116 times in their first minute and 96 a minute after that, under
+# the 120 a minute Supabase allows per endpoint (a 429 is waited out all the same).
 DEFAULT_WAIT_POLICY = WaitPolicy(first_delay=0.5, max_delay=2.5, factor=1.25)
 
 

@@ -7,6 +7,10 @@ ignores customTimeouts). A project or branch that fails to start, or is not up i
 deleted so nothing half-made is left, and the error says to run `pulumi up --refresh`, which
 then sees it gone and creates it again. Each wait holds one of the host's 4 worker threads, but
 the creates it waits for have all returned, so the projects come up side by side.
+
+The keys exist from the moment the project or branch is made, so they are read beside the wait
+(on a thread of the call's own, not one of the host's workers): once the project is seen healthy
+nothing is left to ask, and a project that is already healthy costs one round trip, not two.
 """
 
 from __future__ import annotations
@@ -149,9 +153,11 @@ def _outputs(
     if inputs["kind"] == BRANCH:
         pending_keys = None if keys is not None else alongside.start(supabase.get_api_keys, ref, label=label)
         branch: BranchDetail | None = supabase.get_branch(inputs["branch_id"], label=label)
+        if branch is None:
+            return None  # gone: whatever the keys' read made of it no longer matters
         if pending_keys is not None:
             keys = pending_keys.result()
-        if branch is None or keys is None:
+        if keys is None:
             return None
         if branch.db_pass is None:
             raise _no_branch_password(inputs)

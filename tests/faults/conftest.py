@@ -19,11 +19,13 @@ from pulumi.dynamic import Config, ConfigureRequest
 from providers import _http, settings
 from providers.supabase import client as supabase_client
 from sandbox.railway import RailwaySandbox
+from sandbox.statsig import StatsigSandbox
 from sandbox.supabase import SupabaseSandbox
 from tests.faults import matrix
 
 RAILWAY_TOKEN = "rw-fault-token-51c0e2"
 SUPABASE_TOKEN = "sbp_fault_token_8e3b71"
+STATSIG_KEY = "console-fault-key-3d7a90"
 REPOSITORY = "gatewayz/gatewayz-backend"
 # The client's read timeout for these tests, and how late a "slow" answer comes: late enough
 # that the client has given up on it, soon enough that the server thread is done quickly.
@@ -49,6 +51,9 @@ class World:
     api_id: str
     worker_id: str
     organization: str
+    statsig: StatsigSandbox
+    # Gate names are unique in a Statsig project: each test names its gate after its own scope.
+    gate_name: str
     notes: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -58,6 +63,8 @@ class World:
             "stagefleet:railwayApiUrl": self.railway.url,
             "stagefleet:supabaseAccessToken": SUPABASE_TOKEN,
             "stagefleet:supabaseApiUrl": self.supabase.url,
+            "stagefleet:statsigConsoleKey": STATSIG_KEY,
+            "stagefleet:statsigApiUrl": self.statsig.url,
         }
 
     def configure(self, provider: Any) -> Any:
@@ -73,8 +80,11 @@ class World:
         """This organization's projects (branch projects excluded)."""
         return [p for p in self.supabase.projects() if p["organization_slug"] == self.organization and not p["is_branch"]]
 
+    def sandbox_for(self, api: str) -> Any:
+        return {"railway": self.railway, "supabase": self.supabase, "statsig": self.statsig}[api]
+
     def clear(self) -> None:
-        for sandbox in (self.railway, self.supabase):
+        for sandbox in (self.railway, self.supabase, self.statsig):
             sandbox.faults.clear()
             sandbox.journal_clear()
 
@@ -88,6 +98,8 @@ def fault_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         settings.RAILWAY_API_URL_ENV,
         settings.SUPABASE_TOKEN_ENV,
         settings.SUPABASE_API_URL_ENV,
+        settings.STATSIG_KEY_ENV,
+        settings.STATSIG_API_URL_ENV,
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(_http, "DEFAULT_RETRY_POLICY", FAST_RETRIES)
@@ -99,6 +111,12 @@ def fault_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
+def shared_statsig() -> Iterator[StatsigSandbox]:
+    with StatsigSandbox(keys={STATSIG_KEY}, lifetime=900) as statsig:
+        yield statsig
+
+
+@pytest.fixture(scope="session")
 def shared_sandboxes() -> Iterator[tuple[RailwaySandbox, SupabaseSandbox]]:
     # One pair of servers for the session; every test works in a project and organization of its own.
     with RailwaySandbox(tokens={RAILWAY_TOKEN}, lifetime=900) as railway, SupabaseSandbox(
@@ -107,20 +125,22 @@ def shared_sandboxes() -> Iterator[tuple[RailwaySandbox, SupabaseSandbox]]:
         yield railway, supabase
 
 
-def _calm(railway: RailwaySandbox, supabase: SupabaseSandbox) -> None:
-    for sandbox in (railway, supabase):
+def _calm(railway: RailwaySandbox, supabase: SupabaseSandbox, statsig: StatsigSandbox) -> None:
+    for sandbox in (railway, supabase, statsig):
         sandbox.faults.clear()
         sandbox.latency = 0.0
         sandbox.journal_clear()
     railway.rate_limit_per_second = None
     supabase.rate_limit_per_minute = None
     supabase.healthy_after = HEALTHY_AFTER
+    statsig.mutation_limit_per_window = None
 
 
 @pytest.fixture
-def world(shared_sandboxes: tuple[RailwaySandbox, SupabaseSandbox]) -> Iterator[World]:
+def world(shared_sandboxes: tuple[RailwaySandbox, SupabaseSandbox], shared_statsig: StatsigSandbox) -> Iterator[World]:
     railway, supabase = shared_sandboxes
-    _calm(railway, supabase)
+    statsig = shared_statsig
+    _calm(railway, supabase, statsig)
     number = next(_scopes)
     seed = railway.seed_project(
         name=f"gatewayz-{number}",
@@ -139,8 +159,10 @@ def world(shared_sandboxes: tuple[RailwaySandbox, SupabaseSandbox]) -> Iterator[
         api_id=seed.service_ids["api"],
         worker_id=seed.service_ids["worker"],
         organization=organization,
+        statsig=statsig,
+        gate_name=f"payments-v2-{number}",
     )
-    _calm(railway, supabase)
+    _calm(railway, supabase, statsig)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -23,6 +23,7 @@ from providers.railway.variables import VariablesProvider
 from providers.supabase.branch import BranchProvider
 from providers.supabase.project import ProjectProvider
 from providers.supabase.project_keys import ProjectKeysProvider
+from providers.statsig.gate import GateProvider
 
 if TYPE_CHECKING:
     from tests.faults.conftest import World
@@ -499,6 +500,46 @@ def _expect_branch_keys(w: World, s: dict[str, Any]) -> None:
     assert live == [s["branch"]], "the branch is kept, and is the only one"
 
 
+# ---------------------------------------------------------------- Statsig operations
+
+
+def _gate_inputs(w: World, emails: tuple[str, ...] = ("alice@gatewayz.ai",)) -> dict[str, Any]:
+    props = {"name": w.gate_name, "description": "Payments v2 on staging", "owner": "alice@gatewayz.ai",
+             "emails": list(emails), "user_ids": [], "environments": ["staging"], "on_delete": "delete"}
+    return GateProvider().check({}, props).inputs
+
+
+def _prepare_gate_create(w: World) -> dict[str, Any]:
+    return {"inputs": _gate_inputs(w)}
+
+
+def _prepare_gate(w: World) -> dict[str, Any]:
+    s = _prepare_gate_create(w)
+    created = w.configure(GateProvider()).create(s["inputs"])
+    s.update(id=created.id, outs=created.outs)
+    return s
+
+
+def _prepare_gate_update(w: World) -> dict[str, Any]:
+    s = _prepare_gate(w)
+    s["news"] = _gate_inputs(w, emails=("alice@gatewayz.ai", "bob@gatewayz.ai"))
+    return s
+
+
+def _expect_one_gate(emails: tuple[str, ...]) -> Callable[[World, dict[str, Any]], None]:
+    def expect(w: World, s: dict[str, Any]) -> None:
+        mine = [g for g in w.statsig.gates() if g["name"] == w.gate_name]
+        assert [g["id"] for g in mine] == [s["id"]], "exactly the gate the provider reported"
+        targets = sorted(v for rule in mine[0]["rules"] for c in rule["conditions"] for v in c.get("targetValue") or [])
+        assert targets == sorted(emails)
+
+    return expect
+
+
+def _expect_no_gate(w: World, s: dict[str, Any]) -> None:
+    assert [g for g in w.statsig.gates() + w.statsig.archived_gates() if g["name"] == w.gate_name] == []
+
+
 def _update_step(provider_type: type) -> Callable[[World, dict[str, Any]], Any]:
     return lambda w, s: w.configure(provider_type()).update(s["id"], s["outs"], s["news"])
 
@@ -603,4 +644,16 @@ OPERATIONS: list[Operation] = [
               _expect_one_branch("feature/pr-42-v2"), lambda s: [BRANCH_NAME]),
     Operation("Branch.delete", "supabase", ("DELETE /v1/branches/{branch_id_or_ref}",), _prepare_branch,
               _delete_step(BranchProvider), _after_delete(BranchProvider), _expect_no_branch, _ids("id")),
+    Operation("Gate.create", "statsig", ("POST /console/v1/gates",), _prepare_gate_create,
+              _create_step(GateProvider), _after_create(GateProvider), _expect_one_gate(("alice@gatewayz.ai",)),
+              lambda s: [s["inputs"]["name"]], create_key="POST /console/v1/gates"),
+    Operation("Gate.read", "statsig", ("GET /console/v1/gates/{id}",), _prepare_gate,
+              _read_step(GateProvider), _after_read(GateProvider), _expect_one_gate(("alice@gatewayz.ai",)),
+              lambda s: [s["inputs"]["name"], s["id"]]),
+    Operation("Gate.update (who it is enabled for)", "statsig", ("PATCH /console/v1/gates/{id}",), _prepare_gate_update,
+              _update_step(GateProvider), _after_update(GateProvider),
+              _expect_one_gate(("alice@gatewayz.ai", "bob@gatewayz.ai")), lambda s: [s["inputs"]["name"], s["id"]]),
+    Operation("Gate.delete", "statsig", ("DELETE /console/v1/gates/{id}",), _prepare_gate,
+              _delete_step(GateProvider), _after_delete(GateProvider), _expect_no_gate,
+              lambda s: [s["inputs"]["name"], s["id"]]),
 ]  # fmt: skip

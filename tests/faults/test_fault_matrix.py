@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from providers.railway.client import RailwayError
+from providers.statsig.client import StatsigError
 from providers.supabase.client import SupabaseError
 from sandbox.server import JournalEntry
 from tests.faults import matrix
@@ -20,6 +21,7 @@ from tests.faults.conftest import (
     RAILWAY_TOKEN,
     RETRY_AFTER,
     SLOW_ANSWER,
+    STATSIG_KEY,
     SUPABASE_TOKEN,
     World,
 )
@@ -34,7 +36,7 @@ PROBLEM_WORDS = {
     "slow": ("ReadTimeout", "timed out"),
     "drop_after_apply": ("RemoteProtocolError", "disconnected", "ReadError"),
 }
-SECRETS = (RAILWAY_TOKEN, SUPABASE_TOKEN, matrix.DB_PASS, matrix.NEW_DB_PASS)
+SECRETS = (RAILWAY_TOKEN, SUPABASE_TOKEN, STATSIG_KEY, matrix.DB_PASS, matrix.NEW_DB_PASS)
 
 
 def _consumed(sandbox: Any, keys: tuple[str, ...], times: int) -> int:
@@ -67,9 +69,9 @@ def classify(operation: matrix.Operation, fault: str, error: BaseException | Non
 
 def assert_clear(error: BaseException, operation: matrix.Operation, state: dict[str, Any], fault: str) -> None:
     message = str(error)
-    assert isinstance(error, (RailwayError, SupabaseError)), f"{type(error).__name__}: {message}"
+    assert isinstance(error, (RailwayError, SupabaseError, StatsigError)), f"{type(error).__name__}: {message}"
     assert any(name in message for name in operation.names(state)), f"names none of {operation.names(state)}: {message}"
-    assert "(Railway " in message or "(Supabase " in message, f"no API call named: {message}"
+    assert any(f"({api} " in message for api in ("Railway", "Supabase", "Statsig")), f"no API call named: {message}"
     assert any(word in message for word in PROBLEM_WORDS[fault]), f"the problem is not named: {message}"
     assert [secret for secret in SECRETS if secret in message] == []
     assert error.__cause__ is None
@@ -81,7 +83,7 @@ def assert_clear(error: BaseException, operation: matrix.Operation, state: dict[
 def test_operation_under_fault(world: World, operation: matrix.Operation, fault: str, mode: str) -> None:
     state = operation.prepare(world)
     world.clear()
-    sandbox = world.railway if operation.api == "railway" else world.supabase
+    sandbox = world.sandbox_for(operation.api)
     times = 1 if mode == "once" else EVERY_ATTEMPT
     for key in operation.keys:
         sandbox.faults.add(key, fault, times=times, retry_after=RETRY_AFTER, delay=SLOW_ANSWER)  # type: ignore[arg-type]

@@ -1,0 +1,38 @@
+"""Each benchmark's main runs end to end in a tiny configuration and reports its figures.
+
+No timing is asserted here (timings belong to `venv/bin/python -m bench.<name>`); what is
+asserted is what the figures mean regardless of speed: a no-op up writes nothing, a preview
+sends nothing, every environment was provisioned.
+"""
+from __future__ import annotations
+
+from bench import api_economy, program_eval, provisioning
+
+
+def test_provisioning_runs_and_reports_the_ratio() -> None:
+    figures = provisioning.main(
+        ["--sizes", "1", "2", "--healthy-after", "0.3", "--latency", "0", "--repeats", "1", "--no-write"]
+    )
+    assert [run["environments"] for run in figures["runs"]] == [1, 2]
+    assert all(run["seconds_median"] > 0 and run["provider_creates"] > 0 for run in figures["runs"])
+    assert set(figures["seconds"]) == set(figures["ratios"]) == {"1", "2"}
+    # Every environment got the same resources.
+    one, two = (run["provider_creates"] for run in figures["runs"])
+    assert two == 2 * one
+
+
+def test_api_economy_runs_and_a_noop_up_and_a_preview_send_nothing() -> None:
+    figures = api_economy.main(["--environments", "1", "--no-write"])
+    assert figures["noop_up_writes"] == 0 and figures["noop_up_requests"] == 0
+    assert figures["preview_requests"] == 0
+    assert figures["refresh"]["writes"] == 0
+    per_env = figures["fleet"]["per_new_environment"]
+    assert per_env["railway: environmentCreate"]["requests"] == 1
+    assert per_env["supabase: POST /v1/projects"]["requests"] == 1
+    assert per_env["railway: deploymentTriggers"]["requests"] == 0, "the fork's triggers are adopted without a lookup"
+
+
+def test_program_eval_runs_and_reports_per_environment_time() -> None:
+    figures = program_eval.main(["--sizes", "1", "2", "--repeats", "1", "--no-write"])
+    assert [run["environments"] for run in figures["runs"]] == [1, 2]
+    assert all(run["per_env_ms_best"] > 0 for run in figures["runs"])
