@@ -7,6 +7,8 @@ fleet. `ProjectKeys` (providers/supabase/project_keys.py) does the waiting, so c
 
 from __future__ import annotations
 
+import secrets
+
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -25,7 +27,9 @@ class ProjectArgs:
     organization_slug: pulumi.Input[str]
     # None lets Supabase choose; the choice is then recorded and a later region replaces.
     region: Optional[pulumi.Input[str]]
-    db_pass: pulumi.Input[str]
+    # None: the provider generates one at create and keeps it (output `database_password`), so a
+    # project waits for no other resource before it can be requested.
+    db_pass: Optional[pulumi.Input[str]] = None
     # Record-only after creation: a change is stored, the project is not resized (see update).
     instance_size: Optional[pulumi.Input[str]] = None
 
@@ -43,6 +47,11 @@ def refreshed_status(recorded: Optional[str], live: str) -> str:
     return live
 
 
+def generated_password() -> str:
+    # URL-safe, so the connection string needs no escaping; 32 bytes of entropy.
+    return secrets.token_urlsafe(32)
+
+
 def project_outputs(ref: str, status: Optional[str]) -> dict[str, Any]:
     return {"ref": ref, "api_url": api_url_for(ref), "db_host": db_host_for(ref), "status": status}
 
@@ -52,21 +61,23 @@ class ProjectProvider(DeclarativeProvider):
         Text("name"),
         Text("organization_slug", replaces=True),
         Text("region", required=False, replaces=True),
-        Text("db_pass"),
+        Text("db_pass", required=False),
         Choice("instance_size", required=False, choices=INSTANCE_SIZES),
     )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = self.schema.inputs(props)
+        password = inputs["db_pass"] or generated_password()
         with SupabaseClient.from_settings() as supabase:
             project = supabase.create_project(
                 name=inputs["name"],
                 organization_slug=inputs["organization_slug"],
                 region=inputs["region"],
-                db_pass=inputs["db_pass"],
+                db_pass=password,
                 instance_size=inputs["instance_size"],
             )
-        return CreateResult(project.ref, {**inputs, **project_outputs(project.ref, project.status)})
+        outputs = {**inputs, **project_outputs(project.ref, project.status), "database_password": password}
+        return CreateResult(project.ref, outputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with SupabaseClient.from_settings() as supabase:
@@ -84,6 +95,7 @@ class ProjectProvider(DeclarativeProvider):
                 # A region left to Supabase stays unset, or the next diff would replace the project.
                 "region": props["region"] if "region" in props else project.region,
                 "db_pass": props.get("db_pass"),
+                "database_password": props.get("database_password"),
                 "instance_size": props.get("instance_size"),
                 **project_outputs(id_, refreshed_status(props.get("status"), project.status)),
             },
@@ -92,16 +104,18 @@ class ProjectProvider(DeclarativeProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = self.schema.inputs(news)
         renamed = olds.get("name") != inputs["name"]
-        new_password = olds.get("db_pass") != inputs["db_pass"]
+        # A password given in config wins; otherwise the generated one stays.
+        password = inputs["db_pass"] or olds.get("database_password") or generated_password()
+        new_password = olds.get("database_password") != password
         if renamed or new_password:
             with SupabaseClient.from_settings() as supabase:
                 if renamed:
                     supabase.rename_project(id_, inputs["name"])
                 if new_password:
-                    supabase.update_database_password(id_, inputs["db_pass"], label=inputs["name"])
+                    supabase.update_database_password(id_, password, label=inputs["name"])
         # instance_size is recorded only: resizing a running database is a billing change (and
         # a restart) that should not ride along with a config edit.
-        return UpdateResult({**inputs, **project_outputs(id_, olds.get("status"))})
+        return UpdateResult({**inputs, **project_outputs(id_, olds.get("status")), "database_password": password})
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         with SupabaseClient.from_settings() as supabase:
@@ -112,14 +126,16 @@ class Project(Resource, module="supabase", name="Project"):
     """pulumi-python:dynamic/supabase:Project, id = project ref. Outputs `ref`, `api_url`
     ("https://<ref>.supabase.co"), `db_host` ("db.<ref>.supabase.co") and `status` (as of the
     create, then of the last refresh that found the project off its expected COMING_UP ->
-    ACTIVE_HEALTHY lifecycle, e.g. INACTIVE when paused); `db_pass` is a secret output. A new organization or region replaces
+    ACTIVE_HEALTHY lifecycle, e.g. INACTIVE when paused); `database_password` (the given `db_pass`, or
+    one generated at create) and `db_pass` are secret outputs. A new organization or region replaces
     the project; a rename or a new password is an update. Returns before the project is healthy:
     pair it with ProjectKeys, which waits."""
 
     name: pulumi.Output[str]
     organization_slug: pulumi.Output[str]
     region: pulumi.Output[Optional[str]]
-    db_pass: pulumi.Output[str]
+    db_pass: pulumi.Output[Optional[str]]
+    database_password: pulumi.Output[str]
     instance_size: pulumi.Output[Optional[str]]
     ref: pulumi.Output[str]
     api_url: pulumi.Output[str]
@@ -127,10 +143,10 @@ class Project(Resource, module="supabase", name="Project"):
     status: pulumi.Output[str]
 
     def __init__(self, resource_name: str, args: ProjectArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["db_pass"]))
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["db_pass", "database_password"]))
         super().__init__(
             ProjectProvider(),
             resource_name,
-            args_to_props(args, ref=None, api_url=None, db_host=None, status=None),
+            args_to_props(args, ref=None, api_url=None, db_host=None, status=None, database_password=None),
             opts,
         )

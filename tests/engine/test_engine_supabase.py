@@ -107,7 +107,7 @@ def test_a_project_is_created_at_once_and_its_keys_wait_until_it_is_healthy(host
     # (None values, like the unset instance_size, do not cross the wire.)
     assert {k: v for k, v in state.items() if k != PROVIDER_KEY} == {
         **project_inputs(), "ref": ref, "api_url": f"https://{ref}.supabase.co", "db_host": f"db.{ref}.supabase.co",
-        "status": "COMING_UP",
+        "status": "COMING_UP", "database_password": project_inputs()["db_pass"],
     }  # fmt: skip
     assert [p["status"] for p in supabase.projects()] == ["COMING_UP"]
 

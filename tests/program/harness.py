@@ -80,7 +80,10 @@ class FleetMocks(pulumi.runtime.Mocks):
         elif args.typ.endswith("supabase:Project"):
             ref = f"ref-{args.name}"
             resource_id = ref
-            outputs.update(ref=ref, api_url=f"https://{ref}.supabase.co", db_host=f"db.{ref}.supabase.co", status="COMING_UP")
+            outputs.update(
+                ref=ref, api_url=f"https://{ref}.supabase.co", db_host=f"db.{ref}.supabase.co", status="COMING_UP",
+                database_password=f"generated-password-of-{ref}",
+            )
         elif args.typ.endswith("supabase:Branch"):
             ref = f"ref-{args.name}"
             outputs.update(branch_id=f"id-{args.name}", ref=ref, api_url=f"https://{ref}.supabase.co")

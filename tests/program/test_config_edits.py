@@ -60,7 +60,7 @@ def test_adding_an_environment_only_creates_its_resources():
     assert set(steps.values()) == {"create"}
     assert sorted(steps) == sorted(
         ["dev4-dana-environment", "dev4-dana-access-token"]
-        + ["dev4-dana-database-password", "dev4-dana-database-project", "dev4-dana-database-keys"]
+        + ["dev4-dana-database-project", "dev4-dana-database-keys"]
         + [f"dev4-dana-{s}-{kind}" for s in ("api", "web") for kind in ("variables", "trigger", "domain")]
     )
 

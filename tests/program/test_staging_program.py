@@ -44,7 +44,7 @@ def test_railway_environments_fork_from_the_base_environment(staging):
 
 
 DATABASE_RESOURCES = {
-    "dedicated": ["database", "database-password", "database-project", "database-keys", "database-migrations", "database-seed"],
+    "dedicated": ["database", "database-project", "database-keys", "database-migrations", "database-seed"],
     "branch": ["database", "database-branch", "database-keys", "database-migrations", "database-seed"],
     "shared": [],
 }
@@ -63,7 +63,7 @@ def test_each_environment_has_per_service_variables_trigger_and_domain_one_token
 
 def test_resource_counts_match_the_fleet(staging):
     railway_per_env = 2 + 3 * len(SERVICES)
-    database = {"dedicated": 3, "branch": 2, "shared": 0}
+    database = {"dedicated": 2, "branch": 2, "shared": 0}
     dynamic = [r for r in staging.graph.resources if r.typ.startswith("pulumi-python:dynamic")]
     gates = 1  # one Statsig gate per feature flag: payments-v2
     assert len(dynamic) == sum(railway_per_env + database[STRATEGIES[env]] for env in ENVIRONMENTS) + gates

@@ -160,7 +160,7 @@ def test_failures_while_waiting_name_the_project_but_no_secret(private_supabase:
 
 
 RESOURCES = {
-    "Project": (ProjectProvider, ["db_pass"]),
+    "Project": (ProjectProvider, ["database_password", "db_pass"]),
     "ProjectKeys": (ProjectKeysProvider, ["anon_key", "connection_string", "db_pass", "service_role_key"]),
     "Branch": (BranchProvider, []),
 }
@@ -218,8 +218,9 @@ def test_resources_register_their_type_tokens_inputs_and_secret_outputs(registra
     }
     assert summary == {
         "pulumi-python:dynamic/supabase:Project": (
-            ["api_url", "db_host", "db_pass", "instance_size", "name", "organization_slug", "ref", "region", "status"],
-            ["db_pass"],
+            ["api_url", "database_password", "db_host", "db_pass", "instance_size", "name", "organization_slug", "ref",
+             "region", "status"],
+            ["database_password", "db_pass"],
         ),
         "pulumi-python:dynamic/supabase:ProjectKeys": (
             ["anon_key", "branch_id", "connection_string", "db_host", "db_pass", "deadline_seconds", "kind", "label",

@@ -30,6 +30,7 @@ def test_create_returns_at_once_with_every_input_and_the_computed_outputs(
         "organization_slug": supabase.organization_slug,
         "region": REGION,
         "db_pass": DB_PASS,
+        "database_password": DB_PASS,
         "instance_size": "micro",
         "ref": ref,
         "api_url": f"https://{ref}.supabase.co",
@@ -222,9 +223,29 @@ def test_diff_with_an_unknown_password_is_an_update(supabase: Supabase) -> None:
     assert (diff.changes, diff.replaces) == (True, [])
 
 
-def test_check_requires_name_organization_and_password_but_not_region() -> None:
+def test_check_requires_name_and_organization_but_not_region_or_password() -> None:
     result = ProjectProvider().check({}, {})
-    assert sorted(failure.property for failure in result.failures) == ["db_pass", "name", "organization_slug"]
+    assert sorted(failure.property for failure in result.failures) == ["name", "organization_slug"]
+
+
+def test_a_project_without_a_password_gets_a_generated_one_that_updates_keep(supabase: Supabase) -> None:
+    provider = supabase.configure(ProjectProvider())
+    inputs = supabase.project_inputs(db_pass=None)
+    created = provider.create(inputs)
+    password = created.outs["database_password"]
+    assert len(password) >= 40
+    assert [p["db_pass"] for p in supabase.projects()] == [password]
+    renamed = provider.update(created.id, created.outs, {**inputs, "name": f"{NAME}-2"})
+    assert renamed.outs["database_password"] == password
+    assert not [e for e in supabase.sandbox.journal if e.key == "PATCH /v1/projects/{ref}/database/password"]
+
+
+def test_a_password_given_later_replaces_the_generated_one(supabase: Supabase) -> None:
+    provider = supabase.configure(ProjectProvider())
+    created = provider.create(supabase.project_inputs(db_pass=None))
+    updated = provider.update(created.id, created.outs, supabase.project_inputs(db_pass="given-later-0f3e"))
+    assert updated.outs["database_password"] == "given-later-0f3e"
+    assert [p["db_pass"] for p in supabase.projects()] == ["given-later-0f3e"]
 
 
 def test_check_rejects_an_unknown_instance_size_listing_the_known_ones(supabase: Supabase) -> None:
