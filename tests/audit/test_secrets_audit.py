@@ -47,8 +47,10 @@ from providers.supabase import client as supabase_client
 from providers.supabase.branch import BranchProvider
 from providers.supabase.project import ProjectProvider
 from providers.supabase.project_keys import ProjectKeysProvider
+from providers.statsig.gate import GateProvider
 from providers.tokens import AccessTokenProvider
 from sandbox.railway import RailwaySandbox
+from sandbox.statsig import StatsigSandbox
 from sandbox.supabase import SupabaseSandbox
 from tests.engine import program_engine
 from tests.engine.host import PROVIDER_KEY, DynamicProviderHost, DynamicResourceClient, EngineError
@@ -68,7 +70,7 @@ FAST_WAIT = supabase_client.WaitPolicy(first_delay=0.02, max_delay=0.05)
 SECRET_OUTPUTS = {
     "Variables": {"variables"},
     "AccessToken": {"value"},
-    "Project": {"db_pass"},
+    "Project": {"db_pass", "database_password"},
     "ProjectKeys": {"anon_key", "service_role_key", "connection_string", "db_pass"},
 }
 
@@ -327,11 +329,12 @@ class _Records(logging.Handler):
 
 def _every_provider_path_in_process(found: Evidence, patch: pytest.MonkeyPatch) -> None:
     from tests.faults.conftest import RAILWAY_TOKEN as FAULT_RAILWAY_TOKEN, SUPABASE_TOKEN as FAULT_SUPABASE_TOKEN
+    from tests.faults.conftest import STATSIG_KEY as FAULT_STATSIG_KEY
 
-    for secret in (FAULT_RAILWAY_TOKEN, FAULT_SUPABASE_TOKEN, matrix.DB_PASS, matrix.NEW_DB_PASS):
+    for secret in (FAULT_RAILWAY_TOKEN, FAULT_SUPABASE_TOKEN, FAULT_STATSIG_KEY, matrix.DB_PASS, matrix.NEW_DB_PASS):
         found.add_secret(secret)
     for name in (settings.RAILWAY_TOKEN_ENV, settings.RAILWAY_API_URL_ENV, settings.SUPABASE_TOKEN_ENV,
-                 settings.SUPABASE_API_URL_ENV):  # fmt: skip
+                 settings.SUPABASE_API_URL_ENV, settings.STATSIG_KEY_ENV, settings.STATSIG_API_URL_ENV):  # fmt: skip
         patch.delenv(name, raising=False)
     patch.setattr(_http, "DEFAULT_RETRY_POLICY", FAST_RETRIES)
     patch.setattr(_http, "READ_TIMEOUT", 0.1)
@@ -343,12 +346,13 @@ def _every_provider_path_in_process(found: Evidence, patch: pytest.MonkeyPatch) 
     root.setLevel(logging.DEBUG)
     railway = RailwaySandbox(tokens={FAULT_RAILWAY_TOKEN}, lifetime=300).start()
     supabase = SupabaseSandbox(tokens={FAULT_SUPABASE_TOKEN}, healthy_after=0.05, lifetime=300).start()
+    statsig = StatsigSandbox(keys={FAULT_STATSIG_KEY}, lifetime=300).start()
     try:
         for number, operation in enumerate(matrix.OPERATIONS):
             for fault, times in ((None, 0), ("500", 50), ("drop_after_apply", 1)):
-                world = _world(railway, supabase, f"audit-{number}-{fault}")
+                world = _world(railway, supabase, f"audit-{number}-{fault}", statsig)
                 state = operation.prepare(world)
-                sandbox = railway if operation.api == "railway" else supabase
+                sandbox = world.sandbox_for(operation.api)
                 for key in operation.keys if fault else ():
                     sandbox.faults.add(key, fault, times=times, retry_after=0.01, delay=0.2)  # type: ignore[arg-type]
                 try:
@@ -366,8 +370,9 @@ def _every_provider_path_in_process(found: Evidence, patch: pytest.MonkeyPatch) 
         _failures_in_process(railway, supabase, found)
         _collect_sandbox_secrets(railway, supabase, found)
         for provider in (EnvironmentProvider(), VariablesProvider(), DeploymentTriggerProvider(), ServiceDomainProvider(),
-                         ProjectProvider(), ProjectKeysProvider(), BranchProvider(), AccessTokenProvider()):  # fmt: skip
-            _world(railway, supabase, "pickle").configure(provider)
+                         ProjectProvider(), ProjectKeysProvider(), BranchProvider(), AccessTokenProvider(),
+                         GateProvider()):  # fmt: skip
+            _world(railway, supabase, "pickle", statsig).configure(provider)
             found.pickles[f"in-process {type(provider).__name__}"] = base64.b64decode(serialize_provider(provider))
     finally:
         root.removeHandler(records)
@@ -375,10 +380,11 @@ def _every_provider_path_in_process(found: Evidence, patch: pytest.MonkeyPatch) 
         settings.configure(None)
         railway.stop()
         supabase.stop()
+        statsig.stop()
     found.logs.extend(("in-process logging", line) for line in records.lines)
 
 
-def _world(railway: RailwaySandbox, supabase: SupabaseSandbox, tag: str) -> World:
+def _world(railway: RailwaySandbox, supabase: SupabaseSandbox, tag: str, statsig: StatsigSandbox | None = None) -> World:
     seed = railway.seed_project(
         name=tag,
         services=[{"name": "api", "repository": "gatewayz/gatewayz-backend"},
@@ -386,8 +392,9 @@ def _world(railway: RailwaySandbox, supabase: SupabaseSandbox, tag: str) -> Worl
     )
     organization = f"org-{tag}-{len(supabase.organizations())}"
     supabase.seed_organization(slug=organization)
+    # Statsig gate names are unique per project: each world names its gate after its own tag.
     return World(railway, supabase, seed.project_id, seed.base_environment_id, seed.service_ids["api"],
-                 seed.service_ids["worker"], organization)  # fmt: skip
+                 seed.service_ids["worker"], organization, statsig, f"gate-{tag}"[:100])  # fmt: skip
 
 
 def _failures_in_process(railway: RailwaySandbox, supabase: SupabaseSandbox, found: Evidence) -> None:
@@ -427,10 +434,9 @@ def test_the_audit_saw_what_it_should(evidence: Evidence) -> None:
     """Not a vacuous pass: secrets were gathered, and every haystack has the things it should."""
     assert len(evidence.needles) >= 60
     kinds = {where.split(" ")[1] for where in evidence.pickles if where.startswith("in-process")}
-    assert len(kinds) == 8 and sum(where.startswith("host") for where in evidence.pickles) >= 7
+    assert len(kinds) == 9 and sum(where.startswith("host") for where in evidence.pickles) >= 7
     host_log = dict(evidence.logs)["provider host log at DEBUG"]
     assert "DEBUG" in host_log and "HTTP Request" in host_log, "the host really logged at DEBUG"
-    assert "Deleting it" not in host_log or True
     assert any("retrying in" in text for _, text in evidence.logs), "retries were logged"
     messages = "\n".join(text for _, text in evidence.errors)
     for expected in ("Railway rejected the API token", "Supabase rejected the access token", "HTTP 500",

@@ -51,7 +51,7 @@ class World:
     api_id: str
     worker_id: str
     organization: str
-    statsig: StatsigSandbox
+    statsig: StatsigSandbox | None
     # Gate names are unique in a Statsig project: each test names its gate after its own scope.
     gate_name: str
     notes: dict[str, Any] = field(default_factory=dict)
@@ -63,8 +63,11 @@ class World:
             "stagefleet:railwayApiUrl": self.railway.url,
             "stagefleet:supabaseAccessToken": SUPABASE_TOKEN,
             "stagefleet:supabaseApiUrl": self.supabase.url,
-            "stagefleet:statsigConsoleKey": STATSIG_KEY,
-            "stagefleet:statsigApiUrl": self.statsig.url,
+            **(
+                {"stagefleet:statsigConsoleKey": STATSIG_KEY, "stagefleet:statsigApiUrl": self.statsig.url}
+                if self.statsig is not None
+                else {}
+            ),
         }
 
     def configure(self, provider: Any) -> Any:
