@@ -299,7 +299,7 @@ def test_a_lost_create_adopts_only_a_project_that_did_not_exist_before() -> None
 # ------------------------------------------------------------ readiness
 
 
-def test_the_production_wait_starts_at_one_second_and_backs_off_to_ten() -> None:
+def test_a_wait_backs_off_from_its_first_delay_to_its_cap() -> None:
     fake = FakeTime()
     handler = routes({f"GET /v1/projects/{REF}": statuses(*["COMING_UP"] * 7, "ACTIVE_HEALTHY")})
     with client(handler, wait=fake.wait()) as supabase:
