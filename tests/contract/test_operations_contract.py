@@ -23,7 +23,9 @@ def _undeprecate_interface_fields(introspection: dict[str, Any]) -> None:
     field must not be deprecated. The snapshot breaks it once (Team.id vs Node.id). Deprecation
     never makes a document invalid, so clearing those flags in this in-memory copy changes
     nothing the documents are checked against."""
-    types = {t["name"]: t for t in introspection["__schema"]["types"]}
+    # The introspection result has exactly one root: the schema.
+    (schema,) = introspection.values()
+    types = {t["name"]: t for t in schema["types"]}
     for graphql_type in types.values():
         for interface in graphql_type.get("interfaces") or []:
             interface_fields = {f["name"]: f for f in types[interface["name"]].get("fields") or []}

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from fleet import DatabaseSpec, FleetSpec
 
-SECRET = "sbp_0123456789abcdefSECRET"
+SECRET = "sbp_planted-secret-0123456789"
 
 
 def _everything_printed(error) -> str:
