@@ -42,6 +42,7 @@ __all__ = [
     "OutcomeUnknown",
     "RetriesExhausted",
     "RetryPolicy",
+    "LookupAfterLostAnswerFailed",
     "apply_once",
     "new_client",
     "rate_limit_reset_seconds",
@@ -352,23 +353,37 @@ class _Failure:
     retry_after: float | None = None
 
 
+class LookupAfterLostAnswerFailed(Exception):
+    """A write's answer was lost and looking for what it made failed too: the object may exist
+    unrecorded. `problem` is the lookup's own error."""
+
+    def __init__(self, problem: Exception):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
 def apply_once(
     write: Callable[[], T],
     find_applied: Callable[[], T | None],
     *,
     policy: RetryPolicy | None = None,
+    lookup_errors: tuple[type[Exception], ...] = (),
 ) -> T:
     """Run a non-idempotent `write` so that its effect happens once. When the write's outcome is
     unknown, `find_applied` looks for its effect (by the object's natural key): found -> adopt it;
     not found -> the write did not happen, so back off and write again. Bounded by the policy's
-    attempts and deadline; the last OutcomeUnknown is re-raised when they run out."""
+    attempts and deadline; the last OutcomeUnknown is re-raised when they run out. A lookup that
+    fails with one of `lookup_errors` raises LookupAfterLostAnswerFailed."""
     policy = policy or DEFAULT_RETRY_POLICY
     deadline_at = policy.clock() + policy.deadline
     for attempt in range(1, policy.attempts + 1):
         try:
             return write()
         except OutcomeUnknown:
-            applied = find_applied()
+            try:
+                applied = find_applied()
+            except lookup_errors as problem:
+                raise LookupAfterLostAnswerFailed(problem) from None
             if applied is not None:
                 return applied
             delay = policy.backoff(attempt)

@@ -73,14 +73,6 @@ class RailwayApiError(RailwayError):
     """Any other failure: an error answer, a malformed response, or the API unreachable."""
 
 
-class _LookupFailed(Exception):
-    """Looking up what a create with a lost answer made failed (internal to _apply_once)."""
-
-    def __init__(self, problem: RailwayError):
-        super().__init__(str(problem))
-        self.problem = problem
-
-
 @dataclass(frozen=True)
 class EnvironmentInfo:
     id: str
@@ -447,20 +439,14 @@ class RailwayClient:
         """`if_made` says what becomes of an object the create may have made unrecorded, when
         its answer was lost and looking for it failed too."""
 
-        def look_for_it() -> T | None:
-            try:
-                return find_applied()
-            except RailwayError as problem:
-                raise _LookupFailed(problem) from None
-
         try:
-            return _http.apply_once(create, look_for_it, policy=self._http.policy)
+            return _http.apply_once(create, find_applied, policy=self._http.policy, lookup_errors=(RailwayError,))
         except _http.OutcomeUnknown as exc:
             raise RailwayApiError(
                 _message(failure, f"Railway did not confirm it ({exc}); run `pulumi refresh` and retry", document),
                 operation=_operation_name(document),
             ) from None
-        except _LookupFailed as lost:
+        except _http.LookupAfterLostAnswerFailed as lost:
             reason = (
                 f"Railway's answer was lost and looking for what the request made failed too ({lost.problem}); "
                 f"it may have been made without being recorded: {if_made}"

@@ -180,14 +180,6 @@ class SupabaseApiError(SupabaseError):
     """Any other failure: an error answer, a malformed response, or the API unreachable."""
 
 
-class _LookupFailed(Exception):
-    """Looking up what a create with a lost answer made failed (internal to _apply_once)."""
-
-    def __init__(self, problem: SupabaseError):
-        super().__init__(str(problem))
-        self.problem = problem
-
-
 class ProjectFailedToStart(SupabaseError):
     """A project or branch reached a status it never leaves by itself; it was deleted."""
 
@@ -668,21 +660,15 @@ class SupabaseClient:
         """`if_made` says what becomes of an object the create may have made unrecorded, when
         its answer was lost and looking for it failed too."""
 
-        def look_for_it() -> T | None:
-            try:
-                return find_applied()
-            except SupabaseError as problem:
-                raise _LookupFailed(problem) from None
-
         try:
-            return _http.apply_once(create, look_for_it, policy=self._http.policy)
+            return _http.apply_once(create, find_applied, policy=self._http.policy, lookup_errors=(SupabaseError,))
         except _http.OutcomeUnknown as exc:
             raise SupabaseApiError(
                 _message(failure, f"Supabase did not confirm it ({exc}); run `pulumi refresh` and retry", endpoint),
                 endpoint=endpoint.key,
                 status_code=exc.status_code,
             ) from None
-        except _LookupFailed as lost:
+        except _http.LookupAfterLostAnswerFailed as lost:
             reason = (
                 f"Supabase's answer was lost and looking for what the request made failed too ({lost.problem}); "
                 f"it may have been made without being recorded: {if_made}"
