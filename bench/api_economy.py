@@ -5,6 +5,9 @@
   minimum the APIs allow;
 - a no-op `pulumi up` of that deployed fleet (check and diff for every resource, update only what
   the diff says changed): writes, and requests at all;
+- deployments: after `up`, how many each service of each new environment has, of which branch, and
+  whether each was started after that service's variables and settings were written; an edit of
+  one environment's variable: how many new deployments, and where;
 - an edit (one environment's branch changed): what its `up` sends;
 - a `pulumi refresh` of the deployed sandbox stack (every resource type, the branch database
   included): reads per resource, by type;
@@ -44,6 +47,8 @@ def _minimum_per_environment(services: int, domains: int) -> dict[str, tuple[int
         "railway: deploymentTriggers": (0, "the fork's triggers come back with environmentCreate"),
         "railway: deploymentTriggerUpdate": (services, "point each copied trigger at the branch"),
         "railway: serviceDomainCreate": (domains, "one generated domain per public service"),
+        "railway: serviceInstanceUpdate": (services, "one per service: healthcheck and sleep settings"),
+        "railway: serviceInstanceDeployV2": (services, "one deployment per service, once everything is written"),
         "supabase: GET /v1/organizations/{slug}/projects": (
             0,
             "not needed to create; stagefleet looks once first, so a create whose answer is lost "
@@ -84,6 +89,47 @@ def _edit_branch(mapping: dict[str, Any], environment: str, branch: str) -> dict
     return edited
 
 
+def _edit_variable(mapping: dict[str, Any], environment: str, name: str, value: str) -> dict[str, Any]:
+    edited = dict(mapping)
+    environments = json.loads(edited["stagefleet:environments"])
+    for env in environments:
+        if env["name"] == environment:
+            env.setdefault("variables", {})[name] = value
+    edited["stagefleet:environments"] = json.dumps(environments)
+    return edited
+
+
+def deployment_figures(boxes: Any, entries: list[tuple[str, Any]], branches: dict[str, str]) -> dict[str, Any]:
+    """Per service of every new environment: its deployments, their branch, and whether each was
+    requested after the service's variables and settings were written (journal order)."""
+    last_write: dict[tuple[str, str], float] = {}
+    deploy_requests: dict[tuple[str, str], list[float]] = {}
+    for api, entry in entries:
+        field = entry.root_fields[0] if api == "railway" and entry.root_fields else None
+        arguments = entry.variables.get("input") if field == "variableCollectionUpsert" else entry.variables
+        if field is None or not arguments:
+            continue
+        scope = (str(arguments.get("environmentId")), str(arguments.get("serviceId")))
+        if field in ("variableCollectionUpsert", "serviceInstanceUpdate"):
+            last_write[scope] = max(last_write.get(scope, 0.0), entry.at)
+        elif field == "serviceInstanceDeployV2":
+            deploy_requests.setdefault(scope, []).append(entry.at)
+    names = {env["id"]: env["name"] for env in boxes.railway.environments(boxes.project_id)}
+    deployments = [d for d in boxes.railway.deployments() if names.get(d["environmentId"]) in branches]
+    per_service = Counter((d["environmentId"], d["serviceId"]) for d in deployments)
+    return {
+        "services": len(per_service),
+        "deployments": len(deployments),
+        "deployments_per_service": sorted(set(per_service.values())),
+        "of_the_entrys_branch": sum(d["branch"] == branches[names[d["environmentId"]]] for d in deployments),
+        "started_after_variables_and_settings": sum(
+            bool(requests) and min(requests) > last_write.get(scope, float("inf"))
+            for scope, requests in deploy_requests.items()
+        ),
+        "started_by": dict(Counter(d["trigger"] for d in deployments)),
+    }
+
+
 def _program(mapping: dict[str, Any]) -> Any:
     return lambda: deploy_fleet(load_fleet_spec(mapping), today=TODAY)
 
@@ -100,6 +146,8 @@ def fleet_figures(count: int) -> dict[str, Any]:
             raise RuntimeError(f"up of {count} environments failed: {deployment.error}")
         created = boxes.journal()
         per_env = {op: round(n / count, 2) for op, n in _counts(created).items()}
+        branches = {f"staging-{env['name']}": env["branch"] for env in json.loads(mapping["stagefleet:environments"])}
+        after_up = deployment_figures(boxes, created, branches)
 
         state = stack_engine.state_of(deployment)
         boxes.clear_journals()
@@ -107,6 +155,19 @@ def fleet_figures(count: int) -> dict[str, Any]:
         if noop.error is not None:
             raise RuntimeError(f"no-op up failed: {noop.error}")
         noop_entries = boxes.journal()
+
+        before_edit = Counter(d["environmentId"] for d in boxes.railway.deployments())
+        boxes.clear_journals()
+        variable_edit = stack_engine.up(_program(_edit_variable(mapping, "dev001", "LOG_LEVEL", "debug")), host, state)
+        if variable_edit.error is not None:
+            raise RuntimeError(f"a variable edit failed: {variable_edit.error}")
+        names = {env["id"]: env["name"] for env in boxes.railway.environments(boxes.project_id)}
+        new_deployments = Counter(d["environmentId"] for d in boxes.railway.deployments()) - before_edit
+        variable_edit_figures = {
+            "requests": _counts(boxes.journal()),
+            "new_deployments": {names[env]: n for env, n in new_deployments.items()},
+        }
+        mapping = _edit_variable(mapping, "dev001", "LOG_LEVEL", "debug")
 
         edited = _edit_branch(mapping, "dev001", "feature/dev001-v2")
         boxes.clear_journals()
@@ -147,6 +208,8 @@ def fleet_figures(count: int) -> dict[str, Any]:
             "requests": len(noop_entries),
             "provider_calls": dict(Counter(step.op for step in noop.steps)),
         },
+        "deployments_after_up": after_up,
+        "edit_variable_up": variable_edit_figures,
         "edit_branch_up": {
             "requests": _counts(edit_entries),
             "provider_calls": dict(Counter(step.op for step in edit.steps if step.op not in ("check", "diff"))),
@@ -215,6 +278,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     print(f"  {'total':<52} {fleet['per_new_environment_total']:>10} {fleet['per_new_environment_minimum_total']:>8}")
     print(f"\nno-op up: {fleet['noop_up']['writes']} writes, {fleet['noop_up']['requests']} requests "
           f"(provider calls: {fleet['noop_up']['provider_calls']})")  # fmt: skip
+    deployed = fleet["deployments_after_up"]
+    print(f"deployments after up: {deployed['deployments']} for {deployed['services']} services "
+          f"(per service: {deployed['deployments_per_service']}), {deployed['of_the_entrys_branch']} of the "
+          f"entry's branch, {deployed['started_after_variables_and_settings']} started after the service's "
+          f"variables and settings were written; started by {deployed['started_by']}")  # fmt: skip
+    print(f"one variable of one environment changed: new deployments {fleet['edit_variable_up']['new_deployments']}, "
+          f"requests {fleet['edit_variable_up']['requests']}")  # fmt: skip
     print(f"one environment's branch changed: {fleet['edit_branch_up']['requests']} "
           f"({fleet['edit_branch_up']['provider_calls']})")  # fmt: skip
     print(f"preview: {fleet['preview_requests']} requests")
@@ -228,6 +298,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "noop_up_writes": fleet["noop_up"]["writes"],
         "noop_up_requests": fleet["noop_up"]["requests"],
         "preview_requests": sum(fleet["preview_requests"].values()),
+        "deployments_per_service_after_up": fleet["deployments_after_up"]["deployments_per_service"],
+        "new_deployments_for_one_variable_edit": fleet["edit_variable_up"]["new_deployments"],
         "refresh_reads_per_resource": {kind: f["reads_per_resource_max"] for kind, f in refresh["per_type"].items()},
         "refresh_max_reads_per_resource": max(f["reads_per_resource_max"] for f in refresh["per_type"].values()),
         "fleet": fleet,

@@ -19,6 +19,9 @@ def export_environments(specs: Iterable[EnvironmentSpec], components: Mapping[st
             "railwayEnvironmentId": components[env.name].railway_environment_id,
             "railwayEnvironmentName": components[env.name].railway_environment_name,
             "urls": components[env.name].urls,
+            # What `python -m fleet status` polls and probes, per service.
+            "services": components[env.name].services,
+            "sleepsWhenIdle": env.sleeps_when_idle,
             "databaseUrl": components[env.name].database_url,
             "databaseRef": components[env.name].database_ref,
             "databaseStrategy": components[env.name].database.strategy,

@@ -56,6 +56,7 @@ def deploy_review(review: ReviewSpec, fleet_stack: pulumi.StackReference, today:
         "environments": export_environments([env], {env.name: component}),
         "accessTokens": pulumi.Output.secret({env.name: component.access_token}),
         "pullRequest": review.pull_request.number if review.pull_request else None,
+        "railwayProjectId": fleet.railway.project_id,
     }
     for key, value in exports.items():
         pulumi.export(key, value)

@@ -10,10 +10,12 @@ import pulumi
 
 from components.database import Database, DatabaseArgs, DatabaseConnection
 from fleet import naming
-from fleet.config import EnvironmentSpec, RailwaySpec
+from fleet.config import EnvironmentSpec, RailwaySpec, ServiceSpec
+from providers.railway.deployment import Deployment, DeploymentArgs, variables_digest
 from providers.railway.deployment_trigger import DeploymentTrigger, DeploymentTriggerArgs
 from providers.railway.environment import Environment, EnvironmentArgs
 from providers.railway.service_domain import ServiceDomain, ServiceDomainArgs
+from providers.railway.service_instance import SETTINGS, ServiceInstance, ServiceInstanceArgs
 from providers.railway.variables import Variables, VariablesArgs
 from providers.tokens import AccessToken, AccessTokenArgs
 
@@ -47,13 +49,16 @@ class StagingEnvironmentArgs:
 
 
 class StagingEnvironment(pulumi.ComponentResource):
-    """A Railway environment forked from the base environment, per service its variables, a deploy
-    trigger on the environment's branch and a public domain, and a generated access token."""
+    """A Railway environment forked from the base environment; per service its settings, its
+    variables, a deploy trigger on the environment's branch, a public domain and a deployment of
+    the branch started once all of those are in place; and a generated access token."""
 
     database: DatabaseConnection
     railway_environment_id: pulumi.Output[str]
     railway_environment_name: pulumi.Output[str]
     urls: pulumi.Output[dict]
+    # Per service name: serviceId, url (None without a domain), healthcheckPath, deploymentId.
+    services: pulumi.Output[dict]
     database_url: pulumi.Output[str]
     database_ref: pulumi.Output[Optional[str]]
     access_token: pulumi.Output[str]
@@ -94,25 +99,35 @@ class StagingEnvironment(pulumi.ComponentResource):
         )
 
         urls: dict[str, pulumi.Output[str]] = {}
+        services: dict[str, pulumi.Output[dict]] = {}
         for service in args.railway.services:
+            instance = ServiceInstance(
+                f"{name}-{service.name}-settings",
+                ServiceInstanceArgs(
+                    environment_id=railway_environment.environment_id,
+                    service_id=service.id,
+                    **instance_settings(service, env.sleeps_when_idle),
+                ),
+                child,
+            )
+            wanted = service_variables(
+                args.service_variables.get(service.name, {}),
+                env.variables,
+                self.database,
+                service.supabase_key,
+                token.value,
+            )
             variables = Variables(
                 f"{name}-{service.name}-variables",
                 VariablesArgs(
                     project_id=args.railway.project_id,
                     environment_id=railway_environment.environment_id,
                     service_id=service.id,
-                    variables=service_variables(
-                        args.service_variables.get(service.name, {}),
-                        env.variables,
-                        self.database,
-                        service.supabase_key,
-                        token.value,
-                    ),
+                    variables=wanted,
                 ),
                 child,
             )
-            # The trigger starts builds: it waits for the variables so no deploy runs without them.
-            DeploymentTrigger(
+            trigger = DeploymentTrigger(
                 f"{name}-{service.name}-trigger",
                 DeploymentTriggerArgs(
                     project_id=args.railway.project_id,
@@ -120,10 +135,10 @@ class StagingEnvironment(pulumi.ComponentResource):
                     service_id=service.id,
                     repository=service.repository,
                     branch=env.branch,
-                    root_directory=service.root_directory,
                 ),
-                pulumi.ResourceOptions(parent=self, depends_on=[variables]),
+                child,
             )
+            url: pulumi.Input[Optional[str]] = None
             if service.domain:
                 domain = ServiceDomain(
                     f"{name}-{service.name}-domain",
@@ -135,11 +150,34 @@ class StagingEnvironment(pulumi.ComponentResource):
                     ),
                     child,
                 )
-                urls[service.name] = domain.url
+                urls[service.name] = url = domain.url
+            # Nothing has deployed the fork yet (skipInitialDeploys, skipDeploys): this is the one
+            # deployment, started once the code it starts will see everything it needs.
+            deployment = Deployment(
+                f"{name}-{service.name}-deployment",
+                DeploymentArgs(
+                    environment_id=railway_environment.environment_id,
+                    service_id=service.id,
+                    branch=env.branch,
+                    # The digest reveals no value (see variables_digest): readable in a preview.
+                    variables_digest=pulumi.Output.unsecret(pulumi.Output.all(**wanted).apply(variables_digest)),
+                    settings=settings_as_text(instance_settings(service, env.sleeps_when_idle)),
+                ),
+                pulumi.ResourceOptions(parent=self, depends_on=[instance, variables, trigger]),
+            )
+            services[service.name] = pulumi.Output.from_input(
+                {
+                    "serviceId": service.id,
+                    "url": url,
+                    "healthcheckPath": service.healthcheck_path,
+                    "deploymentId": deployment.deployment_id,
+                }
+            )
 
         self.railway_environment_id = railway_environment.environment_id
         self.railway_environment_name = railway_environment.name
         self.urls = pulumi.Output.all(**urls) if urls else pulumi.Output.from_input({})
+        self.services = pulumi.Output.all(**services) if services else pulumi.Output.from_input({})
         self.database_url = self.database.url
         self.database_ref = self.database.ref
         self.access_token = pulumi.Output.secret(token.value)
@@ -147,6 +185,7 @@ class StagingEnvironment(pulumi.ComponentResource):
             {
                 "railway_environment_id": self.railway_environment_id,
                 "urls": self.urls,
+                "services": self.services,
                 "database_url": self.database_url,
                 "database_ref": self.database_ref,
                 "database_strategy": self.database.strategy,
@@ -181,3 +220,22 @@ def service_variables(
     )
     variables.update(environment_overrides)
     return variables
+
+
+def instance_settings(service: ServiceSpec, sleeps_when_idle: bool) -> dict[str, object]:
+    """What the environment sets on the service (ServiceInstanceArgs' names); None: not managed."""
+    return {
+        "healthcheck_path": service.healthcheck_path,
+        "healthcheck_timeout": service.healthcheck_timeout,
+        "sleep_application": sleeps_when_idle,
+        "root_directory": service.root_directory,
+    }
+
+
+def settings_as_text(settings: Mapping[str, object]) -> dict[str, str]:
+    """The managed settings as the Deployment records them: Railway's names, text values."""
+
+    def text(value: object) -> str:
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    return {SETTINGS[name]: text(value) for name, value in settings.items() if value is not None}

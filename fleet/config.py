@@ -290,6 +290,23 @@ def _hostname(value: str) -> str:
 
 Hostname = Annotated[Text, AfterValidator(_hostname)]
 
+
+def _healthcheck_path(path: str) -> str:
+    if not path.startswith("/") or any(character.isspace() for character in path):
+        raise _error(
+            "healthcheck_path",
+            f"{_quote(path)} is not a URL path",
+            hint="the path Railway and `fleet status` request on the service's own domain, e.g. /health",
+        )
+    return path
+
+
+HealthcheckPath = Annotated[Text, AfterValidator(_healthcheck_path)]
+# Railway waits at most an hour for a healthcheck before it fails the deployment.
+MAX_HEALTHCHECK_TIMEOUT_SECONDS = 3600
+# Environments of these kinds sleep when idle unless they say otherwise: one person uses them.
+SLEEPING_KINDS = frozenset({"developer", "pr"})
+
 # Supabase Management API `desired_instance_size` (V1CreateProjectBody).
 InstanceSize = Literal[
     "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge",
@@ -543,7 +560,9 @@ class ServiceSpec(_Model):
     repository: Text
     root_directory: Text | None = None
     port: Annotated[WholeNumber, Field(ge=1, le=65535)] | None = None
-    healthcheck_path: Text | None = None
+    healthcheck_path: HealthcheckPath | None = None
+    # Seconds Railway gives a new deployment to answer on healthcheckPath (Railway's default: 300).
+    healthcheck_timeout: Annotated[WholeNumber, Field(ge=1, le=MAX_HEALTHCHECK_TIMEOUT_SECONDS)] | None = None
     variables: Variables = {}
     domain: Annotated[bool, Field(strict=True)] = True
     supabase_key: KeyName = "anon"
@@ -775,6 +794,16 @@ class EnvironmentSpec(_Model):
     database: DatabaseSpec | None = None
     variables: Variables = {}
     expires: Date | None = None
+    # None: the kind decides (developer environments and review stacks sleep, the others not).
+    sleep_when_idle: Annotated[bool, Field(strict=True)] | None = None
+
+    @property
+    def sleeps_when_idle(self) -> bool:
+        """Whether Railway puts its services to sleep when they get no traffic (they wake on the
+        next request, after a cold start)."""
+        if self.sleep_when_idle is not None:
+            return self.sleep_when_idle
+        return self.kind in SLEEPING_KINDS
 
     @field_validator("owner")
     @classmethod

@@ -106,6 +106,8 @@ class ReviewSettingsSpec(_Model):
     # A pull request environment may use a long-lived environment's database (strategy shared)
     # only when this is true: it would write to that environment's data.
     allow_shared_database: Annotated[bool, Field(strict=True)] = False
+    # Review environments sleep when idle by default: a reviewer's first request wakes them.
+    sleep_when_idle: Annotated[bool, Field(strict=True)] = True
 
 
 class ReviewConfig(_Model):
@@ -225,6 +227,7 @@ class ReviewSpec:
                 branch=pull_request.branch,
                 database=database,
                 variables=dict(config.review.variables),
+                sleep_when_idle=config.review.sleep_when_idle,
             )
         return cls(
             fleet=fleet,

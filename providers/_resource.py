@@ -27,6 +27,7 @@ __all__ = [
     "Schema",
     "Text",
     "TextMap",
+    "WholeNumber",
     "args_to_props",
 ]
 
@@ -72,17 +73,31 @@ class Flag(Prop):
         return value
 
 
-class Port(Prop):
+@dataclasses.dataclass(frozen=True)
+class WholeNumber(Prop):
+    """An integer within [minimum, maximum]. Numbers cross the wire as floats: 8080.0 is 8080."""
+
+    minimum: int = 0
+    maximum: int | None = None
+    what: str = "a whole number"
+
     def normalise(self, value: Any) -> int:
-        # Numbers cross the wire as floats: 8080.0 is the port 8080.
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InvalidProperty(f"must be a port number, got {_type_name(value)}")
+            raise InvalidProperty(f"must be {self.what}, got {_type_name(value)}")
         if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
             raise InvalidProperty("must be a whole number")
-        port = int(value)
-        if not 1 <= port <= 65535:
-            raise InvalidProperty(f"must be between 1 and 65535, got {port}")
-        return port
+        number = int(value)
+        if number < self.minimum or (self.maximum is not None and number > self.maximum):
+            bounds = f"between {self.minimum} and {self.maximum}" if self.maximum is not None else f"at least {self.minimum}"
+            raise InvalidProperty(f"must be {bounds}, got {number}")
+        return number
+
+
+@dataclasses.dataclass(frozen=True)
+class Port(WholeNumber):
+    minimum: int = 1
+    maximum: int | None = 65535
+    what: str = "a port number"
 
 
 class TextMap(Prop):

@@ -3,14 +3,17 @@
     python -m sandbox serve --stack-file Pulumi.sandbox.yaml --port 8787 --token sandbox-token
 
 Seeds the project described by the stack file's `stagefleet:railway` block (its ids are used as
-the fixed ids, so the stack config and the sandbox agree) and prints the GraphQL URL on the first
-line of stdout. When the stack file has a `stagefleet:supabase` block (or `--supabase` is given)
-it also serves the Supabase Management API emulator, with the block's `organizationSlug` seeded,
-and prints its base URL (no /v1) on the second line. When the stack file has
-`stagefleet:featureFlags` (or `--statsig` is given) it also serves the Statsig Console API
-emulator and prints its base URL (no /console/v1) on the third line; the second line is then
-empty when Supabase is not served. Serves until SIGTERM/SIGINT or until its lifetime ends; when
-one emulator stops, all do.
+the fixed ids, so the stack config and the sandbox agree) and prints four lines on stdout:
+
+1. the Railway GraphQL URL;
+2. the Supabase Management API base URL (no /v1), when the stack file has a `stagefleet:supabase`
+   block (or `--supabase` is given; the block's `organizationSlug` is seeded), else empty;
+3. the Statsig Console API base URL (no /console/v1), when the stack file has
+   `stagefleet:featureFlags` (or `--statsig` is given), else empty;
+4. the Railway edge URL: the services' generated domains answer HTTP there, routed by the Host
+   header. Deployments build for `--build-seconds` and deploy for `--deploy-seconds`.
+
+Serves until SIGTERM/SIGINT or until its lifetime ends; when one emulator stops, all do.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from sandbox.railway import RailwaySandbox, SeedResult
+from sandbox.railway import DeployTiming, RailwaySandbox, SeedResult
 from sandbox.server import DEFAULT_LIFETIME
 from sandbox.statsig import StatsigSandbox
 from sandbox.supabase import SupabaseSandbox
@@ -39,6 +42,10 @@ DEFAULT_BASE_ENVIRONMENT = "staging-template"
 # Seconds until a Supabase project or branch created in the served sandbox is ACTIVE_HEALTHY:
 # long enough that the program's readiness waits are exercised, short enough to try it quickly.
 DEFAULT_HEALTHY_AFTER = 2.0
+# Seconds a deployment in the served sandbox builds, then deploys: `fleet status --wait` sees
+# every status go by, and `make sandbox` stays quick.
+DEFAULT_BUILD_SECONDS = 1.0
+DEFAULT_DEPLOY_SECONDS = 1.0
 # How often the main thread looks up from waiting; signals are handled between waits.
 _POLL_SECONDS = 0.2
 
@@ -108,6 +115,7 @@ def seed_from_block(sandbox: RailwaySandbox, block: Mapping[str, Any]) -> SeedRe
                 "id": svc.get("id"),
                 "repository": svc.get("repository"),
                 "rootDirectory": svc.get("rootDirectory"),
+                "healthcheckPath": svc.get("healthcheckPath"),
             }
             for svc in services
         ],
@@ -144,7 +152,9 @@ def serve(args: argparse.Namespace) -> int:
     except (OSError, yaml.YAMLError, ValueError, StackFileError) as exc:
         print(f"sandbox: {exc}", file=sys.stderr)
         return 2
-    sandbox = RailwaySandbox(tokens=args.token, port=args.port, lifetime=args.lifetime)
+    edge_port = args.edge_port if args.edge_port is not None else (args.port + 3 if args.port else 0)
+    sandbox = RailwaySandbox(tokens=args.token, port=args.port, lifetime=args.lifetime, edge_port=edge_port)
+    sandbox.deploy_timing = DeployTiming(building=args.build_seconds, deploying=args.deploy_seconds)
     seed = seed_from_block(sandbox, block)
     supabase = make_supabase(args, sb_block)
     statsig = make_statsig(args, flags)
@@ -161,17 +171,19 @@ def serve(args: argparse.Namespace) -> int:
                 supabase.start()
             if statsig is not None:
                 statsig.start()
-            print(sandbox.url, flush=True)
-            if supabase is not None:
-                print(supabase.url, flush=True)
-            elif statsig is not None:
-                print(flush=True)  # an empty line 2: the Statsig URL is always on line 3
-            if statsig is not None:
-                print(statsig.url, flush=True)
+            # Each URL on its own line number, whatever else is served: a reader takes line N.
+            for url in (sandbox.url, supabase.url if supabase else "", statsig.url if statsig else "", sandbox.edge_url):
+                print(url, flush=True)
             print(
                 f"sandbox: Railway project {seed.project_id} (base environment "
                 f"{seed.base_environment_id}, services {', '.join(seed.service_ids) or 'none'}); "
                 f"stops after {args.lifetime:g}s or on SIGTERM/SIGINT",
+                file=sys.stderr,
+                flush=True,
+            )
+            print(
+                f"sandbox: Railway edge at {sandbox.edge_url} (send a service domain as Host; "
+                f"deployments build {args.build_seconds:g}s, deploy {args.deploy_seconds:g}s)",
                 file=sys.stderr,
                 flush=True,
             )
@@ -205,11 +217,18 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seconds(text: str) -> float:
+    seconds = float(text)
+    if seconds < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0 seconds, got {text}")
+    return seconds
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__.split("\n")[0])
     commands = root.add_subparsers(dest="command", required=True)
     serve_cmd = commands.add_parser(
-        "serve", help="serve the Railway (and Supabase) sandboxes seeded from a stack file"
+        "serve", help="serve the Railway sandbox and its edge (and Supabase, Statsig) seeded from a stack file"
     )
     serve_cmd.add_argument("--stack-file", required=True, help="Pulumi stack file with stagefleet:railway")
     serve_cmd.add_argument("--port", type=int, default=8787, help="port on 127.0.0.1 (0 = any free port)")
@@ -219,6 +238,18 @@ def parser() -> argparse.ArgumentParser:
     )
     serve_cmd.add_argument(
         "--lifetime", type=float, default=DEFAULT_LIFETIME, help="seconds before stopping by itself"
+    )
+    serve_cmd.add_argument(
+        "--edge-port", type=int, default=None,
+        help="Railway edge port on 127.0.0.1 (default: --port + 3; any free port when --port is 0)",
+    )
+    serve_cmd.add_argument(
+        "--build-seconds", type=_seconds, default=DEFAULT_BUILD_SECONDS,
+        help="seconds a Railway deployment spends BUILDING",
+    )
+    serve_cmd.add_argument(
+        "--deploy-seconds", type=_seconds, default=DEFAULT_DEPLOY_SECONDS,
+        help="seconds a Railway deployment spends DEPLOYING before SUCCESS",
     )
     serve_cmd.add_argument(
         "--supabase", action="store_true",

@@ -3,9 +3,13 @@
 `RailwaySandbox` serves the schema over loopback HTTP (sandbox.server) with in-memory state and
 keeps the real API's behaviours the stagefleet client relies on: Bearer auth answering
 "Not Authorized", errors as HTTP 200 with `extensions.code`, unique environment names per
-project, forking an environment from a source (services, variables, triggers; not domains), and
-generated `*.up.railway.app` domains. Tests use its state helpers for assertions and for
-out-of-band changes ("someone clicked in the dashboard").
+project, forking an environment from a source (services, variables, triggers, instance settings;
+not domains), generated `*.up.railway.app` domains, and deployments (sandbox.railway_deployments):
+started through the API, by a fork without `skipInitialDeploys`, by a variable write without
+`skipDeploys` or by a git push (`push`), each moving QUEUED -> BUILDING -> DEPLOYING -> SUCCESS
+on the sandbox clock. A second loopback server, the edge (sandbox.railway_edge), makes the
+generated domains answer HTTP from the deployment running behind them. Tests use its state
+helpers for assertions and for out-of-band changes ("someone clicked in the dashboard").
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import re
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,9 +44,25 @@ from graphql import (
 )
 from graphql.utilities import value_from_ast_untyped
 
+from sandbox.railway_deployments import (
+    Clock,
+    Deployment,
+    DeploymentLedger,
+    DeploymentSource,
+    DeploymentStatus,
+    DeploymentCause,
+    DeployTiming,
+    Outcome,
+    deployment_node,
+    deployment_record,
+    fake_commit,
+)
+from sandbox.railway_edge import EDGE_HEADERS, RailwayEdge, Upstream, edge_error
 from sandbox.server import (
     Emulator,
     DEFAULT_LIFETIME,
+    FaultPlan,
+    JournalEntry,
     LoopbackServer,
     Request,
     RequestInfo,
@@ -49,7 +70,15 @@ from sandbox.server import (
     json_response,
 )
 
-__all__ = ["GRAPHQL_PATH", "RailwayApiError", "RailwayApplication", "RailwaySandbox", "SeedResult"]
+__all__ = [
+    "GRAPHQL_PATH",
+    "DeployTiming",
+    "DeploymentStatus",
+    "RailwayApiError",
+    "RailwayApplication",
+    "RailwaySandbox",
+    "SeedResult",
+]
 
 GRAPHQL_PATH = "/graphql/v2"
 SCHEMA_PATH = Path(__file__).with_name("railway.graphql")
@@ -124,7 +153,33 @@ class _Instance:
     service_id: str
     repo: str | None
     root_directory: str | None
+    healthcheck_path: str | None = None
+    healthcheck_timeout: int | None = None
+    sleep_application: bool | None = None
+    # What the running service's healthcheck answers at the edge (set_health); not a setting.
+    health_status: int = 200
     created_at: datetime = field(default_factory=_now)
+    updated_at: datetime = field(default_factory=_now)
+
+    def settings(self) -> dict[str, Any]:
+        """The instance settings the sandbox keeps, by their API names."""
+        return {name: getattr(self, attr) for name, attr in INSTANCE_SETTINGS.items()}
+
+    def copy_to(self, environment_id: str) -> _Instance:
+        """This instance's source and settings in another environment (a fork)."""
+        copy = _Instance(_new_id(), environment_id, self.service_id, self.repo, self.root_directory)
+        for attr in INSTANCE_SETTINGS.values():
+            setattr(copy, attr, getattr(self, attr))
+        return copy
+
+
+# ServiceInstanceUpdateInput fields the sandbox keeps, API name -> _Instance attribute.
+INSTANCE_SETTINGS = {
+    "healthcheckPath": "healthcheck_path",
+    "healthcheckTimeout": "healthcheck_timeout",
+    "sleepApplication": "sleep_application",
+    "rootDirectory": "root_directory",
+}
 
 
 @dataclass
@@ -177,8 +232,9 @@ Scope = tuple[str, str | None]  # (environment id, service id or None for shared
 class RailwayState:
     """In-memory Railway data. Every method expects `lock` held (an RLock, so helpers nest)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = time.monotonic) -> None:
         self.lock = threading.RLock()
+        self.deployments = DeploymentLedger(clock)
         self.projects: dict[str, _Project] = {}
         self.services: dict[str, _Service] = {}
         self.environments: dict[str, _Environment] = {}
@@ -218,6 +274,20 @@ class RailwayState:
         if domain is None:
             raise not_found("Service domain")
         return domain
+
+    def instance(self, environment_id: str, service_id: str) -> _Instance:
+        env = self.environment(environment_id)
+        self.service(service_id, env.project_id)
+        inst = self.instances.get((environment_id, service_id))
+        if inst is None:
+            raise not_found("Service instance")
+        return inst
+
+    def deployment(self, deployment_id: str) -> Deployment:
+        deployment = self.deployments.get(deployment_id)
+        if deployment is None:
+            raise not_found("Deployment")
+        return deployment
 
     def scope(self, project_id: str, environment_id: str, service_id: str | None) -> Scope:
         """Validate a variables scope the way the API does: project, then environment, then service."""
@@ -263,6 +333,14 @@ class RailwayState:
     def values(self, scope: Scope) -> dict[str, str]:
         return {name: var.value for name, var in self.variables.get(scope, {}).items()}
 
+    def deployment_variables(self, environment_id: str, service_id: str) -> dict[str, str]:
+        """Shared variables overlaid with the service's own (service wins), as a deploy sees them."""
+        return {**self.values((environment_id, None)), **self.values((environment_id, service_id))}
+
+    def first_domain(self, environment_id: str, service_id: str) -> str | None:
+        domains = self.environment_domains(environment_id, service_id)
+        return domains[0].domain if domains else None
+
     # ------------------------------------------------------------ projects
 
     def seed_project(
@@ -298,7 +376,8 @@ class RailwayState:
         self.services[service.id] = service
         root_directory = spec.get("rootDirectory", spec.get("root_directory"))
         self.instances[(environment_id, service.id)] = _Instance(
-            _new_id(), environment_id, service.id, service.repository, root_directory
+            _new_id(), environment_id, service.id, service.repository, root_directory,
+            healthcheck_path=spec.get("healthcheckPath", spec.get("healthcheck_path")),
         )
         if service.repository:
             self.create_trigger(
@@ -341,14 +420,18 @@ class RailwayState:
         self.environments[env.id] = env
         if source is not None:
             self._fork(source, env)
+            if not skip_initial_deploys:
+                # Railway deploys a new fork's connected services unless told not to.
+                for inst in self.environment_instances(env.id):
+                    if inst.repo:
+                        self.deploy(inst, "fork")
         return env
 
     def _fork(self, source: _Environment, target: _Environment) -> None:
-        """Copy the source's service instances, variables and triggers (new ids); not domains."""
+        """Copy the source's service instances (with their settings), variables and triggers
+        (new ids); not domains, not deployments."""
         for inst in self.environment_instances(source.id):
-            self.instances[(target.id, inst.service_id)] = _Instance(
-                _new_id(), target.id, inst.service_id, inst.repo, inst.root_directory
-            )
+            self.instances[(target.id, inst.service_id)] = inst.copy_to(target.id)
         for (environment_id, service_id), names in list(self.variables.items()):
             if environment_id == source.id:
                 self.variables[(target.id, service_id)] = {
@@ -379,6 +462,7 @@ class RailwayState:
             del self.triggers[trig.id]
         for dom in self.environment_domains(env.id):
             del self.domains[dom.id]
+        self.deployments.forget_environment(env.id)
         project = self.projects[env.project_id]
         if project.base_environment_id == env.id:
             project.base_environment_id = None
@@ -400,6 +484,109 @@ class RailwayState:
 
     def delete_variable(self, scope: Scope, name: str) -> None:
         self.variables.get(scope, {}).pop(name, None)
+
+    def redeploy_for_variables(self, scope: Scope) -> None:
+        """Railway's automatic redeploy after a variable write: every instance the scope reaches
+        (the service's; all of the environment's for shared variables) that was deployed before."""
+        environment_id, service_id = scope
+        if service_id is None:
+            reached = self.environment_instances(environment_id)
+        else:
+            inst = self.instances.get((environment_id, service_id))
+            reached = [inst] if inst is not None else []
+        for inst in reached:
+            if self.deployments.latest(inst.environment_id, inst.service_id) is not None:
+                self.deploy(inst, "variables")
+
+    # ------------------------------------------------------------ service instances
+
+    def update_instance(self, inst: _Instance, changes: Mapping[str, Any]) -> None:
+        """Set the settings named in `changes` (None clears one); takes effect at the next deploy."""
+        for name, value in changes.items():
+            if name in INSTANCE_SETTINGS:
+                setattr(inst, INSTANCE_SETTINGS[name], value)
+        inst.updated_at = _now()
+
+    def update_service_settings(self, service_id: str, environment_id: str | None, changes: Mapping[str, Any]) -> None:
+        """serviceInstanceUpdate: with an environment, only its instance; without one, the
+        instances in every environment that is not a fork (as the API documents)."""
+        if environment_id is not None:
+            self.update_instance(self.instance(environment_id, service_id), changes)
+            return
+        service = self.services.get(service_id)
+        if service is None:
+            raise not_found("Service")
+        for inst in [i for i in self.instances.values() if i.service_id == service.id]:
+            if self.environments[inst.environment_id].source_environment_id is None:
+                self.update_instance(inst, changes)
+
+    # ------------------------------------------------------------ deployments
+
+    def deploy(
+        self,
+        inst: _Instance,
+        trigger: DeploymentCause,
+        commit_sha: str | None = None,
+        via: _Trigger | None = None,
+    ) -> Deployment:
+        """A new deployment of the instance's source (`via`, else its first deploy trigger),
+        recording what its code will see now."""
+        env = self.environments[inst.environment_id]
+        via = via or next(iter(self.environment_triggers(env.id, inst.service_id)), None)
+        repo = branch = commit = message = None
+        if via is not None:
+            repo, branch = via.repository, via.branch
+            if commit_sha is not None:
+                commit, message = commit_sha.lower(), f"Sandbox deploy of {commit_sha[:7]} on {branch}"
+            else:
+                head = self.deployments.head(repo, branch)
+                commit, message = fake_commit(repo, branch, head), f"Sandbox commit #{head} on {branch}"
+        elif commit_sha is not None:
+            raise bad_input("Service instance has no repository to deploy a commit from")
+        source = DeploymentSource(
+            repo=repo,
+            branch=branch,
+            commit_hash=commit,
+            commit_message=message,
+            variables=self.deployment_variables(env.id, inst.service_id),
+            settings=inst.settings(),
+        )
+        return self.deployments.start(
+            project_id=env.project_id,
+            environment_id=env.id,
+            service_id=inst.service_id,
+            trigger=trigger,
+            source=source,
+        )
+
+    def push(self, repository: str, branch: str) -> list[Deployment]:
+        """A git push: the branch gets a new head and every instance following it deploys it."""
+        self.deployments.advance_head(repository, branch)
+        started: dict[tuple[str, str], Deployment] = {}
+        for trig in list(self.triggers.values()):
+            key = (trig.environment_id, trig.service_id)
+            if (trig.repository, trig.branch) == (repository, branch) and key in self.instances and key not in started:
+                started[key] = self.deploy(self.instances[key], "push", via=trig)
+        return list(started.values())
+
+    def edge_upstream(self, host: str) -> Upstream | None:
+        """What a request to `host` at the edge reaches; a sleeping deployment wakes up."""
+        dom = next((d for d in self.domains.values() if d.domain == host), None)
+        inst = self.instances.get((dom.environment_id, dom.service_id)) if dom else None
+        if inst is None:
+            return None
+        serving = self.deployments.serving(inst.environment_id, inst.service_id)
+        if serving is None:
+            return None
+        self.deployments.wake(serving)
+        return Upstream(
+            service_name=self.services[inst.service_id].name,
+            deployment_id=serving.id,
+            crashed=serving.status == DeploymentStatus.CRASHED,
+            healthcheck_path=serving.source.settings.get("healthcheckPath"),
+            health_status=inst.health_status,
+            commit_hash=serving.source.commit_hash,
+        )
 
     # ------------------------------------------------------------ deployment triggers
 
@@ -547,17 +734,20 @@ def _service_node(service: _Service) -> Node:
 
 def _instance_node(state: RailwayState, inst: _Instance) -> Node:
     return {
+        **inst.settings(),
         "id": inst.id,
         "environmentId": inst.environment_id,
         "serviceId": inst.service_id,
         "serviceName": state.services[inst.service_id].name,
-        "rootDirectory": inst.root_directory,
         "source": {"repo": inst.repo, "image": None} if inst.repo else None,
-        "latestDeployment": None,
         "createdAt": inst.created_at,
-        "updatedAt": inst.created_at,
+        "updatedAt": inst.updated_at,
         "deletedAt": None,
     }
+
+
+def _deployment_node(state: RailwayState, deployment: Deployment) -> Node:
+    return deployment_node(deployment, state.first_domain(deployment.environment_id, deployment.service_id))
 
 
 def _variable_node(scope: Scope, var: _Variable) -> Node:
@@ -659,10 +849,33 @@ def _q_variables(
 def _q_variables_for_deployment(
     _: Any, info: GraphQLResolveInfo, projectId: str, environmentId: str, serviceId: str
 ) -> dict[str, str]:
-    """Shared variables overlaid with the service's own (service wins), as a deploy sees them."""
     state = _state(info)
-    scope = state.scope(projectId, environmentId, serviceId)
-    return {**state.values((environmentId, None)), **state.values(scope)}
+    state.scope(projectId, environmentId, serviceId)
+    return state.deployment_variables(environmentId, serviceId)
+
+
+def _q_deployment(_: Any, info: GraphQLResolveInfo, id: str) -> Node:  # noqa: A002
+    state = _state(info)
+    return _deployment_node(state, state.deployment(id))
+
+
+def _q_deployments(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any], **args: Any) -> Node:  # noqa: A002
+    """Newest first, as Railway lists them."""
+    state = _state(info)
+    status = input.get("status") or {}
+    selected = state.deployments.select(
+        project_id=input.get("projectId"),
+        environment_id=input.get("environmentId"),
+        service_id=input.get("serviceId"),
+        status_in=status.get("in"),
+        status_not_in=status.get("notIn"),
+    )
+    return _connection(selected[::-1], lambda d: _deployment_node(state, d), args)
+
+
+def _q_service_instance(_: Any, info: GraphQLResolveInfo, environmentId: str, serviceId: str) -> Node:
+    state = _state(info)
+    return _instance_node(state, state.instance(environmentId, serviceId))
 
 
 def _q_deployment_triggers(
@@ -727,6 +940,8 @@ def _m_variable_upsert(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any
     state = _state(info)
     scope = state.scope(input["projectId"], input["environmentId"], input.get("serviceId"))
     state.upsert_variables(scope, {input["name"]: input["value"]}, replace=False)
+    if not input.get("skipDeploys"):
+        state.redeploy_for_variables(scope)
     return True
 
 
@@ -734,13 +949,33 @@ def _m_variable_collection_upsert(_: Any, info: GraphQLResolveInfo, input: Mappi
     state = _state(info)
     scope = state.scope(input["projectId"], input["environmentId"], input.get("serviceId"))
     state.upsert_variables(scope, input["variables"], replace=bool(input.get("replace")))
+    if not input.get("skipDeploys"):
+        state.redeploy_for_variables(scope)
     return True
 
 
 def _m_variable_delete(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any]) -> bool:  # noqa: A002
+    """Always redeploys: VariableDeleteInput has no skipDeploys."""
     state = _state(info)
     scope = state.scope(input["projectId"], input["environmentId"], input.get("serviceId"))
     state.delete_variable(scope, input["name"])
+    state.redeploy_for_variables(scope)
+    return True
+
+
+def _m_service_instance_deploy(
+    _: Any, info: GraphQLResolveInfo, environmentId: str, serviceId: str, commitSha: str | None = None
+) -> str:
+    state = _state(info)
+    return state.deploy(state.instance(environmentId, serviceId), "api", commit_sha=commitSha).id
+
+
+def _m_service_instance_update(
+    _: Any, info: GraphQLResolveInfo, serviceId: str, input: Mapping[str, Any],  # noqa: A002
+    environmentId: str | None = None,
+) -> bool:
+    """Settings only: Railway applies them at the next deployment, it does not deploy."""
+    _state(info).update_service_settings(serviceId, environmentId, input)
     return True
 
 
@@ -812,6 +1047,17 @@ def _env_variables(parent: Node, info: GraphQLResolveInfo, **args: Any) -> Node:
     return _connection(pairs, lambda pair: _variable_node(*pair), args)
 
 
+def _instance_latest_deployment(parent: Node, info: GraphQLResolveInfo) -> Node | None:
+    state = _state(info)
+    latest = state.deployments.latest(parent["environmentId"], parent["serviceId"])
+    return _deployment_node(state, latest) if latest else None
+
+
+def _instance_active_deployments(parent: Node, info: GraphQLResolveInfo) -> list[Node]:
+    state = _state(info)
+    return [_deployment_node(state, d) for d in state.deployments.active(parent["environmentId"], parent["serviceId"])]
+
+
 def _env_triggers(parent: Node, info: GraphQLResolveInfo, **args: Any) -> Node:
     return _connection(_state(info).environment_triggers(parent["id"]), _trigger_node, args)
 
@@ -840,6 +1086,9 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
         "deploymentTriggers": _q_deployment_triggers,
         "domains": _q_domains,
         "serviceDomainAvailable": _q_domain_available,
+        "deployment": _q_deployment,
+        "deployments": _q_deployments,
+        "serviceInstance": _q_service_instance,
     },
     "Mutation": {
         "environmentCreate": _m_environment_create,
@@ -856,6 +1105,12 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
         "serviceDomainCreate": _m_domain_create,
         "serviceDomainUpdate": _m_domain_update,
         "serviceDomainDelete": _m_domain_delete,
+        "serviceInstanceDeployV2": _m_service_instance_deploy,
+        "serviceInstanceUpdate": _m_service_instance_update,
+    },
+    "ServiceInstance": {
+        "latestDeployment": _instance_latest_deployment,
+        "activeDeployments": _instance_active_deployments,
     },
     "Environment": {
         "sourceEnvironment": _env_source,
@@ -1031,7 +1286,11 @@ def _coded(error: GraphQLError, code: str) -> dict[str, Any]:
 
 
 class RailwaySandbox(Emulator):
-    """Railway's GraphQL API on 127.0.0.1, with faults, a journal and state helpers for tests."""
+    """Railway's GraphQL API on 127.0.0.1, with faults, a journal and state helpers for tests,
+    and its edge (the services' generated domains answering HTTP) on a second port.
+
+    `clock` (seconds, monotonic) drives deployments; a test passes a fake one and advances it
+    instead of sleeping."""
 
     def __init__(
         self,
@@ -1039,9 +1298,11 @@ class RailwaySandbox(Emulator):
         *,
         port: int = 0,
         lifetime: float | None = DEFAULT_LIFETIME,
+        edge_port: int = 0,
+        clock: Clock = time.monotonic,
     ) -> None:
         self.tokens: set[str] = set(tokens)
-        self._state = RailwayState()
+        self._state = RailwayState(clock)
         self._app = RailwayApplication(self._state, self.tokens)
         self._server = LoopbackServer(
             self._app,
@@ -1049,16 +1310,55 @@ class RailwaySandbox(Emulator):
             lifetime=lifetime,
             rejection_body=lambda status, reason: {"errors": [{"message": reason}]},
         )
+        self._edge = LoopbackServer(
+            RailwayEdge(self._edge_upstream),
+            port=edge_port,
+            lifetime=lifetime,
+            rejection_body=edge_error,
+            response_headers=EDGE_HEADERS,
+        )
 
     # ------------------------------------------------------------ lifecycle
 
     def start(self) -> RailwaySandbox:
         railway_schema()  # build before serving so the first request is not slowed by it
-        return super().start()
+        super().start()
+        try:
+            self._edge.start()
+        except BaseException:
+            super().stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        self._edge.stop()
+        super().stop()
 
     @property
     def url(self) -> str:
         return f"{self._server.base_url}{GRAPHQL_PATH}"
+
+    @property
+    def edge_url(self) -> str:
+        """Where the services' domains answer: send a request here with the domain as Host."""
+        return self._edge.base_url
+
+    @property
+    def edge_faults(self) -> FaultPlan:
+        """Faults of the edge, keyed by service domain (or "*")."""
+        return self._edge.faults
+
+    @property
+    def edge_journal(self) -> list[JournalEntry]:
+        """Requests the edge received (`key` is the host, `path` the path)."""
+        return self._edge.journal.entries()
+
+    def edge_journal_clear(self) -> None:
+        self._edge.journal.clear()
+
+    def _edge_upstream(self, host: str) -> Upstream | None:
+        with self._state.lock:
+            return self._state.edge_upstream(host)
 
     # ------------------------------------------------------------ faults, latency, journal
 
@@ -1144,6 +1444,8 @@ class RailwaySandbox(Emulator):
             ]
 
     def service_instances(self, environment_id: str) -> list[dict[str, Any]]:
+        """Each instance: id, environmentId, serviceId, repo and its settings (healthcheckPath,
+        healthcheckTimeout, sleepApplication, rootDirectory)."""
         with self._state.lock:
             return [
                 {
@@ -1151,10 +1453,78 @@ class RailwaySandbox(Emulator):
                     "environmentId": i.environment_id,
                     "serviceId": i.service_id,
                     "repo": i.repo,
-                    "rootDirectory": i.root_directory,
+                    **i.settings(),
                 }
                 for i in self._state.environment_instances(environment_id)
             ]
+
+    def deployments(self, environment_id: str | None = None, service_id: str | None = None) -> list[dict[str, Any]]:
+        """Deployments in creation order, as of the sandbox clock now (see `deployment_record`)."""
+        with self._state.lock:
+            selected = self._state.deployments.select(environment_id=environment_id, service_id=service_id)
+            return [deployment_record(d) for d in selected]
+
+    def deployment(self, deployment_id: str) -> dict[str, Any]:
+        with self._state.lock:
+            return deployment_record(self._out_of_band(lambda: self._state.deployment(deployment_id)))
+
+    # ------------------------------------------------------------ deployments
+
+    @property
+    def deploy_timing(self) -> DeployTiming:
+        return self._state.deployments.timing
+
+    @deploy_timing.setter
+    def deploy_timing(self, timing: DeployTiming) -> None:
+        """Applies to deployments started from now on."""
+        with self._state.lock:
+            self._state.deployments.timing = timing
+
+    def plan_outcome(
+        self,
+        environment_id: str | None = None,
+        service_id: str | None = None,
+        outcome: Outcome = "FAILED",
+        times: int = 1,
+    ) -> None:
+        """The next `times` deployments matching (None matches any) end `outcome`: FAILED at
+        the end of BUILDING (the build failed) or CRASHED when they would have become SUCCESS
+        (never healthy)."""
+        with self._state.lock:
+            self._state.deployments.plan_outcome(environment_id, service_id, outcome, times)
+
+    def crash(self, deployment_id: str) -> None:
+        """A running (SUCCESS/SLEEPING) deployment crashes now; its domain answers 502."""
+        with self._state.lock:
+            self._state.deployments.crash(deployment_id)
+
+    def sleep(self, environment_id: str, service_id: str) -> str:
+        """The instance's SUCCESS deployment goes to SLEEPING (the next edge request wakes it);
+        returns its id."""
+        with self._state.lock:
+            return self._state.deployments.sleep(environment_id, service_id).id
+
+    def push(self, repository: str, branch: str) -> list[str]:
+        """A git push to `branch`: a new head commit, deployed by every instance whose trigger
+        follows it; returns the new deployments' ids."""
+        with self._state.lock:
+            return [d.id for d in self._state.push(repository, branch)]
+
+    def set_health(self, environment_id: str, service_id: str, status: int = 503) -> None:
+        """What the service's healthcheck path answers at the edge from now on (200 is healthy)."""
+        if not 100 <= status <= 599:
+            raise ValueError(f"not an HTTP status: {status}")
+        with self._state.lock:
+            self._out_of_band(lambda: self._state.instance(environment_id, service_id)).health_status = status
+
+    def update_service_instance(self, environment_id: str, service_id: str, **settings: Any) -> None:
+        """Change instance settings by their API names, as in the dashboard (no deploy)."""
+        unknown = set(settings) - set(INSTANCE_SETTINGS)
+        if unknown:
+            raise TypeError(f"unknown service instance settings: {sorted(unknown)}")
+        with self._state.lock:
+            inst = self._out_of_band(lambda: self._state.instance(environment_id, service_id))
+            self._state.update_instance(inst, settings)
 
     # ------------------------------------------------------------ out-of-band changes
 

@@ -358,6 +358,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._serve()
 
+    def do_HEAD(self) -> None:
+        self._serve()
+
     def do_POST(self) -> None:
         self._serve()
 
@@ -395,7 +398,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
-        self.wfile.write(response.body)
+        if self.command != "HEAD":  # a HEAD answer has GET's headers and no body
+            self.wfile.write(response.body)
         self.wfile.flush()
 
     def drop(self) -> None:
@@ -446,10 +450,13 @@ class LoopbackServer:
         lifetime: float | None = DEFAULT_LIFETIME,
         host: str = "127.0.0.1",
         rejection_body: Callable[[int, str], Any] = lambda status, reason: {"message": reason},
+        response_headers: Mapping[str, str] | None = None,
     ) -> None:
-        """`rejection_body(status, reason)` is the JSON payload of a server-made 429/5xx answer."""
+        """`rejection_body(status, reason)` is the JSON payload of a server-made 429/5xx answer;
+        `response_headers` are sent with every answer, the server-made ones included."""
         self.app = app
         self._rejection_body = rejection_body
+        self._response_headers = dict(response_headers or {})
         self.faults = FaultPlan()
         self.journal = Journal()
         self.latency = 0.0
@@ -563,6 +570,8 @@ class LoopbackServer:
         if dropped:
             handler.drop()
         else:
+            if self._response_headers:
+                response = Response(response.status, {**self._response_headers, **response.headers}, response.body)
             handler.send(response)
 
     def _describe(self, request: Request) -> RequestInfo:

@@ -12,6 +12,7 @@ natural key and adopted, so exactly one exists.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ from providers.railway import operations as ops
 from providers.settings import RailwaySettings, railway_settings, with_source_param
 
 __all__ = [
+    "DEPLOYED",
+    "FAILED_FOR_GOOD",
+    "DeploymentInfo",
     "DeploymentTriggerInfo",
     "EnvironmentInfo",
     "RailwayApiError",
@@ -33,6 +37,8 @@ __all__ = [
     "RailwayError",
     "RailwayNotFound",
     "ServiceDomainInfo",
+    "ServiceInstanceInfo",
+    "deployment_logs_url",
 ]
 
 T = TypeVar("T")
@@ -41,6 +47,16 @@ T = TypeVar("T")
 _MAX_ENVIRONMENT_PAGES = 50
 _OPERATION_NAME = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
 _AUTH_CODES = frozenset({"UNAUTHENTICATED", "UNAUTHORIZED", "FORBIDDEN"})
+
+# How much earlier than this machine's clock says Railway may stamp a deployment this machine
+# started (both keep NTP time). A deployment found after a lost answer is ours only if it was
+# created after the request was sent: an older one was started by someone else (a push).
+_CLOCK_SKEW = dt.timedelta(seconds=2)
+
+# Deployment statuses: running (SLEEPING wakes on the next request) or ended for good. Anything
+# else (QUEUED, BUILDING, DEPLOYING, ...) is still on its way.
+DEPLOYED = frozenset({"SUCCESS", "SLEEPING"})
+FAILED_FOR_GOOD = frozenset({"FAILED", "CRASHED", "REMOVED", "SKIPPED"})
 
 _AUTH_HINT = (
     "Railway rejected the API token; set an account or workspace token in the stack config "
@@ -101,6 +117,49 @@ class ServiceDomainInfo:
     environment_id: str
     service_id: str
     target_port: int | None
+
+
+@dataclass(frozen=True)
+class ServiceInstanceInfo:
+    """A service's settings in one environment."""
+
+    id: str
+    environment_id: str
+    service_id: str
+    healthcheck_path: str | None
+    healthcheck_timeout: int | None
+    sleep_application: bool | None
+    root_directory: str | None
+
+
+@dataclass(frozen=True)
+class DeploymentInfo:
+    id: str
+    status: str
+    environment_id: str
+    service_id: str
+    created_at: dt.datetime | None
+    status_updated_at: dt.datetime | None
+    branch: str | None
+    commit_hash: str | None
+    commit_message: str | None
+    static_url: str | None
+
+    @property
+    def deployed(self) -> bool:
+        return self.status in DEPLOYED
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED_FOR_GOOD
+
+
+def deployment_logs_url(*, project_id: str, service_id: str, environment_id: str, deployment_id: str) -> str:
+    """Where a deployment's build and deploy logs are, in Railway's dashboard."""
+    return (
+        f"https://railway.com/project/{project_id}/service/{service_id}"
+        f"?environmentId={environment_id}&id={deployment_id}"
+    )
 
 
 class RailwayClient:
@@ -251,7 +310,8 @@ class RailwayClient:
     def upsert_variables(
         self, *, project_id: str, environment_id: str, service_id: str | None, variables: Mapping[str, str]
     ) -> None:
-        """Set these names in one request; other names in the scope are left alone."""
+        """Set these names in one request, without a deployment (the Deployment resource starts the
+        one a change needs); other names in the scope are left alone."""
         self._execute(
             ops.VARIABLE_COLLECTION_UPSERT,
             {
@@ -261,6 +321,7 @@ class RailwayClient:
                         "environmentId": environment_id,
                         "serviceId": service_id,
                         "variables": dict(variables),
+                        "skipDeploys": True,
                     }
                 )
             },
@@ -302,7 +363,6 @@ class RailwayClient:
         provider: str,
         repository: str,
         branch: str,
-        root_directory: str | None = None,
     ) -> DeploymentTriggerInfo:
         """Create a trigger deploying `branch` of `repository`; if the answer is lost, adopt the
         trigger that appeared for the same environment and service."""
@@ -318,7 +378,6 @@ class RailwayClient:
                 "provider": provider,
                 "repository": repository,
                 "branch": branch,
-                "rootDirectory": root_directory,
             }
         )
 
@@ -332,16 +391,12 @@ class RailwayClient:
 
         return self._apply_once(create, find, failure=failure, document=ops.DEPLOYMENT_TRIGGER_CREATE)
 
-    def update_trigger(
-        self, trigger_id: str, *, repository: str, branch: str, root_directory: str | None = None
-    ) -> DeploymentTriggerInfo:
+    def update_trigger(self, trigger_id: str, *, repository: str, branch: str) -> DeploymentTriggerInfo:
         data = self._execute(
             ops.DEPLOYMENT_TRIGGER_UPDATE,
             {
                 "id": trigger_id,
-                "input": _without_none(
-                    {"repository": repository, "branch": branch, "rootDirectory": root_directory}
-                ),
+                "input": {"repository": repository, "branch": branch},
             },
             failure=f"Railway deployment trigger {trigger_id} could not be updated to {repository}@{branch}",
         )
@@ -417,6 +472,105 @@ class RailwayClient:
         return self._delete(
             ops.SERVICE_DOMAIN_DELETE, domain_id, failure=f"Railway domain {domain_id} could not be deleted"
         )
+
+    # ------------------------------------------------------------ service instances
+
+    def get_service_instance(self, *, environment_id: str, service_id: str) -> ServiceInstanceInfo | None:
+        """The service's settings in the environment, or None when either is gone."""
+        try:
+            data = self._execute(
+                ops.SERVICE_INSTANCE,
+                {"environmentId": environment_id, "serviceId": service_id},
+                failure=f"Railway settings of {_scope(environment_id, service_id)} could not be read",
+            )
+        except RailwayNotFound:
+            return None
+        return _service_instance(data["serviceInstance"])
+
+    def update_service_instance(
+        self, *, environment_id: str, service_id: str, settings: Mapping[str, Any]
+    ) -> None:
+        """Set these settings (Railway's names; None clears one) of the service in this
+        environment only; settings not named are left alone. Takes effect at the next deployment."""
+        self._execute(
+            ops.SERVICE_INSTANCE_UPDATE,
+            {"environmentId": environment_id, "serviceId": service_id, "input": dict(settings)},
+            failure=(
+                f"Railway settings {', '.join(sorted(settings)) or '(none)'} of "
+                f"{_scope(environment_id, service_id)} could not be updated"
+            ),
+        )
+
+    # ------------------------------------------------------------ deployments
+
+    def deploy_service(self, *, environment_id: str, service_id: str) -> str:
+        """Start a deployment of the head of the branch the service's trigger follows and return
+        its id at once. When the answer is lost, a deployment of the service created since the
+        request was sent is adopted instead of starting a second."""
+        failure = f"Railway deployment of {_scope(environment_id, service_id)} could not be started"
+        sent_at = _utc_now() - _CLOCK_SKEW
+
+        def deploy() -> str:
+            data = self._execute(
+                ops.SERVICE_INSTANCE_DEPLOY,
+                {"environmentId": environment_id, "serviceId": service_id},
+                failure=failure,
+                idempotent=False,
+            )
+            return str(data["serviceInstanceDeployV2"])
+
+        def started_since() -> str | None:
+            latest = self.list_deployments(environment_id=environment_id, service_id=service_id, first=1)
+            if latest and latest[0].created_at is not None and latest[0].created_at >= sent_at:
+                return latest[0].id
+            return None
+
+        return self._apply_once(
+            deploy,
+            started_since,
+            failure=failure,
+            document=ops.SERVICE_INSTANCE_DEPLOY,
+            if_made="the next `pulumi up` starts another, which supersedes it",
+        )
+
+    def get_deployment(self, deployment_id: str) -> DeploymentInfo | None:
+        """The deployment, or None when Railway no longer knows it (its environment is gone)."""
+        try:
+            data = self._execute(
+                ops.DEPLOYMENT,
+                {"id": deployment_id},
+                failure=f"Railway deployment {deployment_id} could not be read",
+            )
+        except RailwayNotFound:
+            return None
+        return _deployment(data["deployment"])
+
+    def list_deployments(self, *, environment_id: str, service_id: str, first: int = 10) -> list[DeploymentInfo]:
+        """The service's deployments in the environment, newest first."""
+        data = self._execute(
+            ops.DEPLOYMENTS,
+            {"input": {"environmentId": environment_id, "serviceId": service_id}, "first": first},
+            failure=f"Railway deployments of {_scope(environment_id, service_id)} could not be listed",
+        )
+        return [_deployment(edge["node"]) for edge in data["deployments"].get("edges") or []]
+
+    def latest_deployments(self, environment_id: str) -> dict[str, DeploymentInfo | None] | None:
+        """Every service's latest deployment in the environment (None for a service never
+        deployed there), by service id, in one request; None when the environment is gone."""
+        try:
+            data = self._execute(
+                ops.ENVIRONMENT_DEPLOYMENTS,
+                {"id": environment_id},
+                failure=f"Railway deployments of environment {environment_id} could not be read",
+            )
+        except RailwayNotFound:
+            return None
+        latest: dict[str, DeploymentInfo | None] = {}
+        for edge in data["environment"]["serviceInstances"].get("edges") or []:
+            node = edge["node"]
+            deployment = node.get("latestDeployment")
+            latest[str(node["serviceId"])] = _deployment(deployment) if deployment else None
+        return latest
 
     # ------------------------------------------------------------ plumbing
 
@@ -597,3 +751,53 @@ def _service_domain(node: Mapping[str, Any]) -> ServiceDomainInfo:
         service_id=str(node.get("serviceId") or ""),
         target_port=int(port) if port is not None else None,
     )
+
+
+def _service_instance(node: Mapping[str, Any]) -> ServiceInstanceInfo:
+    timeout = node.get("healthcheckTimeout")
+    sleep = node.get("sleepApplication")
+    return ServiceInstanceInfo(
+        id=str(node["id"]),
+        environment_id=str(node.get("environmentId") or ""),
+        service_id=str(node.get("serviceId") or ""),
+        healthcheck_path=node.get("healthcheckPath"),
+        healthcheck_timeout=int(timeout) if timeout is not None else None,
+        sleep_application=bool(sleep) if sleep is not None else None,
+        root_directory=node.get("rootDirectory"),
+    )
+
+
+def _deployment(node: Mapping[str, Any]) -> DeploymentInfo:
+    meta = node.get("meta")
+    meta = meta if isinstance(meta, Mapping) else {}
+    return DeploymentInfo(
+        id=str(node["id"]),
+        status=str(node.get("status") or ""),
+        environment_id=str(node.get("environmentId") or ""),
+        service_id=str(node.get("serviceId") or ""),
+        created_at=_timestamp(node.get("createdAt")),
+        status_updated_at=_timestamp(node.get("statusUpdatedAt")),
+        branch=_text(meta.get("branch")),
+        commit_hash=_text(meta.get("commitHash")),
+        commit_message=_text(meta.get("commitMessage")),
+        static_url=_text(node.get("staticUrl")),
+    )
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _timestamp(value: Any) -> dt.datetime | None:
+    """An ISO 8601 DateTime as Railway sends it ("2026-12-04T10:00:00.000Z"), in UTC."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)

@@ -1,4 +1,6 @@
-"""The deploy trigger that makes a service in an environment deploy a git branch.
+"""The deploy trigger that makes a service in an environment deploy a git branch: the branch a
+push to which deploys the service, and the branch `serviceInstanceDeployV2` deploys the head of.
+The directory the service builds from is a setting of the service instance (ServiceInstance).
 
 Forking an environment copies the source's triggers, so a new environment usually already has one
 for the service, pointing at the source's branch. Creating this resource adopts that trigger and
@@ -27,7 +29,6 @@ class DeploymentTriggerArgs:
     service_id: pulumi.Input[str]
     repository: pulumi.Input[str]
     branch: pulumi.Input[str]
-    root_directory: Optional[pulumi.Input[str]] = None
     provider: pulumi.Input[str] = "github"
 
 
@@ -38,7 +39,6 @@ class DeploymentTriggerProvider(DeclarativeProvider):
         Text("service_id", replaces=True),
         Text("repository"),
         Text("branch"),
-        Text("root_directory", required=False),
         # deploymentTriggerUpdate cannot change the provider.
         Text("provider", required=False, default="github", replaces=True),
     )
@@ -59,18 +59,12 @@ class DeploymentTriggerProvider(DeclarativeProvider):
         live = next((trigger for trigger in triggers if trigger.id == id_), None)
         if live is None:
             return ReadResult(None, {})
-        # Railway does not report a trigger's root directory; the recorded one stands.
         return ReadResult(id_, {**inputs, "repository": live.repository, "branch": live.branch})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = self.schema.inputs(news)
         with RailwayClient.from_settings() as railway:
-            railway.update_trigger(
-                id_,
-                repository=inputs["repository"],
-                branch=inputs["branch"],
-                root_directory=inputs["root_directory"],
-            )
+            railway.update_trigger(id_, repository=inputs["repository"], branch=inputs["branch"])
         return UpdateResult(inputs)
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
@@ -91,15 +85,12 @@ def _adopt_or_create(railway: RailwayClient, inputs: dict[str, Any]) -> Deployme
     make one when there is none."""
     forked = _pick(railway.list_triggers(**_scope(inputs)), inputs)
     if forked is not None:
-        return railway.update_trigger(
-            forked.id, repository=inputs["repository"], branch=inputs["branch"], root_directory=inputs["root_directory"]
-        )
+        return railway.update_trigger(forked.id, repository=inputs["repository"], branch=inputs["branch"])
     return railway.create_trigger(
         **_scope(inputs),
         provider=inputs["provider"],
         repository=inputs["repository"],
         branch=inputs["branch"],
-        root_directory=inputs["root_directory"],
     )
 
 
@@ -112,9 +103,7 @@ def _adopt_recorded_copy(railway: RailwayClient, inputs: dict[str, Any]) -> Depl
     if copied is None:
         return None
     try:
-        return railway.update_trigger(
-            copied.id, repository=inputs["repository"], branch=inputs["branch"], root_directory=inputs["root_directory"]
-        )
+        return railway.update_trigger(copied.id, repository=inputs["repository"], branch=inputs["branch"])
     except RailwayNotFound:
         return None
 
@@ -130,8 +119,8 @@ def _pick(triggers: list[DeploymentTriggerInfo], inputs: dict[str, Any]) -> Depl
 
 
 class DeploymentTrigger(Resource, module="railway", name="DeploymentTrigger"):
-    """pulumi-python:dynamic/railway:DeploymentTrigger, id = Railway trigger id. A branch,
-    repository or root directory change is an update; a new environment, service or provider
+    """pulumi-python:dynamic/railway:DeploymentTrigger, id = Railway trigger id. A branch or
+    repository change is an update; a new environment, service or provider
     replaces it."""
 
     project_id: pulumi.Output[str]
@@ -139,7 +128,6 @@ class DeploymentTrigger(Resource, module="railway", name="DeploymentTrigger"):
     service_id: pulumi.Output[str]
     repository: pulumi.Output[str]
     branch: pulumi.Output[str]
-    root_directory: pulumi.Output[Optional[str]]
     provider: pulumi.Output[str]
 
     def __init__(

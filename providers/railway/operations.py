@@ -5,6 +5,8 @@ schema. Selections ask only for what the client reads.
 """
 
 __all__ = [
+    "DEPLOYMENT",
+    "DEPLOYMENTS",
     "DEPLOYMENT_TRIGGERS",
     "DEPLOYMENT_TRIGGER_CREATE",
     "DEPLOYMENT_TRIGGER_DELETE",
@@ -15,7 +17,11 @@ __all__ = [
     "ENVIRONMENT_CREATE",
     "ENVIRONMENT_DELETE",
     "ENVIRONMENT_RENAME",
+    "ENVIRONMENT_DEPLOYMENTS",
     "PROJECT_NAME",
+    "SERVICE_INSTANCE",
+    "SERVICE_INSTANCE_DEPLOY",
+    "SERVICE_INSTANCE_UPDATE",
     "SERVICE_DOMAIN_CREATE",
     "SERVICE_DOMAIN_DELETE",
     "SERVICE_DOMAIN_UPDATE",
@@ -87,6 +93,8 @@ query Variables($projectId: String!, $environmentId: String!, $serviceId: String
 }
 """
 
+# Always sent with skipDeploys: true. Railway would otherwise redeploy the service on every write;
+# the Deployment resource starts the one deployment a change needs, after every write is made.
 VARIABLE_COLLECTION_UPSERT = """
 mutation VariableCollectionUpsert($input: VariableCollectionUpsertInput!) {
   variableCollectionUpsert(input: $input)
@@ -151,6 +159,65 @@ DOMAINS = """
 query Domains($projectId: String!, $environmentId: String!, $serviceId: String!) {
   domains(projectId: $projectId, environmentId: $environmentId, serviceId: $serviceId) {
     serviceDomains { id domain environmentId serviceId targetPort }
+  }
+}
+"""
+
+# ---------------------------------------------------------------- service instances
+
+SERVICE_INSTANCE = """
+query ServiceInstance($environmentId: String!, $serviceId: String!) {
+  serviceInstance(environmentId: $environmentId, serviceId: $serviceId) {
+    id environmentId serviceId healthcheckPath healthcheckTimeout sleepApplication rootDirectory
+  }
+}
+"""
+
+# environmentId given: only that environment's instance changes, never the base's.
+SERVICE_INSTANCE_UPDATE = """
+mutation ServiceInstanceUpdate($environmentId: String, $serviceId: String!, $input: ServiceInstanceUpdateInput!) {
+  serviceInstanceUpdate(environmentId: $environmentId, serviceId: $serviceId, input: $input)
+}
+"""
+
+# ---------------------------------------------------------------- deployments
+
+# Starts a deployment of the head of the branch the service's trigger follows; answers its id at
+# once (the build runs on Railway, nobody waits for it here).
+SERVICE_INSTANCE_DEPLOY = """
+mutation ServiceInstanceDeployV2($environmentId: String!, $serviceId: String!) {
+  serviceInstanceDeployV2(environmentId: $environmentId, serviceId: $serviceId)
+}
+"""
+
+DEPLOYMENT = """
+query Deployment($id: String!) {
+  deployment(id: $id) { id status createdAt statusUpdatedAt environmentId serviceId meta staticUrl }
+}
+"""
+
+# Newest first: looks a deployment up when the answer to serviceInstanceDeployV2 was lost.
+DEPLOYMENTS = """
+query Deployments($input: DeploymentListInput!, $first: Int) {
+  deployments(input: $input, first: $first) {
+    edges { node { id status createdAt statusUpdatedAt environmentId serviceId meta staticUrl } }
+  }
+}
+"""
+
+# Every service's latest deployment in one environment, in one request: what `fleet status` polls.
+ENVIRONMENT_DEPLOYMENTS = """
+query EnvironmentDeployments($id: String!) {
+  environment(id: $id) {
+    id
+    serviceInstances {
+      edges {
+        node {
+          serviceId
+          latestDeployment { id status createdAt statusUpdatedAt environmentId serviceId meta staticUrl }
+        }
+      }
+    }
   }
 }
 """

@@ -39,9 +39,11 @@ from pulumi.runtime import rpc
 from components.fleet import deploy_fleet, load_fleet_spec
 from fleet.stackfile import load_stack_config
 from providers import _http, settings
+from providers.railway.deployment import DeploymentProvider
 from providers.railway.deployment_trigger import DeploymentTriggerProvider
 from providers.railway.environment import EnvironmentProvider
 from providers.railway.service_domain import ServiceDomainProvider
+from providers.railway.service_instance import ServiceInstanceProvider
 from providers.railway.variables import VariablesProvider
 from providers.supabase import client as supabase_client
 from providers.supabase.branch import BranchProvider
@@ -283,7 +285,8 @@ def _bad_token_calls(host: DynamicProviderHost, state: stack_engine.State) -> li
     types only: an AccessToken calls no API)."""
     providers = {"Environment": EnvironmentProvider, "Variables": VariablesProvider,
                  "DeploymentTrigger": DeploymentTriggerProvider, "ServiceDomain": ServiceDomainProvider,
-                 "Project": ProjectProvider, "ProjectKeys": ProjectKeysProvider, "Branch": BranchProvider}  # fmt: skip
+                 "Project": ProjectProvider, "ProjectKeys": ProjectKeysProvider, "Branch": BranchProvider,
+                 "ServiceInstance": ServiceInstanceProvider, "Deployment": DeploymentProvider}  # fmt: skip
     calls: dict[str, tuple[DynamicResourceClient, dict]] = {}
     for resource in state.values():
         kind = resource.type.rsplit(":", 1)[-1]
@@ -371,7 +374,7 @@ def _every_provider_path_in_process(found: Evidence, patch: pytest.MonkeyPatch) 
         _collect_sandbox_secrets(railway, supabase, found)
         for provider in (EnvironmentProvider(), VariablesProvider(), DeploymentTriggerProvider(), ServiceDomainProvider(),
                          ProjectProvider(), ProjectKeysProvider(), BranchProvider(), AccessTokenProvider(),
-                         GateProvider()):  # fmt: skip
+                         GateProvider(), ServiceInstanceProvider(), DeploymentProvider()):  # fmt: skip
             _world(railway, supabase, "pickle", statsig).configure(provider)
             found.pickles[f"in-process {type(provider).__name__}"] = base64.b64decode(serialize_provider(provider))
     finally:
@@ -434,7 +437,7 @@ def test_the_audit_saw_what_it_should(evidence: Evidence) -> None:
     """Not a vacuous pass: secrets were gathered, and every haystack has the things it should."""
     assert len(evidence.needles) >= 60
     kinds = {where.split(" ")[1] for where in evidence.pickles if where.startswith("in-process")}
-    assert len(kinds) == 9 and sum(where.startswith("host") for where in evidence.pickles) >= 7
+    assert len(kinds) == 11 and sum(where.startswith("host") for where in evidence.pickles) >= 7
     host_log = dict(evidence.logs)["provider host log at DEBUG"]
     assert "DEBUG" in host_log and "HTTP Request" in host_log, "the host really logged at DEBUG"
     assert any("retrying in" in text for _, text in evidence.logs), "retries were logged"

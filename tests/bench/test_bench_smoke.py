@@ -6,6 +6,8 @@ sends nothing, every environment was provisioned.
 """
 from __future__ import annotations
 
+import pytest
+
 from bench import api_economy, program_eval, provisioning
 
 
@@ -21,8 +23,13 @@ def test_provisioning_runs_and_reports_the_ratio() -> None:
     assert two == 2 * one
 
 
-def test_api_economy_runs_and_a_noop_up_and_a_preview_send_nothing() -> None:
-    figures = api_economy.main(["--environments", "1", "--no-write"])
+@pytest.fixture(scope="module")
+def economy() -> dict:
+    return api_economy.main(["--environments", "1", "--no-write"])
+
+
+def test_api_economy_runs_and_a_noop_up_and_a_preview_send_nothing(economy: dict) -> None:
+    figures = economy
     assert figures["noop_up_writes"] == 0 and figures["noop_up_requests"] == 0
     assert figures["preview_requests"] == 0
     assert figures["refresh"]["writes"] == 0
@@ -36,3 +43,14 @@ def test_program_eval_runs_and_reports_per_environment_time() -> None:
     figures = program_eval.main(["--sizes", "1", "2", "--repeats", "1", "--no-write"])
     assert [run["environments"] for run in figures["runs"]] == [1, 2]
     assert all(run["per_env_ms_best"] > 0 for run in figures["runs"])
+
+
+
+def test_api_economy_finds_one_deployment_per_service_and_one_more_per_service_for_a_variable_edit(
+    economy: dict,
+) -> None:
+    deployed = economy["fleet"]["deployments_after_up"]
+    assert deployed["deployments_per_service"] == [1]
+    assert deployed["of_the_entrys_branch"] == deployed["deployments"] == deployed["services"]
+    assert deployed["started_after_variables_and_settings"] == deployed["services"]
+    assert economy["new_deployments_for_one_variable_edit"] == {"staging-dev001": deployed["services"]}

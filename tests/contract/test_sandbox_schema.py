@@ -33,7 +33,7 @@ OPERATIONS = CONTRACTS / "operations.graphql"
 SANDBOX_SDL = REPO / "sandbox" / "railway.graphql"
 
 # The operations the sandbox must serve (sections environments, variables, deploy triggers,
-# service domains, and the project query): a dropped field in the SDL fails here, not silently.
+# service domains, deployments and service instance settings, and the project query): a dropped field in the SDL fails here, not silently.
 REQUIRED_OPERATIONS = {
     "EnvironmentCreate", "Environments", "Environment", "EnvironmentRename", "EnvironmentDelete",
     "EnvironmentStagedChanges", "EnvironmentPatchCommitStaged", "EnvironmentUnskipService",
@@ -42,6 +42,7 @@ REQUIRED_OPERATIONS = {
     "DeploymentTriggers", "DeploymentTriggerCreate", "DeploymentTriggerUpdate", "DeploymentTriggerDelete",
     "ServiceDomainCreate", "ServiceDomainUpdate", "ServiceDomainDelete", "Domains", "ServiceDomainAvailable",
     "ProjectPrSettings",
+    "ServiceInstanceUpdate", "ServiceInstanceDeployV2", "Deployment", "LatestDeployment", "Deployments",
 }
 
 pytestmark = pytest.mark.skipif(

@@ -44,7 +44,7 @@ def _lifecycle(sandbox, seed, environments, variables, triggers, domains):
     made = variables.create({**scope, "variables": {"A": "1", "B": "2"}})
     variables.update(made.id, made.outs, {**scope, "variables": {"A": "3"}})
     variables.read(made.id, made.outs)
-    trigger = triggers.create({**scope, "repository": "gatewayz/api", "branch": "feature/x", "provider": "github", "root_directory": None})
+    trigger = triggers.create({**scope, "repository": "gatewayz/api", "branch": "feature/x", "provider": "github"})
     triggers.update(trigger.id, trigger.outs, {**trigger.outs, "branch": "feature/y"})
     triggers.read(trigger.id, trigger.outs)
     domain = domains.create({**scope, "target_port": 8000})

@@ -9,9 +9,11 @@ import pytest
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
+from providers.railway.deployment import DeploymentProvider
 from providers.railway.deployment_trigger import DeploymentTriggerProvider
 from providers.railway.environment import EnvironmentProvider
 from providers.railway.service_domain import ServiceDomainProvider
+from providers.railway.service_instance import ServiceInstanceProvider
 from providers.railway.variables import VariablesProvider
 from providers.tokens import AccessTokenProvider
 from tests.engine.conftest import TOKEN
@@ -22,6 +24,8 @@ VARIABLES = "pulumi-python:dynamic/railway:Variables"
 TRIGGER = "pulumi-python:dynamic/railway:DeploymentTrigger"
 DOMAIN = "pulumi-python:dynamic/railway:ServiceDomain"
 TOKEN_TYPE = "pulumi-python:dynamic:AccessToken"
+SETTINGS = "pulumi-python:dynamic/railway:ServiceInstance"
+DEPLOYMENT = "pulumi-python:dynamic/railway:Deployment"
 
 
 def environments(host, name="dev1-alice"):
@@ -156,7 +160,11 @@ def test_access_token_is_generated_with_its_prefix_and_replaced_when_keepers_cha
 
 
 def test_pickled_providers_carry_no_token_and_no_state(host):
-    for provider in (EnvironmentProvider(), VariablesProvider(), DeploymentTriggerProvider(), ServiceDomainProvider(), AccessTokenProvider()):
+    providers = (
+        EnvironmentProvider(), VariablesProvider(), DeploymentTriggerProvider(), ServiceDomainProvider(),
+        AccessTokenProvider(), ServiceInstanceProvider(), DeploymentProvider(),
+    )
+    for provider in providers:
         pickled = base64.b64decode(DynamicResourceClient(host, provider, ENVIRONMENT, "x").pickled_provider)
         assert TOKEN.encode() not in pickled
         assert b"httpx" not in pickled
@@ -175,6 +183,12 @@ def test_check_and_diff_make_no_requests_and_need_no_credentials(unconfigured_ho
           "repository": "o/r", "branch": "main", "provider": "github"}),
         (DynamicResourceClient(unconfigured_host, ServiceDomainProvider(), DOMAIN, "d"),
          {"project_id": railway.project_id, "environment_id": "e", "service_id": railway.api_id, "target_port": 80.0}),
+        (DynamicResourceClient(unconfigured_host, ServiceInstanceProvider(), SETTINGS, "s"),
+         {"environment_id": "e", "service_id": railway.api_id, "healthcheck_path": "/health",
+          "healthcheck_timeout": 120.0, "sleep_application": True}),
+        (DynamicResourceClient(unconfigured_host, DeploymentProvider(), DEPLOYMENT, "dep"),
+         {"environment_id": "e", "service_id": railway.api_id, "branch": "main", "variables_digest": "sha256:0",
+          "settings": {"healthcheckPath": "/health"}}),
     ]
     for resource, inputs in resources:
         checked, failures = resource.check({}, inputs)
@@ -225,11 +239,19 @@ def test_refresh_of_unchanged_resources_reports_exactly_their_state(host, railwa
                       *up_create(DynamicResourceClient(host, VariablesProvider(), VARIABLES, "v"), {**scope, "variables": {"A": "1"}})),
         "trigger": (DynamicResourceClient(host, DeploymentTriggerProvider(), TRIGGER, "t"),
                     *up_create(DynamicResourceClient(host, DeploymentTriggerProvider(), TRIGGER, "t"),
-                               {**scope, "repository": "gatewayz/gatewayz-backend", "branch": "feature/x", "root_directory": "apps/api"})),
+                               {**scope, "repository": "gatewayz/gatewayz-backend", "branch": "feature/x"})),
         "domain": (DynamicResourceClient(host, ServiceDomainProvider(), DOMAIN, "d"),
                    *up_create(DynamicResourceClient(host, ServiceDomainProvider(), DOMAIN, "d"), {**scope, "target_port": 8000.0})),
         "token": (DynamicResourceClient(host, AccessTokenProvider(), TOKEN_TYPE, "k"),
                   *up_create(DynamicResourceClient(host, AccessTokenProvider(), TOKEN_TYPE, "k"), {"prefix": "p", "keepers": {"a": "b"}})),
+        "settings": (DynamicResourceClient(host, ServiceInstanceProvider(), SETTINGS, "s"),
+                     *up_create(DynamicResourceClient(host, ServiceInstanceProvider(), SETTINGS, "s"),
+                                {"environment_id": environment_id, "service_id": railway.api_id,
+                                 "healthcheck_path": "/health", "healthcheck_timeout": 120.0, "sleep_application": True})),
+        "deployment": (DynamicResourceClient(host, DeploymentProvider(), DEPLOYMENT, "dep"),
+                       *up_create(DynamicResourceClient(host, DeploymentProvider(), DEPLOYMENT, "dep"),
+                                  {"environment_id": environment_id, "service_id": railway.api_id, "branch": "feature/x",
+                                   "variables_digest": "sha256:0", "settings": {"healthcheckPath": "/health"}})),
     }
     for kind, (resource, resource_id, state) in created.items():
         read_id, refreshed = resource.read(resource_id, state)

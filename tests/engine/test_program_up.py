@@ -156,3 +156,46 @@ def test_a_review_stack_comes_up_on_a_branch_of_the_fleet_database_and_goes_away
     assert "pr-7" not in {e["name"] for e in railway.environments(PROJECT)}
     assert "gatewayz-sandbox-pr-7" not in [b["name"] for b in supabase.branches(main_ref)]
     assert {e["name"] for e in railway.environments(PROJECT)} == ENVIRONMENTS | {"staging-template"}
+
+
+SERVICES = {"api": "33333333-3333-4333-8333-333333333333", "web": "44444444-4444-4444-8444-444444444444"}
+BRANCHES = {
+    "staging-main": "main",
+    "staging-dev1-alice": "feature/alice-payment",
+    "staging-payments": "feature/payment-v2",
+    "staging-dev2-bob": "feature/bob-chat",
+}
+
+
+def test_every_service_of_every_new_environment_has_exactly_one_deployment_of_its_branch(deployed, sandboxes):
+    railway, _ = sandboxes
+    for environment in railway.environments(PROJECT):
+        if environment["name"] == "staging-template":
+            continue
+        deployments = railway.deployments(environment_id=environment["id"])
+        assert sorted(d["serviceId"] for d in deployments) == sorted(SERVICES.values()), environment["name"]
+        assert {d["branch"] for d in deployments} == {BRANCHES[environment["name"]]}
+        assert {d["trigger"] for d in deployments} == {"api"}, "only stagefleet deployed: no fork or variable deploy"
+
+
+def test_each_deployment_saw_the_variables_and_settings_written_before_it(deployed, sandboxes):
+    railway, _ = sandboxes
+    alice = next(e["id"] for e in railway.environments(PROJECT) if e["name"] == "staging-dev1-alice")
+    for name, service_id in SERVICES.items():
+        [deployment] = railway.deployments(environment_id=alice, service_id=service_id)
+        live = railway.variables(alice, service_id)
+        assert {key: deployment["variables"].get(key) for key in ("SUPABASE_URL", "SUPABASE_KEY", "STAGING_ACCESS_TOKEN")} == {
+            key: live[key] for key in ("SUPABASE_URL", "SUPABASE_KEY", "STAGING_ACCESS_TOKEN")
+        }, name
+        # dev1-alice is a team environment in the sandbox stack: it does not sleep.
+        assert deployment["settings"]["sleepApplication"] is False
+    [api] = railway.deployments(environment_id=alice, service_id=SERVICES["api"])
+    assert api["settings"]["healthcheckPath"] == "/health"
+
+
+def test_the_environments_export_names_each_services_deployment(deployed, sandboxes):
+    railway, _ = sandboxes
+    exported = deployed.exports["environments"]["dev2-bob"]["services"]
+    bob = next(e["id"] for e in railway.environments(PROJECT) if e["name"] == "staging-dev2-bob")
+    live = {d["serviceId"]: d["id"] for d in railway.deployments(environment_id=bob)}
+    assert {service["serviceId"]: service["deploymentId"] for service in exported.values()} == live

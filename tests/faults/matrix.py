@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from providers.railway.deployment import DeploymentProvider, variables_digest
 from providers.railway.deployment_trigger import DeploymentTriggerProvider
 from providers.railway.environment import EnvironmentProvider
 from providers.railway.service_domain import ServiceDomainProvider
+from providers.railway.service_instance import ServiceInstanceProvider
 from providers.railway.variables import VariablesProvider
 from providers.supabase.branch import BranchProvider
 from providers.supabase.project import ProjectProvider
@@ -358,6 +360,66 @@ def _expect_no_domain(w: World, s: dict[str, Any]) -> None:
     assert w.railway.service_domains(s["environment_id"]) == []
 
 
+def _settings_inputs(w: World, environment_id: str, path: str = "/health") -> dict[str, Any]:
+    props = {"environment_id": environment_id, "service_id": w.api_id, "healthcheck_path": path, "sleep_application": True}
+    return ServiceInstanceProvider().check({}, props).inputs
+
+
+def _prepare_settings_create(w: World) -> dict[str, Any]:
+    environment_id, _ = _new_environment(w)
+    return {"environment_id": environment_id, "inputs": _settings_inputs(w, environment_id)}
+
+
+def _prepare_settings(w: World) -> dict[str, Any]:
+    s = _prepare_settings_create(w)
+    created = w.configure(ServiceInstanceProvider()).create(s["inputs"])
+    s.update(id=created.id, outs=created.outs)
+    return s
+
+
+def _prepare_settings_update(w: World) -> dict[str, Any]:
+    s = _prepare_settings(w)
+    s["news"] = _settings_inputs(w, s["environment_id"], path="/healthz")
+    return s
+
+
+def _expect_settings(path: str) -> Callable[[World, dict[str, Any]], None]:
+    def expect(w: World, s: dict[str, Any]) -> None:
+        [live] = [i for i in w.railway.service_instances(s["environment_id"]) if i["serviceId"] == w.api_id]
+        assert (live["healthcheckPath"], live["sleepApplication"]) == (path, True)
+        assert w.railway.deployments(environment_id=s["environment_id"]) == [], "settings alone deploy nothing"
+
+    return expect
+
+
+def _deployment_inputs(w: World, environment_id: str) -> dict[str, Any]:
+    props = {
+        "environment_id": environment_id,
+        "service_id": w.api_id,
+        "branch": "feature/alice-payment",
+        "variables_digest": variables_digest({"A": "1"}),
+        "settings": {"healthcheckPath": "/health"},
+    }
+    return DeploymentProvider().check({}, props).inputs
+
+
+def _prepare_deployment_create(w: World) -> dict[str, Any]:
+    environment_id, _ = _new_environment(w)
+    return {"environment_id": environment_id, "inputs": _deployment_inputs(w, environment_id)}
+
+
+def _prepare_deployment(w: World) -> dict[str, Any]:
+    s = _prepare_deployment_create(w)
+    created = w.configure(DeploymentProvider()).create(s["inputs"])
+    s.update(id=created.id, outs=created.outs)
+    return s
+
+
+def _expect_one_deployment(w: World, s: dict[str, Any]) -> None:
+    live = w.railway.deployments(environment_id=s["environment_id"])
+    assert [(d["id"], d["serviceId"]) for d in live] == [(s["id"], w.api_id)], "exactly the deployment reported"
+
+
 # ---------------------------------------------------------------- Supabase helpers and operations
 
 
@@ -611,6 +673,20 @@ OPERATIONS: list[Operation] = [
               lambda s: [s["outs"]["domain"]]),
     Operation("ServiceDomain.delete", "railway", ("serviceDomainDelete",), _prepare_domain,
               _delete_step(ServiceDomainProvider), _after_delete(ServiceDomainProvider), _expect_no_domain, _ids("id")),
+    Operation("ServiceInstance.create", "railway", ("serviceInstanceUpdate",), _prepare_settings_create,
+              _create_step(ServiceInstanceProvider), _after_create(ServiceInstanceProvider), _expect_settings("/health"),
+              _ids("environment_id")),
+    Operation("ServiceInstance.read", "railway", ("serviceInstance",), _prepare_settings,
+              _read_step(ServiceInstanceProvider), _after_read(ServiceInstanceProvider), _expect_settings("/health"),
+              _ids("environment_id")),
+    Operation("ServiceInstance.update (healthcheck)", "railway", ("serviceInstanceUpdate",), _prepare_settings_update,
+              _update_step(ServiceInstanceProvider), _after_update(ServiceInstanceProvider),
+              _expect_settings("/healthz"), _ids("environment_id")),
+    Operation("Deployment.create", "railway", ("serviceInstanceDeployV2",), _prepare_deployment_create,
+              _create_step(DeploymentProvider), _after_create(DeploymentProvider), _expect_one_deployment,
+              _ids("environment_id"), create_key="serviceInstanceDeployV2"),
+    Operation("Deployment.read", "railway", ("deployment",), _prepare_deployment,
+              _read_step(DeploymentProvider), _after_read(DeploymentProvider), _expect_one_deployment, _ids("id")),
     Operation("Project.create", "supabase", ("POST /v1/projects",), _prepare_project_create,
               _create_step(ProjectProvider), _after_create(ProjectProvider), _expect_one_project(PROJECT_NAME, DB_PASS),
               lambda s: [PROJECT_NAME], create_key="POST /v1/projects"),

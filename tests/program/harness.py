@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
+from pulumi.runtime import mocks as runtime_mocks
 from pulumi.runtime import rpc
 
 from fleet.stackfile import load_stack_config
@@ -41,11 +42,15 @@ class Registered:
     name: str
     inputs: dict
     outputs: dict
+    # Logical names of the resources it depends on (depends_on and the Outputs among its inputs).
+    dependencies: tuple[str, ...] = ()
 
 
 @dataclass
 class Graph:
     resources: list[Registered] = field(default_factory=list)
+    # Logical name -> the logical names it depends on, as the program registered it.
+    dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def of_type(self, suffix: str) -> list[Registered]:
         return [r for r in self.resources if r.typ.endswith(suffix)]
@@ -101,9 +106,13 @@ class FleetMocks(pulumi.runtime.Mocks):
 
             resource_id = statsig_gate_id(reveal(inputs["name"]))
             outputs["gate_id"] = resource_id
+        elif args.typ.endswith("railway:Deployment"):
+            resource_id = f"deployment-{args.name}"
+            outputs["deployment_id"] = resource_id
         elif args.typ.endswith("railway:Variables"):
             resource_id = f"{reveal(inputs.get('environment_id'))}:{reveal(inputs.get('service_id')) or 'shared'}"
-        self.graph.resources.append(Registered(args.typ, args.name, inputs, outputs))
+        dependencies = self.graph.dependencies.get(args.name, ())
+        self.graph.resources.append(Registered(args.typ, args.name, inputs, outputs, dependencies))
         return resource_id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs):
@@ -165,9 +174,23 @@ def evaluate_review(
     return run_program(program, lambda graph: FleetMocks(graph, fleet_outputs), preview, stack)
 
 
+class DependencyRecordingMonitor(runtime_mocks.MockMonitor):
+    """The SDK's mock monitor, recording what each registration depends on (Mocks never see it)."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks, graph: Graph):
+        super().__init__(mocks)
+        self.graph = graph
+
+    def RegisterResource(self, request):
+        self.graph.dependencies[request.name] = tuple(urn.rsplit("::", 1)[-1] for urn in request.dependencies)
+        return super().RegisterResource(request)
+
+
 def run_program(declare, make_mocks, preview: bool, stack: str) -> Evaluation:
     graph = Graph()
-    pulumi.runtime.set_mocks(make_mocks(graph), project="stagefleet", stack=stack, preview=preview)
+    mocks = make_mocks(graph)
+    monitor = DependencyRecordingMonitor(mocks, graph)
+    pulumi.runtime.set_mocks(mocks, project="stagefleet", stack=stack, preview=preview, monitor=monitor)
     resolved: dict[str, Any] = {}
     secrecy: dict[str, bool] = {}
 

@@ -145,3 +145,20 @@ def test_the_program_entry_point_builds_the_fleet_for_the_staging_stack(monkeypa
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(stack_mapping()))
     evaluation = run_program(lambda: (main(), {})[1], FleetMocks, False, "staging")
     assert len(evaluation.graph.of_type("stagefleet:index:StagingEnvironment")) == 5
+
+
+def test_a_review_environment_sleeps_when_idle_by_default(review):
+    for service in ("api", "web"):
+        assert reveal(review.graph.named(f"pr-42-{service}-settings").inputs["sleep_application"]) is True
+
+
+def test_a_review_template_may_keep_its_environment_awake(fleet_outputs):
+    awake = evaluate_review(review_mapping(sleepWhenIdle=False), fleet_outputs)
+    assert reveal(awake.graph.named("pr-42-api-settings").inputs["sleep_application"]) is False
+
+
+def test_each_service_of_a_review_environment_is_deployed_from_the_pull_requests_branch(review):
+    for service in ("api", "web"):
+        deployment = review.graph.named(f"pr-42-{service}-deployment")
+        assert reveal(deployment.inputs["branch"]) == "feature/search-v3"
+        assert {f"pr-42-{service}-variables", f"pr-42-{service}-trigger"} <= set(deployment.dependencies)

@@ -51,18 +51,23 @@ DATABASE_RESOURCES = {
 STRATEGIES = {"main": "dedicated", "dev1-alice": "dedicated", "dev2-bob": "dedicated", "dev3-charlie": "branch", "payments": "shared"}
 
 
-def test_each_environment_has_per_service_variables_trigger_and_domain_one_token_and_its_database(staging):
+PER_SERVICE = ("settings", "variables", "trigger", "domain", "deployment")
+
+
+def test_each_environment_has_per_service_settings_variables_trigger_domain_and_deployment_one_token_and_its_database(
+    staging,
+):
     for env in ENVIRONMENTS:
         names = {r.name for r in staging.graph.resources if r.name.startswith(f"{env}-")}
         expected = {f"{env}-environment", f"{env}-access-token"}
         expected |= {f"{env}-{suffix}" for suffix in DATABASE_RESOURCES[STRATEGIES[env]]}
         for service in SERVICES:
-            expected |= {f"{env}-{service}-variables", f"{env}-{service}-trigger", f"{env}-{service}-domain"}
+            expected |= {f"{env}-{service}-{kind}" for kind in PER_SERVICE}
         assert names == expected
 
 
 def test_resource_counts_match_the_fleet(staging):
-    railway_per_env = 2 + 3 * len(SERVICES)
+    railway_per_env = 2 + len(PER_SERVICE) * len(SERVICES)
     database = {"dedicated": 2, "branch": 2, "shared": 0}
     dynamic = [r for r in staging.graph.resources if r.typ.startswith("pulumi-python:dynamic")]
     gates = 1  # one Statsig gate per feature flag: payments-v2
@@ -83,9 +88,52 @@ def test_triggers_deploy_each_environments_branch(staging):
         assert reveal(trigger.inputs["repository"]) == "gatewayz/gatewayz-backend"
 
 
-def test_trigger_carries_the_services_root_directory(staging):
-    trigger = staging.graph.named("dev1-alice-web-trigger")
-    assert reveal(trigger.inputs["root_directory"]) == "apps/web"
+def test_the_services_settings_carry_its_root_directory_and_not_its_trigger(staging):
+    assert reveal(staging.graph.named("dev1-alice-web-settings").inputs["root_directory"]) == "apps/web"
+    assert "root_directory" not in staging.graph.named("dev1-alice-web-trigger").inputs
+
+
+def test_the_services_settings_carry_its_healthcheck_path(staging):
+    settings = staging.graph.named("main-api-settings").inputs
+    assert reveal(settings["healthcheck_path"]) == "/health"
+    assert reveal(staging.graph.named("main-web-settings").inputs).get("healthcheck_path") is None
+
+
+@pytest.mark.parametrize(
+    ("env", "sleeps"),
+    [("main", False), ("dev1-alice", True), ("dev2-bob", True), ("dev3-charlie", True), ("payments", False)],
+)
+def test_developer_environments_sleep_when_idle_and_shared_and_team_ones_do_not(staging, env, sleeps):
+    for service in SERVICES:
+        assert reveal(staging.graph.named(f"{env}-{service}-settings").inputs["sleep_application"]) is sleeps
+
+
+def test_sleep_when_idle_in_config_wins_over_the_kind():
+    mapping = edit(stack_mapping(), "stagefleet:environments", lambda envs: envs[1].update(sleepWhenIdle=False))
+    assert reveal(evaluate(mapping).graph.named("dev1-alice-api-settings").inputs["sleep_application"]) is False
+
+
+def test_each_deployment_deploys_its_environments_branch_with_the_settings_it_runs_with(staging):
+    deployment = reveal(staging.graph.named("dev1-alice-web-deployment").inputs)
+    assert deployment["branch"] == "feature/alice-payment"
+    assert deployment["settings"] == {"sleepApplication": "true", "rootDirectory": "apps/web"}
+    assert reveal(staging.graph.named("main-api-deployment").inputs)["settings"] == {
+        "healthcheckPath": "/health",
+        "sleepApplication": "false",
+    }
+
+
+def test_a_deployment_records_a_digest_of_its_variables_in_plain_text_and_no_value(staging):
+    deployment = staging.graph.named("dev1-alice-api-deployment").inputs
+    variables = reveal(staging.graph.named("dev1-alice-api-variables").inputs["variables"])
+    digest = deployment["variables_digest"]
+    assert not is_secret(digest) and digest.startswith("sha256:")
+    assert not any(value in digest for value in variables.values() if len(value) > 4)
+
+
+def test_a_deployment_waits_for_the_settings_variables_and_trigger_of_its_service(staging):
+    deployment = staging.graph.named("main-api-deployment")
+    assert set(deployment.dependencies) >= {"main-api-settings", "main-api-variables", "main-api-trigger"}
 
 
 def _variables_with_plain_override(name: str, value: str) -> dict:
@@ -226,3 +274,19 @@ def test_token_keeper_changes_when_the_rotation_window_ends():
     assert reveal(next_window.inputs["keepers"])["rotation"] == "2026-12-03"
 
 
+
+
+def test_the_environments_export_names_each_services_id_url_healthcheck_and_deployment(staging):
+    api = staging.exports["environments"]["main"]["services"]["api"]
+    assert api == {
+        "serviceId": "5b1e9c3a-7f24-4e6b-b8d0-1a2c3e4f5a60",
+        "url": "https://main-api-domain.up.railway.app",
+        "healthcheckPath": "/health",
+        "deploymentId": "deployment-main-api-deployment",
+    }
+    assert staging.exports["environments"]["main"]["services"]["web"]["healthcheckPath"] is None
+
+
+def test_the_environments_export_says_which_environments_sleep_when_idle(staging):
+    sleeping = {name: env["sleepsWhenIdle"] for name, env in staging.exports["environments"].items()}
+    assert sleeping == {"main": False, "dev1-alice": True, "dev2-bob": True, "dev3-charlie": True, "payments": False}

@@ -65,10 +65,10 @@ def test_create_makes_a_trigger_when_the_fork_has_none(
 ) -> None:
     for copied in railway.sandbox.triggers(environment_id, railway.api_id):
         railway.sandbox.delete_trigger(copied["id"])
-    created = provider.create(inputs(railway, environment_id, root_directory="backend"))
+    created = provider.create(inputs(railway, environment_id))
     [trigger] = railway.sandbox.triggers(environment_id, railway.api_id)
     assert trigger["id"] == created.id
-    assert (trigger["branch"], trigger["provider"], trigger["rootDirectory"]) == (BRANCH, "github", "backend")
+    assert (trigger["branch"], trigger["provider"]) == (BRANCH, "github")
 
 
 def test_create_returns_every_input(railway: Railway, environment_id: str, provider: DeploymentTriggerProvider) -> None:
@@ -158,10 +158,16 @@ def test_diff_replaces_on_environment_service_or_provider(railway: Railway, chan
     assert DeploymentTriggerProvider().diff("t-1", olds, {**olds, changed: value}).replaces == [changed]
 
 
-def test_diff_of_a_new_root_directory_is_an_update(railway: Railway) -> None:
+def test_diff_of_a_new_branch_is_an_update(railway: Railway) -> None:
     olds = inputs(railway, "env-1")
-    diff = DeploymentTriggerProvider().diff("t-1", olds, {**olds, "root_directory": "backend"})
+    diff = DeploymentTriggerProvider().diff("t-1", olds, {**olds, "branch": "feature/other"})
     assert (diff.changes, diff.replaces) == (True, [])
+
+
+def test_the_root_directory_is_not_a_trigger_setting(railway: Railway) -> None:
+    olds = inputs(railway, "env-1")
+    failures = DeploymentTriggerProvider().check(olds, {**olds, "root_directory": "backend"}).failures
+    assert [f.property for f in failures] == ["root_directory"]
 
 
 def test_check_defaults_the_provider_to_github() -> None:

@@ -17,9 +17,11 @@ from pulumi.output import Unknown
 from providers import settings
 from providers.railway import operations
 from providers.railway.client import RailwayAuthError, RailwayConflict, RailwayNotFound
+from providers.railway.deployment import Deployment, DeploymentArgs, DeploymentProvider
 from providers.railway.deployment_trigger import DeploymentTrigger, DeploymentTriggerArgs, DeploymentTriggerProvider
 from providers.railway.environment import Environment, EnvironmentArgs, EnvironmentProvider
 from providers.railway.service_domain import ServiceDomain, ServiceDomainArgs, ServiceDomainProvider
+from providers.railway.service_instance import ServiceInstance, ServiceInstanceArgs, ServiceInstanceProvider
 from providers.railway.variables import Variables, VariablesArgs, VariablesProvider
 from providers.settings import SettingsError
 from providers.tokens import AccessToken, AccessTokenArgs, AccessTokenProvider
@@ -59,6 +61,17 @@ SAMPLES = {
         ServiceDomainProvider,
         {"project_id": "p", "environment_id": "e", "service_id": "s", "target_port": 8080.0, "domain": "d", "url": "u"},
         {"project_id": "p", "environment_id": Unknown(), "service_id": "s", "target_port": 3000.0},
+    ),
+    "ServiceInstance": Sample(
+        ServiceInstanceProvider,
+        {"environment_id": "e", "service_id": "s", "healthcheck_path": "/health", "sleep_application": False},
+        {"environment_id": "e", "service_id": "s", "healthcheck_path": "/healthz", "sleep_application": Unknown()},
+    ),
+    "Deployment": Sample(
+        DeploymentProvider,
+        {"environment_id": "e", "service_id": "s", "branch": "a", "variables_digest": "sha256:1", "settings": {},
+         "deployment_id": "d"},
+        {"environment_id": "e", "service_id": "s", "branch": "a", "variables_digest": Unknown(), "settings": {}},
     ),
     "AccessToken": Sample(
         AccessTokenProvider,
@@ -157,6 +170,11 @@ def test_every_document_sent_is_declared_in_operations(railway: Railway) -> None
         (DeploymentTriggerProvider, {**source, "branch": "a"}, {**source, "branch": "b"}),
         (ServiceDomainProvider, {**scope, "target_port": 80}, {**scope, "target_port": 81}),
         (EnvironmentProvider, {**fork, "name": "staging-b"}, {**fork, "name": "staging-c"}),
+        (
+            ServiceInstanceProvider,
+            {"environment_id": environment.id, "service_id": railway.api_id, "healthcheck_path": "/a"},
+            {"environment_id": environment.id, "service_id": railway.api_id, "healthcheck_path": "/b"},
+        ),
     ]
     for provider_class, first, second in lifecycles:
         provider = railway.configure(provider_class())
@@ -164,12 +182,17 @@ def test_every_document_sent_is_declared_in_operations(railway: Railway) -> None
         updated = provider.update(created.id, created.outs, provider.check(created.outs, second).inputs)
         provider.read(created.id, updated.outs)
         provider.delete(created.id, updated.outs)
+    deployments = railway.configure(DeploymentProvider())
+    deployment = {"environment_id": environment.id, "service_id": railway.api_id, "branch": "b", "variables_digest": "x"}
+    railway.sandbox.faults.add("serviceInstanceDeployV2", "drop_after_apply")  # and the lookup after a lost answer
+    started = deployments.create(deployments.check({}, deployment).inputs)
+    deployments.read(started.id, started.outs)
     # A conflict also sends the lookups behind its message.
     with pytest.raises(RailwayConflict):
         environments.create(environments.check({}, {"project_id": railway.project_id, "name": "staging-a"}).inputs)
     sent = {entry.query for entry in railway.sandbox.journal}
     assert sent <= declared
-    assert len(sent) >= 14
+    assert len(sent) >= 19
 
 
 @dataclass
@@ -197,6 +220,8 @@ def test_resources_register_their_type_tokens_inputs_and_secret_outputs(registra
     DeploymentTrigger("trigger", DeploymentTriggerArgs("p", "e", "s", "r", "b"))
     ServiceDomain("domain", ServiceDomainArgs("p", "e", "s", target_port=8080))
     AccessToken("token", AccessTokenArgs(prefix="staging_a", keepers={"rotation": "1"}))
+    ServiceInstance("settings", ServiceInstanceArgs("e", "s", healthcheck_path="/health"))
+    Deployment("deployment", DeploymentArgs("e", "s", "b", "sha256:1", {}))
     summary = {
         reg.type_token: (
             sorted(key for key in reg.props if key != "__provider"),
@@ -214,7 +239,7 @@ def test_resources_register_their_type_tokens_inputs_and_secret_outputs(registra
             ["variables"],
         ),
         "pulumi-python:dynamic/railway:DeploymentTrigger": (
-            ["branch", "environment_id", "project_id", "provider", "repository", "root_directory", "service_id"],
+            ["branch", "environment_id", "project_id", "provider", "repository", "service_id"],
             [],
         ),
         "pulumi-python:dynamic/railway:ServiceDomain": (
@@ -222,4 +247,13 @@ def test_resources_register_their_type_tokens_inputs_and_secret_outputs(registra
             [],
         ),
         "pulumi-python:dynamic:AccessToken": (["keepers", "prefix", "value"], ["value"]),
+        "pulumi-python:dynamic/railway:ServiceInstance": (
+            ["environment_id", "healthcheck_path", "healthcheck_timeout", "root_directory", "service_id",
+             "sleep_application"],
+            [],
+        ),
+        "pulumi-python:dynamic/railway:Deployment": (
+            ["branch", "deployment_id", "environment_id", "service_id", "settings", "variables_digest"],
+            [],
+        ),
     }

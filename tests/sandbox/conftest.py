@@ -12,6 +12,7 @@ import pytest
 
 from sandbox.railway import RailwaySandbox, SeedResult
 from sandbox.supabase import SupabaseSandbox
+from tests.sandbox.railway_support import FakeClock
 from tests.sandbox.supabase_support import HEALTHY_AFTER, ORG, Api
 from tests.sandbox.supabase_support import TOKEN as SUPABASE_TOKEN
 
@@ -66,8 +67,13 @@ class GraphQL:
 
 
 @pytest.fixture
-def rw() -> Iterator[RailwaySandbox]:
-    with RailwaySandbox(tokens={TOKEN}, lifetime=120) as sandbox:
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def rw(clock: FakeClock) -> Iterator[RailwaySandbox]:
+    with RailwaySandbox(tokens={TOKEN}, lifetime=120, clock=clock) as sandbox:
         yield sandbox
 
 
@@ -86,6 +92,30 @@ def seed(rw: RailwaySandbox) -> SeedResult:
 @pytest.fixture
 def gql(rw: RailwaySandbox) -> Iterator[GraphQL]:
     client = GraphQL(rw.url)
+    yield client
+    client.close()
+
+
+class Edge:
+    """Requests to the sandbox edge, addressed to a service domain by the Host header."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._http = httpx.Client(base_url=url, timeout=HTTP_TIMEOUT)
+
+    def get(self, domain: str, path: str = "/") -> httpx.Response:
+        return self._http.get(path, headers={"Host": domain})
+
+    def head(self, domain: str, path: str = "/") -> httpx.Response:
+        return self._http.head(path, headers={"Host": domain})
+
+    def close(self) -> None:
+        self._http.close()
+
+
+@pytest.fixture
+def edge(rw: RailwaySandbox) -> Iterator[Edge]:
+    client = Edge(rw.edge_url)
     yield client
     client.close()
 

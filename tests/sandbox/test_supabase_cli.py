@@ -98,7 +98,7 @@ def test_serve_creates_projects_in_the_seeded_organization(start):
     assert response.status_code == 201 and response.json()["status"] == "COMING_UP"
 
 
-def test_serve_without_a_supabase_block_prints_only_the_railway_url(start):
+def test_serve_without_a_supabase_block_leaves_line_two_empty(start):
     proc = start(RAILWAY)
     assert read_line(proc).endswith("/graphql/v2")
 

@@ -539,3 +539,42 @@ def test_environment_without_database_and_without_default_database_is_rejected()
     assert str(raised.value) == (
         "stagefleet:environments[0].database: no database: this environment names none and defaults.database is not set"
     )
+
+
+# --- service health and sleeping ----------------------------------------------------------------
+
+
+def test_healthcheck_path_must_be_a_url_path(config, problems_of):
+    config[RAILWAY]["services"][0]["healthcheckPath"] = "health"
+
+    assert problems_of(config) == [(f"{RAILWAY}.services[0].healthcheckPath", '"health" is not a URL path')]
+
+
+def test_healthcheck_timeout_is_at_most_an_hour(config, problems_of):
+    config[RAILWAY]["services"][0]["healthcheckTimeout"] = 7200
+
+    assert problems_of(config) == [
+        (f"{RAILWAY}.services[0].healthcheckTimeout", "must be at most 3600")
+    ]
+
+
+def test_healthcheck_timeout_is_read_in_seconds(config):
+    config[RAILWAY]["services"][0]["healthcheckTimeout"] = 120
+
+    assert FleetSpec.from_config(config).railway.services[0].healthcheck_timeout == 120
+
+
+def test_sleep_when_idle_must_be_true_or_false(config, problems_of):
+    config[ENVS][0]["sleepWhenIdle"] = "yes"
+
+    assert problems_of(config) == [(f"{ENVS}[0].sleepWhenIdle", "expected true or false, got a string")]
+
+
+@pytest.mark.parametrize(("kind", "sleeps"), [("developer", True), ("team", False), ("shared", False)])
+def test_environments_sleep_when_idle_by_kind_unless_they_say(config, kind, sleeps):
+    config[ENVS][1].update(kind=kind, owner="someone", expires="2027-01-01")
+    default = FleetSpec.from_config(config).environments[1]
+    config[ENVS][1]["sleepWhenIdle"] = not sleeps
+    overridden = FleetSpec.from_config(config).environments[1]
+
+    assert (default.sleeps_when_idle, overridden.sleeps_when_idle) == (sleeps, not sleeps)
