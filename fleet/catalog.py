@@ -1,10 +1,11 @@
-"""The team wiki table: which environment is for what, where it runs, who owns it, until when, and
-what it costs a month; then, when the fleet has any, its feature flags (Statsig gates): who sees
-which flag on staging, who owns it, until when.
+"""The team wiki table: which environment is for what, where it runs, who owns it, until when,
+whether it sleeps when idle and what it costs a month; then, when the fleet has any, its feature
+flags (Statsig gates): who sees which flag on staging, who owns it, until when.
 
 Built from config alone (URLs shown as "pending") or with the URLs a deployment reported, by the
 same functions for the `catalog` stack output and for `python -m fleet catalog`, so the two never
 disagree. Nothing in it depends on today's date: the export changes only when the fleet does.
+With the JSON of `python -m fleet status`, each URL is followed by its environment's readiness.
 """
 from __future__ import annotations
 
@@ -33,8 +34,12 @@ COLUMNS = [
     tables.Column("owner"),
     tables.Column("branch"),
     tables.Column("expires"),
+    tables.Column("when idle"),
     tables.Column("monthly cost", "right"),
 ]
+# An environment's readiness (`python -m fleet status` verdict), as shown after its URL.
+READINESS = {"healthy": "ready", "failed": "failed", "waiting": "not ready"}
+SLEEPS, STAYS_UP = "sleeps", "stays up"
 
 
 FLAG_COLUMNS = [
@@ -57,17 +62,21 @@ class CatalogRow:
     branch: str
     expires: str  # YYYY-MM-DD, or "" when it does not expire
     monthly_cost: Decimal
+    sleeps_when_idle: bool = False
+    readiness: str | None = None  # healthy, failed or waiting, when a status was given
 
     def cells(self) -> list[str]:
+        url = self.url if self.readiness is None else f"{self.url} ({READINESS[self.readiness]})"
         return [
             self.environment,
             self.kind,
-            self.url,
+            url,
             self.database,
             self.purpose or NONE,
             self.owner or NONE,
             self.branch,
             self.expires or NONE,
+            SLEEPS if self.sleeps_when_idle else STAYS_UP,
             cost.usd(self.monthly_cost),
         ]
 
@@ -81,6 +90,8 @@ class CatalogRow:
             "owner": self.owner or None,
             "branch": self.branch,
             "expires": self.expires or None,
+            "sleepsWhenIdle": self.sleeps_when_idle,
+            "readiness": self.readiness,
             "monthlyCostUsd": float(self.monthly_cost),
         }
 
@@ -139,10 +150,14 @@ def primary_url(spec: FleetSpec, service_urls: str | Mapping[str, str] | None) -
     return next((url for url in service_urls.values() if url), NO_URL)
 
 
-def catalog_rows(spec: FleetSpec, urls: Urls | None = None) -> list[CatalogRow]:
+def catalog_rows(
+    spec: FleetSpec, urls: Urls | None = None, readiness: Mapping[str, str] | None = None
+) -> list[CatalogRow]:
     """One row per environment, in config order. `urls` maps an environment name to its URLs; an
-    environment it does not list is shown as pending."""
+    environment it does not list is shown as pending. `readiness` maps an environment name to its
+    `fleet status` verdict (healthy, failed, waiting)."""
     urls = urls or {}
+    readiness = readiness or {}
     rows = []
     for env in spec.environments:
         database = spec.database_for(env)
@@ -158,6 +173,8 @@ def catalog_rows(spec: FleetSpec, urls: Urls | None = None) -> list[CatalogRow]:
                 branch=env.branch,
                 expires=env.expires.isoformat() if env.expires else "",
                 monthly_cost=cost.environment_cost(spec, env).total,
+                sleeps_when_idle=env.sleeps_when_idle,
+                readiness=readiness.get(env.name),
             )
         )
     return rows
@@ -195,9 +212,9 @@ def render_json(rows: list[CatalogRow], flags: Sequence[FlagRow] = ()) -> dict[s
     }
 
 
-def catalog_markdown(spec: FleetSpec, urls: Urls | None = None) -> str:
+def catalog_markdown(spec: FleetSpec, urls: Urls | None = None, readiness: Mapping[str, str] | None = None) -> str:
     """The `catalog` stack output and `python -m fleet catalog --format markdown`."""
-    return render_markdown(catalog_rows(spec, urls), flag_rows(spec))
+    return render_markdown(catalog_rows(spec, urls, readiness), flag_rows(spec))
 
 
 def urls_from_outputs(outputs: object) -> dict[str, dict[str, str]]:
@@ -218,3 +235,24 @@ def urls_from_outputs(outputs: object) -> dict[str, dict[str, str]]:
             raise ValueError(f"environments.{name}.urls is not an object")
         urls[str(name)] = {str(k): str(v) for k, v in service_urls.items() if isinstance(v, str)}
     return urls
+
+
+def from_status(document: object) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """Each environment's service URLs and its readiness, from `python -m fleet status --format
+    json`. Raises ValueError when the document is not such a status."""
+    if not isinstance(document, Mapping) or not isinstance(document.get("environments"), Mapping):
+        raise ValueError("expected the JSON `python -m fleet status --format json` prints")
+    urls: dict[str, dict[str, str]] = {}
+    readiness: dict[str, str] = {}
+    for name, environment in document["environments"].items():
+        services = environment.get("services") if isinstance(environment, Mapping) else None
+        verdict = environment.get("verdict") if isinstance(environment, Mapping) else None
+        if not isinstance(services, Mapping) or verdict not in READINESS:
+            raise ValueError(f"environments.{name}: expected its services and a verdict (healthy, failed, waiting)")
+        readiness[str(name)] = verdict
+        urls[str(name)] = {
+            str(service): entry["url"]
+            for service, entry in services.items()
+            if isinstance(entry, Mapping) and isinstance(entry.get("url"), str)
+        }
+    return urls, readiness

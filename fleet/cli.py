@@ -13,9 +13,12 @@ pull request. Exit codes: 0 ok, 1 the stack config is invalid or breaks the flee
   janitor --stacks F --open-prs F      which review stacks to destroy, and why (with --stack:
                                        expired environments and feature flags too)
   review-comment --outputs F --stack S the pull request comment of a review stack
+  status --stack S [--wait]            every service's latest deployment and a probe of its URL;
+                                       with --wait, until all answer (exit 1 if one does not)
 
-catalog and cost print aligned columns to a terminal and markdown when piped; --format json is
-for machines.
+catalog, cost and status print aligned columns to a terminal and markdown when piped; --format
+json is for machines. `status` is the one command that needs credentials (RAILWAY_API_TOKEN): its
+module, and the providers' Railway client it uses, are imported only when it runs.
 """
 
 import argparse
@@ -28,12 +31,14 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fleet import catalog, cost, janitor, naming, policy
 from fleet.config import ConfigProblem, FleetConfigError, FleetSpec
 from fleet.review import ReviewSpec, fleet_stack_of, is_review_stack, render_review_comment
 from fleet.stackfile import StackFileError, StackFileNotFoundError, load_stack_config
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -101,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--outputs", type=Path, metavar="FILE",
         help="the fleet stack's `pulumi stack output --json`, for real URLs",
     )
+    listing.add_argument(
+        "--status", type=Path, metavar="FILE",
+        help="`python -m fleet status --format json` of the fleet stack: each environment's "
+        "readiness next to its URL (and its URLs, without --outputs)",
+    )
     listing.set_defaults(command=run_catalog, command_name="catalog")
 
     estimate = commands.add_parser(
@@ -148,6 +158,35 @@ def build_parser() -> argparse.ArgumentParser:
     comment.add_argument("--stack", required=True, help="the review stack, e.g. pr-12")
     comment.add_argument("--ttl-days", type=_positive, help="mention the janitor's TTL")
     comment.set_defaults(command=run_review_comment)
+
+    status = commands.add_parser(
+        "status", parents=[formats],
+        help="each service's latest Railway deployment and an HTTP probe of its URL; with --wait, "
+        "until every service is healthy or failed",
+        description="A service is healthy when its latest deployment is SUCCESS or SLEEPING and its "
+        "URL + healthcheck path answers 2xx; failed when the deployment is FAILED, CRASHED, REMOVED "
+        "or SKIPPED. Exit 0 when every service is healthy, 1 otherwise, 2 for usage errors. Needs "
+        "RAILWAY_API_TOKEN (and RAILWAY_API_URL for the sandbox).",
+    )  # fmt: skip
+    status.add_argument("--stack", required=True, help="the stack, e.g. staging or pr-12")
+    status.add_argument(
+        "--outputs", type=Path, metavar="FILE",
+        help="its `pulumi stack output --json` (default: run that, when the pulumi CLI is on PATH)",
+    )  # fmt: skip
+    status.add_argument(
+        "--wait", action="store_true", help="poll until every service is healthy or failed, or the deadline"
+    )
+    status.add_argument(
+        "--deadline", type=_seconds, default=900.0, metavar="SECONDS",
+        help="give up waiting after this many seconds (default 900)",
+    )  # fmt: skip
+    status.add_argument(
+        "--connect-to", action="append", default=[], metavar="SUFFIX=URL",
+        help="send probes of hosts ending in SUFFIX to URL, with the original Host header (e.g. "
+        "up.railway.app=http://127.0.0.1:8788 for the sandbox); repeatable; also "
+        "STAGEFLEET_CONNECT_TO",
+    )  # fmt: skip
+    status.set_defaults(command=run_status)
     return parser
 
 
@@ -165,6 +204,16 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        number = 0.0
+    if not number > 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    return number
 
 
 def _positive(text: str) -> int:
@@ -284,15 +333,12 @@ def priced_spec(args: argparse.Namespace, path: Path, config: dict[str, Any]) ->
 def run_catalog(args: argparse.Namespace) -> int:
     path = stack_file(args)
     spec = priced_spec(args, path, read_stack_config(args, path))
-    urls = None
+    urls = readiness = None
+    if args.status is not None:
+        urls, readiness = read_input(args.status, catalog.from_status)
     if args.outputs is not None:
-        try:
-            urls = catalog.urls_from_outputs(janitor.read_json_file(args.outputs))
-        except janitor.JanitorInputError as error:
-            raise CommandError(EXIT_USAGE, [f"error: {error}"]) from None
-        except ValueError as error:
-            raise CommandError(EXIT_USAGE, [f"error: {args.outputs}: {error}"]) from None
-    rows = catalog.catalog_rows(spec, urls)
+        urls = read_input(args.outputs, catalog.urls_from_outputs)
+    rows = catalog.catalog_rows(spec, urls, readiness)
     flags = catalog.flag_rows(spec)
     fmt = output_format(args)
     if fmt == "json":
@@ -302,6 +348,16 @@ def run_catalog(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(catalog.render_markdown(rows, flags))
     return EXIT_OK
+
+
+def read_input(path: Path, parse: Callable[[Any], T]) -> T:
+    """A JSON input file, parsed; exit 2 when it is missing or not what it should be."""
+    try:
+        return parse(janitor.read_json_file(path))
+    except janitor.JanitorInputError as error:
+        raise CommandError(EXIT_USAGE, [f"error: {error}"]) from None
+    except ValueError as error:
+        raise CommandError(EXIT_USAGE, [f"error: {path}: {error}"]) from None
 
 
 def run_cost(args: argparse.Namespace) -> int:
@@ -464,6 +520,24 @@ def run_review_comment(args: argparse.Namespace) -> int:
         raise CommandError(EXIT_USAGE, [f"error: {args.outputs}: {error}"]) from None
     sys.stdout.write(text)
     return EXIT_OK
+
+
+def run_status(args: argparse.Namespace) -> int:
+    # Imported here: the other commands need no credentials and must not load the providers.
+    from fleet import status
+
+    options = status.Options(
+        stack=args.stack,
+        outputs=args.outputs,
+        wait=args.wait,
+        deadline=args.deadline,
+        format=output_format(args),
+        connect_to=tuple(args.connect_to),
+    )
+    try:
+        return status.run(options)
+    except status.StatusInputError as error:
+        raise CommandError(EXIT_USAGE, [f"error: {error}"]) from None
 
 
 def stack_file(args: argparse.Namespace) -> Path:

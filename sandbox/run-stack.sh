@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Try stagefleet with no accounts: start the local Railway emulator, then run the sandbox stack
-# through a whole lifecycle (up, preview with no changes expected, refresh, destroy) against it,
-# with a local state backend. Needs the pulumi CLI; everything else comes from the venv.
+# through a whole lifecycle (up and wait until every service answers, preview with no changes
+# expected, refresh, destroy) against it, with a local state backend; then a review stack the same
+# way. Needs the pulumi CLI; everything else comes from the venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v pulumi >/dev/null || { echo "the pulumi CLI is not on PATH: https://www.pulumi.com/docs/install/" >&2; exit 3; }
@@ -15,25 +16,40 @@ export RAILWAY_API_TOKEN=sandbox-token
 export SUPABASE_ACCESS_TOKEN=sbp_sandbox
 
 url_file="$(mktemp)"
+outputs_file="$(mktemp)"
+review_outputs_file="$(mktemp)"
 venv/bin/python -m sandbox serve --stack-file Pulumi.sandbox.yaml --port 0 --token "$RAILWAY_API_TOKEN" \
   --supabase-token "$SUPABASE_ACCESS_TOKEN" --lifetime 1800 >"$url_file" &
 sandbox_pid=$!
-trap 'kill "$sandbox_pid" 2>/dev/null || true; rm -f "$url_file" Pulumi.pr-1.yaml' EXIT
+trap 'kill "$sandbox_pid" 2>/dev/null || true; rm -f "$url_file" "$outputs_file" "$review_outputs_file" Pulumi.pr-1.yaml' EXIT
+# The sandbox prints its URLs one per line: Railway, Supabase, Statsig (empty when not served),
+# then the Railway edge, where the services' *.up.railway.app domains answer.
 for _ in $(seq 1 100); do
   RAILWAY_API_URL="$(sed -n 1p "$url_file" 2>/dev/null || true)"
   SUPABASE_API_URL="$(sed -n 2p "$url_file" 2>/dev/null || true)"
-  [ -n "$SUPABASE_API_URL" ] && break
+  edge_url="$(sed -n 4p "$url_file" 2>/dev/null || true)"
+  [ -n "$edge_url" ] && break
   sleep 0.1
 done
-[ -n "$SUPABASE_API_URL" ] || { echo "the sandbox did not start" >&2; exit 1; }
+[ -n "$edge_url" ] || { echo "the sandbox did not start" >&2; exit 1; }
 export RAILWAY_API_URL SUPABASE_API_URL
-echo "Railway sandbox at $RAILWAY_API_URL, Supabase sandbox at $SUPABASE_API_URL"
+echo "Railway sandbox at $RAILWAY_API_URL (edge $edge_url), Supabase sandbox at $SUPABASE_API_URL"
+
+# `pulumi up` only starts the deployments: wait until every service of the stack answers, its
+# probes sent to the sandbox's edge (RAILWAY_API_TOKEN and RAILWAY_API_URL are exported above).
+wait_until_it_answers() {
+  local stack="$1" outputs="$2"
+  pulumi stack output --stack "$stack" --json >"$outputs"
+  cat "$outputs"
+  venv/bin/python -m fleet status --stack "$stack" --wait --deadline 120 --outputs "$outputs" \
+    --connect-to "up.railway.app=$edge_url"
+}
 
 pulumi stack select sandbox --create --non-interactive
 pulumi up --yes --non-interactive --skip-preview
+wait_until_it_answers sandbox "$outputs_file"
 pulumi preview --expect-no-changes --non-interactive --diff
 pulumi refresh --yes --non-interactive --expect-no-changes
-pulumi stack output --json
 
 # A review stack, the way .github/workflows/review-stack.yml makes one for pull request 1.
 cp Pulumi.pr.yaml Pulumi.pr-1.yaml
@@ -45,7 +61,7 @@ pulumi config set --path stagefleet:pullRequest.title "Sandbox review"
 pulumi config set --path stagefleet:pullRequest.author sandbox
 venv/bin/python -m fleet validate --stack pr-1
 pulumi up --yes --non-interactive --skip-preview
-pulumi stack output --json
+wait_until_it_answers pr-1 "$review_outputs_file"
 pulumi destroy --yes --non-interactive
 pulumi stack rm --yes --non-interactive pr-1
 

@@ -565,8 +565,11 @@ class RailwayClient:
             )
         except RailwayNotFound:
             return None
+        environment = data.get("environment")
+        if not environment:
+            return None
         latest: dict[str, DeploymentInfo | None] = {}
-        for edge in data["environment"]["serviceInstances"].get("edges") or []:
+        for edge in (environment.get("serviceInstances") or {}).get("edges") or []:
             node = edge["node"]
             deployment = node.get("latestDeployment")
             latest[str(node["serviceId"])] = _deployment(deployment) if deployment else None

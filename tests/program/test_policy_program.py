@@ -69,13 +69,15 @@ def test_catalog_export_is_byte_identical_to_the_clis_markdown_for_the_same_outp
     assert "pending" not in result.stdout
 
 
-def test_catalog_export_carries_kind_branch_expiry_and_cost(staging):
+def test_catalog_export_carries_kind_branch_expiry_sleeping_and_cost(staging):
     lines = staging.exports["catalog"].splitlines()
 
-    assert lines[0] == "| environment | kind | URL | database | purpose | owner | branch | expires | monthly cost |"
+    assert lines[0] == (
+        "| environment | kind | URL | database | purpose | owner | branch | expires | when idle | monthly cost |"
+    )
     assert lines[3] == (
         "| dev1-alice | developer | https://dev1-alice-api-domain.up.railway.app | dedicated | Payment v2 "
-        "| alice@gatewayz.ai | feature/alice-payment | 2027-01-31 | $30.00 |"
+        "| alice@gatewayz.ai | feature/alice-payment | 2027-01-31 | sleeps | $30.00 |"
     )
     assert lines[8] == "5 environments, estimated $144.73 a month in total."
     # then the feature flags' table (tests/program/test_feature_flags.py)

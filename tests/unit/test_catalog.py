@@ -6,8 +6,8 @@ import pytest
 from fleet import catalog, tables
 from tests.unit.fleet_support import fleet_config, spec_of, staging_spec
 
-HEADER = "| environment | kind | URL | database | purpose | owner | branch | expires | monthly cost |\n"
-RULE = "| --- | --- | --- | --- | --- | --- | --- | --- | ---: |\n"
+HEADER = "| environment | kind | URL | database | purpose | owner | branch | expires | when idle | monthly cost |\n"
+RULE = "| --- | --- | --- | --- | --- | --- | --- | --- | --- | ---: |\n"
 
 
 def test_the_catalog_from_config_alone_shows_pending_urls():
@@ -15,11 +15,11 @@ def test_the_catalog_from_config_alone_shows_pending_urls():
 
     assert markdown == (
         HEADER + RULE
-        + "| main | shared | pending | dedicated | Latest main | platform | main | — | $80.00 |\n"
-        + "| dev1-alice | developer | pending | dedicated | Payments | alice@gatewayz.ai | feature/alice | 2027-01-31 | $30.00 |\n"
-        + "| qa | team | pending | branch (main) | — | qa | release | — | $29.73 |\n"
-        + "| payments | team | pending | shared (main) | — | — | feature/payment-v2 | — | $20.00 |\n"
-        + "| legacy | team | pending | external | — | — | legacy | — | $20.00 |\n"
+        + "| main | shared | pending | dedicated | Latest main | platform | main | — | stays up | $80.00 |\n"
+        + "| dev1-alice | developer | pending | dedicated | Payments | alice@gatewayz.ai | feature/alice | 2027-01-31 | sleeps | $30.00 |\n"
+        + "| qa | team | pending | branch (main) | — | qa | release | — | stays up | $29.73 |\n"
+        + "| payments | team | pending | shared (main) | — | — | feature/payment-v2 | — | stays up | $20.00 |\n"
+        + "| legacy | team | pending | external | — | — | legacy | — | stays up | $20.00 |\n"
         + "\n5 environments, estimated $179.73 a month in total.\n"
     )  # fmt: skip
 
@@ -58,7 +58,7 @@ def test_the_staging_catalog_with_outputs():
 
     assert rows[4].cells() == [
         "payments", "team", "https://payments-api.up.railway.app", "shared (main)", "Payments team integration",
-        "payments", "feature/payment-v2", "—", "$20.00",
+        "payments", "feature/payment-v2", "—", "stays up", "$20.00",
     ]  # fmt: skip
     assert [str(row.monthly_cost) for row in rows] == ["35.00", "30.00", "30.00", "29.73", "20.00"]
 
@@ -84,7 +84,8 @@ def test_the_catalog_as_json():
     assert document["totalMonthlyCostUsd"] == 179.73
     assert document["environments"][0] == {
         "environment": "main", "kind": "shared", "url": "https://m", "database": "dedicated",
-        "purpose": "Latest main", "owner": "platform", "branch": "main", "expires": None, "monthlyCostUsd": 80.0,
+        "purpose": "Latest main", "owner": "platform", "branch": "main", "expires": None, "sleepsWhenIdle": False,
+        "readiness": None, "monthlyCostUsd": 80.0,
     }  # fmt: skip
     assert document["environments"][3]["url"] is None  # pending
     assert document["environments"][3]["owner"] is None
@@ -103,13 +104,73 @@ def test_the_terminal_table_aligns_every_column():
     text = catalog.render_table(catalog.catalog_rows(spec_of(fleet_config())))
     lines = text.splitlines()
 
-    assert lines[0].split() == ["environment", "kind", "URL", "database", "purpose", "owner", "branch", "expires", "monthly", "cost"]
+    assert lines[0].split() == [
+        "environment", "kind", "URL", "database", "purpose", "owner", "branch", "expires", "when", "idle", "monthly", "cost",
+    ]  # fmt: skip
     assert set(lines[1]) == {"-", " "}
     # every column starts at the same offset on every line
     assert lines[2].index("shared") == lines[3].index("developer") == lines[0].index("kind")
     # money is right-aligned
     assert {len(line) for line in lines[2:7]} == {len(lines[0])}
     assert lines[-1] == "5 environments, estimated $179.73 a month in total."
+
+
+def test_the_when_idle_column_follows_the_environments_sleep_setting():
+    config = fleet_config()
+    config["stagefleet:environments"][0]["sleepWhenIdle"] = True  # a shared environment that sleeps
+    config["stagefleet:environments"][1]["sleepWhenIdle"] = False  # a developer's that stays up
+
+    rows = catalog.catalog_rows(spec_of(config))
+
+    assert [row.cells()[8] for row in rows] == ["sleeps", "stays up", "stays up", "stays up", "stays up"]
+    assert [row.as_json()["sleepsWhenIdle"] for row in rows] == [True, False, False, False, False]
+
+
+STATUS = {
+    "stack": "staging",
+    "healthy": False,
+    "environments": {
+        "main": {"verdict": "healthy", "services": {"api": {"url": "https://main-api.up.railway.app"}, "web": {"url": None}}},
+        "dev1-alice": {"verdict": "failed", "services": {"api": {"url": "https://alice-api.up.railway.app"}}},
+        "qa": {"verdict": "waiting", "services": {"api": {"url": "https://qa-api.up.railway.app"}}},
+    },
+}  # fmt: skip
+
+
+def test_a_status_puts_each_environments_readiness_after_its_url():
+    urls, readiness = catalog.from_status(STATUS)
+
+    rows = catalog.catalog_rows(spec_of(fleet_config()), urls, readiness)
+
+    assert [row.cells()[2] for row in rows] == [
+        "https://main-api.up.railway.app (ready)",
+        "https://alice-api.up.railway.app (failed)",
+        "https://qa-api.up.railway.app (not ready)",
+        "pending",  # payments and legacy are not in the status
+        "pending",
+    ]
+    assert [row.as_json()["readiness"] for row in rows] == ["healthy", "failed", "waiting", None, None]
+    assert rows[0].as_json()["url"] == "https://main-api.up.railway.app"
+
+
+def test_readiness_without_urls_follows_the_pending_url():
+    rows = catalog.catalog_rows(spec_of(fleet_config()), readiness={"main": "waiting"})
+
+    assert rows[0].cells()[2] == "pending (not ready)"
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"environments": []}, "expected the JSON `python -m fleet status --format json` prints"),
+        ({"environments": {"main": {"verdict": "fine", "services": {}}}},
+         "environments.main: expected its services and a verdict (healthy, failed, waiting)"),
+    ],
+)  # fmt: skip
+def test_a_document_that_is_not_a_status_is_refused(document, message):
+    with pytest.raises(ValueError) as raised:
+        catalog.from_status(document)
+    assert str(raised.value) == message
 
 
 def test_the_catalog_does_not_depend_on_the_date():

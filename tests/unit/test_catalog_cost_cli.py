@@ -110,6 +110,55 @@ def test_catalog_with_outputs_that_are_not_the_fleet_stacks_exits_2(project, con
     assert result.stderr.startswith(f"error: {message}")
 
 
+def status_document(**verdicts: str) -> dict:
+    """What `python -m fleet status --format json` prints, reduced to what the catalog reads."""
+    return {
+        "stack": "staging",
+        "environments": {
+            name: {"verdict": verdict, "services": {"api": {"url": f"https://{name}-api.up.railway.app"}}}
+            for name, verdict in verdicts.items()
+        },
+    }
+
+
+def test_catalog_with_a_status_shows_each_environments_readiness_next_to_its_url(project):
+    status = status_document(main="healthy", payments="failed")
+    (project / "status.json").write_text(json.dumps(status), encoding="utf-8")
+
+    result = fleet(project, "catalog", "--stack", "staging", "--status", "status.json")
+
+    assert (result.returncode, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert lines[2].startswith("| main | shared | https://main-api.up.railway.app (ready) | dedicated |")
+    assert lines[3].startswith("| dev1-alice | developer | pending | dedicated |")
+    assert lines[6].startswith("| payments | team | https://payments-api.up.railway.app (failed) | shared (main) |")
+
+
+def test_catalog_takes_urls_from_the_outputs_and_readiness_from_the_status(project):
+    outputs = {"environments": {"main": {"urls": {"api": "https://from-outputs.up.railway.app"}}}}
+    (project / "outputs.json").write_text(json.dumps(outputs), encoding="utf-8")
+    (project / "status.json").write_text(json.dumps(status_document(main="waiting")), encoding="utf-8")
+
+    result = fleet(
+        project, "catalog", "--stack", "staging", "--outputs", "outputs.json", "--status", "status.json",
+        "--format", "json",
+    )  # fmt: skip
+
+    main = json.loads(result.stdout)["environments"][0]
+    assert (main["url"], main["readiness"]) == ("https://from-outputs.up.railway.app", "waiting")
+
+
+def test_catalog_with_a_file_that_is_not_a_status_exits_2(project):
+    (project / "status.json").write_text('{"environments": {"main": {"urls": {}}}}', encoding="utf-8")
+
+    result = fleet(project, "catalog", "--stack", "staging", "--status", "status.json")
+
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: status.json: environments.main: expected its services and a verdict (healthy, failed, waiting)\n"
+    )
+
+
 def test_catalog_as_json(project):
     result = fleet(project, "catalog", "--stack", "staging", "--format", "json")
 
@@ -127,6 +176,8 @@ def test_catalog_as_a_table(project):
     lines = result.stdout.splitlines()
     assert lines[0].startswith("environment   kind       URL      database       purpose")
     assert lines[2].startswith("main          shared     pending  dedicated      Latest main")
+    assert lines[0].endswith("expires     when idle  monthly cost")
+    assert lines[3].endswith("2027-01-31  sleeps           $30.00")  # dev1-alice: a developer's
 
 
 def test_catalog_and_cost_print_a_table_to_a_terminal(monkeypatch, capsys):
@@ -391,3 +442,11 @@ def test_validate_with_a_today_that_is_not_a_date_is_a_usage_error(project, valu
 
     assert result.returncode == 2
     assert f"not a date (YYYY-MM-DD): {value!r}" in result.stderr
+
+
+def test_the_readmes_catalog_example_is_the_real_output_for_the_committed_stack_file():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    result = fleet(REPO, "catalog", "--stack", "staging", "--format", "table")
+
+    assert result.returncode == 0
+    assert f"```\n{result.stdout}```\n" in readme

@@ -132,3 +132,25 @@ def test_validate_without_stack_is_a_usage_error(project):
 
     assert result.returncode == 2
     assert "--stack" in result.stderr
+
+
+def test_commands_without_credentials_import_neither_the_providers_nor_the_status_module(project):
+    # `status` is the one command that talks to an API: the CLI loads it only when it runs.
+    script = (
+        "import sys, fleet.cli\n"
+        "fleet.cli.main(['validate', '--stack', 'staging', '--today', '2026-11-26'])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'providers' or m in ('fleet.status', 'fleet.probe', 'fleet.watch')))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=project, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.stdout.splitlines()[-1] == "[]"
+
+
+def test_status_is_a_command_of_the_cli(tmp_path):
+    result = fleet(tmp_path, "status", "--help")
+
+    assert result.returncode == 0
+    assert "--wait" in result.stdout and "--connect-to SUFFIX=URL" in result.stdout

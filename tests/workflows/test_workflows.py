@@ -405,3 +405,60 @@ def test_the_janitor_feeds_fleet_janitor_and_destroys_what_it_lists():
     assert "gh pr list" in scripts and "--json number,headRefName,updatedAt" in scripts
     assert "python -m fleet janitor --stacks stacks.json --open-prs open-prs.json --stack staging" in scripts
     assert 'pulumi destroy --stack "$stack"' in scripts and 'pulumi stack rm --stack "$stack"' in scripts
+
+
+# --- waiting until the environments answer (fleet status --wait) ---------------------------------
+
+
+def step_index(job: dict[str, Any], text: str) -> int:
+    """The position of the one step whose script contains `text`."""
+    [index] = [i for i, step in enumerate(steps(job)) if text in step.get("run", "")]
+    return index
+
+
+def test_deploy_waits_for_staging_to_answer_after_pulumi_up():
+    job = job_named("deploy.yml", "deploy")
+    wait = steps(job)[step_index(job, "fleet status")]
+
+    assert step_index(job, "pulumi up --stack staging") < step_index(job, "fleet status")
+    assert "pulumi stack output --stack staging --json > outputs.json" in wait["run"]
+    assert "python -m fleet status --stack staging --wait --outputs outputs.json" in wait["run"]
+
+
+def test_an_unhealthy_staging_fails_the_deploy_with_the_status_table():
+    job = job_named("deploy.yml", "deploy")
+    wait = steps(job)[step_index(job, "fleet status")]
+    script = wait["run"].strip().splitlines()
+
+    assert "continue-on-error" not in wait and "if" not in wait
+    assert "|| status=$?" in wait["run"] and "cat status.md" in script
+    assert script[-1] == 'exit "$status"'  # status's exit code is the step's
+    assert job["env"]["RAILWAY_API_TOKEN"] == "${{ secrets.RAILWAY_API_TOKEN }}"
+
+
+def test_review_stacks_wait_for_the_environment_to_answer_after_pulumi_up():
+    job = job_named("review-stack.yml", "deploy")
+
+    assert step_index(job, 'pulumi up --stack "$STACK"') < step_index(job, "fleet status --stack \"$STACK\" --wait")
+    wait = steps(job)[step_index(job, 'fleet status --stack "$STACK" --wait')]
+    assert "--outputs outputs.json --format markdown > status.md || status=$?" in wait["run"]
+    assert "continue-on-error" not in wait and "if" not in wait
+    assert wait["run"].strip().splitlines()[-1] == 'exit "$status"'
+
+
+def test_the_review_comment_shows_the_status_and_is_edited_in_place_when_the_wait_ends():
+    job = job_named("review-stack.yml", "deploy")
+    [comment] = [step for step in steps(job) if step.get("id") == "comment"]
+    wait = steps(job)[step_index(job, 'fleet status --stack "$STACK" --wait')]
+
+    # The first comment (or its edit) already holds a one-look status table under the URLs...
+    assert 'fleet status --stack "$STACK" --outputs outputs.json --format markdown > status.md' in comment["run"]
+    assert "startswith(\"<!-- stagefleet:review-stack -->\")" in comment["run"]
+    assert 'echo "id=${comment_id}" >> "$GITHUB_OUTPUT"' in comment["run"]
+    # ...and the wait edits that one comment, found by the id the comment step gave.
+    assert wait["env"]["COMMENT_ID"] == "${{ steps.comment.outputs.id }}"
+    assert 'gh api --method PATCH "repos/${GITHUB_REPOSITORY}/issues/comments/${COMMENT_ID}"' in wait["run"]
+    assert "--method POST" not in wait["run"]
+    # The comment is written before the step ends with status's exit code.
+    lines = wait["run"].strip().splitlines()
+    assert lines.index('exit "$status"') > next(i for i, line in enumerate(lines) if "--method PATCH" in line)
