@@ -10,7 +10,8 @@ Searched (the haystacks):
   and each in-process error with its formatted traceback, induced by a bad token, 500s on every
   attempt, lost answers, a project that ends INIT_FAILED and a readiness deadline;
 - every non-secret output: each resource's outputs except the ones it declares secret (or whose
-  input was secret), after up and after refresh, and the stack exports that are not secret.
+  input was secret), after up and after refresh, and the stack exports that are not secret;
+- every line `python -m fleet status --wait` prints about the deployed stack, in each format.
 
 Searched for (the needles): the Railway and Supabase tokens (good and bad), every generated
 access token and database password, every project's and branch's database password and API keys,
@@ -20,8 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import logging
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import traceback
 import urllib.parse
@@ -216,6 +221,7 @@ def _whole_program(found: Evidence, patch: pytest.MonkeyPatch) -> None:
                     found.outputs.append((f"export {key}", value))
             assert secrecy.get("accessTokens") is True, secrecy
 
+            _status_lines(railway, deployment.exports, log_dir, found)
             state = stack_engine.state_of(deployment)
             assert stack_engine.refresh(state, captured) == []
             _keep_outputs("refresh", list(state.values()), found)
@@ -270,6 +276,23 @@ def _whole_program(found: Evidence, patch: pytest.MonkeyPatch) -> None:
         railway.stop()
         supabase.stop()
         shutil.rmtree(log_dir, ignore_errors=True)
+
+
+def _status_lines(railway: RailwaySandbox, exports: dict[str, Any], work: Path, found: Evidence) -> None:
+    """`python -m fleet status --wait` of the deployed stack, in every format, as CI runs it."""
+    outputs = work / "outputs.json"
+    outputs.write_text(json.dumps({key: value for key, value in exports.items() if key != "__secrecy"}))
+    environ = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("RAILWAY_", "STAGEFLEET_"))},
+        "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8",
+        "RAILWAY_API_TOKEN": RAILWAY_TOKEN, "RAILWAY_API_URL": railway.url,
+    }  # fmt: skip
+    for output_format in ("table", "markdown", "json"):
+        command = [sys.executable, "-m", "fleet", "status", "--stack", "sandbox", "--outputs", str(outputs), "--wait",
+                   "--deadline", "60", "--format", output_format, "--connect-to", f"up.railway.app={railway.edge_url}"]  # fmt: skip
+        done = subprocess.run(command, cwd=work, env=environ, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        found.logs.append((f"fleet status --format {output_format}", done.stdout + done.stderr))
 
 
 def _read(path: Path) -> str:
@@ -441,6 +464,8 @@ def test_the_audit_saw_what_it_should(evidence: Evidence) -> None:
     host_log = dict(evidence.logs)["provider host log at DEBUG"]
     assert "DEBUG" in host_log and "HTTP Request" in host_log, "the host really logged at DEBUG"
     assert any("retrying in" in text for _, text in evidence.logs), "retries were logged"
+    status = dict(evidence.logs)["fleet status --format table"]
+    assert "healthy" in status and "https://" in status, "fleet status reported the deployed services"
     messages = "\n".join(text for _, text in evidence.errors)
     for expected in ("Railway rejected the API token", "Supabase rejected the access token", "HTTP 500",
                      "INIT_FAILED", "was not ACTIVE_HEALTHY within", "gave up after"):  # fmt: skip
