@@ -28,9 +28,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
-from fleet import tables
+from fleet import review, tables
 from fleet.config import DatabaseSpec, EnvironmentSpec, FleetSpec
-from fleet.review import _default_database as review_default_database
 
 HOURS_PER_MONTH = 730
 HOURS_PER_DAY = 24
@@ -276,7 +275,7 @@ def _default_size(spec: FleetSpec) -> str:
 def default_review_database(spec: FleetSpec) -> DatabaseSpec | None:
     """What a review stack gets when Pulumi.pr.yaml names no database (fleet/review.py's rule):
     a Supabase branch of the fleet's first environment of kind shared."""
-    return review_default_database(spec)
+    return review.default_database(spec)
 
 
 def estimate(spec: FleetSpec) -> FleetCost:

@@ -1,7 +1,25 @@
-"""How stagefleet names what it creates, in one place so the program, the catalog and the janitor
-agree on which Railway environments, Supabase projects and tokens belong to which entry."""
+"""Every naming rule of stagefleet, in one place: the names it gives what it creates (Railway
+environments, Supabase projects and branches, tokens, Statsig gates, review stacks) and the names
+it accepts that more than one layer checks (environment names, a gate's id and description, the
+email addresses and user ids a feature flag targets).
+
+The config model, the providers, the sandbox emulators and the janitor all import this module, so
+it imports only the standard library: `import fleet.naming` must stay cheap and pull in neither
+pydantic nor the config model (tests/unit/test_naming.py checks it in a fresh interpreter).
+"""
 
 import re
+
+# --- environments ----------------------------------------------------------------------------
+
+# A fleet environment's name: it becomes part of a Railway environment name, a Supabase project
+# name and a token prefix, so it is short, lowercase and DNS-friendly.
+ENVIRONMENT_NAME_MAX = 31
+ENVIRONMENT_NAME = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{ENVIRONMENT_NAME_MAX - 1}}}")
+
+
+def is_environment_name(name: str) -> bool:
+    return ENVIRONMENT_NAME.fullmatch(name) is not None
 
 
 def railway_environment_name(env_name: str) -> str:
@@ -11,6 +29,9 @@ def railway_environment_name(env_name: str) -> str:
 def pr_environment_name(pr_number: int) -> str:
     """Review stacks get one environment per pull request."""
     return f"pr-{pr_number}"
+
+
+# --- stacks ----------------------------------------------------------------------------------
 
 
 def review_stack_name(pr_number: int) -> str:
@@ -36,11 +57,16 @@ def stack_short_name(stack: str) -> str:
     return stack.rsplit("/", 1)[-1]
 
 
+# --- tokens ----------------------------------------------------------------------------------
+
+
 def access_token_prefix(env_name: str) -> str:
     # Underscore-separated so the token's origin is readable and the prefix cannot be confused
     # with a Railway environment name.
     return f"staging_{env_name}"
 
+
+# --- Supabase --------------------------------------------------------------------------------
 
 DEFAULT_SUPABASE_PROJECT_PREFIX = "stagefleet"
 
@@ -56,15 +82,31 @@ def supabase_project_name(project_prefix: str, env_name: str) -> str:
     return f"{project_prefix}-staging-{env_name}"
 
 
+# The Management API's limit on a project's `name`. A prefix may be as long as leaves room for
+# the longest environment name.
+SUPABASE_PROJECT_NAME_LIMIT = 256
+SUPABASE_PROJECT_PREFIX_LIMIT = (
+    SUPABASE_PROJECT_NAME_LIMIT - len(supabase_project_name("", "")) - ENVIRONMENT_NAME_MAX
+)
+
+
 def supabase_review_branch_name(project_prefix: str, pr_number: int) -> str:
     """Supabase branch of a review stack's database: `<prefix>-pr-<n>` (no `staging`: it belongs
     to the pull request, not to the fleet)."""
     return f"{project_prefix}-{pr_environment_name(pr_number)}"
 
 
-# Statsig derives a gate's id from its name: lowercased, spaces as "_" ("Payments V2" ->
-# "payments_v2"). Two flags whose ids collide would be one gate, so the config model rejects them.
+# --- Statsig gates ---------------------------------------------------------------------------
+
+
 def statsig_gate_id(gate_name: str) -> str:
+    """The id Statsig derives from a gate's name: lowercased, spaces as "_" ("Payments V2" ->
+    "payments_v2").
+
+    Nothing is stripped: that is Statsig's rule, and the sandbox emulates Statsig. stagefleet
+    itself never sends a name with a space at either end (the config model and the Gate provider
+    refuse one), so its ids never start or end with "_". Two flags whose ids collide would be one
+    gate, so the config model rejects them."""
     return gate_name.lower().replace(" ", "_")
 
 
@@ -82,8 +124,42 @@ STATSIG_DESCRIPTION_LIMIT = 1000
 def statsig_gate_description(description: str, owner: str | None) -> str:
     """The description a flag's gate gets: the flag's, "(owner: <owner>)", then the marker.
 
-    What providers/statsig/gate.py writes (gate_description); tests/unit/test_feature_flags_config.py
-    checks that the two agree, so the config model can tell when a description cannot fit."""
+    The Gate provider writes exactly this, and the config model measures it to tell when a
+    description cannot fit."""
     owner = owner.strip() if owner else None
     parts = [part for part in (description.strip(), f"(owner: {owner})" if owner else "") if part]
     return " ".join([*parts, STATSIG_MANAGED_MARKER])
+
+
+# --- whom a feature flag is enabled for --------------------------------------------------------
+
+# An entry with "@" is an email address (the gate's `email` condition), any other a user id (its
+# `user_id` condition).
+EMAIL_ADDRESS_MAX = 254
+_EMAIL_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+# At most EMAIL_ADDRESS_MAX characters (the lookahead), a local part of RFC 5322's atom
+# characters and dots, and a domain of at least two DNS labels.
+EMAIL_ADDRESS = re.compile(
+    rf"(?=.{{1,{EMAIL_ADDRESS_MAX}}}\Z)"
+    rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]{{1,64}}@{_EMAIL_LABEL}(?:\.{_EMAIL_LABEL})+"
+)
+USER_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+
+
+def is_email(entry: str) -> bool:
+    """Whether an enabledFor entry is meant as an email address (rather than a user id)."""
+    return "@" in entry
+
+
+def is_email_address(text: str) -> bool:
+    return EMAIL_ADDRESS.fullmatch(text) is not None
+
+
+def is_user_id(text: str) -> bool:
+    return USER_ID.fullmatch(text) is not None
+
+
+def flag_target_key(entry: str) -> str:
+    """What makes two enabledFor entries the same: email addresses compare without case; user ids
+    are the application's own and keep theirs."""
+    return entry.lower() if is_email(entry) else entry

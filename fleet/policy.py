@@ -25,7 +25,16 @@ import datetime as dt
 from collections.abc import Sequence
 
 from fleet import cost
-from fleet.config import ConfigProblem, FleetConfigError, FleetSpec, Loc, _config_path, _quote, _sort_key
+from fleet.config import (
+    FLEET_KEY_ORDER,
+    ConfigProblem,
+    FleetConfigError,
+    FleetSpec,
+    Loc,
+    config_path,
+    problem_sort_key,
+)
+from fleet.wording import quote
 
 EXPIRY_WARNING_DAYS = 7
 
@@ -47,7 +56,7 @@ def check(spec: FleetSpec, today: dt.date) -> list[ConfigProblem]:
     ]  # fmt: skip
     if not unpriced:  # the estimate needs every price
         found += _budget(spec)
-    found.sort(key=lambda item: _sort_key(item[0]))
+    found.sort(key=lambda item: problem_sort_key(item[0], FLEET_KEY_ORDER))
     return [problem for _, problem in found]
 
 
@@ -87,7 +96,7 @@ def unpriced(spec: FleetSpec) -> list[ConfigProblem]:
 
 
 def _problem(loc: Loc, message: str, hint: str, severity: str = "error") -> tuple[Loc, ConfigProblem]:
-    return loc, ConfigProblem(_config_path(loc), message, severity=severity, hint=hint)  # type: ignore[arg-type]
+    return loc, ConfigProblem(config_path(loc), message, severity=severity, hint=hint)  # type: ignore[arg-type]
 
 
 def _unpriced(spec: FleetSpec) -> list[tuple[Loc, ConfigProblem]]:
@@ -107,12 +116,12 @@ def _unpriced(spec: FleetSpec) -> list[tuple[Loc, ConfigProblem]]:
             loc = ("supabase", "instanceSize")
         else:
             loc = ("environments", index, "database")
-        price_path = _config_path(("prices", "supabaseComputeUsd", size))
+        price_path = config_path(("prices", "supabaseComputeUsd", size))
         found.append(
             _problem(
                 loc,
-                f"no price for Supabase instance size {_quote(size)} (used by environment "
-                f"{_quote(env.name)}): Supabase publishes none, so the estimate and the budget "
+                f"no price for Supabase instance size {quote(size)} (used by environment "
+                f"{quote(env.name)}): Supabase publishes none, so the estimate and the budget "
                 "cannot be checked",
                 f"give its monthly price in USD: pulumi config set --path '{price_path}' <amount>",
             )
@@ -170,7 +179,7 @@ def _expiry(spec: FleetSpec, today: dt.date) -> list[tuple[Loc, ConfigProblem]]:
     latest = today + dt.timedelta(days=max_days)
     for index, env in enumerate(spec.environments):
         loc: Loc = ("environments", index, "expires")
-        path = _config_path(loc)
+        path = config_path(loc)
         developer = env.kind == "developer"
         if env.expires is None:
             if developer:
@@ -184,7 +193,7 @@ def _expiry(spec: FleetSpec, today: dt.date) -> list[tuple[Loc, ConfigProblem]]:
                 )
             continue
         left = (env.expires - today).days
-        who = f"environment {_quote(env.name)}" + (f" (owner {env.owner})" if env.owner else "")
+        who = f"environment {quote(env.name)}" + (f" (owner {env.owner})" if env.owner else "")
         if left < 0:
             new_date = latest.isoformat() if developer else "<YYYY-MM-DD>"
             found.append(
@@ -232,7 +241,7 @@ def _flag_expiry(spec: FleetSpec, today: dt.date) -> list[tuple[Loc, ConfigProbl
     on_delete = "archived" if spec.statsig.on_delete == "archive" else "deleted"
     for index, flag in enumerate(spec.feature_flags):
         loc: Loc = ("featureFlags", index, "expires")
-        path = _config_path(loc)
+        path = config_path(loc)
         if flag.expires is None:
             found.append(
                 _problem(
@@ -244,7 +253,7 @@ def _flag_expiry(spec: FleetSpec, today: dt.date) -> list[tuple[Loc, ConfigProbl
             )
             continue
         left = (flag.expires - today).days
-        who = f"feature flag {_quote(flag.name)} (owner {flag.owner})"
+        who = f"feature flag {quote(flag.name)} (owner {flag.owner})"
         if left < 0:
             found.append(
                 _problem(
@@ -289,13 +298,13 @@ def _same_branch(spec: FleetSpec) -> list[tuple[Loc, ConfigProblem]]:
             first[env.branch] = index
             continue
         other = spec.environments[first[env.branch]]
-        other_path = _config_path(("environments", first[env.branch]))
+        other_path = config_path(("environments", first[env.branch]))
         found.append(
             _problem(
                 ("environments", index, "branch"),
-                f"branch {_quote(env.branch)} is already deployed by environment "
-                f"{_quote(other.name)} ({other_path}): every push to it deploys {deployed} to both",
-                f"give {_quote(env.name)} a branch of its own, or use {_quote(other.name)} instead "
+                f"branch {quote(env.branch)} is already deployed by environment "
+                f"{quote(other.name)} ({other_path}): every push to it deploys {deployed} to both",
+                f"give {quote(env.name)} a branch of its own, or use {quote(other.name)} instead "
                 "of a second copy",
                 severity="warning",
             )

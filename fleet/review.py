@@ -22,11 +22,13 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 
 from fleet import naming
 from fleet.config import (
-    _ENVIRONMENT_NAMES,
     ApiUrl,
+    BranchName,
+    ConfigModel,
     ConfigProblem,
     DatabaseSpec,
     EnvironmentSpec,
+    Finding,
     FleetConfigError,
     FleetSpec,
     PolicySpec,
@@ -34,19 +36,17 @@ from fleet.config import (
     ServiceSpec,
     Text,
     Variables,
-    _branch_name,
-    _error,
-    _Found,
-    _from_pydantic,
-    _Model,
-    _namespace_values,
-    _quote,
-    _render,
-    _sort_key,
-    _whole_float_to_int,
+    config_error,
+    config_error_from,
+    from_pydantic,
+    namespace_values,
     production_host_in,
+    render_problem,
+    validation_context,
+    whole_float_to_int,
 )
 from fleet.stackfile import StackFileError, load_stack_config
+from fleet.wording import quote
 
 # The largest pull request number GitHub hands out fits a 32-bit integer.
 MAX_PULL_REQUEST_NUMBER = 2**31 - 1
@@ -58,15 +58,15 @@ _STACK_PART = re.compile(r"[A-Za-z0-9_.-]+")
 def _stack_reference(value: str) -> str:
     parts = value.split("/")
     if len(parts) > 3 or not all(_STACK_PART.fullmatch(part) for part in parts):
-        raise _error(
+        raise config_error(
             "stack_reference",
-            f"{_quote(value)} is not a stack name",
+            f"{quote(value)} is not a stack name",
             hint="e.g. staging, or organization/stagefleet/staging on a shared backend",
         )
     if parts[-1] == "pr" or naming.review_stack_number(value) is not None:
-        raise _error(
+        raise config_error(
             "stack_reference",
-            f"{_quote(value)} is a review stack, not the fleet stack",
+            f"{quote(value)} is a review stack, not the fleet stack",
             hint="name the stack review stacks read from, e.g. staging",
         )
     return value
@@ -79,7 +79,7 @@ def _pull_request_number(value: object) -> object:
     # `pulumi config set --path` stores digits as a number; a quoted "12" means 12 as well.
     if isinstance(value, str) and re.fullmatch(r"[0-9]+", value):
         return int(value)
-    return _whole_float_to_int(value)
+    return whole_float_to_int(value)
 
 
 PullRequestNumber = Annotated[
@@ -87,16 +87,16 @@ PullRequestNumber = Annotated[
 ]
 
 
-class PullRequestSpec(_Model):
+class PullRequestSpec(ConfigModel):
     """stagefleet:pullRequest, set by CI for each pull request (never committed)."""
 
     number: PullRequestNumber
-    branch: Annotated[Text, AfterValidator(_branch_name)]
+    branch: BranchName
     title: Text
     author: Text
 
 
-class ReviewSettingsSpec(_Model):
+class ReviewSettingsSpec(ConfigModel):
     """stagefleet:review: how a pull request's environment differs from the fleet's defaults."""
 
     # None: a Supabase branch of the fleet's first environment of kind shared.
@@ -110,7 +110,7 @@ class ReviewSettingsSpec(_Model):
     sleep_when_idle: Annotated[bool, Field(strict=True)] = True
 
 
-class ReviewConfig(_Model):
+class ReviewConfig(ConfigModel):
     """Every `stagefleet:` key a review stack's config may hold."""
 
     fleet_stack: StackReferenceName
@@ -124,7 +124,7 @@ class ReviewConfig(_Model):
     supabase_api_url: ApiUrl | None = None
 
 
-class _FleetStackOnly(_Model):
+class _FleetStackOnly(ConfigModel):
     fleet_stack: StackReferenceName
 
 
@@ -166,7 +166,7 @@ class ReviewSpec:
         stagefleet:pullRequest until CI sets it. `stack_name` (e.g. pulumi.get_stack()) makes a
         pull request number that is not the stack's own an error.
         Raises FleetConfigError listing every problem found, with config paths."""
-        values, found = _namespace_values(review_mapping)
+        values, found = namespace_values(review_mapping)
         for key in FLEET_ONLY_KEYS:
             if key in values:
                 del values[key]
@@ -193,14 +193,14 @@ class ReviewSpec:
             config = ReviewConfig.model_validate(
                 values,
                 # Database sources name fleet environments: checked below, with the fleet's name.
-                context={_ENVIRONMENT_NAMES: None},
+                context=validation_context(None),
                 by_alias=True,
                 by_name=False,
             )
         except ValidationError as error:
             details = error.errors(include_url=False)
             found += [
-                _from_pydantic(d, ReviewConfig) for d in details if d["loc"][:1] not in undecodable
+                from_pydantic(d, ReviewConfig) for d in details if d["loc"][:1] not in undecodable
             ]
         database = None
         if config is not None:
@@ -209,8 +209,7 @@ class ReviewSpec:
             found += _production_host_problems(config, fleet, database)
             found += _stack_name_problems(config, stack_name)
         if found:
-            found.sort(key=lambda problem: _sort_key(problem[0], _REVIEW_ORDER))
-            raise FleetConfigError([_render(*problem) for problem in found])
+            raise config_error_from(found, _REVIEW_ORDER)
         assert config is not None and database is not None
         return cls._build(config, fleet, database)
 
@@ -287,13 +286,13 @@ def is_review_stack(stack: str, mapping: Mapping[str, Any]) -> bool:
 
 def fleet_stack_of(review_mapping: Mapping[str, Any]) -> str:
     """stagefleet:fleetStack of a review stack's config; FleetConfigError when missing or wrong."""
-    values, _ = _namespace_values(review_mapping)
+    values, _ = namespace_values(review_mapping)
     given = {"fleetStack": values["fleetStack"]} if "fleetStack" in values else {}
     try:
         return _FleetStackOnly.model_validate(given, by_alias=True, by_name=False).fleet_stack
     except ValidationError as error:
-        problems = [_from_pydantic(d, _FleetStackOnly) for d in error.errors(include_url=False)]
-        raise FleetConfigError([_render(*problem) for problem in problems]) from None
+        problems = [from_pydantic(d, _FleetStackOnly) for d in error.errors(include_url=False)]
+        raise FleetConfigError([render_problem(*problem) for problem in problems]) from None
 
 
 def fleet_stack_file(review_mapping: Mapping[str, Any], project_dir: str | Path) -> Path:
@@ -343,7 +342,7 @@ def load_review_spec(
 # --- the checks --------------------------------------------------------------------------------
 
 
-def _default_database(fleet: FleetSpec) -> DatabaseSpec | None:
+def default_database(fleet: FleetSpec) -> DatabaseSpec | None:
     """A Supabase branch of the fleet's first environment of kind shared (the shared staging)."""
     shared = next((env for env in fleet.environments if env.kind == "shared"), None)
     if shared is None:
@@ -351,12 +350,12 @@ def _default_database(fleet: FleetSpec) -> DatabaseSpec | None:
     return DatabaseSpec(strategy=DEFAULT_DATABASE_STRATEGY, source=shared.name)
 
 
-def _resolve_database(config: ReviewConfig, fleet: FleetSpec) -> tuple[DatabaseSpec | None, list[_Found]]:
+def _resolve_database(config: ReviewConfig, fleet: FleetSpec) -> tuple[DatabaseSpec | None, list[Finding]]:
     label = config.fleet_stack
     database = config.review.database
     inherited = database is None
     if database is None:
-        database = _default_database(fleet)
+        database = default_database(fleet)
         if database is None:
             return None, [
                 (
@@ -371,13 +370,13 @@ def _resolve_database(config: ReviewConfig, fleet: FleetSpec) -> tuple[DatabaseS
 
 def _database_problems(
     config: ReviewConfig, fleet: FleetSpec, database: DatabaseSpec, inherited: bool
-) -> list[_Found]:
+) -> list[Finding]:
     label = config.fleet_stack
     # Where to report a problem with the source: the default is not written anywhere.
     at_source = ("review", "database") if inherited else ("review", "database", "source")
     by_default = " (the default database: a branch of the fleet's first shared environment)" if inherited else ""
     strategy, source = database.strategy, database.source
-    found: list[_Found] = []
+    found: list[Finding] = []
     if strategy in ("shared", "branch"):
         assert source is not None  # DatabaseSpec requires it
         names = [env.name for env in fleet.environments]
@@ -386,8 +385,8 @@ def _database_problems(
             found.append(
                 (
                     at_source,
-                    f"no environment named {_quote(source)} in the fleet stack {label}",
-                    f"did you mean {_quote(close[0])}?" if close else None,
+                    f"no environment named {quote(source)} in the fleet stack {label}",
+                    f"did you mean {quote(close[0])}?" if close else None,
                 )
             )
             return found
@@ -401,9 +400,9 @@ def _database_problems(
             found.append(
                 (
                     at_source,
-                    f"environment {_quote(source)} has no Supabase project to branch: its database "
+                    f"environment {quote(source)} has no Supabase project to branch: its database "
                     f"strategy is {source_database.strategy}, not dedicated{by_default}",
-                    f"did you mean {_quote(owner)}? it owns the database {_quote(source)} uses"
+                    f"did you mean {quote(owner)}? it owns the database {quote(source)} uses"
                     if owner_dedicated and owner != source
                     else "branch from a fleet environment with strategy dedicated, "
                     "or set stagefleet:review.database",
@@ -412,12 +411,12 @@ def _database_problems(
         if strategy == "shared":
             if source_database.strategy == "shared":
                 owner = _owner_name(fleet, source)
-                advice = f"; point at {_quote(owner)}, which owns it" if owner else ""
+                advice = f"; point at {quote(owner)}, which owns it" if owner else ""
                 found.append(
                     (
                         at_source,
-                        f"environment {_quote(source)} does not own a database "
-                        f"(it shares {_quote(source_database.source)}'s){advice}",
+                        f"environment {quote(source)} does not own a database "
+                        f"(it shares {quote(source_database.source)}'s){advice}",
                         "name the environment that owns the database: shared sources do not chain",
                     )
                 )
@@ -426,8 +425,8 @@ def _database_problems(
                     (
                         ("review", "database", "strategy"),
                         "a pull request environment may not share the database of the long-lived "
-                        f"environment {_quote(source)}: it would write to its data",
-                        f"use strategy branch (a Supabase branch of {_quote(source)}'s project), or set "
+                        f"environment {quote(source)}: it would write to its data",
+                        f"use strategy branch (a Supabase branch of {quote(source)}'s project), or set "
                         "stagefleet:review.allowSharedDatabase: true to let every pull request use it",
                     )
                 )
@@ -457,14 +456,14 @@ def _production_hosts(config: ReviewConfig, fleet: FleetSpec) -> tuple[str, ...]
 
 def _production_host_problems(
     config: ReviewConfig, fleet: FleetSpec, database: DatabaseSpec | None
-) -> list[_Found]:
+) -> list[Finding]:
     """No variable of the pull request environment, nor an external database URL, may point at a
     production host. Messages name the variable and the host, never the value."""
     hosts = _production_hosts(config, fleet)
     if not hosts:
         return []
     label = config.fleet_stack
-    found: dict[tuple[Any, ...], _Found] = {}
+    found: dict[tuple[Any, ...], Finding] = {}
     review_variables = config.review.variables
     for index, service in enumerate(fleet.railway.services):
         merged = {**fleet.defaults.variables, **service.variables, **review_variables}
@@ -472,14 +471,14 @@ def _production_host_problems(
             host = production_host_in(value, hosts)
             if host is None:
                 continue
-            listed = f"production host {_quote(host)} (stagefleet:policy.productionHosts)"
+            listed = f"production host {quote(host)} (stagefleet:policy.productionHosts)"
             if name in review_variables:
                 loc: tuple[Any, ...] = ("review", "variables", name)
                 found[loc] = (loc, f"variable {name} points at {listed}", "use a staging host")
                 continue
             if name in service.variables:
                 loc = ("railway", "services", index, "variables", name)
-                origin = f"service {_quote(service.name)} of the fleet stack {label}"
+                origin = f"service {quote(service.name)} of the fleet stack {label}"
             else:
                 loc = ("defaults", "variables", name)
                 origin = f"the defaults of the fleet stack {label}"
@@ -496,13 +495,13 @@ def _production_host_problems(
             loc = ("review", "database", "supabaseUrl")
             found[loc] = (
                 loc,
-                f"points at production host {_quote(host)} (stagefleet:policy.productionHosts)",
+                f"points at production host {quote(host)} (stagefleet:policy.productionHosts)",
                 "a pull request environment needs a staging database: use strategy branch",
             )
     return list(found.values())
 
 
-def _stack_name_problems(config: ReviewConfig, stack_name: str | None) -> list[_Found]:
+def _stack_name_problems(config: ReviewConfig, stack_name: str | None) -> list[Finding]:
     pull_request = config.pull_request
     expected = naming.review_stack_number(stack_name) if stack_name else None
     if pull_request is None or expected is None or expected == pull_request.number:
@@ -588,6 +587,7 @@ __all__: Sequence[str] = [
     "ReviewConfig",
     "ReviewSettingsSpec",
     "ReviewSpec",
+    "default_database",
     "fleet_stack_file",
     "fleet_stack_of",
     "is_review_stack",
