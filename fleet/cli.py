@@ -25,7 +25,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from typing import Any, TypeVar
 
 from fleet import catalog, cost, janitor, naming, policy
 from fleet.config import ConfigProblem, FleetConfigError, FleetSpec
+from fleet.dates import parse_date
 from fleet.review import ReviewSpec, fleet_stack_of, is_review_stack, render_review_comment
 from fleet.stackfile import StackFileError, StackFileNotFoundError, load_stack_config
 
@@ -199,9 +199,7 @@ def _moment(text: str) -> dt.datetime:
 
 def _date(text: str) -> dt.date:
     try:
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-            raise ValueError(text)
-        return dt.date.fromisoformat(text)
+        return parse_date(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 

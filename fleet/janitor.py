@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from fleet import naming
+from fleet.dates import assume_utc, parse_timestamp
+from fleet.wording import kind_of
 
 DEFAULT_TTL_DAYS = 7
 
@@ -201,10 +203,12 @@ def parse_open_pull_requests(document: Any, source: str = "open pull requests") 
 
 def _list_of_objects(document: Any, source: str, command: str) -> list[Mapping[str, Any]]:
     if not isinstance(document, list):
-        raise JanitorInputError(source, f"expected a JSON list (the output of `{command}`), got {_kind(document)}")
+        got = kind_of(document, words="json")
+        raise JanitorInputError(source, f"expected a JSON list (the output of `{command}`), got {got}")
     for index, item in enumerate(document):
         if not isinstance(item, Mapping):
-            raise JanitorInputError(source, f"entry {index}: expected an object, got {_kind(item)}")
+            got = kind_of(item, words="json")
+            raise JanitorInputError(source, f"entry {index}: expected an object, got {got}")
     return document
 
 
@@ -213,7 +217,7 @@ def _timestamp(value: object, source: str, where: str, key: str) -> dt.datetime 
         return None
     if isinstance(value, str):
         try:
-            return _aware(dt.datetime.fromisoformat(value))
+            return parse_timestamp(value)
         except ValueError:
             pass
     raise JanitorInputError(source, f'{where}: "{key}" must be an ISO 8601 date and time')
@@ -221,25 +225,7 @@ def _timestamp(value: object, source: str, where: str, key: str) -> dt.datetime 
 
 def parse_now(text: str) -> dt.datetime:
     """An ISO 8601 date and time (UTC when it has no offset)."""
-    return _aware(dt.datetime.fromisoformat(text))
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
+    return parse_timestamp(text)
 
 
 # --- deciding ------------------------------------------------------------------------------------
@@ -257,7 +243,7 @@ def plan(
     feature flags."""
     if ttl_days < 1:
         raise ValueError("ttl_days must be at least 1")
-    now = _aware(now)
+    now = assume_utc(now)
     open_numbers = {pull_request.number for pull_request in open_pull_requests}
     ttl = dt.timedelta(days=ttl_days)
     destroy: list[Decision] = []
