@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode
 
+from fleet import naming
 from sandbox.server import (
     DEFAULT_LIFETIME,
     Emulator,
@@ -91,8 +92,8 @@ def bad_request(message: str) -> StatsigApiError:
 
 
 def gate_id_for(name: str) -> str:
-    """The id Statsig derives from a gate name: lower-cased, spaces -> "_"."""
-    return name.strip().lower().replace(" ", "_")
+    """The id Statsig derives from a gate name: lower-cased, spaces -> "_" (fleet.naming)."""
+    return naming.statsig_gate_id(name)
 
 
 def _now_ms() -> int:

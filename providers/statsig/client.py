@@ -51,6 +51,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from fleet import naming
 from providers import _http
 from providers._http import Endpoint
 from providers.settings import StatsigSettings, statsig_settings
@@ -119,8 +120,8 @@ _RECREATE_HINT = "run `pulumi up --refresh` to create it again"
 
 
 def gate_id_for(name: str) -> str:
-    """The id Statsig gives a gate called `name`: lower-cased, spaces turned into "_"."""
-    return name.strip().lower().replace(" ", "_")
+    """The id Statsig gives a gate called `name`: lower-cased, spaces turned into "_" (fleet.naming)."""
+    return naming.statsig_gate_id(name)
 
 
 # ---------------------------------------------------------------- errors

@@ -29,6 +29,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, Resource, UpdateResult
 from pulumi.output import Unknown
 
+from fleet import naming
 from providers._resource import Choice, DeclarativeProvider, InvalidProperty, Prop, Schema, args_to_props
 from providers.statsig.client import GateInfo, StatsigClient, StatsigNotFound, gate_id_for
 
@@ -47,7 +48,7 @@ __all__ = [
     "observed",
 ]
 
-MANAGED_MARKER = "[managed by stagefleet]"
+MANAGED_MARKER = naming.STATSIG_MANAGED_MARKER
 # Every rule stagefleet writes is named with this prefix; other rules are not stagefleet's.
 RULE_PREFIX = "stagefleet: enabled for"
 EMAIL_RULE = f"{RULE_PREFIX} emails"
@@ -58,7 +59,7 @@ ARCHIVE_REASON = "Removed from the stagefleet config (stagefleet:featureFlags)"
 # Statsig's gate name constraints (docs: Partially Update Gates, `name`).
 _NAME = re.compile(r"[a-zA-Z0-9_\-. ]{3,100}")
 _NAME_MAX = 100
-_DESCRIPTION_MAX = 1000
+_DESCRIPTION_MAX = naming.STATSIG_DESCRIPTION_LIMIT
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 _USER_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 _ENVIRONMENT = re.compile(r"[A-Za-z0-9_\-. ]{1,100}")
@@ -137,9 +138,8 @@ class TextList(Prop):
 
 
 def gate_description(description: str, owner: Optional[str]) -> str:
-    """The description stagefleet writes: the flag's, the owner, then the marker."""
-    parts = [part for part in (description, f"(owner: {owner})" if owner else "") if part]
-    return " ".join([*parts, MANAGED_MARKER])
+    """The description stagefleet writes: the flag's, the owner, then the marker (fleet.naming)."""
+    return naming.statsig_gate_description(description, owner)
 
 
 def is_managed(gate: GateInfo) -> bool:

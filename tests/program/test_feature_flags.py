@@ -15,8 +15,11 @@ import pytest
 import yaml
 
 from components.fleet import InvalidStackConfig, deploy_fleet, load_fleet_spec
-from fleet import naming
+from fleet import FeatureFlagSpec, naming
 from providers.statsig import gate as statsig_gate
+from providers.statsig.client import gate_id_for as provider_gate_id
+from sandbox.statsig import StatsigState
+from sandbox.statsig import gate_id_for as sandbox_gate_id
 from tests.program.harness import REPO, TODAY, FleetMocks, Graph, edit, evaluate, reveal, stack_mapping
 
 GATE_TYPE = "pulumi-python:dynamic/statsig:Gate"
@@ -134,6 +137,25 @@ def test_what_the_program_sends_passes_the_providers_check(three_flags):
     for gate in three_flags.graph.of_type("statsig:Gate"):
         result = provider.check({}, reveal(gate.inputs))
         assert result.failures == [], gate.name
+
+
+@pytest.mark.parametrize(
+    "name, gate_id",
+    [("Payments V2", "payments_v2"), (" Payments V2 ", "_payments_v2_"), ("  chat  rewrite  ", "__chat__rewrite__")],
+)
+def test_the_provider_the_sandbox_and_the_config_model_agree_on_a_gate_id(name, gate_id):
+    # Statsig's rule strips nothing. stagefleet refuses a name with a space at either end, but the
+    # sandbox accepts one as Statsig does and the config's duplicate check reads raw names: every
+    # layer derives the same id from it.
+    sandbox = StatsigState()
+    with sandbox.lock:
+        created = sandbox.create(name).id
+
+    assert naming.statsig_gate_id(name) == gate_id
+    assert FeatureFlagSpec.model_construct(name=name).gate_id == gate_id
+    assert provider_gate_id(name) == gate_id
+    assert sandbox_gate_id(name) == gate_id
+    assert created == gate_id
 
 
 def test_the_config_model_knows_the_description_the_provider_writes():
