@@ -1,3 +1,4 @@
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -44,6 +45,19 @@ def problems_of() -> Problems:
         return [(problem.path, problem.message) for problem in caught.value.problems]
 
     return collect
+
+
+@pytest.fixture
+def json_error_of() -> Callable[[str], json.JSONDecodeError]:
+    """The decoder's error for text that is not valid JSON. stagefleet reports it after its own
+    words; the decoder's wording and positions are CPython's, and changed in 3.13."""
+
+    def decode(text: str) -> json.JSONDecodeError:
+        with pytest.raises(json.JSONDecodeError) as caught:
+            json.loads(text)
+        return caught.value
+
+    return decode
 
 
 @pytest.fixture

@@ -465,12 +465,12 @@ def test_api_url_must_be_http_or_https(config, problems_of, key):
 # --- JSON from the Pulumi runtime ---------------------------------------------------------------
 
 
-def test_invalid_json_is_reported_once_with_its_position(config, problems_of):
+def test_invalid_json_is_reported_once_with_its_position(config, problems_of, json_error_of):
     config[RAILWAY] = '{"projectId": "p1",}'
+    decoder = json_error_of(config[RAILWAY])
 
-    assert problems_of(config) == [
-        (RAILWAY, "is not valid JSON: Expecting property name enclosed in double quotes: line 1 column 20 (char 19)")
-    ]
+    assert problems_of(config) == [(RAILWAY, f"is not valid JSON: {decoder}")]
+    assert problems_of(config)[0][1].endswith(f": line 1 column {decoder.colno} (char {decoder.pos})")
 
 
 # --- reporting --------------------------------------------------------------------------------

@@ -77,12 +77,12 @@ def test_invalid_organization_slug_is_reported_once_where_it_is_written(config, 
     )
 
 
-def test_supabase_block_that_is_not_valid_json_is_reported_once(config, problems_of):
+def test_supabase_block_that_is_not_valid_json_is_reported_once(config, problems_of, json_error_of):
     config[SUPABASE] = '{"organizationSlug": "gatewayz",}'
+    decoder = json_error_of(config[SUPABASE])
 
-    assert problems_of(config) == [
-        (SUPABASE, "is not valid JSON: Expecting property name enclosed in double quotes: line 1 column 33 (char 32)")
-    ]
+    assert problems_of(config) == [(SUPABASE, f"is not valid JSON: {decoder}")]
+    assert problems_of(config)[0][1].endswith(f": line 1 column {decoder.colno} (char {decoder.pos})")
 
 
 def test_supabase_block_that_is_not_a_mapping_is_reported_once(config, problems_of):
