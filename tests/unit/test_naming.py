@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from fleet import naming
 from fleet.naming import (
     access_token_prefix,
     pr_environment_name,
@@ -81,3 +82,44 @@ def test_every_name_the_fleet_package_offers_is_there():
         assert getattr(fleet, name).__name__ == name
     with pytest.raises(AttributeError):
         fleet.NoSuchSpec  # noqa: B018
+
+
+# --- whom a feature flag is enabled for ---------------------------------------------------------
+
+
+def _address(length: int) -> str:
+    """A valid-looking email address of exactly `length` characters (at least 140)."""
+    local, labels = "a" * 64, ["b" * 63, "c" * 63]
+    last = length - len(local) - 1 - sum(len(label) + 1 for label in labels) - len(".io")
+    return f"{local}@{'.'.join([*labels, 'd' * last])}.io"
+
+
+def test_an_email_address_has_at_most_254_characters():
+    assert len(_address(254)) == 254 and naming.is_email_address(_address(254))
+    assert not naming.is_email_address(_address(255))
+
+
+@pytest.mark.parametrize("text", ["alice@gatewayz", "alice@@gatewayz.ai", "al ice@gatewayz.ai", "alice@-x.ai", "alice@x.ai\n"])
+def test_what_is_no_email_address(text):
+    assert naming.is_email(text) and not naming.is_email_address(text)
+
+
+def test_entries_without_an_at_sign_are_user_ids():
+    assert not naming.is_email("user_4821") and naming.is_user_id("user_4821") and naming.is_user_id("qa:bot-1")
+    assert not naming.is_user_id("user 4821") and not naming.is_user_id("u" * 129)
+
+
+def test_email_addresses_are_the_same_target_whatever_their_case_user_ids_are_not():
+    assert naming.flag_target_key("Charlie@GatewayZ.ai") == naming.flag_target_key("charlie@gatewayz.ai")
+    assert naming.flag_target_key("User_1") != naming.flag_target_key("user_1")
+
+
+def test_environment_names_are_short_lowercase_and_dns_friendly():
+    assert naming.is_environment_name("dev1-alice") and naming.is_environment_name("a" * 31)
+    for name in ("a" * 32, "-main", "Main", "dev_1", ""):
+        assert not naming.is_environment_name(name)
+
+
+def test_a_supabase_project_prefix_leaves_room_for_the_longest_environment_name():
+    longest = naming.supabase_project_name("p" * naming.SUPABASE_PROJECT_PREFIX_LIMIT, "e" * naming.ENVIRONMENT_NAME_MAX)
+    assert len(longest) == naming.SUPABASE_PROJECT_NAME_LIMIT
