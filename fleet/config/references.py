@@ -1,11 +1,13 @@
 """Checks across keys and list items: what no single field's validator can see.
 
-Duplicate names and ids, database sources that are missing, chain, go round or have no database
-to share or branch, environments without a database, a Supabase organization that a strategy
-needs, feature flags that would be one Statsig gate, targets listed twice, flag owners who own
-no environment. They read the raw values (fleet/config/values.py), not the models, so one faulty
-item does not hide a duplicate or a cycle that involves it; what the models report is not
-reported again here.
+Duplicate environment and service names and ids, database sources that go round or have no
+database to share or branch, environments without a database, a Supabase organization that a
+strategy needs, "pr" environments in the fleet stack, feature flags that would be one Statsig
+gate, flag targets listed twice, flag owners who own no environment. They read the raw values
+(fleet/config/values.py), not the models, so one faulty item does not hide a duplicate or a
+cycle that involves it; what the models report is not reported again here. A source naming no
+environment at all is the model's to report (DatabaseSpec, with `validation_context`), since
+`environment_names` gives it every name.
 """
 
 import difflib
