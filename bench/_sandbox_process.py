@@ -4,11 +4,20 @@ The emulators answer in Python: run in the benchmark's process they would compet
 with the program, the SDK and the engine's monitor, and the benchmark would time the emulators'
 CPU as much as stagefleet. Real APIs run elsewhere; so do these, here.
 
-    child:  venv/bin/python -m bench._sandbox_process --healthy-after 5 --latency 0.1
-            prints one JSON line (URLs, seeded ids), then answers commands on stdin, one JSON line
-            each: "journal", "state", "clear"; exits on "quit", on end of input, or when its
-            lifetime ends, whichever comes first.
+    child:  venv/bin/python -m bench._sandbox_process --healthy-after 5 --latency 0.1 \
+                [--queued 0 --building 3 --deploying 2]
+            prints one JSON line (URLs, the Railway edge's URL, seeded ids), then answers commands
+            on stdin, one JSON line each: "journal", "edge_journal", "deployments", "state",
+            "clear"; exits on "quit", on end of input, or when its lifetime ends, whichever comes
+            first.
     parent: `with remote_sandboxes(healthy_after=5, latency=0.1) as boxes: ...`
+
+The Railway sandbox's deployments move QUEUED -> BUILDING -> DEPLOYING -> SUCCESS on the timing
+given (the sandbox's own short default when none is), and its edge answers each generated
+`*.up.railway.app` domain once its deployment is SUCCESS. The latency applies to the API calls of
+both sandboxes, not to the edge. Times in "journal" and "edge_journal" (`at`) and in the
+deployments' histories (`at`) are time.monotonic() of this process: on one machine, comparable
+with the parent's; `wallAt` is the same instant as a UTC ISO time.
 """
 from __future__ import annotations
 
@@ -16,13 +25,16 @@ import argparse
 import contextlib
 import json
 import os
+import socketserver
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
+from datetime import datetime, timezone
 from typing import Any
 
+from sandbox.railway_deployments import DeployTiming
 from sandbox.server import JournalEntry
 
 STARTUP_TIMEOUT = 30.0
@@ -36,29 +48,75 @@ def _serve(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--healthy-after", type=float, required=True)
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--lifetime", type=float, default=SANDBOX_LIFETIME)
+    parser.add_argument("--queued", type=float, help="seconds a Railway deployment is QUEUED")
+    parser.add_argument("--building", type=float, help="seconds it is BUILDING")
+    parser.add_argument("--deploying", type=float, help="seconds it is DEPLOYING before SUCCESS")
     args = parser.parse_args(argv)
     # Whatever the parent does, this process ends: the servers stop themselves, and so does it.
     watchdog = threading.Timer(args.lifetime + 5.0, lambda: os._exit(3))
     watchdog.daemon = True
     watchdog.start()
+    _quiet_connection_resets()
     with sandboxes(healthy_after=args.healthy_after, latency=args.latency) as boxes:
+        timing = _deploy_timing(boxes.railway.deploy_timing, args)
+        boxes.railway.deploy_timing = timing  # before any deployment: it applies to those started later
         _answer({"railway_url": boxes.railway.url, "supabase_url": boxes.supabase.url,
+                 "edge_url": boxes.railway.edge_url, "deploy_timing": asdict(timing),
                  "project_id": boxes.project_id, "base_environment_id": boxes.base_environment_id})  # fmt: skip
         for line in sys.stdin:
             command = line.strip()
             if command == "journal":
                 _answer([{"api": api, **_entry(entry)} for api, entry in boxes.journal()])
+            elif command == "edge_journal":
+                _answer([_entry(entry) for entry in boxes.railway.edge_journal])
+            elif command == "deployments":
+                _answer([_deployment(record) for record in boxes.railway.deployments()])
             elif command == "state":
                 _answer({"environments": boxes.railway.environments(boxes.project_id),
                          "projects": boxes.supabase.projects()})  # fmt: skip
             elif command == "clear":
                 boxes.clear_journals()
+                boxes.railway.edge_journal_clear()
                 _answer({"cleared": True})
             elif command == "quit":
                 break
             else:
                 _answer({"error": f"unknown command {command!r}"})
     return 0
+
+
+def _quiet_connection_resets() -> None:
+    """In this process only: a client resetting a keep-alive connection the server was waiting
+    on (`fleet status` does, a few times a run, as its HTTP clients close) is no error worth a
+    traceback on the benchmark's terminal. Every other error of a request is still printed."""
+    original = socketserver.BaseServer.handle_error
+
+    def handle_error(self: socketserver.BaseServer, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionResetError):
+            return
+        original(self, request, client_address)
+
+    socketserver.BaseServer.handle_error = handle_error  # type: ignore[method-assign]
+
+
+def _deploy_timing(default: DeployTiming, args: argparse.Namespace) -> DeployTiming:
+    """The timing asked for; a phase not given keeps the sandbox's default."""
+    return DeployTiming(
+        queued=default.queued if args.queued is None else args.queued,
+        building=default.building if args.building is None else args.building,
+        deploying=default.deploying if args.deploying is None else args.deploying,
+    )
+
+
+def _deployment(record: dict[str, Any]) -> dict[str, Any]:
+    """A deployment record (sandbox.railway_deployments.deployment_record) as JSON: every
+    transition's wall time as a UTC ISO string."""
+    history = [{**transition, "wallAt": _wall_iso(transition["wallAt"])} for transition in record["history"]]
+    return {**record, "history": history}
+
+
+def _wall_iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _entry(entry: JournalEntry) -> dict[str, Any]:
@@ -82,6 +140,9 @@ class RemoteSandboxes:
         self._lock = threading.Lock()
         self.project_id: str = hello["project_id"]
         self.base_environment_id: str = hello["base_environment_id"]
+        # Where the services' generated domains answer (send the domain as Host).
+        self.edge_url: str = hello["edge_url"]
+        self.deploy_timing = DeployTiming(**hello["deploy_timing"])
         self.config = {
             "stagefleet:railwayToken": RAILWAY_TOKEN,
             "stagefleet:railwayApiUrl": hello["railway_url"],
@@ -108,6 +169,19 @@ class RemoteSandboxes:
             entries.append((api, JournalEntry(**fields)))
         return entries
 
+    def edge_journal(self) -> list[JournalEntry]:
+        """Requests the Railway edge received (`key` is the host)."""
+        entries = []
+        for fields in self._ask("edge_journal"):
+            fields["root_fields"] = tuple(fields["root_fields"])
+            entries.append(JournalEntry(**fields))
+        return entries
+
+    def deployments(self) -> list[dict[str, Any]]:
+        """Every Railway deployment, in creation order, with its status history: `at` on the
+        monotonic clock, `wallAt` a UTC ISO time."""
+        return self._ask("deployments")
+
     def state(self) -> dict[str, Any]:
         return self._ask("state")
 
@@ -124,11 +198,18 @@ def _readline(process: subprocess.Popen[str], timeout: float) -> str:
 
 
 @contextlib.contextmanager
-def remote_sandboxes(*, healthy_after: float, latency: float) -> Iterator[RemoteSandboxes]:
+def remote_sandboxes(
+    *, healthy_after: float, latency: float, deploy_timing: DeployTiming | None = None
+) -> Iterator[RemoteSandboxes]:
     from tests.program.harness import REPO
 
+    timing: list[str] = []
+    if deploy_timing is not None:
+        timing = ["--queued", str(deploy_timing.queued), "--building", str(deploy_timing.building),
+                  "--deploying", str(deploy_timing.deploying)]  # fmt: skip
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench._sandbox_process", "--healthy-after", str(healthy_after), "--latency", str(latency)],
+        [sys.executable, "-m", "bench._sandbox_process", "--healthy-after", str(healthy_after),
+         "--latency", str(latency), *timing],  # fmt: skip
         cwd=REPO,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

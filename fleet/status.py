@@ -40,6 +40,9 @@ and this command noticing it.
 - A redeploy: the old deployment answers 2xx throughout, so only the API can say the new one is
   up; when it says so, the service is probed at once and healthy on a 2xx sent after that answer.
   The lag is then bounded by the API pause (2 s right after a status change there).
+- `--format json` dates the moment each service was first seen healthy (`healthyAt`, UTC), so
+  the lag can be measured against when Railway says its deployment became SUCCESS
+  (bench/readiness.py does).
 - Every wait ends at the deadline; every probe has a timeout (5 s; 30 s in an environment that
   sleeps when idle, whose service may have to wake first), every API request the client's.
 """
@@ -270,6 +273,8 @@ def render_json(reports: Sequence[ServiceReport], *, stack: str) -> dict[str, An
             "logsUrl": r.logs_url,
             "url": r.url,
             "probe": r.probe.as_json() if r.probe else None,
+            # When this run first saw the service healthy (UTC): with --wait, how soon it noticed.
+            "healthyAt": _iso(r.healthy_at),
         }
     for name, environment in environments.items():
         environment["verdict"] = environment_verdict([r for r in reports if r.environment == name])

@@ -10,6 +10,7 @@ and why that meets the issue's goals, is the polling design in fleet/status.py's
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -109,6 +110,8 @@ class ServiceReport:
     note: str | None  # why there is no deployment to show, or the last API problem
     probe: ProbeResult | None
     logs_url: str | None
+    # When this watch first saw the verdict healthy (UTC); None unless the verdict is healthy.
+    healthy_at: dt.datetime | None = None
 
     @property
     def name(self) -> str:
@@ -207,6 +210,7 @@ class _Service:
     failed_probe_since_deploy: bool = False  # a non-2xx probe since this deployment was new
     answered_after_failure: bool = False  # ... followed by a 2xx: something new answers
     settled: bool = False
+    healthy_at: dt.datetime | None = None  # when the verdict turned healthy, as Watch saw it
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -232,10 +236,12 @@ class _Service:
                 project_id=project_id, service_id=target.service_id,
                 environment_id=target.environment_id, deployment_id=deployment.id,
             )  # fmt: skip
+        verdict = self.verdict()
         return ServiceReport(
             environment=target.environment, environment_id=target.environment_id, service=target.service,
-            service_id=target.service_id, verdict=self.verdict(), url=target.url, deployment=deployment,
+            service_id=target.service_id, verdict=verdict, url=target.url, deployment=deployment,
             note=self.note, probe=self.probe, logs_url=logs,
+            healthy_at=self.healthy_at if verdict == "healthy" else None,
         )  # fmt: skip
 
 
@@ -270,9 +276,13 @@ class Watch:
         schedule: Schedule = SCHEDULE,
         progress: Progress | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
+        """`clock` paces the polls (seconds, monotonic); `wall_clock` (UTC now by default) dates
+        the moment each service is seen healthy (ServiceReport.healthy_at)."""
         self._targets, self._railway, self._http = targets, railway, http
         self._schedule, self._progress, self._clock = schedule, progress, clock
+        self._wall_clock = wall_clock or _utc_now
         self._deadline_at = clock() + deadline
         self._services = [_Service(target) for target in targets.services]
         self._environments = [
@@ -450,6 +460,12 @@ class Watch:
     # -- shared
 
     def _changed(self, service: _Service) -> None:
+        # Every answer and every probe passes here: the first one that makes the verdict healthy
+        # is the moment this watch noticed.
+        if service.verdict() != "healthy":
+            service.healthy_at = None
+        elif service.healthy_at is None:
+            service.healthy_at = self._wall_clock()
         if not service.settled and service.verdict() != "waiting":
             service.settled = True
             self._home[id(service)].attention.set()  # its environment may have no one left to poll for
@@ -484,3 +500,7 @@ class Watch:
             env.attention.set()
         for service in self._services:
             service.wake.set()
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)

@@ -2,13 +2,14 @@
 
 No timing is asserted here (timings belong to `venv/bin/python -m bench.<name>`); what is
 asserted is what the figures mean regardless of speed: a no-op up writes nothing, a preview
-sends nothing, every environment was provisioned.
+sends nothing, every environment was provisioned, every service became healthy with exactly one
+deployment.
 """
 from __future__ import annotations
 
 import pytest
 
-from bench import api_economy, program_eval, provisioning
+from bench import api_economy, program_eval, provisioning, readiness
 
 
 def test_provisioning_runs_and_reports_the_ratio() -> None:
@@ -54,3 +55,24 @@ def test_api_economy_finds_one_deployment_per_service_and_one_more_per_service_f
     assert deployed["of_the_entrys_branch"] == deployed["deployments"] == deployed["services"]
     assert deployed["started_after_variables_and_settings"] == deployed["services"]
     assert economy["new_deployments_for_one_variable_edit"] == {"staging-dev001": deployed["services"]}
+
+
+def test_readiness_runs_until_every_service_is_healthy_with_exactly_one_deployment() -> None:
+    figures = readiness.main(
+        ["--sizes", "1", "--healthy-after", "0.3", "--latency", "0", "--building", "0.2", "--deploying", "0.2",
+         "--repeats", "1", "--no-write"]
+    )  # fmt: skip
+    [run] = figures["runs"]
+    assert (run["environments"], run["services"]) == (1, 2)
+    # `fleet status --wait` exited 0 (main raises otherwise), each service with its one deployment.
+    assert run["deployments"] == 2 and run["deployments_per_service"] == [1]
+    assert run["up_requests_by_operation"]["railway: serviceInstanceDeployV2"] == 2
+    # A lag for every service, from its SUCCESS to the healthyAt status printed.
+    assert run["lag_seconds"]["count"] == 2 == figures["lag_seconds"]["overall"]["count"]
+    # The figures are there, the polls counted: only the one query status sends, and the probes.
+    assert set(figures["seconds"]["1"]) == {"up", "ready", "wait", "ready_minus_emulated_delay"}
+    assert figures["emulated_ready_delay_seconds"] == pytest.approx(0.7)
+    assert run["status_polls_each"][0] >= 1 and run["polls_per_service_per_2s_each"][0] > 0
+    assert set(run["status_requests_by_operation"]) == {"railway: environment"}
+    assert run["probes_each"][0] >= 2 and run["probe_answers"]["200"] >= 2
+    assert set(figures["goals_met"]) == {"polls_per_service_per_2s", "lag_median_seconds"}

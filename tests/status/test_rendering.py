@@ -15,7 +15,8 @@ LOGS = f"https://railway.com/project/{PROJECT_ID}/service/svc-worker?environment
 
 
 def report(service: str, verdict: str, status: str | None, *, url: str | None, probe: ProbeResult | None,
-           deployment_id: str = "d1", note: str | None = None) -> ServiceReport:  # fmt: skip
+           deployment_id: str = "d1", note: str | None = None,
+           healthy_at: dt.datetime | None = None) -> ServiceReport:  # fmt: skip
     found = deployment(deployment_id, status, service_id=f"svc-{service}") if status else None
     logs = (
         f"https://railway.com/project/{PROJECT_ID}/service/svc-{service}?environmentId=env-main&id={deployment_id}"
@@ -24,12 +25,14 @@ def report(service: str, verdict: str, status: str | None, *, url: str | None, p
     return ServiceReport(
         environment="main", environment_id="env-main", service=service, service_id=f"svc-{service}",
         verdict=verdict, url=url, deployment=found, note=note, probe=probe, logs_url=logs,  # type: ignore[arg-type]
+        healthy_at=healthy_at,
     )  # fmt: skip
 
 
 REPORTS = [
     report("api", "healthy", "SUCCESS", url="https://main-api.up.railway.app",
-           probe=ProbeResult("https://main-api.up.railway.app/health", 200, 84, None, 0.0)),
+           probe=ProbeResult("https://main-api.up.railway.app/health", 200, 84, None, 0.0),
+           healthy_at=CREATED + dt.timedelta(minutes=3, seconds=2, microseconds=250000)),
     report("worker", "failed", "FAILED", url=None, probe=None, deployment_id="d2"),
     report("web", "waiting", "DEPLOYING", url="https://main-web.up.railway.app", deployment_id="d3",
            probe=ProbeResult("https://main-web.up.railway.app/", None, None, "connection refused", 0.0)),
@@ -95,11 +98,12 @@ def test_the_json_document_per_environment_and_service():
                         "logsUrl": f"https://railway.com/project/{PROJECT_ID}/service/svc-api?environmentId=env-main&id=d1",
                         "url": "https://main-api.up.railway.app",
                         "probe": {"status": 200, "latencyMs": 84, "error": None},
+                        "healthyAt": "2026-12-04T10:03:02.250000Z",
                     },
                     "worker": {
                         "serviceId": "svc-worker", "verdict": "failed", "status": "FAILED", "note": None,
                         "deploymentId": "d2", "commit": COMMIT, "createdAt": "2026-12-04T10:00:00Z",
-                        "logsUrl": LOGS, "url": None, "probe": None,
+                        "logsUrl": LOGS, "url": None, "probe": None, "healthyAt": None,
                     },
                 },
             }

@@ -4,6 +4,7 @@ probing the services' *.up.railway.app domains through --connect-to."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import time
@@ -26,6 +27,20 @@ def test_a_healthy_fleet_exits_0(sandbox_fleet):
     api = document["environments"]["main"]["services"]["api"]
     assert (api["status"], api["probe"]["status"], api["verdict"]) == ("SUCCESS", 200, "healthy")
     assert api["url"].endswith(".up.railway.app")
+
+
+def test_the_json_dates_when_this_run_first_saw_each_service_healthy(sandbox_fleet):
+    sandbox_fleet.add_environment("main")
+    started = dt.datetime.now(dt.timezone.utc)
+
+    result = sandbox_fleet.status("--format", "json")
+
+    ended = dt.datetime.now(dt.timezone.utc)
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["environments"]["main"]["services"]
+    for name, service in services.items():
+        assert service["healthyAt"].endswith("Z"), name  # UTC
+        assert started <= dt.datetime.fromisoformat(service["healthyAt"]) <= ended, name
 
 
 def test_the_probe_asks_the_healthcheck_path_with_the_service_domain_as_host(sandbox_fleet):

@@ -4,14 +4,15 @@ against fakes that move on counts (n-th API call, n-th probe), never on time."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
 
 import pytest
 
 from fleet.probe import probe_client
 from fleet.watch import RailwayRejected, Schedule, ServiceReport, StackTargets, Watch
 from providers.railway.client import RailwayApiError, RailwayAuthError
-from tests.status.support import FakeEdge, FakeRailway, deployment, stack, target
+from tests.status.support import CREATED, FakeEdge, FakeRailway, deployment, stack, target
 
 API = "main-api.up.railway.app"
 # Railway polled only when a probe says something new answers: every other call is the test's.
@@ -30,6 +31,7 @@ def watch(
     deadline: float = 10.0,
     wait: bool = True,
     progress: list[ServiceReport] | None = None,
+    wall_clock: Callable[[], dt.datetime] | None = None,
 ) -> list[ServiceReport]:
     edge = edge or FakeEdge({})
 
@@ -39,7 +41,8 @@ def watch(
 
     async def run() -> list[ServiceReport]:
         async with probe_client(transport=edge.transport()) as http:
-            watcher = Watch(targets, railway=railway, http=http, deadline=deadline, schedule=schedule, progress=record)
+            watcher = Watch(targets, railway=railway, http=http, deadline=deadline, schedule=schedule, progress=record,
+                            wall_clock=wall_clock)  # fmt: skip
             return await (watcher.wait() if wait else watcher.look())
 
     return asyncio.run(run())
@@ -242,3 +245,75 @@ def test_progress_reports_each_state_change_once():
     keys = [r.progress_key() for r in progress]
     assert len(keys) == len(set(keys))
     assert progress[-1].verdict == "healthy"
+
+
+class WallClock:
+    """A wall clock that notes what had happened (the shared journal) each time it is read, and
+    answers CREATED + as many seconds as it has been read."""
+
+    def __init__(self, journal: list[str]) -> None:
+        self.journal, self.reads = journal, []  # type: list[str], list[list[str]]
+
+    def __call__(self) -> dt.datetime:
+        self.reads.append(list(self.journal))
+        return CREATED + dt.timedelta(seconds=len(self.reads))
+
+
+def test_healthy_at_is_when_railway_confirmed_what_the_first_2xx_announced():
+    railway, edge = shared_journal(
+        {"env-main": [{"svc-api": deployment("d1", "BUILDING")}, {"svc-api": deployment("d1", "SUCCESS")}]},
+        {API: [404, 404, 200]},
+    )
+    clock = WallClock(railway.journal)
+    progress: list[ServiceReport] = []
+
+    [report] = watch(stack(target()), railway, edge, schedule=NO_REGULAR_POLLS, progress=progress, wall_clock=clock)
+
+    # Read once: at the answer that made the verdict healthy, not before and not again.
+    assert [reads[-1] for reads in clock.reads] == ["api env-main: SUCCESS"]
+    assert report.healthy_at == CREATED + dt.timedelta(seconds=1)
+    assert [r.healthy_at for r in progress if r.verdict != "healthy"] == [None] * (len(progress) - 1)
+
+
+def test_after_a_redeploy_healthy_at_is_the_first_2xx_sent_after_railway_said_success():
+    railway, edge = shared_journal(
+        {"env-main": [{"svc-api": deployment("d2", "DEPLOYING")}, {"svc-api": deployment("d2", "SUCCESS")}]},
+        {API: [200]},
+    )
+    clock = WallClock(railway.journal)
+
+    [report] = watch(stack(target()), railway, edge, wall_clock=clock)
+
+    [reads] = clock.reads
+    assert reads[-1] == f"probe {API}: 200" and "api env-main: SUCCESS" in reads
+    assert report.healthy_at == CREATED + dt.timedelta(seconds=1)
+
+
+def test_a_service_that_never_turns_healthy_has_no_healthy_at():
+    railway = FakeRailway(
+        {"env-main": [{"svc-api": deployment("d1", "BUILDING")}, {"svc-api": deployment("d1", "FAILED")}]}
+    )
+    clock = WallClock(railway.journal)
+
+    [report] = watch(stack(target()), railway, FakeEdge({API: [404]}), wall_clock=clock)
+
+    assert (report.verdict, report.healthy_at, clock.reads) == ("failed", None, [])
+
+
+def test_one_look_dates_a_healthy_service_too():
+    railway = FakeRailway({"env-main": [{"svc-api": deployment("d1", "SUCCESS")}]})
+    clock = WallClock(railway.journal)
+
+    [report] = watch(stack(target()), railway, FakeEdge({API: [200]}), wait=False, wall_clock=clock)
+
+    assert (report.verdict, report.healthy_at) == ("healthy", CREATED + dt.timedelta(seconds=1))
+
+
+def test_healthy_at_defaults_to_the_utc_time_now():
+    railway = FakeRailway({"env-main": [{"svc-api": deployment("d1", "SUCCESS")}]})
+    before = dt.datetime.now(dt.timezone.utc)
+
+    [report] = watch(stack(target()), railway, FakeEdge({API: [200]}), wait=False)
+
+    assert report.healthy_at is not None and report.healthy_at.tzinfo is not None
+    assert before <= report.healthy_at <= dt.datetime.now(dt.timezone.utc)
