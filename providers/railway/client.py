@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from providers import _http
+from providers import http
 from providers.railway import operations as ops
 from providers.settings import RailwaySettings, railway_settings, with_source_param
 
@@ -169,11 +169,11 @@ class RailwayClient:
         self,
         settings: RailwaySettings,
         *,
-        policy: _http.RetryPolicy | None = None,
+        policy: http.RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
     ):
         self._url = with_source_param(settings.api_url)
-        self._http = _http.HttpSession(
+        self._http = http.HttpSession(
             headers={"Authorization": f"Bearer {settings.token}", "Accept": "application/json"},
             policy=policy,
             transport=transport,
@@ -597,13 +597,13 @@ class RailwayClient:
         its answer was lost and looking for it failed too."""
 
         try:
-            return _http.apply_once(create, find_applied, policy=self._http.policy, lookup_errors=(RailwayError,))
-        except _http.OutcomeUnknown as exc:
+            return http.apply_once(create, find_applied, policy=self._http.policy, lookup_errors=(RailwayError,))
+        except http.OutcomeUnknown as exc:
             raise RailwayApiError(
                 _message(failure, f"Railway did not confirm it ({exc}); run `pulumi refresh` and retry", document),
                 operation=_operation_name(document),
             ) from None
-        except _http.LookupAfterLostAnswerFailed as lost:
+        except http.LookupAfterLostAnswerFailed as lost:
             reason = (
                 f"Railway's answer was lost and looking for what the request made failed too ({lost.problem}); "
                 f"it may have been made without being recorded: {if_made}"
@@ -641,9 +641,9 @@ class RailwayClient:
         body = {"query": document, "operationName": operation, "variables": dict(variables)}
         try:
             response = self._http.send("POST", self._url, json=body, idempotent=idempotent)
-        except _http.OutcomeUnknown:
+        except http.OutcomeUnknown:
             raise
-        except _http.HttpFailure as exc:
+        except http.HttpFailure as exc:
             raise error(RailwayApiError, f"Railway API unavailable: {exc}") from None
 
         # The body is already read (not streamed): nothing is left open.
@@ -660,7 +660,7 @@ class RailwayClient:
         if errors:
             kind, reason = _classify(errors)
             # Railway's own words may echo what was sent (a variable's value): hide it.
-            raise error(kind, _http.scrub(reason, secrets))
+            raise error(kind, http.scrub(reason, secrets))
         data = payload.get("data")
         if response.status_code >= 400 or not isinstance(data, dict):
             raise error(RailwayApiError, f"unexpected answer (HTTP {response.status_code}, no data)")

@@ -3,7 +3,7 @@ Gate provider needs.
 
 A StatsigClient is built inside each provider call (`StatsigClient.from_settings()`), used as a
 context manager and thrown away: it holds an httpx client, which can be neither pickled into the
-state nor shared safely across the host's worker threads. Requests go through providers._http
+state nor shared safely across the host's worker threads. Requests go through providers.http
 (timeouts, bounded retries, full-jitter backoff, Retry-After, deadline).
 
 Taken from the Statsig docs (docs.statsig.com/console-api, docs.statsig.com/api-reference/gates/*):
@@ -31,10 +31,10 @@ Chosen here where the docs are silent:
   (archived gates included), so a different derivation only costs requests.
 - A 400/409 whose message says the name is taken ("already exists", "already in use") is a
   conflict.
-- Pauses before a retry are stretched by up to a quarter (at most `_MAX_SPREAD` seconds) at
-  random, on top of an honoured Retry-After too: the provider host runs several calls at once,
-  and clients that all come back exactly when Retry-After says would be rejected together,
-  each rejection counting against the quota.
+- Pauses before a retry are stretched by up to a quarter (at most `MAX_SPREAD` seconds) at
+  random, on top of an honoured Retry-After too (the client's RetryPolicy spread): the provider
+  host runs several calls at once, and clients that all come back exactly when Retry-After says
+  would be rejected together, each rejection counting against the quota.
 
 Errors become StatsigError subclasses whose messages say, in the user's terms, what could not be
 done and why ('Statsig gate "checkout-v2" could not be created: ...') and name the endpoint;
@@ -51,8 +51,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from providers import _http
-from providers._http import Endpoint
+from providers import http
+from providers.http import Endpoint
 from providers.settings import StatsigSettings, statsig_settings
 
 __all__ = [
@@ -63,6 +63,8 @@ __all__ = [
     "ENDPOINTS",
     "GET_GATE",
     "LIST_GATES",
+    "MAX_SPREAD",
+    "SPREAD",
     "UNARCHIVE_GATE",
     "UPDATE_GATE",
     "GateInfo",
@@ -106,9 +108,9 @@ _PAGE_SIZE = 100
 _MAX_PAGES = 50
 # An API message longer than this is cut: it goes into an error the user reads.
 _MAX_REASON = 300
-# Retry pauses grow by up to this fraction, and by at most _MAX_SPREAD seconds (see the docstring).
-_SPREAD = 0.25
-_MAX_SPREAD = 2.0
+# Retry pauses grow by up to this fraction, and by at most MAX_SPREAD seconds (see the docstring).
+SPREAD = 0.25
+MAX_SPREAD = 2.0
 
 _AUTH_HINT = (
     "Statsig rejected the Console API key; set a Console API key (Statsig console: Project "
@@ -194,20 +196,20 @@ class StatsigClient:
         self,
         settings: StatsigSettings,
         *,
-        policy: _http.RetryPolicy | None = None,
+        policy: http.RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
     ):
         self._root = settings.api_url.rstrip("/")
-        self._http = _http.HttpSession(
+        self._http = http.HttpSession(
             headers={
                 "STATSIG-API-KEY": settings.api_key,
                 "STATSIG-API-VERSION": API_VERSION,
                 "Accept": "application/json",
             },
             # Read the module default at call time, so tests can swap it.
-            policy=spread_pauses(policy or _http.DEFAULT_RETRY_POLICY),
+            policy=dataclasses.replace(policy or http.DEFAULT_RETRY_POLICY, spread=SPREAD, max_spread=MAX_SPREAD),
             transport=transport,
-            # The header is not one _http knows to hide: name the key as a secret.
+            # The header is not one providers.http knows to hide: name the key as a secret.
             secrets=(settings.api_key,),
         )
 
@@ -391,8 +393,8 @@ class StatsigClient:
         self, create: Callable[[], T], find_applied: Callable[[], T | None], *, failure: str, endpoint: Endpoint
     ) -> T:
         try:
-            return _http.apply_once(create, find_applied, policy=self._http.policy)
-        except _http.OutcomeUnknown as exc:
+            return http.apply_once(create, find_applied, policy=self._http.policy)
+        except http.OutcomeUnknown as exc:
             raise StatsigApiError(
                 _message(failure, f"Statsig did not confirm it ({exc}); run `pulumi refresh` and retry", endpoint),
                 endpoint=endpoint.key,
@@ -422,9 +424,9 @@ class StatsigClient:
         url = httpx.URL(endpoint.url(self._root, **path_params), params=query or None)
         try:
             response = self._http.send(endpoint.method, url, json=json, idempotent=idempotent)
-        except _http.OutcomeUnknown:
+        except http.OutcomeUnknown:
             raise
-        except _http.HttpFailure as exc:
+        except http.HttpFailure as exc:
             raise error(StatsigApiError, f"Statsig API unavailable: {exc}", exc.status_code) from None
 
         status = response.status_code
@@ -446,18 +448,6 @@ class StatsigClient:
         if status == 409 or (status == 400 and ("already exists" in lowered or "already in use" in lowered)):
             raise error(StatsigConflict, reason, status)
         raise error(StatsigApiError, reason, status)
-
-
-def spread_pauses(policy: _http.RetryPolicy) -> _http.RetryPolicy:
-    """`policy` with each pause before a retry stretched at random by up to a quarter (at most
-    _MAX_SPREAD seconds), using the policy's own `jitter` and `sleep` seams. Retry-After is
-    honoured as the least wait; the spread keeps concurrent clients from retrying in lockstep."""
-    sleep, jitter = policy.sleep, policy.jitter
-
-    def spread_sleep(seconds: float) -> None:
-        sleep(seconds + min(_MAX_SPREAD, seconds * _SPREAD) * jitter())
-
-    return dataclasses.replace(policy, sleep=spread_sleep)
 
 
 _NOT_JSON = object()

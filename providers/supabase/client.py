@@ -2,7 +2,7 @@
 
 A SupabaseClient is built inside each provider call (`SupabaseClient.from_settings()`), used as a
 context manager and thrown away: it holds an httpx client, which can be neither pickled into the
-state nor shared safely across the host's worker threads. Requests go through providers._http
+state nor shared safely across the host's worker threads. Requests go through providers.http
 (timeouts, bounded retries, Retry-After / X-RateLimit-Reset, deadline), so the API's 120 requests
 per minute per endpoint are waited out rather than failed.
 
@@ -30,8 +30,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from providers import _http
-from providers._http import Endpoint
+from providers import http
+from providers.http import Endpoint
 from providers.settings import SupabaseSettings, supabase_settings
 
 __all__ = [
@@ -292,13 +292,13 @@ class SupabaseClient:
         self,
         settings: SupabaseSettings,
         *,
-        policy: _http.RetryPolicy | None = None,
+        policy: http.RetryPolicy | None = None,
         wait: WaitPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
     ):
         self._root = settings.api_url.rstrip("/")
         self._wait = wait
-        self._http = _http.HttpSession(
+        self._http = http.HttpSession(
             headers={"Authorization": f"Bearer {settings.token}", "Accept": "application/json"},
             policy=policy,
             transport=transport,
@@ -661,14 +661,14 @@ class SupabaseClient:
         its answer was lost and looking for it failed too."""
 
         try:
-            return _http.apply_once(create, find_applied, policy=self._http.policy, lookup_errors=(SupabaseError,))
-        except _http.OutcomeUnknown as exc:
+            return http.apply_once(create, find_applied, policy=self._http.policy, lookup_errors=(SupabaseError,))
+        except http.OutcomeUnknown as exc:
             raise SupabaseApiError(
                 _message(failure, f"Supabase did not confirm it ({exc}); run `pulumi refresh` and retry", endpoint),
                 endpoint=endpoint.key,
                 status_code=exc.status_code,
             ) from None
-        except _http.LookupAfterLostAnswerFailed as lost:
+        except http.LookupAfterLostAnswerFailed as lost:
             reason = (
                 f"Supabase's answer was lost and looking for what the request made failed too ({lost.problem}); "
                 f"it may have been made without being recorded: {if_made}"
@@ -703,9 +703,9 @@ class SupabaseClient:
         url = httpx.URL(endpoint.url(self._root, **path_params), params=query or None)
         try:
             response = self._http.send(endpoint.method, url, json=json, idempotent=idempotent)
-        except _http.OutcomeUnknown:
+        except http.OutcomeUnknown:
             raise
-        except _http.HttpFailure as exc:
+        except http.HttpFailure as exc:
             raise error(SupabaseApiError, f"Supabase API unavailable: {exc}", exc.status_code) from None
 
         status = response.status_code
@@ -719,7 +719,7 @@ class SupabaseClient:
             return payload
         reason = f"HTTP {status}"
         # Supabase's own words may echo what was sent (a password): hide it.
-        said = _http.scrub(_api_message(payload), secret_values)
+        said = http.scrub(_api_message(payload), secret_values)
         if said:
             reason += f" {said}"
         if status in (401, 403):

@@ -14,13 +14,13 @@ from typing import Any
 import httpx
 import pytest
 
-from providers import _http
+from providers import http
 from providers.railway.client import RailwayClient, RailwayError
 from providers.settings import RailwaySettings, SupabaseSettings
 from providers.supabase.client import SupabaseClient, SupabaseError
 
 TOKEN = "audit-http-token-6a1f0c93be"
-NO_WAIT = _http.RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0, sleep=lambda _: None)
+NO_WAIT = http.RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0, sleep=lambda _: None)
 
 
 def _quoting(kind: type[httpx.TransportError]) -> Callable[[httpx.Request], httpx.Response]:

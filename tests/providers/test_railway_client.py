@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from providers._http import RetryPolicy
+from providers.http import RetryPolicy
 from providers.railway.client import (
     RailwayApiError,
     RailwayAuthError,

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from providers._http import RetryPolicy
+from providers.http import RetryPolicy
 from providers.settings import StatsigSettings
 from providers.statsig.client import (
     ENDPOINTS,

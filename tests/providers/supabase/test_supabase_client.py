@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from providers._http import RetryPolicy
+from providers.http import RetryPolicy
 from providers.supabase import client as supabase_client
 from providers.supabase.client import (
     ENDPOINTS,

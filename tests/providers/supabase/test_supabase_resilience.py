@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from providers import _http
+from providers import http
 from providers.settings import SupabaseSettings
 from providers.supabase.client import SupabaseApiError, SupabaseClient
 from providers.supabase.project import ProjectProvider
@@ -110,7 +110,7 @@ def test_a_create_answered_after_the_deadline_is_adopted_not_repeated(
     supabase: Supabase, projects: ProjectProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The deadline bounds each request's read timeout, so a 1.5 s answer times out after 1 s.
-    monkeypatch.setattr(_http, "DEFAULT_RETRY_POLICY", replace(FAST_RETRIES, deadline=1.0))
+    monkeypatch.setattr(http, "DEFAULT_RETRY_POLICY", replace(FAST_RETRIES, deadline=1.0))
     supabase.sandbox.faults.add("POST /v1/projects", "slow", delay=1.5, times=1)
     created = projects.create(supabase.project_inputs())
     [project] = supabase.projects(NAME)
