@@ -1,7 +1,7 @@
 """The one HTTP mechanism every API client of the providers uses: timeouts, bounded retries with
 full-jitter backoff and the pacing of the pauses between them (RetryPolicy), an overall deadline,
 `Retry-After` (or `X-RateLimit-Reset` when a 429 has no `Retry-After`), and "did my write
-happen?" handling.
+happen?" handling. The API clients' shared base (errors, one request path) is providers.api.
 
 Pulumi's dynamic-provider host ignores customTimeouts, so every wait here is bounded on its own:
 per-request timeouts, a number of attempts, a cap on each sleep and a deadline over the whole call.
@@ -235,7 +235,8 @@ def _may_have_been_applied(exc: httpx.TransportError) -> bool | None:
 
 class HttpSession:
     """Sends requests through one httpx.Client under a RetryPolicy. Use as a context manager;
-    one session per provider call."""
+    one session per provider call. `before_attempt` runs before every attempt, retries
+    included (each one counts against an API's rate limit)."""
 
     def __init__(
         self,
@@ -244,10 +245,12 @@ class HttpSession:
         policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         secrets: Iterable[str] = (),
+        before_attempt: Callable[[], None] | None = None,
     ):
         self._client = new_client(headers=headers, transport=transport)
         self._policy = policy or DEFAULT_RETRY_POLICY
         self._secrets = tuple(secrets) + _credential_values(headers or {})
+        self._before_attempt = before_attempt
 
     @property
     def policy(self) -> RetryPolicy:
@@ -284,6 +287,9 @@ class HttpSession:
         deadline_at = policy.clock() + policy.deadline
         failure = _Failure("no attempt made")
         for attempt in range(1, policy.attempts + 1):
+            if self._before_attempt is not None:
+                # Before the deadline is read: whatever it waits counts against the deadline.
+                self._before_attempt()
             remaining = deadline_at - policy.clock()
             if remaining <= 0:
                 raise DeadlineExceeded(

@@ -10,7 +10,7 @@ import pytest
 
 from providers import http
 
-from providers.railway.client import RailwayApiError
+from providers.api import ApiFailure
 from providers.railway.deployment_trigger import DeploymentTriggerProvider
 from providers.railway.environment import EnvironmentProvider
 from providers.railway.service_domain import ServiceDomainProvider
@@ -165,7 +165,7 @@ def test_an_api_that_keeps_failing_gives_an_error_in_user_terms(
     railway: Railway, environments: EnvironmentProvider, environment_id: str
 ) -> None:
     railway.sandbox.faults.add("environment", "503", times=50)
-    with pytest.raises(RailwayApiError) as caught:
+    with pytest.raises(ApiFailure) as caught:
         environments.read(environment_id, {})
     message = str(caught.value)
     assert message.startswith(f"Railway environment {environment_id} could not be read: Railway API unavailable")

@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from providers import http
+from providers.api import ApiFailure
 from providers.settings import SupabaseSettings
-from providers.supabase.client import SupabaseApiError, SupabaseClient
+from providers.supabase.client import SupabaseClient
 from providers.supabase.project import ProjectProvider
 from providers.supabase.project_keys import ProjectKeysProvider
 from tests.providers.conftest import FAST_RETRIES
@@ -122,7 +123,7 @@ def test_a_create_answered_after_the_deadline_is_adopted_not_repeated(
 def test_an_api_that_keeps_failing_gives_an_error_in_user_terms(supabase: Supabase, projects: ProjectProvider) -> None:
     ref, outs = supabase.create_project()
     supabase.sandbox.faults.add("GET /v1/projects/{ref}", "503", times=50)
-    with pytest.raises(SupabaseApiError) as caught:
+    with pytest.raises(ApiFailure) as caught:
         projects.read(ref, outs)
     message = str(caught.value)
     assert message.startswith(f"Supabase project {ref} could not be read: Supabase API unavailable")
