@@ -14,6 +14,7 @@ from providers.api import ApiFailure, AuthError, Conflict, NotFound, RateLimited
 from providers.http import RetryPolicy
 from providers.settings import StatsigSettings
 from providers.statsig.client import ENDPOINTS, GateInfo, StatsigClient, gate_id_for
+from providers.statsig.gate import MANAGED_MARKER, is_managed
 
 KEY = "console-mock-key-5c2d8e0a"
 API = "https://statsigapi.test"
@@ -222,6 +223,62 @@ def test_a_lost_create_that_did_not_happen_is_sent_again() -> None:
     with client(handler, seen=seen) as statsig:
         assert statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=always_owned).id == "checkout_v2"
     assert [r.method for r in seen if r.method == "POST"] == ["POST", "POST"]
+
+
+def lost(_request: httpx.Request) -> httpx.Response:
+    raise httpx.ReadTimeout("timed out")
+
+
+def test_a_lost_create_adopts_a_gate_with_the_stagefleet_marker() -> None:
+    seen: list[httpx.Request] = []
+    ours = gate_node(description=f"New checkout (owner: alice) {MANAGED_MARKER}")
+    handler = routes({"POST /console/v1/gates": lost, "GET /console/v1/gates/checkout_v2": ok(ours)})
+    with client(handler, seen=seen) as statsig:
+        gate = statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=is_managed)
+    assert gate.id == "checkout_v2" and gate.description.endswith(MANAGED_MARKER)
+    assert [(r.method, r.url.path) for r in seen] == [("POST", "/console/v1/gates"), ("GET", "/console/v1/gates/checkout_v2")]
+
+
+def test_a_lost_create_never_adopts_a_strangers_gate_of_that_name() -> None:
+    seen: list[httpx.Request] = []
+    stranger = gate_node(description="made by hand in the console")
+    handler = routes({
+        "POST /console/v1/gates": sequence(lost, error(400, "Name is already in use")),
+        "GET /console/v1/gates/checkout_v2": ok(stranger),
+    })  # fmt: skip
+    with client(handler, seen=seen) as statsig, pytest.raises(Conflict) as raised:
+        statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=is_managed)
+    # Not adopted: sent again, told the name is taken, and the gate is named as someone else's.
+    assert [r.method for r in seen].count("POST") == 2
+    assert "is not managed by stagefleet" in str(raised.value) and raised.value.__cause__ is None
+
+
+def test_a_lost_create_whose_lookup_fails_too_says_the_gate_may_exist_unrecorded() -> None:
+    handler = routes({
+        "POST /console/v1/gates": lost,
+        "GET /console/v1/gates/checkout_v2": error(503, "Service Unavailable"),
+    })  # fmt: skip
+    with client(handler) as statsig, pytest.raises(ApiFailure) as raised:
+        statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=is_managed)
+    message = str(raised.value)
+    assert message.startswith('Statsig gate "Checkout V2" could not be created: Statsig\'s answer was lost and looking '
+                              "for what the request made failed too (")  # fmt: skip
+    assert "it may have been made without being recorded: the next `pulumi up` adopts it" in message
+    assert message.endswith("(Statsig POST /console/v1/gates)") and KEY not in message
+    assert raised.value.__cause__ is None
+
+
+def test_a_create_lost_on_every_attempt_gives_up_within_the_policy() -> None:
+    seen: list[httpx.Request] = []
+    handler = routes({
+        "POST /console/v1/gates": lost,
+        "GET /console/v1/gates/checkout_v2": error(404, "Gate not found."),
+        "GET /console/v1/gates": ok([], pagination={"nextPage": None}),
+    })  # fmt: skip
+    with client(handler, seen=seen) as statsig, pytest.raises(ApiFailure) as raised:
+        statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=is_managed)
+    assert [r.method for r in seen].count("POST") == 4
+    assert "Statsig did not confirm it (" in str(raised.value) and "run `pulumi refresh` and retry" in str(raised.value)
 
 
 def test_a_taken_name_of_a_gate_not_owned_is_a_conflict_naming_the_gate() -> None:
