@@ -219,7 +219,9 @@ class RestClient(ApiClient):
         through for apply_once."""
         operation = endpoint.key
         url = httpx.URL(endpoint.url(self.base_url, **path_params), params=query or None)
-        response = self.send(endpoint.method, url, operation=operation, failure=failure, json=json, idempotent=idempotent)
+        response = self.send(
+            endpoint.method, url, operation=operation, failure=failure, json=json, idempotent=idempotent
+        )
 
         status = response.status_code
         try:

@@ -572,12 +572,15 @@ class RailwayClient(ApiClient):
         OutcomeUnknown passes through for apply_once."""
         operation = _operation_name(document)
         body = {"query": document, "operationName": operation, "variables": dict(variables)}
-        response = self.send("POST", self.base_url, operation=operation, failure=failure, json=body, idempotent=idempotent)
+        response = self.send(
+            "POST", self.base_url, operation=operation, failure=failure, json=body, idempotent=idempotent
+        )
 
         # The body is already read (not streamed): nothing is left open.
         status = response.status_code
         if status in (401, 403):
-            raise self.error(AuthError, failure, f"HTTP {status}; {_AUTH_HINT}", operation=operation, status_code=status)
+            reason = f"HTTP {status}; {_AUTH_HINT}"
+            raise self.error(AuthError, failure, reason, operation=operation, status_code=status)
         try:
             payload = response.json()
         except ValueError:

@@ -366,7 +366,10 @@ class SupabaseClient(RestClient):
             for node in page:
                 if isinstance(node, Mapping) and node.get("name") == name:
                     project = self.parsed(
-                        lambda n: _project(n, organization_slug=organization_slug), node, LIST_ORGANIZATION_PROJECTS, failure
+                        lambda n: _project(n, organization_slug=organization_slug),
+                        node,
+                        LIST_ORGANIZATION_PROJECTS,
+                        failure,
                     )
                     if not project.is_branch and project.status not in _GONE_STATUSES:
                         found.append(project)

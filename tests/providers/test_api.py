@@ -40,7 +40,8 @@ class Api:
 
 
 def _railway_missing(_request: httpx.Request) -> httpx.Response:
-    return httpx.Response(200, json={"data": None, "errors": [{"message": "Not found", "extensions": {"code": "NOT_FOUND"}}]})
+    said = {"message": "Not found", "extensions": {"code": "NOT_FOUND"}}
+    return httpx.Response(200, json={"data": None, "errors": [said]})
 
 
 APIS = {
