@@ -19,12 +19,11 @@ from typing import Any, Literal, Protocol
 import httpx
 
 from fleet.probe import PROBE_TIMEOUT, ProbeResult, probe, probe_url
+from providers.api import ApiError, AuthError
 from providers.railway.client import (
     DEPLOYED,
     FAILED_FOR_GOOD,
     DeploymentInfo,
-    RailwayAuthError,
-    RailwayError,
     deployment_logs_url,
 )
 
@@ -366,10 +365,10 @@ class Watch:
                 )
         except asyncio.TimeoutError:
             return False
-        except RailwayAuthError as error:
+        except AuthError as error:
             self._stop(str(error))
             return False
-        except RailwayError as error:
+        except ApiError as error:
             for service in env.services:
                 service.note, service.looked = f"Railway API: {error}", True
                 self._changed(service)

@@ -1,14 +1,7 @@
 """Railway dynamic resources: Environment, Variables, DeploymentTrigger, ServiceDomain, and the
-GraphQL client they share."""
+GraphQL client they share (its errors are providers.api's family)."""
 
-from providers.railway.client import (
-    RailwayApiError,
-    RailwayAuthError,
-    RailwayClient,
-    RailwayConflict,
-    RailwayError,
-    RailwayNotFound,
-)
+from providers.railway.client import RailwayClient
 from providers.railway.deployment_trigger import DeploymentTrigger, DeploymentTriggerArgs
 from providers.railway.environment import Environment, EnvironmentArgs
 from providers.railway.service_domain import ServiceDomain, ServiceDomainArgs
@@ -19,12 +12,7 @@ __all__ = [
     "DeploymentTriggerArgs",
     "Environment",
     "EnvironmentArgs",
-    "RailwayApiError",
-    "RailwayAuthError",
     "RailwayClient",
-    "RailwayConflict",
-    "RailwayError",
-    "RailwayNotFound",
     "ServiceDomain",
     "ServiceDomainArgs",
     "Variables",

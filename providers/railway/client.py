@@ -1,13 +1,12 @@
 """Railway's public GraphQL API, as the providers need it.
 
 A RailwayClient is built inside each provider call (`RailwayClient.from_settings()`), used as a
-context manager and thrown away: it holds an httpx client, which can be neither pickled into the
-state nor shared safely across the host's worker threads.
-
-GraphQL `errors` become RailwayError subclasses whose messages say, in the user's terms, what
-could not be done and why, and name the operation. Creates can be retried safely: when Railway may
-have applied a create whose answer was lost, or reports a conflict, the object is looked up by its
-natural key and adopted, so exactly one exists.
+context manager and thrown away (see providers.api). Every operation is a POST of a named GraphQL
+document through the shared request path; Railway reports most errors in a 200 answer's `errors`
+(with `extensions.code`), which become the providers.api error family: messages say, in the
+user's terms, what could not be done and why, and name the operation. Creates can be retried
+safely: when Railway may have applied a create whose answer was lost, or reports a conflict, the
+object is looked up by its natural key and adopted, so exactly one exists.
 """
 
 from __future__ import annotations
@@ -20,7 +19,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from providers import _http
+from providers.api import ApiClient, ApiError, ApiFailure, AuthError, Conflict, NotFound
+from providers.http import RetryPolicy, scrub
 from providers.railway import operations as ops
 from providers.settings import RailwaySettings, railway_settings, with_source_param
 
@@ -30,12 +30,7 @@ __all__ = [
     "DeploymentInfo",
     "DeploymentTriggerInfo",
     "EnvironmentInfo",
-    "RailwayApiError",
-    "RailwayAuthError",
     "RailwayClient",
-    "RailwayConflict",
-    "RailwayError",
-    "RailwayNotFound",
     "ServiceDomainInfo",
     "ServiceInstanceInfo",
     "deployment_logs_url",
@@ -63,30 +58,6 @@ _AUTH_HINT = (
     "`stagefleet:railwayToken` or the environment variable `RAILWAY_API_TOKEN` "
     "(project tokens cannot manage environments)"
 )
-
-
-class RailwayError(Exception):
-    """A Railway operation failed. `operation` is the GraphQL operation name."""
-
-    def __init__(self, message: str, *, operation: str):
-        super().__init__(message)
-        self.operation = operation
-
-
-class RailwayNotFound(RailwayError):
-    """The object (or one it lives in) does not exist."""
-
-
-class RailwayConflict(RailwayError):
-    """The object clashes with an existing one (e.g. an environment name already taken)."""
-
-
-class RailwayAuthError(RailwayError):
-    """Railway rejected the API token."""
-
-
-class RailwayApiError(RailwayError):
-    """Any other failure: an error answer, a malformed response, or the API unreachable."""
 
 
 @dataclass(frozen=True)
@@ -162,18 +133,21 @@ def deployment_logs_url(*, project_id: str, service_id: str, environment_id: str
     )
 
 
-class RailwayClient:
+class RailwayClient(ApiClient):
     """One Railway API session. Use `with RailwayClient.from_settings() as railway: ...`."""
+
+    api = "Railway"
+    auth_hint = _AUTH_HINT
 
     def __init__(
         self,
         settings: RailwaySettings,
         *,
-        policy: _http.RetryPolicy | None = None,
+        policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
     ):
-        self._url = with_source_param(settings.api_url)
-        self._http = _http.HttpSession(
+        super().__init__(
+            base_url=with_source_param(settings.api_url),
             headers={"Authorization": f"Bearer {settings.token}", "Accept": "application/json"},
             policy=policy,
             transport=transport,
@@ -184,15 +158,6 @@ class RailwayClient:
         """A client for the configured token and URL (stack config, else environment).
         Raises providers.settings.SettingsError when no token is configured."""
         return cls(settings or railway_settings())
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> RailwayClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # ------------------------------------------------------------ environments
 
@@ -222,14 +187,15 @@ class RailwayClient:
             data = self._execute(ops.ENVIRONMENT_CREATE, {"input": payload}, failure=failure, idempotent=False)
             return _environment(data["environmentCreate"])
 
+        operation = _operation_name(ops.ENVIRONMENT_CREATE)
         try:
-            return self._apply_once(
+            return self.apply_once(
                 create,
                 lambda: same_fork(self.find_environment(project_id=project_id, name=name)),
                 failure=failure,
-                document=ops.ENVIRONMENT_CREATE,
+                operation=operation,
             )
-        except RailwayConflict:
+        except Conflict:
             existing = self.find_environment(project_id=project_id, name=name)
             adopted = same_fork(existing)
             if adopted is not None:
@@ -240,9 +206,7 @@ class RailwayClient:
                     f" (environment {existing.id} was forked from "
                     f"{existing.source_environment_id or 'nothing'}, not {source_environment_id or 'nothing'})"
                 )
-            raise RailwayConflict(
-                _message(failure, reason, ops.ENVIRONMENT_CREATE), operation=_operation_name(ops.ENVIRONMENT_CREATE)
-            ) from None
+            raise self.error(Conflict, failure, reason, operation=operation) from None
 
     def get_environment(self, environment_id: str) -> EnvironmentInfo | None:
         """The environment, or None when it no longer exists."""
@@ -252,7 +216,7 @@ class RailwayClient:
                 {"id": environment_id},
                 failure=f"Railway environment {environment_id} could not be read",
             )
-        except RailwayNotFound:
+        except NotFound:
             return None
         node = data.get("environment")
         if not node or node.get("deletedAt"):
@@ -274,8 +238,10 @@ class RailwayClient:
             after = page.get("endCursor")
             if not page.get("hasNextPage") or not after:
                 return None
-        raise RailwayApiError(
-            _message(failure, f"more than {_MAX_ENVIRONMENT_PAGES} pages of environments", ops.ENVIRONMENTS),
+        raise self.error(
+            ApiFailure,
+            failure,
+            f"more than {_MAX_ENVIRONMENT_PAGES} pages of environments",
             operation=_operation_name(ops.ENVIRONMENTS),
         )
 
@@ -299,7 +265,7 @@ class RailwayClient:
 
     def get_variables(self, *, project_id: str, environment_id: str, service_id: str | None) -> dict[str, str]:
         """Every variable of one scope (a service, or the environment's shared variables), as
-        written. Raises RailwayNotFound when the environment or service is gone."""
+        written. Raises NotFound when the environment or service is gone."""
         data = self._execute(
             ops.VARIABLES,
             {"projectId": project_id, "environmentId": environment_id, "serviceId": service_id},
@@ -389,7 +355,7 @@ class RailwayClient:
             found = self.list_triggers(project_id=project_id, environment_id=environment_id, service_id=service_id)
             return _prefer(found, lambda t: (t.repository, t.branch) == (repository, branch))
 
-        return self._apply_once(create, find, failure=failure, document=ops.DEPLOYMENT_TRIGGER_CREATE)
+        return self.apply_once(create, find, failure=failure, operation=_operation_name(ops.DEPLOYMENT_TRIGGER_CREATE))
 
     def update_trigger(self, trigger_id: str, *, repository: str, branch: str) -> DeploymentTriggerInfo:
         data = self._execute(
@@ -440,11 +406,11 @@ class RailwayClient:
             )
             return _prefer(found, lambda d: d.target_port == target_port)
 
-        return self._apply_once(
+        return self.apply_once(
             create,
             find,
             failure=failure,
-            document=ops.SERVICE_DOMAIN_CREATE,
+            operation=_operation_name(ops.SERVICE_DOMAIN_CREATE),
             if_made=(
                 "delete any domain of this service made just now in the Railway dashboard before the next "
                 "`pulumi up`, which would otherwise give the service a second one"
@@ -483,7 +449,7 @@ class RailwayClient:
                 {"environmentId": environment_id, "serviceId": service_id},
                 failure=f"Railway settings of {_scope(environment_id, service_id)} could not be read",
             )
-        except RailwayNotFound:
+        except NotFound:
             return None
         return _service_instance(data["serviceInstance"])
 
@@ -525,11 +491,11 @@ class RailwayClient:
                 return latest[0].id
             return None
 
-        return self._apply_once(
+        return self.apply_once(
             deploy,
             started_since,
             failure=failure,
-            document=ops.SERVICE_INSTANCE_DEPLOY,
+            operation=_operation_name(ops.SERVICE_INSTANCE_DEPLOY),
             if_made="the next `pulumi up` starts another, which supersedes it",
         )
 
@@ -541,7 +507,7 @@ class RailwayClient:
                 {"id": deployment_id},
                 failure=f"Railway deployment {deployment_id} could not be read",
             )
-        except RailwayNotFound:
+        except NotFound:
             return None
         return _deployment(data["deployment"])
 
@@ -563,7 +529,7 @@ class RailwayClient:
                 {"id": environment_id},
                 failure=f"Railway deployments of environment {environment_id} could not be read",
             )
-        except RailwayNotFound:
+        except NotFound:
             return None
         environment = data.get("environment")
         if not environment:
@@ -580,42 +546,16 @@ class RailwayClient:
     def _delete(self, document: str, object_id: str, *, failure: str) -> bool:
         try:
             self._execute(document, {"id": object_id}, failure=failure)
-        except RailwayNotFound:
+        except NotFound:
             return False
         return True
-
-    def _apply_once(
-        self,
-        create: Callable[[], T],
-        find_applied: Callable[[], T | None],
-        *,
-        failure: str,
-        document: str,
-        if_made: str = "the next `pulumi up` adopts it",
-    ) -> T:
-        """`if_made` says what becomes of an object the create may have made unrecorded, when
-        its answer was lost and looking for it failed too."""
-
-        try:
-            return _http.apply_once(create, find_applied, policy=self._http.policy, lookup_errors=(RailwayError,))
-        except _http.OutcomeUnknown as exc:
-            raise RailwayApiError(
-                _message(failure, f"Railway did not confirm it ({exc}); run `pulumi refresh` and retry", document),
-                operation=_operation_name(document),
-            ) from None
-        except _http.LookupAfterLostAnswerFailed as lost:
-            reason = (
-                f"Railway's answer was lost and looking for what the request made failed too ({lost.problem}); "
-                f"it may have been made without being recorded: {if_made}"
-            )
-            raise RailwayApiError(_message(failure, reason, document), operation=_operation_name(document)) from None
 
     def _project_label(self, project_id: str) -> str:
         # Only for error messages: an error looking the name up must not hide the real one.
         try:
             data = self._execute(ops.PROJECT_NAME, {"id": project_id}, failure="project name lookup")
             return str(data["project"]["name"])
-        except (RailwayError, KeyError, TypeError):
+        except (ApiError, KeyError, TypeError):
             return project_id
 
     def _execute(
@@ -628,46 +568,40 @@ class RailwayClient:
         secrets: Iterable[str] = (),
     ) -> dict[str, Any]:
         """Run one operation; return its `data`. `failure` says what could not be done, in user
-        terms; Railway's own words are appended after scrubbing `secrets` (and the token)."""
+        terms; Railway's own words are appended after scrubbing `secrets` (and the token).
+        OutcomeUnknown passes through for apply_once."""
         operation = _operation_name(document)
-        secrets = tuple(secrets)
-
-        def error(kind: type[RailwayError], reason: str) -> RailwayError:
-            # `reason` is stagefleet's own words (no request values in them) or Railway's, which
-            # are scrubbed of `secrets` where they are read. Scrubbing our own words of short
-            # variable values such as "1" would garble the URL and status they report.
-            return kind(_message(failure, self._http.scrub(reason), document), operation=operation)
-
         body = {"query": document, "operationName": operation, "variables": dict(variables)}
-        try:
-            response = self._http.send("POST", self._url, json=body, idempotent=idempotent)
-        except _http.OutcomeUnknown:
-            raise
-        except _http.HttpFailure as exc:
-            raise error(RailwayApiError, f"Railway API unavailable: {exc}") from None
+        response = self.send(
+            "POST", self.base_url, operation=operation, failure=failure, json=body, idempotent=idempotent
+        )
 
         # The body is already read (not streamed): nothing is left open.
-        if response.status_code in (401, 403):
-            raise error(RailwayAuthError, f"HTTP {response.status_code}; {_AUTH_HINT}")
+        status = response.status_code
+        if status in (401, 403):
+            reason = f"HTTP {status}; {_AUTH_HINT}"
+            raise self.error(AuthError, failure, reason, operation=operation, status_code=status)
         try:
             payload = response.json()
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
-            raise error(RailwayApiError, f"unexpected answer (HTTP {response.status_code}, not a GraphQL response)")
+            raise self.error(ApiFailure, failure, f"unexpected answer (HTTP {status}, not a GraphQL response)",
+                             operation=operation, status_code=status)  # fmt: skip
 
         errors = payload.get("errors") or []
         if errors:
             kind, reason = _classify(errors)
             # Railway's own words may echo what was sent (a variable's value): hide it.
-            raise error(kind, _http.scrub(reason, secrets))
+            raise self.error(kind, failure, scrub(reason, secrets), operation=operation, status_code=status)
         data = payload.get("data")
-        if response.status_code >= 400 or not isinstance(data, dict):
-            raise error(RailwayApiError, f"unexpected answer (HTTP {response.status_code}, no data)")
+        if status >= 400 or not isinstance(data, dict):
+            raise self.error(ApiFailure, failure, f"unexpected answer (HTTP {status}, no data)",
+                             operation=operation, status_code=status)  # fmt: skip
         return data
 
 
-def _classify(errors: list[Any]) -> tuple[type[RailwayError], str]:
+def _classify(errors: list[Any]) -> tuple[type[ApiError], str]:
     messages: list[str] = []
     codes: set[str] = set()
     for item in errors:
@@ -681,16 +615,12 @@ def _classify(errors: list[Any]) -> tuple[type[RailwayError], str]:
     reason = "; ".join(messages)
     lowered = reason.lower()
     if codes & _AUTH_CODES or "not authorized" in lowered:
-        return RailwayAuthError, f"{reason}: {_AUTH_HINT}"
+        return AuthError, f"{reason}: {_AUTH_HINT}"
     if "NOT_FOUND" in codes or lowered.endswith("not found"):
-        return RailwayNotFound, reason
+        return NotFound, reason
     if "CONFLICT" in codes or "already exists" in lowered:
-        return RailwayConflict, reason
-    return RailwayApiError, reason
-
-
-def _message(failure: str, reason: str, document: str) -> str:
-    return f"{failure}: {reason} (Railway {_operation_name(document)})"
+        return Conflict, reason
+    return ApiFailure, reason
 
 
 def _operation_name(document: str) -> str:

@@ -17,7 +17,8 @@ from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from providers._resource import DeclarativeProvider, Schema, Text, args_to_props
 from providers.railway import forks
-from providers.railway.client import DeploymentTriggerInfo, RailwayClient, RailwayNotFound
+from providers.api import NotFound
+from providers.railway.client import DeploymentTriggerInfo, RailwayClient
 
 __all__ = ["DeploymentTrigger", "DeploymentTriggerArgs", "DeploymentTriggerProvider"]
 
@@ -54,7 +55,7 @@ class DeploymentTriggerProvider(DeclarativeProvider):
         with RailwayClient.from_settings() as railway:
             try:
                 triggers = railway.list_triggers(**_scope(inputs))
-            except RailwayNotFound:
+            except NotFound:
                 return ReadResult(None, {})
         live = next((trigger for trigger in triggers if trigger.id == id_), None)
         if live is None:
@@ -104,7 +105,7 @@ def _adopt_recorded_copy(railway: RailwayClient, inputs: dict[str, Any]) -> Depl
         return None
     try:
         return railway.update_trigger(copied.id, repository=inputs["repository"], branch=inputs["branch"])
-    except RailwayNotFound:
+    except NotFound:
         return None
 
 

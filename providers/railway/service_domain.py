@@ -10,7 +10,8 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from providers._resource import DeclarativeProvider, Port, Schema, Text, args_to_props
-from providers.railway.client import RailwayClient, RailwayNotFound, ServiceDomainInfo
+from providers.api import NotFound
+from providers.railway.client import RailwayClient, ServiceDomainInfo
 
 __all__ = ["ServiceDomain", "ServiceDomainArgs", "ServiceDomainProvider"]
 
@@ -42,7 +43,7 @@ class ServiceDomainProvider(DeclarativeProvider):
         with RailwayClient.from_settings() as railway:
             try:
                 domains = railway.list_service_domains(**_scope(inputs))
-            except RailwayNotFound:
+            except NotFound:
                 return ReadResult(None, {})
         live = next((domain for domain in domains if domain.id == id_), None)
         if live is None:

@@ -15,7 +15,8 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from providers._resource import DeclarativeProvider, Schema, Text, TextMap, args_to_props
-from providers.railway.client import RailwayClient, RailwayNotFound
+from providers.api import NotFound
+from providers.railway.client import RailwayClient
 
 __all__ = ["Variables", "VariablesArgs", "VariablesProvider", "variables_id"]
 
@@ -56,7 +57,7 @@ class VariablesProvider(DeclarativeProvider):
         with RailwayClient.from_settings() as railway:
             try:
                 live = railway.get_variables(**_scope(inputs))
-            except RailwayNotFound:
+            except NotFound:
                 return ReadResult(None, {})
         # Names deleted by hand drop out, so the next update puts them back.
         return ReadResult(id_, {**inputs, "variables": {name: live[name] for name in managed if name in live}})
@@ -80,7 +81,7 @@ class VariablesProvider(DeclarativeProvider):
             for name in sorted(inputs["variables"] or {}):
                 try:
                     railway.delete_variable(**_scope(inputs), name=name)
-                except RailwayNotFound:
+                except NotFound:
                     return  # the environment (or service) is gone, and its variables with it
 
 

@@ -1,16 +1,7 @@
 """Statsig dynamic resources: Gate (a feature gate enabled for named developers on staging) and
-the Console API client it uses."""
+the Console API client it uses (its errors are providers.api's family)."""
 
-from providers.statsig.client import (
-    GateInfo,
-    StatsigApiError,
-    StatsigAuthError,
-    StatsigClient,
-    StatsigConflict,
-    StatsigError,
-    StatsigNotFound,
-    gate_id_for,
-)
+from providers.statsig.client import GateInfo, StatsigClient, gate_id_for
 from providers.statsig.gate import Gate, GateArgs, GateProvider
 
 __all__ = [
@@ -18,11 +9,6 @@ __all__ = [
     "GateArgs",
     "GateInfo",
     "GateProvider",
-    "StatsigApiError",
-    "StatsigAuthError",
     "StatsigClient",
-    "StatsigConflict",
-    "StatsigError",
-    "StatsigNotFound",
     "gate_id_for",
 ]

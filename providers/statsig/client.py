@@ -2,9 +2,8 @@
 Gate provider needs.
 
 A StatsigClient is built inside each provider call (`StatsigClient.from_settings()`), used as a
-context manager and thrown away: it holds an httpx client, which can be neither pickled into the
-state nor shared safely across the host's worker threads. Requests go through providers._http
-(timeouts, bounded retries, full-jitter backoff, Retry-After, deadline).
+context manager and thrown away (see providers.api). Requests go through the shared request path
+(timeouts, bounded retries, full-jitter backoff, Retry-After, deadline: providers.http).
 
 Taken from the Statsig docs (docs.statsig.com/console-api, docs.statsig.com/api-reference/gates/*):
 - Base URL https://statsigapi.net, paths under /console/v1; a Console API key in the
@@ -31,12 +30,12 @@ Chosen here where the docs are silent:
   (archived gates included), so a different derivation only costs requests.
 - A 400/409 whose message says the name is taken ("already exists", "already in use") is a
   conflict.
-- Pauses before a retry are stretched by up to a quarter (at most `_MAX_SPREAD` seconds) at
-  random, on top of an honoured Retry-After too: the provider host runs several calls at once,
-  and clients that all come back exactly when Retry-After says would be rejected together,
-  each rejection counting against the quota.
+- Pauses before a retry are stretched by up to a quarter (at most `MAX_SPREAD` seconds) at
+  random, on top of an honoured Retry-After too (the client's RetryPolicy spread): the provider
+  host runs several calls at once, and clients that all come back exactly when Retry-After says
+  would be rejected together, each rejection counting against the quota.
 
-Errors become StatsigError subclasses whose messages say, in the user's terms, what could not be
+Errors are the providers.api family, whose messages say, in the user's terms, what could not be
 done and why ('Statsig gate "checkout-v2" could not be created: ...') and name the endpoint;
 they never contain the Console API key.
 """
@@ -47,13 +46,14 @@ import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
 from fleet import naming
-from providers import _http
-from providers._http import Endpoint
+from providers import http
+from providers.api import Conflict, NotFound, RestClient, one_line
+from providers.http import Endpoint, RetryPolicy
 from providers.settings import StatsigSettings, statsig_settings
 
 __all__ = [
@@ -64,21 +64,16 @@ __all__ = [
     "ENDPOINTS",
     "GET_GATE",
     "LIST_GATES",
+    "MAX_SPREAD",
+    "SPREAD",
     "UNARCHIVE_GATE",
     "UPDATE_GATE",
     "GateInfo",
-    "StatsigApiError",
-    "StatsigAuthError",
     "StatsigClient",
-    "StatsigConflict",
-    "StatsigError",
-    "StatsigNotFound",
     "gate_id_for",
 ]
 
 _log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 API_VERSION = "20240601"
 
@@ -105,11 +100,9 @@ ARCHIVED = "Archived"
 # The gates page size and a bound on pages read.
 _PAGE_SIZE = 100
 _MAX_PAGES = 50
-# An API message longer than this is cut: it goes into an error the user reads.
-_MAX_REASON = 300
-# Retry pauses grow by up to this fraction, and by at most _MAX_SPREAD seconds (see the docstring).
-_SPREAD = 0.25
-_MAX_SPREAD = 2.0
+# Retry pauses grow by up to this fraction, and by at most MAX_SPREAD seconds (see the docstring).
+SPREAD = 0.25
+MAX_SPREAD = 2.0
 
 _AUTH_HINT = (
     "Statsig rejected the Console API key; set a Console API key (Statsig console: Project "
@@ -122,34 +115,6 @@ _RECREATE_HINT = "run `pulumi up --refresh` to create it again"
 def gate_id_for(name: str) -> str:
     """The id Statsig gives a gate called `name`: lower-cased, spaces turned into "_" (fleet.naming)."""
     return naming.statsig_gate_id(name)
-
-
-# ---------------------------------------------------------------- errors
-
-
-class StatsigError(Exception):
-    """A Statsig operation failed. `endpoint` is "<METHOD> <path template>" (or None)."""
-
-    def __init__(self, message: str, *, endpoint: str | None = None, status_code: int | None = None):
-        super().__init__(message)
-        self.endpoint = endpoint
-        self.status_code = status_code
-
-
-class StatsigNotFound(StatsigError):
-    """The gate does not exist."""
-
-
-class StatsigConflict(StatsigError):
-    """The gate's name is taken (by a gate stagefleet may not adopt)."""
-
-
-class StatsigAuthError(StatsigError):
-    """Statsig rejected the Console API key."""
-
-
-class StatsigApiError(StatsigError):
-    """Any other failure: an error answer, a malformed response, or the API unreachable."""
 
 
 # ---------------------------------------------------------------- values
@@ -188,27 +153,30 @@ def _gate(node: Mapping[str, Any]) -> GateInfo:
 # ---------------------------------------------------------------- client
 
 
-class StatsigClient:
+class StatsigClient(RestClient):
     """One Console API session. Use `with StatsigClient.from_settings() as statsig: ...`."""
+
+    api = "Statsig"
+    auth_hint = _AUTH_HINT
 
     def __init__(
         self,
         settings: StatsigSettings,
         *,
-        policy: _http.RetryPolicy | None = None,
+        policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
     ):
-        self._root = settings.api_url.rstrip("/")
-        self._http = _http.HttpSession(
+        super().__init__(
+            base_url=settings.api_url.rstrip("/"),
             headers={
                 "STATSIG-API-KEY": settings.api_key,
                 "STATSIG-API-VERSION": API_VERSION,
                 "Accept": "application/json",
             },
-            # Read the module default at call time, so tests can swap it.
-            policy=spread_pauses(policy or _http.DEFAULT_RETRY_POLICY),
+            # The module default is read at call time, so tests can swap it.
+            policy=dataclasses.replace(policy or http.DEFAULT_RETRY_POLICY, spread=SPREAD, max_spread=MAX_SPREAD),
             transport=transport,
-            # The header is not one _http knows to hide: name the key as a secret.
+            # The header is not one providers.http knows to hide: name the key as a secret.
             secrets=(settings.api_key,),
         )
 
@@ -218,25 +186,16 @@ class StatsigClient:
         providers.settings.SettingsError when no key is configured."""
         return cls(settings or statsig_settings())
 
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> StatsigClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     # ------------------------------------------------------------ reads
 
     def get_gate(self, gate_id: str, *, label: str | None = None) -> GateInfo | None:
         """The gate (live or archived), or None when it does not exist."""
         failure = f"Statsig gate {_label(label, gate_id)} could not be read"
         try:
-            payload = self._request(GET_GATE, id=gate_id, failure=failure)
-        except StatsigNotFound:
+            payload = self.request(GET_GATE, id=gate_id, failure=failure)
+        except NotFound:
             return None
-        return _parsed(_gate, _data(payload), GET_GATE, failure)
+        return self.parsed(_gate, _data(payload), GET_GATE, failure)
 
     def list_gates(self, *, include_archived: bool = False) -> list[GateInfo]:
         """Every gate of the project (archived ones too with `include_archived`)."""
@@ -246,11 +205,11 @@ class StatsigClient:
             query: dict[str, Any] = {"page": page, "limit": _PAGE_SIZE}
             if include_archived:
                 query["includeArchived"] = "true"
-            payload = self._request(LIST_GATES, query=query, failure=failure)
+            payload = self.request(LIST_GATES, query=query, failure=failure)
             nodes = _data(payload)
             if not isinstance(nodes, list):
-                raise self._unexpected(LIST_GATES, failure, "no gate list")
-            gates.extend(_parsed(_gate, node, LIST_GATES, failure) for node in nodes)
+                raise self.unexpected(LIST_GATES, failure, "no gate list")
+            gates.extend(self.parsed(_gate, node, LIST_GATES, failure) for node in nodes)
             pagination = payload.get("pagination") if isinstance(payload, Mapping) else None
             if not nodes or not isinstance(pagination, Mapping) or not pagination.get("nextPage"):
                 return gates
@@ -286,7 +245,7 @@ class StatsigClient:
         taken by a gate this create made before its answer was lost, or by one an earlier run
         made: such a gate is adopted when `owned(gate)` says it is stagefleet's (unarchived
         first when it was archived), and returned as it is (the caller brings it in line).
-        A gate of that name that is not owned is a StatsigConflict."""
+        A gate of that name that is not owned is a Conflict."""
         failure = f'Statsig gate "{name}" could not be created'
         body = {
             "name": name,
@@ -297,30 +256,29 @@ class StatsigClient:
         }
 
         def create() -> GateInfo:
-            payload = self._request(CREATE_GATE, json=body, failure=failure, idempotent=False)
-            return _parsed(_gate, _data(payload), CREATE_GATE, failure)
+            payload = self.request(CREATE_GATE, json=body, failure=failure, idempotent=False)
+            return self.parsed(_gate, _data(payload), CREATE_GATE, failure)
 
         def find_applied() -> GateInfo | None:
+            # Only a live gate of ours is what the lost create made; a stranger's is left to the
+            # conflict below, once the create is sent again and told the name is taken.
             found = self.find_gate(name)
             return found if found is not None and not found.archived and owned(found) else None
 
         try:
-            return self._apply_once(create, find_applied, failure=failure, endpoint=CREATE_GATE)
-        except StatsigConflict as conflict:
+            return self.apply_once(create, find_applied, failure=failure, operation=CREATE_GATE.key)
+        except Conflict as conflict:
             existing = self.find_gate(name)
             if existing is None:
                 raise
             if not owned(existing):
-                raise StatsigConflict(
-                    _message(
-                        failure,
-                        f'a gate named "{existing.name}" ({existing.id}) already exists in Statsig and is not '
-                        f"managed by stagefleet (its description does not end with the stagefleet marker); "
-                        f"rename the flag, or delete that gate in the Statsig console",
-                        CREATE_GATE,
-                    ),
-                    endpoint=CREATE_GATE.key,
-                    status_code=conflict.status_code,
+                reason = (
+                    f'a gate named "{existing.name}" ({existing.id}) already exists in Statsig and is not '
+                    f"managed by stagefleet (its description does not end with the stagefleet marker); "
+                    f"rename the flag, or delete that gate in the Statsig console"
+                )
+                raise self.error(
+                    Conflict, failure, reason, operation=CREATE_GATE.key, status_code=conflict.status_code
                 ) from None
             if existing.archived:
                 _log.info("Statsig gate %s: unarchiving the archived stagefleet gate of that name", existing.id)
@@ -349,119 +307,65 @@ class StatsigClient:
         if name is not None:
             body["name"] = name
         try:
-            payload = self._request(UPDATE_GATE, id=gate_id, json=body, failure=failure)
-        except StatsigNotFound as gone:
-            raise StatsigNotFound(
+            payload = self.request(UPDATE_GATE, id=gate_id, json=body, failure=failure)
+        except NotFound as gone:
+            raise NotFound(
                 f"{gone}; the gate no longer exists (deleted outside stagefleet?): {_RECREATE_HINT}",
-                endpoint=gone.endpoint,
+                api=gone.api,
+                operation=gone.operation,
                 status_code=gone.status_code,
             ) from None
-        return _parsed(_gate, _data(payload), UPDATE_GATE, failure)
+        return self.parsed(_gate, _data(payload), UPDATE_GATE, failure)
 
     def delete_gate(self, gate_id: str, *, label: str | None = None) -> bool:
         """Delete the gate; False when it was already gone."""
         try:
-            self._request(
+            self.request(
                 DELETE_GATE, id=gate_id, failure=f"Statsig gate {_label(label, gate_id)} could not be deleted"
             )
-        except StatsigNotFound:
+        except NotFound:
             return False
         return True
 
     def archive_gate(self, gate_id: str, *, reason: str, label: str | None = None) -> bool:
         """Archive the gate (archiving an archived gate is no error); False when it is gone."""
         try:
-            self._request(
+            self.request(
                 ARCHIVE_GATE,
                 id=gate_id,
                 json={"archiveReason": reason},
                 failure=f"Statsig gate {_label(label, gate_id)} could not be archived",
             )
-        except StatsigNotFound:
+        except NotFound:
             return False
         return True
 
     def unarchive_gate(self, gate_id: str, *, label: str | None = None) -> GateInfo:
         failure = f"Statsig gate {_label(label, gate_id)} could not be unarchived"
-        payload = self._request(UNARCHIVE_GATE, id=gate_id, json={}, failure=failure)
-        return _parsed(_gate, _data(payload), UNARCHIVE_GATE, failure)
+        payload = self.request(UNARCHIVE_GATE, id=gate_id, json={}, failure=failure)
+        return self.parsed(_gate, _data(payload), UNARCHIVE_GATE, failure)
 
     # ------------------------------------------------------------ plumbing
 
-    def _apply_once(
-        self, create: Callable[[], T], find_applied: Callable[[], T | None], *, failure: str, endpoint: Endpoint
-    ) -> T:
-        try:
-            return _http.apply_once(create, find_applied, policy=self._http.policy)
-        except _http.OutcomeUnknown as exc:
-            raise StatsigApiError(
-                _message(failure, f"Statsig did not confirm it ({exc}); run `pulumi refresh` and retry", endpoint),
-                endpoint=endpoint.key,
-                status_code=exc.status_code,
-            ) from None
+    def said(self, payload: Any) -> str:
+        """Statsig's explanation from an error body ({"status", "message", "errors": [...]})."""
+        if not isinstance(payload, Mapping):
+            return ""
+        said = str(payload.get("message") or payload.get("error") or "")
+        details = payload.get("errors")
+        if isinstance(details, list):
+            parts = [
+                f"{item.get('property')}: {item.get('errorMessage') or item.get('error')}"
+                for item in details
+                if isinstance(item, Mapping)
+            ]
+            if parts:
+                said = f"{said} ({'; '.join(parts)})" if said else "; ".join(parts)
+        return one_line(said)
 
-    def _unexpected(self, endpoint: Endpoint, failure: str, what: str) -> StatsigApiError:
-        return StatsigApiError(_message(failure, f"unexpected answer ({what})", endpoint), endpoint=endpoint.key)
-
-    def _request(
-        self,
-        endpoint: Endpoint,
-        *,
-        failure: str,
-        json: Any = None,
-        query: Mapping[str, Any] | None = None,
-        idempotent: bool = True,
-        **path_params: str,
-    ) -> Any:
-        """Send one request; return its parsed JSON body (None when empty). `failure` says what
-        could not be done, in user terms; Statsig's own words are appended after scrubbing the
-        key. OutcomeUnknown passes through for apply_once."""
-
-        def error(kind: type[StatsigError], reason: str, status: int | None = None) -> StatsigError:
-            return kind(_message(failure, self._http.scrub(reason), endpoint), endpoint=endpoint.key, status_code=status)
-
-        url = httpx.URL(endpoint.url(self._root, **path_params), params=query or None)
-        try:
-            response = self._http.send(endpoint.method, url, json=json, idempotent=idempotent)
-        except _http.OutcomeUnknown:
-            raise
-        except _http.HttpFailure as exc:
-            raise error(StatsigApiError, f"Statsig API unavailable: {exc}", exc.status_code) from None
-
-        status = response.status_code
-        try:
-            payload = response.json() if response.content else None
-        except ValueError:
-            payload = _NOT_JSON
-        if status < 400:
-            if payload is _NOT_JSON:
-                raise error(StatsigApiError, f"unexpected answer (HTTP {status}, not JSON)", status)
-            return payload
-        said = _api_message(payload)
-        reason = f"HTTP {status} {said}".rstrip()
-        if status in (401, 403):
-            raise error(StatsigAuthError, f"{reason}; {_AUTH_HINT}", status)
-        if status == 404:
-            raise error(StatsigNotFound, reason, status)
-        lowered = said.lower()
-        if status == 409 or (status == 400 and ("already exists" in lowered or "already in use" in lowered)):
-            raise error(StatsigConflict, reason, status)
-        raise error(StatsigApiError, reason, status)
-
-
-def spread_pauses(policy: _http.RetryPolicy) -> _http.RetryPolicy:
-    """`policy` with each pause before a retry stretched at random by up to a quarter (at most
-    _MAX_SPREAD seconds), using the policy's own `jitter` and `sleep` seams. Retry-After is
-    honoured as the least wait; the spread keeps concurrent clients from retrying in lockstep."""
-    sleep, jitter = policy.sleep, policy.jitter
-
-    def spread_sleep(seconds: float) -> None:
-        sleep(seconds + min(_MAX_SPREAD, seconds * _SPREAD) * jitter())
-
-    return dataclasses.replace(policy, sleep=spread_sleep)
-
-
-_NOT_JSON = object()
+    def is_conflict(self, status: int, said: str) -> bool:
+        # Statsig answers a taken name with 400 "Name is already in use".
+        return status == 409 or (status == 400 and ("already exists" in said or "already in use" in said))
 
 
 def _data(payload: Any) -> Any:
@@ -471,39 +375,5 @@ def _data(payload: Any) -> Any:
     return payload
 
 
-def _api_message(payload: Any) -> str:
-    """Statsig's explanation from an error body ({"status", "message", "errors": [...]}), cut short."""
-    if not isinstance(payload, Mapping):
-        return ""
-    said = str(payload.get("message") or payload.get("error") or "")
-    details = payload.get("errors")
-    if isinstance(details, list):
-        parts = [
-            f"{item.get('property')}: {item.get('errorMessage') or item.get('error')}"
-            for item in details
-            if isinstance(item, Mapping)
-        ]
-        if parts:
-            said = f"{said} ({'; '.join(parts)})" if said else "; ".join(parts)
-    said = " ".join(said.split())
-    return said if len(said) <= _MAX_REASON else said[: _MAX_REASON - 1] + "…"
-
-
-def _message(failure: str, reason: str, endpoint: Endpoint) -> str:
-    return f"{failure}: {reason} (Statsig {endpoint.key})"
-
-
 def _label(label: str | None, gate_id: str) -> str:
     return f'"{label}" ({gate_id})' if label else gate_id
-
-
-def _parsed(build: Callable[[Mapping[str, Any]], T], payload: Any, endpoint: Endpoint, failure: str) -> T:
-    """`build(payload)`, or an API error naming the endpoint when the answer lacks what it needs."""
-    if not isinstance(payload, Mapping):
-        raise StatsigApiError(_message(failure, "unexpected answer (not a JSON object)", endpoint), endpoint=endpoint.key)
-    try:
-        return build(payload)
-    except (KeyError, TypeError, ValueError):
-        raise StatsigApiError(
-            _message(failure, "unexpected answer (a required field is missing)", endpoint), endpoint=endpoint.key
-        ) from None

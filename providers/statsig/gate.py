@@ -31,7 +31,8 @@ from pulumi.output import Unknown
 
 from fleet import naming
 from providers._resource import Choice, DeclarativeProvider, InvalidProperty, Prop, Schema, args_to_props
-from providers.statsig.client import GateInfo, StatsigClient, StatsigNotFound, gate_id_for
+from providers.api import NotFound
+from providers.statsig.client import GateInfo, StatsigClient, gate_id_for
 
 __all__ = [
     "EMAIL_RULE",
@@ -315,10 +316,11 @@ class GateProvider(DeclarativeProvider):
             with StatsigClient.from_settings() as statsig:
                 live = statsig.get_gate(id_, label=name)
                 if live is None or live.archived:
-                    raise StatsigNotFound(
+                    raise NotFound(
                         f'Statsig gate "{name}" ({id_}) could not be updated: it no longer exists (it was '
                         f"{'archived' if live else 'deleted'} outside stagefleet); run `pulumi up --refresh` "
-                        f"to create it again"
+                        f"to create it again",
+                        api=statsig.api,
                     )
                 self._write(statsig, live, inputs)
         # A change of on_delete alone is stagefleet's business: nothing to send.

@@ -17,7 +17,8 @@ from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 from pulumi.output import Unknown
 
 from providers._resource import DeclarativeProvider, Flag, Schema, Text, args_to_props
-from providers.supabase.client import BranchInfo, SupabaseClient, SupabaseNotFound, api_url_for
+from providers.api import NotFound
+from providers.supabase.client import BranchInfo, SupabaseClient, api_url_for
 
 __all__ = ["Branch", "BranchArgs", "BranchProvider"]
 
@@ -68,7 +69,7 @@ class BranchProvider(DeclarativeProvider):
         with SupabaseClient.from_settings() as supabase:
             try:
                 branches = supabase.list_branches(inputs["parent_ref"])
-            except SupabaseNotFound:
+            except NotFound:
                 return ReadResult(None, {})  # the parent is gone, and its branches with it
         live = next((branch for branch in branches if branch.id == id_), None)
         if live is None:

@@ -1,13 +1,12 @@
 """Supabase's Management API (REST, https://api.supabase.com/v1), as the providers need it.
 
 A SupabaseClient is built inside each provider call (`SupabaseClient.from_settings()`), used as a
-context manager and thrown away: it holds an httpx client, which can be neither pickled into the
-state nor shared safely across the host's worker threads. Requests go through providers._http
-(timeouts, bounded retries, Retry-After / X-RateLimit-Reset, deadline), so the API's 120 requests
-per minute per endpoint are waited out rather than failed.
+context manager and thrown away (see providers.api). Requests go through the shared request path
+(timeouts, bounded retries, Retry-After / X-RateLimit-Reset, deadline: providers.http), so the
+API's 120 requests per minute per endpoint are waited out rather than failed.
 
 Every (method, path template) the client may send is an `Endpoint` in `ENDPOINTS`; the contract
-test checks each against the published OpenAPI spec. Errors become SupabaseError subclasses whose
+test checks each against the published OpenAPI spec. Errors are the providers.api family, whose
 messages say, in the user's terms, what could not be done and why, and name the endpoint; they
 never contain the token, a database password or a key.
 
@@ -26,12 +25,12 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
-from providers import _http
-from providers._http import Endpoint
+from providers.api import ApiError, ApiFailure, Conflict, NotFound, RestClient, one_line
+from providers.http import Endpoint, RetryPolicy
 from providers.settings import SupabaseSettings, supabase_settings
 
 __all__ = [
@@ -61,20 +60,13 @@ __all__ = [
     "ProjectFailedToStart",
     "ProjectInfo",
     "ReadinessDeadlineExceeded",
-    "SupabaseApiError",
-    "SupabaseAuthError",
     "SupabaseClient",
-    "SupabaseConflict",
-    "SupabaseError",
-    "SupabaseNotFound",
     "WaitPolicy",
     "api_url_for",
     "db_host_for",
 ]
 
 _log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 
 # ---------------------------------------------------------------- endpoints
@@ -131,8 +123,6 @@ INSTANCE_SIZES: tuple[str, ...] = (
 # The organization's projects page size (the API's maximum) and a bound on pages read.
 _PAGE_SIZE = 100
 _MAX_PAGES = 50
-# An API message longer than this is cut: it goes into an error the user reads.
-_MAX_REASON = 300
 _ANON, _SERVICE_ROLE = "anon", "service_role"
 _DEFAULT_DB_PORT = 5432
 
@@ -155,45 +145,23 @@ def db_host_for(ref: str) -> str:
 # ---------------------------------------------------------------- errors
 
 
-class SupabaseError(Exception):
-    """A Supabase operation failed. `endpoint` is "<METHOD> <path template>" (or None)."""
-
-    def __init__(self, message: str, *, endpoint: str | None = None, status_code: int | None = None):
-        super().__init__(message)
-        self.endpoint = endpoint
-        self.status_code = status_code
+# The domain errors of a readiness wait; the API's own errors are providers.api's family.
 
 
-class SupabaseNotFound(SupabaseError):
-    """The object (or the one it lives in) does not exist."""
-
-
-class SupabaseConflict(SupabaseError):
-    """The object clashes with an existing one (e.g. a branch name already taken)."""
-
-
-class SupabaseAuthError(SupabaseError):
-    """Supabase rejected the access token."""
-
-
-class SupabaseApiError(SupabaseError):
-    """Any other failure: an error answer, a malformed response, or the API unreachable."""
-
-
-class ProjectFailedToStart(SupabaseError):
+class ProjectFailedToStart(ApiError):
     """A project or branch reached a status it never leaves by itself; it was deleted."""
 
     def __init__(self, message: str, *, ref: str, status: str):
-        super().__init__(message)
+        super().__init__(message, api=SupabaseClient.api)
         self.ref = ref
         self.status = status
 
 
-class ReadinessDeadlineExceeded(SupabaseError):
+class ReadinessDeadlineExceeded(ApiError):
     """A project or branch was not healthy within its deadline; it was deleted."""
 
     def __init__(self, message: str, *, ref: str, status: str | None, deadline: float):
-        super().__init__(message)
+        super().__init__(message, api=SupabaseClient.api)
         self.ref = ref
         self.status = status
         self.deadline = deadline
@@ -285,24 +253,27 @@ class _Probe:
 # ---------------------------------------------------------------- client
 
 
-class SupabaseClient:
+class SupabaseClient(RestClient):
     """One Management API session. Use `with SupabaseClient.from_settings() as supabase: ...`."""
+
+    api = "Supabase"
+    auth_hint = _AUTH_HINT
 
     def __init__(
         self,
         settings: SupabaseSettings,
         *,
-        policy: _http.RetryPolicy | None = None,
+        policy: RetryPolicy | None = None,
         wait: WaitPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
     ):
-        self._root = settings.api_url.rstrip("/")
-        self._wait = wait
-        self._http = _http.HttpSession(
+        super().__init__(
+            base_url=settings.api_url.rstrip("/"),
             headers={"Authorization": f"Bearer {settings.token}", "Accept": "application/json"},
             policy=policy,
             transport=transport,
         )
+        self._wait = wait
 
     @classmethod
     def from_settings(cls, settings: SupabaseSettings | None = None) -> SupabaseClient:
@@ -314,15 +285,6 @@ class SupabaseClient:
     def wait_policy(self) -> WaitPolicy:
         # Read at call time so tests can swap the module default.
         return self._wait or DEFAULT_WAIT_POLICY
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> SupabaseClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # ------------------------------------------------------------ projects
 
@@ -351,20 +313,20 @@ class SupabaseClient:
         existing = {project.ref for project in self.find_projects(organization_slug=organization_slug, name=name)}
 
         def create() -> ProjectInfo:
-            payload = self._request(
+            payload = self.request(
                 CREATE_PROJECT, json=body, failure=failure, idempotent=False, secrets=(db_pass,)
             )
-            return _parsed(_project, payload, CREATE_PROJECT, failure)
+            return self.parsed(_project, payload, CREATE_PROJECT, failure)
 
         def find_new() -> ProjectInfo | None:
             found = self.find_projects(organization_slug=organization_slug, name=name)
             return next((project for project in found if project.ref not in existing), None)
 
-        return self._apply_once(
+        return self.apply_once(
             create,
             find_new,
             failure=failure,
-            endpoint=CREATE_PROJECT,
+            operation=CREATE_PROJECT.key,
             if_made=(
                 f'delete (or `pulumi import`) any project called "{name}" made just now in organization '
                 f"{organization_slug} before the next `pulumi up`, which would otherwise make a second one "
@@ -375,12 +337,12 @@ class SupabaseClient:
     def get_project(self, ref: str) -> ProjectInfo | None:
         """The project, or None when it does not exist (a branch's ref is not a project)."""
         try:
-            payload = self._request(
+            payload = self.request(
                 GET_PROJECT, ref=ref, failure=f"Supabase project {ref} could not be read"
             )
-        except SupabaseNotFound:
+        except NotFound:
             return None
-        return _parsed(_project, payload, GET_PROJECT, f"Supabase project {ref} could not be read")
+        return self.parsed(_project, payload, GET_PROJECT, f"Supabase project {ref} could not be read")
 
     def find_projects(self, *, organization_slug: str, name: str) -> list[ProjectInfo]:
         """The organization's live projects called `name` (not branches, not being removed)."""
@@ -388,8 +350,8 @@ class SupabaseClient:
         found: list[ProjectInfo] = []
         offset = 0
         for _ in range(_MAX_PAGES):
-            payload = _mapping(
-                self._request(
+            payload = self.mapping(
+                self.request(
                     LIST_ORGANIZATION_PROJECTS,
                     slug=organization_slug,
                     query={"offset": offset, "limit": _PAGE_SIZE, "search": name},
@@ -400,11 +362,14 @@ class SupabaseClient:
             )
             page = payload.get("projects")
             if not isinstance(page, list):
-                raise self._unexpected(LIST_ORGANIZATION_PROJECTS, failure, "no project list")
+                raise self.unexpected(LIST_ORGANIZATION_PROJECTS, failure, "no project list")
             for node in page:
                 if isinstance(node, Mapping) and node.get("name") == name:
-                    project = _parsed(
-                        lambda n: _project(n, organization_slug=organization_slug), node, LIST_ORGANIZATION_PROJECTS, failure
+                    project = self.parsed(
+                        lambda n: _project(n, organization_slug=organization_slug),
+                        node,
+                        LIST_ORGANIZATION_PROJECTS,
+                        failure,
                     )
                     if not project.is_branch and project.status not in _GONE_STATUSES:
                         found.append(project)
@@ -412,13 +377,12 @@ class SupabaseClient:
             total = (payload.get("pagination") or {}).get("count")
             if not page or not isinstance(total, (int, float)) or offset >= total:
                 return found
-        raise SupabaseApiError(
-            _message(failure, f"more than {_MAX_PAGES} pages of projects", LIST_ORGANIZATION_PROJECTS),
-            endpoint=LIST_ORGANIZATION_PROJECTS.key,
+        raise self.error(
+            ApiFailure, failure, f"more than {_MAX_PAGES} pages of projects", operation=LIST_ORGANIZATION_PROJECTS.key
         )
 
     def rename_project(self, ref: str, name: str) -> None:
-        self._request(
+        self.request(
             UPDATE_PROJECT,
             ref=ref,
             json={"name": name},
@@ -426,7 +390,7 @@ class SupabaseClient:
         )
 
     def update_database_password(self, ref: str, password: str, *, label: str | None = None) -> None:
-        self._request(
+        self.request(
             UPDATE_DATABASE_PASSWORD,
             ref=ref,
             json={"password": password},
@@ -437,8 +401,8 @@ class SupabaseClient:
     def delete_project(self, ref: str) -> bool:
         """Delete the project (and its branches); False when it was already gone."""
         try:
-            self._request(DELETE_PROJECT, ref=ref, failure=f"Supabase project {ref} could not be deleted")
-        except SupabaseNotFound:
+            self.request(DELETE_PROJECT, ref=ref, failure=f"Supabase project {ref} could not be deleted")
+        except NotFound:
             return False
         return True
 
@@ -446,11 +410,11 @@ class SupabaseClient:
         """The project's (or branch's) anon and service_role keys, or None when it is gone."""
         failure = f"API keys of Supabase project {_label(label, ref)} could not be read"
         try:
-            payload = self._request(PROJECT_API_KEYS, ref=ref, query={"reveal": "true"}, failure=failure)
-        except SupabaseNotFound:
+            payload = self.request(PROJECT_API_KEYS, ref=ref, query={"reveal": "true"}, failure=failure)
+        except NotFound:
             return None
         if not isinstance(payload, list):
-            raise self._unexpected(PROJECT_API_KEYS, failure, "not a list of keys")
+            raise self.unexpected(PROJECT_API_KEYS, failure, "not a list of keys")
         keys = {
             str(item.get("name")): item.get("api_key")
             for item in payload
@@ -458,7 +422,7 @@ class SupabaseClient:
         }
         missing = [name for name in (_ANON, _SERVICE_ROLE) if name not in keys]
         if missing:
-            raise self._unexpected(PROJECT_API_KEYS, failure, f"no {' or '.join(missing)} key in the answer")
+            raise self.unexpected(PROJECT_API_KEYS, failure, f"no {' or '.join(missing)} key in the answer")
         return ApiKeys(anon=keys[_ANON], service_role=keys[_SERVICE_ROLE])
 
     def get_health(self, ref: str, services: Sequence[str] = HEALTH_SERVICES) -> dict[str, str] | None:
@@ -466,13 +430,13 @@ class SupabaseClient:
         ref, or None when the ref does not answer (gone, or not provisioned yet)."""
         failure = f"health of Supabase project {ref} could not be read"
         try:
-            payload = self._request(
+            payload = self.request(
                 PROJECT_HEALTH, ref=ref, query=[("services", service) for service in services], failure=failure
             )
-        except SupabaseNotFound:
+        except NotFound:
             return None
         if not isinstance(payload, list):
-            raise self._unexpected(PROJECT_HEALTH, failure, "not a list of services")
+            raise self.unexpected(PROJECT_HEALTH, failure, "not a list of services")
         return {
             str(item.get("name")): str(item.get("status") or "UNKNOWN")
             for item in payload
@@ -482,13 +446,13 @@ class SupabaseClient:
     # ------------------------------------------------------------ branches
 
     def list_branches(self, parent_ref: str) -> list[BranchInfo]:
-        """The parent project's branches (empty while branching is off). Raises SupabaseNotFound
+        """The parent project's branches (empty while branching is off). Raises NotFound
         when the parent project is gone."""
         failure = f"branches of Supabase project {parent_ref} could not be listed"
-        payload = self._request(LIST_BRANCHES, ref=parent_ref, failure=failure)
+        payload = self.request(LIST_BRANCHES, ref=parent_ref, failure=failure)
         if not isinstance(payload, list):
-            raise self._unexpected(LIST_BRANCHES, failure, "not a list of branches")
-        return [_parsed(_branch, node, LIST_BRANCHES, failure) for node in payload]
+            raise self.unexpected(LIST_BRANCHES, failure, "not a list of branches")
+        return [self.parsed(_branch, node, LIST_BRANCHES, failure) for node in payload]
 
     def find_branch(self, parent_ref: str, name: str) -> BranchInfo | None:
         return next((branch for branch in self.list_branches(parent_ref) if branch.name == name), None)
@@ -510,30 +474,29 @@ class SupabaseClient:
             return None if found is None or found.is_default else found
 
         def create() -> BranchInfo:
-            payload = self._request(CREATE_BRANCH, ref=parent_ref, json=body, failure=failure, idempotent=False)
-            return _parsed(_branch, payload, CREATE_BRANCH, failure)
+            payload = self.request(CREATE_BRANCH, ref=parent_ref, json=body, failure=failure, idempotent=False)
+            return self.parsed(_branch, payload, CREATE_BRANCH, failure)
 
         try:
-            return self._apply_once(create, adoptable, failure=failure, endpoint=CREATE_BRANCH)
-        except SupabaseConflict:
+            return self.apply_once(create, adoptable, failure=failure, operation=CREATE_BRANCH.key)
+        except Conflict:
             existing = self.find_branch(parent_ref, name)
             if existing is None:
                 raise
             if not existing.is_default:
                 return existing
-            raise SupabaseConflict(
-                _message(failure, "the name is taken by the project's default branch", CREATE_BRANCH),
-                endpoint=CREATE_BRANCH.key,
+            raise self.error(
+                Conflict, failure, "the name is taken by the project's default branch", operation=CREATE_BRANCH.key
             ) from None
 
     def get_branch(self, branch_id: str, *, label: str | None = None) -> BranchDetail | None:
         """The branch's project ref, status and database connection, or None when it is gone."""
         failure = f"Supabase branch {_label(label, branch_id)} could not be read"
         try:
-            payload = self._request(GET_BRANCH, branch_id_or_ref=branch_id, failure=failure)
-        except SupabaseNotFound:
+            payload = self.request(GET_BRANCH, branch_id_or_ref=branch_id, failure=failure)
+        except NotFound:
             return None
-        node = _mapping(payload, GET_BRANCH, failure)
+        node = self.mapping(payload, GET_BRANCH, failure)
         try:
             port = node.get("db_port")
             return BranchDetail(
@@ -546,10 +509,10 @@ class SupabaseClient:
             )
         except (KeyError, TypeError, ValueError):
             # Never echo the node: it holds the branch's password.
-            raise self._unexpected(GET_BRANCH, failure, "branch config without ref or database host") from None
+            raise self.unexpected(GET_BRANCH, failure, "branch config without ref or database host") from None
 
     def update_branch_git_branch(self, branch_id: str, git_branch: str, *, label: str | None = None) -> None:
-        self._request(
+        self.request(
             UPDATE_BRANCH,
             branch_id_or_ref=branch_id,
             json={"git_branch": git_branch},
@@ -559,10 +522,10 @@ class SupabaseClient:
     def delete_branch(self, branch_id: str) -> bool:
         """Delete the branch; False when it was already gone."""
         try:
-            self._request(
+            self.request(
                 DELETE_BRANCH, branch_id_or_ref=branch_id, failure=f"Supabase branch {branch_id} could not be deleted"
             )
-        except SupabaseNotFound:
+        except NotFound:
             return False
         return True
 
@@ -571,7 +534,7 @@ class SupabaseClient:
     def await_project_healthy(self, ref: str, *, label: str, deadline: float) -> None:
         """Wait until the project is ACTIVE_HEALTHY. On a terminal status or when `deadline`
         seconds pass first, delete the project and raise ProjectFailedToStart /
-        ReadinessDeadlineExceeded; SupabaseNotFound when it disappears while waited on."""
+        ReadinessDeadlineExceeded; NotFound when it disappears while waited on."""
 
         def probe() -> _Probe:
             project = self.get_project(ref)
@@ -614,8 +577,9 @@ class SupabaseClient:
             if seen.ready:
                 return
             if seen.gone:
-                raise SupabaseNotFound(
-                    f"{what} no longer exists (it was deleted while waiting for it to come up); {_RECREATE_HINT}"
+                raise NotFound(
+                    f"{what} no longer exists (it was deleted while waiting for it to come up); {_RECREATE_HINT}",
+                    api=self.api,
                 )
             if seen.terminal:
                 outcome = self._clean_up(clean_up, what)
@@ -640,7 +604,7 @@ class SupabaseClient:
     def _clean_up(clean_up: Callable[[], bool], what: str) -> str:
         try:
             clean_up()
-        except SupabaseError as problem:
+        except ApiError as problem:
             return (
                 f"Deleting it failed too ({problem}): delete it in the Supabase dashboard, then {_RECREATE_HINT}."
             )
@@ -648,126 +612,21 @@ class SupabaseClient:
 
     # ------------------------------------------------------------ plumbing
 
-    def _apply_once(
-        self,
-        create: Callable[[], T],
-        find_applied: Callable[[], T | None],
-        *,
-        failure: str,
-        endpoint: Endpoint,
-        if_made: str = "the next `pulumi up` adopts it",
-    ) -> T:
-        """`if_made` says what becomes of an object the create may have made unrecorded, when
-        its answer was lost and looking for it failed too."""
+    def said(self, payload: Any) -> str:
+        """Supabase's explanation from an error body ({"message": ...} or {"error": ...})."""
+        if not isinstance(payload, Mapping):
+            return ""
+        said = payload.get("message") or payload.get("error") or payload.get("msg") or ""
+        if isinstance(said, (list, tuple)):
+            said = "; ".join(str(item) for item in said)
+        return one_line(str(said))
 
-        try:
-            return _http.apply_once(create, find_applied, policy=self._http.policy, lookup_errors=(SupabaseError,))
-        except _http.OutcomeUnknown as exc:
-            raise SupabaseApiError(
-                _message(failure, f"Supabase did not confirm it ({exc}); run `pulumi refresh` and retry", endpoint),
-                endpoint=endpoint.key,
-                status_code=exc.status_code,
-            ) from None
-        except _http.LookupAfterLostAnswerFailed as lost:
-            reason = (
-                f"Supabase's answer was lost and looking for what the request made failed too ({lost.problem}); "
-                f"it may have been made without being recorded: {if_made}"
-            )
-            raise SupabaseApiError(_message(failure, reason, endpoint), endpoint=endpoint.key) from None
-
-    def _unexpected(self, endpoint: Endpoint, failure: str, what: str) -> SupabaseApiError:
-        return SupabaseApiError(_message(failure, f"unexpected answer ({what})", endpoint), endpoint=endpoint.key)
-
-    def _request(
-        self,
-        endpoint: Endpoint,
-        *,
-        failure: str,
-        json: Any = None,
-        query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
-        idempotent: bool = True,
-        secrets: Iterable[str | None] = (),
-        **path_params: str,
-    ) -> Any:
-        """Send one request; return its parsed JSON body (None when empty). `failure` says what
-        could not be done, in user terms; Supabase's own words are appended after scrubbing
-        `secrets` (and the token). OutcomeUnknown passes through for apply_once."""
-        secret_values = tuple(value for value in secrets if value)
-
-        def error(kind: type[SupabaseError], reason: str, status: int | None = None) -> SupabaseError:
-            # `reason` is stagefleet's own words (no request values in them) and Supabase's, which
-            # are scrubbed of `secrets` where they are read. Scrubbing our own words of a short
-            # password would garble the URL and status they report.
-            return kind(_message(failure, self._http.scrub(reason), endpoint), endpoint=endpoint.key, status_code=status)
-
-        url = httpx.URL(endpoint.url(self._root, **path_params), params=query or None)
-        try:
-            response = self._http.send(endpoint.method, url, json=json, idempotent=idempotent)
-        except _http.OutcomeUnknown:
-            raise
-        except _http.HttpFailure as exc:
-            raise error(SupabaseApiError, f"Supabase API unavailable: {exc}", exc.status_code) from None
-
-        status = response.status_code
-        try:
-            payload = response.json() if response.content else None
-        except ValueError:
-            payload = _NOT_JSON
-        if status < 400:
-            if payload is _NOT_JSON:
-                raise error(SupabaseApiError, f"unexpected answer (HTTP {status}, not JSON)", status)
-            return payload
-        reason = f"HTTP {status}"
-        # Supabase's own words may echo what was sent (a password): hide it.
-        said = _http.scrub(_api_message(payload), secret_values)
-        if said:
-            reason += f" {said}"
-        if status in (401, 403):
-            raise error(SupabaseAuthError, f"{reason}; {_AUTH_HINT}", status)
-        if status == 404:
-            raise error(SupabaseNotFound, reason, status)
-        if status == 409 or "already exists" in said.lower():
-            raise error(SupabaseConflict, reason, status)
-        raise error(SupabaseApiError, reason, status)
-
-
-_NOT_JSON = object()
-
-
-def _api_message(payload: Any) -> str:
-    """Supabase's explanation from an error body ({"message": ...} or {"error": ...}), cut short."""
-    if not isinstance(payload, Mapping):
-        return ""
-    said = payload.get("message") or payload.get("error") or payload.get("msg") or ""
-    if isinstance(said, (list, tuple)):
-        said = "; ".join(str(item) for item in said)
-    said = " ".join(str(said).split())
-    return said if len(said) <= _MAX_REASON else said[: _MAX_REASON - 1] + "…"
-
-
-def _message(failure: str, reason: str, endpoint: Endpoint) -> str:
-    return f"{failure}: {reason} (Supabase {endpoint.key})"
+    def is_conflict(self, status: int, said: str) -> bool:
+        return status == 409 or "already exists" in said
 
 
 def _label(label: str | None, ref: str) -> str:
     return f'"{label}" ({ref})' if label else ref
-
-
-def _mapping(payload: Any, endpoint: Endpoint, failure: str) -> Mapping[str, Any]:
-    if not isinstance(payload, Mapping):
-        raise SupabaseApiError(_message(failure, "unexpected answer (not a JSON object)", endpoint), endpoint=endpoint.key)
-    return payload
-
-
-def _parsed(build: Callable[[Mapping[str, Any]], T], payload: Any, endpoint: Endpoint, failure: str) -> T:
-    """`build(payload)`, or an API error naming the endpoint when the answer lacks what it needs
-    (never quoting the answer: it may hold a password or a key)."""
-    try:
-        return build(_mapping(payload, endpoint, failure))
-    except (KeyError, TypeError, ValueError):
-        raise SupabaseApiError(
-            _message(failure, "unexpected answer (a required field is missing)", endpoint), endpoint=endpoint.key
-        ) from None
 
 
 def _optional_str(value: Any) -> str | None:

@@ -26,14 +26,8 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, Resource, UpdateResult
 
 from providers._resource import Choice, DeclarativeProvider, Schema, Seconds, Text, args_to_props
-from providers.supabase.client import (
-    ApiKeys,
-    BranchDetail,
-    SupabaseApiError,
-    SupabaseClient,
-    SupabaseError,
-    SupabaseNotFound,
-)
+from providers.api import ApiError, ApiFailure, NotFound
+from providers.supabase.client import ApiKeys, BranchDetail, SupabaseClient
 
 __all__ = [
     "BRANCH",
@@ -183,7 +177,7 @@ class _Pending:
         """The result, or None when the request failed: it is then made again, in turn."""
         try:
             return self._future.result()
-        except SupabaseError as problem:
+        except ApiError as problem:
             _log.debug("reading ahead failed (%s); reading again in turn", type(problem).__name__)
             return None
 
@@ -210,17 +204,19 @@ def _key_outputs(keys: ApiKeys, connection: str) -> dict[str, str]:
     return {"anon_key": keys.anon, "service_role_key": keys.service_role, "connection_string": connection}
 
 
-def _gone(inputs: Mapping[str, Any]) -> SupabaseNotFound:
-    return SupabaseNotFound(
+def _gone(inputs: Mapping[str, Any]) -> NotFound:
+    return NotFound(
         f'Supabase {inputs["kind"]} "{inputs["label"]}" ({inputs["project_ref"]}) disappeared right after it came up; '
-        "run `pulumi up --refresh` to create it again"
+        "run `pulumi up --refresh` to create it again",
+        api=SupabaseClient.api,
     )
 
 
-def _no_branch_password(inputs: Mapping[str, Any]) -> SupabaseApiError:
-    return SupabaseApiError(
+def _no_branch_password(inputs: Mapping[str, Any]) -> ApiFailure:
+    return ApiFailure(
         f'Supabase branch "{inputs["label"]}" ({inputs["project_ref"]}): its configuration has no database '
-        "password, so no connection string can be made (does the access token have permission to read it?)"
+        "password, so no connection string can be made (does the access token have permission to read it?)",
+        api=SupabaseClient.api,
     )
 
 

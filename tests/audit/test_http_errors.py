@@ -14,13 +14,14 @@ from typing import Any
 import httpx
 import pytest
 
-from providers import _http
-from providers.railway.client import RailwayClient, RailwayError
+from providers.api import ApiError
+from providers.http import RetryPolicy
+from providers.railway.client import RailwayClient
 from providers.settings import RailwaySettings, SupabaseSettings
-from providers.supabase.client import SupabaseClient, SupabaseError
+from providers.supabase.client import SupabaseClient
 
 TOKEN = "audit-http-token-6a1f0c93be"
-NO_WAIT = _http.RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0, sleep=lambda _: None)
+NO_WAIT = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0, sleep=lambda _: None)
 
 
 def _quoting(kind: type[httpx.TransportError]) -> Callable[[httpx.Request], httpx.Response]:
@@ -70,7 +71,7 @@ CALLS: dict[str, Callable[[Callable[[httpx.Request], httpx.Response]], Any]] = {
 
 
 def _caught(call: Callable[[], Any]) -> BaseException:
-    with pytest.raises((RailwayError, SupabaseError)) as caught:
+    with pytest.raises(ApiError) as caught:
         call()
     return caught.value
 

@@ -43,7 +43,7 @@ from pulumi.runtime import rpc
 
 from components.fleet import deploy_fleet, load_fleet_spec
 from fleet.stackfile import load_stack_config
-from providers import _http, settings
+from providers import http, settings
 from providers.railway.deployment import DeploymentProvider
 from providers.railway.deployment_trigger import DeploymentTriggerProvider
 from providers.railway.environment import EnvironmentProvider
@@ -70,7 +70,7 @@ SUPABASE_TOKEN = "sbp_audit_token_7d20e4b9a1"
 WRONG_RAILWAY_TOKEN = "rw-audit-wrong-token-0b5e77"
 WRONG_SUPABASE_TOKEN = "sbp_audit_wrong_token_c3a9"
 HOST_LOGGING = Path(__file__).with_name("host_logging")
-FAST_RETRIES = _http.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.03, max_retry_after=1.0, deadline=20.0)
+FAST_RETRIES = http.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.03, max_retry_after=1.0, deadline=20.0)
 FAST_WAIT = supabase_client.WaitPolicy(first_delay=0.02, max_delay=0.05)
 # Outputs each resource type declares secret (additional_secret_outputs), checked against what the
 # program actually registers in test_the_audit_saw_what_it_should.
@@ -362,8 +362,8 @@ def _every_provider_path_in_process(found: Evidence, patch: pytest.MonkeyPatch) 
     for name in (settings.RAILWAY_TOKEN_ENV, settings.RAILWAY_API_URL_ENV, settings.SUPABASE_TOKEN_ENV,
                  settings.SUPABASE_API_URL_ENV, settings.STATSIG_KEY_ENV, settings.STATSIG_API_URL_ENV):  # fmt: skip
         patch.delenv(name, raising=False)
-    patch.setattr(_http, "DEFAULT_RETRY_POLICY", FAST_RETRIES)
-    patch.setattr(_http, "READ_TIMEOUT", 0.1)
+    patch.setattr(http, "DEFAULT_RETRY_POLICY", FAST_RETRIES)
+    patch.setattr(http, "READ_TIMEOUT", 0.1)
     patch.setattr(supabase_client, "DEFAULT_WAIT_POLICY", FAST_WAIT)
     records = _Records()
     root = logging.getLogger()

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from providers import _http, settings
+from providers import http, settings
 from providers.supabase import client as supabase_client
 from providers.supabase.branch import BranchProvider
 from providers.supabase.client import ENDPOINTS, HEALTH_SERVICES, INSTANCE_SIZES, ReadinessDeadlineExceeded
@@ -194,7 +194,7 @@ def sent(spec: dict[str, Any]) -> Iterator[list[Any]]:
 
     with pytest.MonkeyPatch.context() as patch, SupabaseSandbox(tokens={TOKEN}, healthy_after=0.1, lifetime=120) as sandbox:
         patch.setattr(supabase_client, "DEFAULT_WAIT_POLICY", supabase_client.WaitPolicy(first_delay=0.02, max_delay=0.1))
-        patch.setattr(_http, "DEFAULT_RETRY_POLICY", replace(_http.DEFAULT_RETRY_POLICY, base_delay=0.01, max_delay=0.05))
+        patch.setattr(http, "DEFAULT_RETRY_POLICY", replace(http.DEFAULT_RETRY_POLICY, base_delay=0.01, max_delay=0.05))
         sandbox.seed_organization(slug=ORGANIZATION, name="Gatewayz")
         providers = [ProjectProvider(), ProjectKeysProvider(), BranchProvider()]
         request = ConfigureRequest(

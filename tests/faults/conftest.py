@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from providers import _http, settings
+from providers import http, settings
 from providers.supabase import client as supabase_client
 from sandbox.railway import RailwaySandbox
 from sandbox.statsig import StatsigSandbox
@@ -35,7 +35,7 @@ READ_TIMEOUT = 0.3
 SLOW_ANSWER = 0.6
 RETRY_AFTER = 0.02
 # Five attempts, milliseconds of backoff: the production shape, at test speed.
-FAST_RETRIES = _http.RetryPolicy(attempts=5, base_delay=0.01, max_delay=0.04, max_retry_after=1.0, deadline=20.0)
+FAST_RETRIES = http.RetryPolicy(attempts=5, base_delay=0.01, max_delay=0.04, max_retry_after=1.0, deadline=20.0)
 FAST_WAIT = supabase_client.WaitPolicy(first_delay=0.02, max_delay=0.05)
 HEALTHY_AFTER = 0.05
 
@@ -107,8 +107,8 @@ def fault_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         settings.STATSIG_API_URL_ENV,
     ):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(_http, "DEFAULT_RETRY_POLICY", FAST_RETRIES)
-    monkeypatch.setattr(_http, "READ_TIMEOUT", READ_TIMEOUT)
+    monkeypatch.setattr(http, "DEFAULT_RETRY_POLICY", FAST_RETRIES)
+    monkeypatch.setattr(http, "READ_TIMEOUT", READ_TIMEOUT)
     monkeypatch.setattr(supabase_client, "DEFAULT_WAIT_POLICY", FAST_WAIT)
     settings.configure(None)
     yield

@@ -12,9 +12,7 @@ from typing import Any
 
 import pytest
 
-from providers.railway.client import RailwayError
-from providers.statsig.client import StatsigError
-from providers.supabase.client import SupabaseError
+from providers.api import ApiError
 from sandbox.server import JournalEntry
 from tests.faults import matrix
 from tests.faults.conftest import (
@@ -69,7 +67,7 @@ def classify(operation: matrix.Operation, fault: str, error: BaseException | Non
 
 def assert_clear(error: BaseException, operation: matrix.Operation, state: dict[str, Any], fault: str) -> None:
     message = str(error)
-    assert isinstance(error, (RailwayError, SupabaseError, StatsigError)), f"{type(error).__name__}: {message}"
+    assert isinstance(error, ApiError), f"{type(error).__name__}: {message}"
     assert any(name in message for name in operation.names(state)), f"names none of {operation.names(state)}: {message}"
     assert any(f"({api} " in message for api in ("Railway", "Supabase", "Statsig")), f"no API call named: {message}"
     assert any(word in message for word in PROBLEM_WORDS[fault]), f"the problem is not named: {message}"

@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 
-from providers.railway.client import RailwayApiError, RailwayClient
+from providers.api import ApiFailure
+from providers.railway.client import RailwayClient
 from providers.railway.deployment_trigger import DeploymentTriggerProvider
 from providers.railway.environment import EnvironmentProvider
 from providers.railway.service_domain import ServiceDomainProvider
 from providers.supabase.branch import BranchProvider
-from providers.supabase.client import SupabaseApiError, SupabaseClient
+from providers.supabase.client import SupabaseClient
 from providers.supabase.project import ProjectProvider
 from tests.faults import matrix
 from tests.faults.conftest import RAILWAY_TOKEN, SUPABASE_TOKEN, World
@@ -53,7 +54,7 @@ def test_an_environment_made_unrecorded_is_adopted_by_the_next_run(world: World)
     world.railway.faults.add("environments", "503", times=ALWAYS)
     provider = world.configure(EnvironmentProvider())
     inputs = matrix._environment_inputs(world)
-    with pytest.raises(RailwayApiError) as failed:
+    with pytest.raises(ApiFailure) as failed:
         provider.create(inputs)
     message = str(failed.value)
     assert f'Railway environment "{matrix.ENVIRONMENT_NAME}" could not be created' in message
@@ -76,7 +77,7 @@ def test_a_trigger_made_unrecorded_is_adopted_by_the_next_run(world: World, monk
     )
     provider = world.configure(DeploymentTriggerProvider())
     inputs = matrix._trigger_inputs(world, environment_id)
-    with pytest.raises(RailwayApiError) as failed:
+    with pytest.raises(ApiFailure) as failed:
         provider.create(inputs)
     assert MAY_EXIST in str(failed.value) and "the next `pulumi up` adopts it" in str(failed.value)
     [made] = world.railway.triggers(environment_id, world.api_id)
@@ -93,7 +94,7 @@ def test_a_domain_made_unrecorded_is_named_so_it_can_be_removed_before_the_next_
     world.railway.faults.add("domains", "503", times=ALWAYS)
     provider = world.configure(ServiceDomainProvider())
     inputs = matrix._domain_inputs(world, environment_id)
-    with pytest.raises(RailwayApiError) as failed:
+    with pytest.raises(ApiFailure) as failed:
         provider.create(inputs)
     message = str(failed.value)
     assert f"Railway domain for service {world.api_id} in environment {environment_id} could not be created" in message
@@ -119,7 +120,7 @@ def test_a_project_made_unrecorded_is_named_so_it_can_be_removed_before_the_next
     )
     provider = world.configure(ProjectProvider())
     inputs = matrix._project_inputs(world)
-    with pytest.raises(SupabaseApiError) as failed:
+    with pytest.raises(ApiFailure) as failed:
         provider.create(inputs)
     message = str(failed.value)
     assert f'Supabase project "{matrix.PROJECT_NAME}" could not be created in organization {world.organization}' in message
@@ -141,7 +142,7 @@ def test_a_branch_made_unrecorded_is_adopted_by_the_next_run(world: World) -> No
     world.supabase.faults.add("GET /v1/projects/{ref}/branches", "503", times=ALWAYS)
     provider = world.configure(BranchProvider())
     inputs = matrix._branch_inputs(parent)
-    with pytest.raises(SupabaseApiError) as failed:
+    with pytest.raises(ApiFailure) as failed:
         provider.create(inputs)
     assert MAY_EXIST in str(failed.value) and "the next `pulumi up` adopts it" in str(failed.value)
     [made] = [b for b in world.supabase.branches(parent) if not b["is_default"]]

@@ -10,7 +10,7 @@ from typing import TypeVar
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest, ResourceProvider
 
-from providers import _http, settings
+from providers import http, settings
 from sandbox.railway import RailwaySandbox, SeedResult
 
 TOKEN = "rw-test-token-7c1d5e"
@@ -19,7 +19,7 @@ BACKEND_REPOSITORY = "gatewayz/gatewayz-backend"
 # Shared variable of the base environment: every fork starts with it.
 BASE_VARIABLES = {"APP_ENV": "staging", "LOG_LEVEL": "info"}
 # Bounded and quick: a test that retries waits milliseconds, not the production backoff.
-FAST_RETRIES = _http.RetryPolicy(attempts=5, base_delay=0.01, max_delay=0.05, max_retry_after=2.0, deadline=20.0)
+FAST_RETRIES = http.RetryPolicy(attempts=5, base_delay=0.01, max_delay=0.05, max_retry_after=2.0, deadline=20.0)
 
 P = TypeVar("P", bound=ResourceProvider)
 
@@ -56,7 +56,7 @@ def isolated_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No credentials from the developer's shell, fast retries, and no config left behind."""
     for name in (settings.RAILWAY_TOKEN_ENV, settings.RAILWAY_API_URL_ENV):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(_http, "DEFAULT_RETRY_POLICY", FAST_RETRIES)
+    monkeypatch.setattr(http, "DEFAULT_RETRY_POLICY", FAST_RETRIES)
     settings.configure(None)
     yield
     settings.configure(None)

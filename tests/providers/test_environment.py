@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from providers.railway.client import RailwayConflict
+from providers.api import Conflict
 from providers.railway.environment import EnvironmentProvider
 from tests.providers.conftest import BASE_VARIABLES, Railway
 
@@ -99,7 +99,7 @@ def test_a_name_taken_by_another_fork_is_a_conflict_in_user_terms(
     railway: Railway, provider: EnvironmentProvider
 ) -> None:
     provider.create(inputs(railway, source_environment_id=None))
-    with pytest.raises(RailwayConflict) as caught:
+    with pytest.raises(Conflict) as caught:
         provider.create(inputs(railway))
     assert str(caught.value).startswith(
         f'Railway environment "{NAME}" could not be created: name already taken in project gatewayz'
@@ -112,7 +112,7 @@ def test_the_conflict_message_falls_back_to_the_project_id_when_its_name_cannot_
 ) -> None:
     provider.create(inputs(railway, source_environment_id=None))
     railway.sandbox.faults.add("project", "500", times=10)
-    with pytest.raises(RailwayConflict, match=f"name already taken in project {railway.project_id}"):
+    with pytest.raises(Conflict, match=f"name already taken in project {railway.project_id}"):
         provider.create(inputs(railway))
 
 

@@ -1,4 +1,4 @@
-"""providers/_http.py: the retry, backoff, deadline and Retry-After mechanism, on httpx.MockTransport."""
+"""providers/http.py: the retry, backoff, deadline and Retry-After mechanism, on httpx.MockTransport."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from providers import _http
-from providers._http import (
+from providers.http import (
     DeadlineExceeded,
     HttpFailure,
     HttpSession,
@@ -17,6 +16,7 @@ from providers._http import (
     RetriesExhausted,
     RetryPolicy,
     apply_once,
+    new_client,
     retry_after_seconds,
 )
 
@@ -93,7 +93,7 @@ def test_client_errors_are_returned_to_the_caller_without_retry(fake_time: FakeT
 
 
 def test_new_client_uses_5s_connect_and_30s_read_timeouts() -> None:
-    with _http.new_client() as client:
+    with new_client() as client:
         assert client.timeout.connect == 5.0
         assert client.timeout.read == 30.0
 
@@ -321,3 +321,62 @@ def test_retry_after_seconds_reads_an_http_date() -> None:
 def test_retry_policy_rejects_zero_attempts() -> None:
     with pytest.raises(ValueError, match="attempts"):
         RetryPolicy(attempts=0)
+
+
+# ------------------------------------------------------------ pacing: the spread of each pause
+
+
+@pytest.mark.parametrize("jitter", [0.0, 0.3, 1.0])
+@pytest.mark.parametrize("seconds", [0.0, 0.4, 4.0])
+def test_a_spread_stretches_each_pause_within_its_fraction(fake_time: FakeTime, seconds: float, jitter: float) -> None:
+    fake_time.policy(spread=0.25, jitter=lambda: jitter).pause(seconds)
+    [slept] = fake_time.sleeps
+    assert seconds <= slept <= seconds * 1.25
+    assert slept == pytest.approx(seconds + seconds * 0.25 * jitter)
+
+
+def test_the_spread_of_a_long_pause_is_capped(fake_time: FakeTime) -> None:
+    fake_time.policy(spread=0.25, max_spread=2.0, jitter=lambda: 1.0).pause(20.0)
+    assert fake_time.sleeps == [22.0]
+
+
+def test_without_a_spread_a_pause_is_exact_and_draws_no_jitter(fake_time: FakeTime) -> None:
+    drawn: list[int] = []
+
+    def jitter() -> float:
+        drawn.append(1)
+        return 1.0
+
+    fake_time.policy(jitter=jitter).pause(3.0)
+    assert fake_time.sleeps == [3.0] and drawn == []
+    assert RetryPolicy().spread == 0.0
+
+
+def test_retries_and_apply_once_pause_with_the_policys_spread(fake_time: FakeTime) -> None:
+    # jitter 0.5: a backoff of half the 0.1 s ceiling, stretched by a quarter of itself at 0.5.
+    policy = fake_time.policy(spread=0.25, jitter=lambda: 0.5)
+    handler, _ = scripted(503, 200)
+    with session(handler, policy) as http:
+        http.send("GET", URL, idempotent=True)
+    outcomes = iter([OutcomeUnknown("lost", method="POST", url=URL), "created"])
+
+    def write() -> str:
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    apply_once(write, lambda: None, policy=policy)
+    assert fake_time.sleeps == pytest.approx([0.05 * 1.125, 0.05 * 1.125])
+
+
+def test_a_429_waits_at_least_its_retry_after_however_the_pause_is_spread(fake_time: FakeTime) -> None:
+    handler, _ = scripted(httpx.Response(429, headers={"Retry-After": "2"}), 200)
+    with session(handler, fake_time.policy(spread=0.5, jitter=lambda: 0.0)) as http:
+        http.send("GET", URL, idempotent=True)
+    assert fake_time.sleeps == [2.0]
+
+
+def test_retry_policy_rejects_a_negative_spread() -> None:
+    with pytest.raises(ValueError, match="spread"):
+        RetryPolicy(spread=-0.1)

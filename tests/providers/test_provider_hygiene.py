@@ -15,8 +15,8 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
 from providers import settings
+from providers.api import AuthError, Conflict, NotFound
 from providers.railway import operations
-from providers.railway.client import RailwayAuthError, RailwayConflict, RailwayNotFound
 from providers.railway.deployment import Deployment, DeploymentArgs, DeploymentProvider
 from providers.railway.deployment_trigger import DeploymentTrigger, DeploymentTriggerArgs, DeploymentTriggerProvider
 from providers.railway.environment import Environment, EnvironmentArgs, EnvironmentProvider
@@ -124,7 +124,7 @@ def test_an_unknown_token_is_an_auth_error_that_does_not_repeat_it(railway: Rail
     wrong = "rw-wrong-token-e3e3"
     settings.configure({"stagefleet:railwayToken": wrong, "stagefleet:railwayApiUrl": railway.sandbox.url})
     provider = EnvironmentProvider()
-    with pytest.raises(RailwayAuthError) as caught:
+    with pytest.raises(AuthError) as caught:
         provider.create(
             provider.check({}, {"project_id": railway.project_id, "name": "staging-a"}).inputs
         )
@@ -137,7 +137,7 @@ def test_variable_values_never_appear_in_errors(railway: Railway) -> None:
         {},
         {"project_id": railway.project_id, "environment_id": "gone", "variables": {"SUPABASE_KEY": SECRET_VALUE}},
     ).inputs
-    with pytest.raises(RailwayNotFound) as caught:
+    with pytest.raises(NotFound) as caught:
         provider.create(props)
     assert SECRET_VALUE not in str(caught.value) and TOKEN not in str(caught.value)
     assert "SUPABASE_KEY" in str(caught.value)
@@ -188,7 +188,7 @@ def test_every_document_sent_is_declared_in_operations(railway: Railway) -> None
     started = deployments.create(deployments.check({}, deployment).inputs)
     deployments.read(started.id, started.outs)
     # A conflict also sends the lookups behind its message.
-    with pytest.raises(RailwayConflict):
+    with pytest.raises(Conflict):
         environments.create(environments.check({}, {"project_id": railway.project_id, "name": "staging-a"}).inputs)
     sent = {entry.query for entry in railway.sandbox.journal}
     assert sent <= declared

@@ -9,14 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from providers._http import RetryPolicy
-from providers.railway.client import (
-    RailwayApiError,
-    RailwayAuthError,
-    RailwayClient,
-    RailwayConflict,
-    RailwayNotFound,
-)
+from providers.api import ApiFailure, AuthError, Conflict, NotFound
+from providers.http import RetryPolicy
+from providers.railway.client import RailwayClient
 from providers.settings import RailwaySettings
 
 TOKEN = "rw-mock-token-0a9b"
@@ -56,20 +51,20 @@ def test_requests_post_a_named_operation_with_bearer_auth_to_the_source_tagged_u
 
 
 def test_not_authorized_is_an_auth_error_naming_where_the_token_comes_from() -> None:
-    with client(errors({"message": "Not Authorized"})) as railway, pytest.raises(RailwayAuthError) as caught:
+    with client(errors({"message": "Not Authorized"})) as railway, pytest.raises(AuthError) as caught:
         railway.get_environment("env-1")
     message = str(caught.value)
     assert "stagefleet:railwayToken" in message and "RAILWAY_API_TOKEN" in message and TOKEN not in message
 
 
 def test_http_401_is_an_auth_error() -> None:
-    with client(lambda _body: httpx.Response(401)) as railway, pytest.raises(RailwayAuthError):
+    with client(lambda _body: httpx.Response(401)) as railway, pytest.raises(AuthError):
         railway.rename_environment("env-1", "new")
 
 
 def test_a_not_found_code_is_railway_not_found() -> None:
     answer = errors({"message": "Deployment trigger not found", "extensions": {"code": "NOT_FOUND"}})
-    with client(answer) as railway, pytest.raises(RailwayNotFound):
+    with client(answer) as railway, pytest.raises(NotFound):
         railway.update_trigger("t-1", repository="r", branch="b")
 
 
@@ -81,13 +76,13 @@ def test_deleting_something_already_gone_reports_false() -> None:
 
 def test_a_conflict_code_is_railway_conflict() -> None:
     answer = errors({"message": "Domain taken", "extensions": {"code": "CONFLICT"}})
-    with client(answer) as railway, pytest.raises(RailwayConflict):
+    with client(answer) as railway, pytest.raises(Conflict):
         railway.rename_environment("env-1", "taken")
 
 
 def test_other_errors_say_what_failed_and_name_the_operation() -> None:
     answer = errors({"message": "Something broke", "extensions": {"code": "INTERNAL_SERVER_ERROR"}})
-    with client(answer) as railway, pytest.raises(RailwayApiError) as caught:
+    with client(answer) as railway, pytest.raises(ApiFailure) as caught:
         railway.rename_environment("env-1", "staging-x")
     assert str(caught.value) == (
         'Railway environment env-1 could not be renamed to "staging-x": Something broke (Railway EnvironmentRename)'
@@ -97,7 +92,7 @@ def test_other_errors_say_what_failed_and_name_the_operation() -> None:
 
 def test_railway_messages_are_scrubbed_of_variable_values() -> None:
     answer = errors({"message": "Invalid value sb-secret-77 for SUPABASE_KEY"})
-    with client(answer) as railway, pytest.raises(RailwayApiError) as caught:
+    with client(answer) as railway, pytest.raises(ApiFailure) as caught:
         railway.upsert_variables(
             project_id="p", environment_id="e", service_id=None, variables={"SUPABASE_KEY": "sb-secret-77"}
         )
@@ -105,7 +100,7 @@ def test_railway_messages_are_scrubbed_of_variable_values() -> None:
 
 
 def test_railway_messages_are_scrubbed_of_the_token() -> None:
-    with client(errors({"message": f"token {TOKEN} lacks scope"})) as railway, pytest.raises(RailwayApiError) as caught:
+    with client(errors({"message": f"token {TOKEN} lacks scope"})) as railway, pytest.raises(ApiFailure) as caught:
         railway.get_environment("env-1")
     assert TOKEN not in str(caught.value)
 
@@ -114,7 +109,7 @@ def test_an_answer_that_is_not_json_is_an_api_error() -> None:
     def edge_error_page(_body: dict[str, Any]) -> httpx.Response:
         return httpx.Response(200, text="<html>edge error</html>")
 
-    with client(edge_error_page) as railway, pytest.raises(RailwayApiError, match="not a GraphQL response"):
+    with client(edge_error_page) as railway, pytest.raises(ApiFailure, match="not a GraphQL response"):
         railway.get_environment("env-1")
 
 
@@ -146,6 +141,6 @@ def test_a_create_railway_never_confirms_is_an_error_asking_for_a_refresh() -> N
             return httpx.Response(502)
         return httpx.Response(200, json={"data": {"domains": {"serviceDomains": []}}})
 
-    with client(answer) as railway, pytest.raises(RailwayApiError) as caught:
+    with client(answer) as railway, pytest.raises(ApiFailure) as caught:
         railway.create_service_domain(project_id="p", environment_id="e", service_id="s")
     assert "did not confirm it" in str(caught.value) and "pulumi refresh" in str(caught.value)

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from providers import _http
+from providers import http
 
-from providers.railway.client import RailwayApiError
+from providers.api import ApiFailure
 from providers.railway.deployment_trigger import DeploymentTriggerProvider
 from providers.railway.environment import EnvironmentProvider
 from providers.railway.service_domain import ServiceDomainProvider
@@ -92,7 +92,7 @@ def test_a_create_answered_after_the_deadline_is_adopted_not_repeated(
     railway: Railway, environments: EnvironmentProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The deadline bounds each request's read timeout, so a 1.5 s answer times out after 1 s.
-    monkeypatch.setattr(_http, "DEFAULT_RETRY_POLICY", replace(FAST_RETRIES, deadline=1.0))
+    monkeypatch.setattr(http, "DEFAULT_RETRY_POLICY", replace(FAST_RETRIES, deadline=1.0))
     railway.sandbox.faults.add("environmentCreate", "slow", delay=1.5, times=1)
     created = environments.create(environment_inputs(railway))
     [environment] = [env for env in railway.sandbox.environments(railway.project_id) if env["name"] == NAME]
@@ -165,7 +165,7 @@ def test_an_api_that_keeps_failing_gives_an_error_in_user_terms(
     railway: Railway, environments: EnvironmentProvider, environment_id: str
 ) -> None:
     railway.sandbox.faults.add("environment", "503", times=50)
-    with pytest.raises(RailwayApiError) as caught:
+    with pytest.raises(ApiFailure) as caught:
         environments.read(environment_id, {})
     message = str(caught.value)
     assert message.startswith(f"Railway environment {environment_id} could not be read: Railway API unavailable")

@@ -11,7 +11,7 @@ import pytest
 
 from fleet.probe import probe_client
 from fleet.watch import RailwayRejected, Schedule, ServiceReport, StackTargets, Watch
-from providers.railway.client import RailwayApiError, RailwayAuthError
+from providers.api import ApiFailure, AuthError
 from tests.status.support import CREATED, FakeEdge, FakeRailway, deployment, stack, target
 
 API = "main-api.up.railway.app"
@@ -183,7 +183,7 @@ def test_a_service_missing_from_its_environment_has_failed():
 
 
 def test_a_railway_error_is_shown_and_the_next_poll_carries_on():
-    error = RailwayApiError("Railway deployments of environment env-main could not be read: HTTP 503", operation="x")
+    error = ApiFailure("Railway deployments of environment env-main could not be read: HTTP 503", api="Railway", operation="x")
     railway = FakeRailway({"env-main": [error, {"svc-api": deployment("d1", "SUCCESS")}]})
     progress: list[ServiceReport] = []
 
@@ -194,7 +194,7 @@ def test_a_railway_error_is_shown_and_the_next_poll_carries_on():
 
 
 def test_a_rejected_token_stops_everything():
-    railway = FakeRailway({"env-main": [RailwayAuthError("Railway rejected the API token", operation="x")]})
+    railway = FakeRailway({"env-main": [AuthError("Railway rejected the API token", api="Railway", operation="x")]})
 
     with pytest.raises(RailwayRejected) as raised:
         watch(stack(target()), railway, FakeEdge({API: [404]}))

@@ -10,18 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from providers._http import RetryPolicy
+from providers.api import ApiFailure, AuthError, Conflict, NotFound, RateLimited
+from providers.http import RetryPolicy
 from providers.settings import StatsigSettings
-from providers.statsig.client import (
-    ENDPOINTS,
-    GateInfo,
-    StatsigApiError,
-    StatsigAuthError,
-    StatsigClient,
-    StatsigConflict,
-    StatsigNotFound,
-    gate_id_for,
-)
+from providers.statsig.client import ENDPOINTS, GateInfo, StatsigClient, gate_id_for
+from providers.statsig.gate import MANAGED_MARKER, is_managed
 
 KEY = "console-mock-key-5c2d8e0a"
 API = "https://statsigapi.test"
@@ -232,16 +225,72 @@ def test_a_lost_create_that_did_not_happen_is_sent_again() -> None:
     assert [r.method for r in seen if r.method == "POST"] == ["POST", "POST"]
 
 
+def lost(_request: httpx.Request) -> httpx.Response:
+    raise httpx.ReadTimeout("timed out")
+
+
+def test_a_lost_create_adopts_a_gate_with_the_stagefleet_marker() -> None:
+    seen: list[httpx.Request] = []
+    ours = gate_node(description=f"New checkout (owner: alice) {MANAGED_MARKER}")
+    handler = routes({"POST /console/v1/gates": lost, "GET /console/v1/gates/checkout_v2": ok(ours)})
+    with client(handler, seen=seen) as statsig:
+        gate = statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=is_managed)
+    assert gate.id == "checkout_v2" and gate.description.endswith(MANAGED_MARKER)
+    assert [(r.method, r.url.path) for r in seen] == [("POST", "/console/v1/gates"), ("GET", "/console/v1/gates/checkout_v2")]
+
+
+def test_a_lost_create_never_adopts_a_strangers_gate_of_that_name() -> None:
+    seen: list[httpx.Request] = []
+    stranger = gate_node(description="made by hand in the console")
+    handler = routes({
+        "POST /console/v1/gates": sequence(lost, error(400, "Name is already in use")),
+        "GET /console/v1/gates/checkout_v2": ok(stranger),
+    })  # fmt: skip
+    with client(handler, seen=seen) as statsig, pytest.raises(Conflict) as raised:
+        statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=is_managed)
+    # Not adopted: sent again, told the name is taken, and the gate is named as someone else's.
+    assert [r.method for r in seen].count("POST") == 2
+    assert "is not managed by stagefleet" in str(raised.value) and raised.value.__cause__ is None
+
+
+def test_a_lost_create_whose_lookup_fails_too_says_the_gate_may_exist_unrecorded() -> None:
+    handler = routes({
+        "POST /console/v1/gates": lost,
+        "GET /console/v1/gates/checkout_v2": error(503, "Service Unavailable"),
+    })  # fmt: skip
+    with client(handler) as statsig, pytest.raises(ApiFailure) as raised:
+        statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=is_managed)
+    message = str(raised.value)
+    assert message.startswith('Statsig gate "Checkout V2" could not be created: Statsig\'s answer was lost and looking '
+                              "for what the request made failed too (")  # fmt: skip
+    assert "it may have been made without being recorded: the next `pulumi up` adopts it" in message
+    assert message.endswith("(Statsig POST /console/v1/gates)") and KEY not in message
+    assert raised.value.__cause__ is None
+
+
+def test_a_create_lost_on_every_attempt_gives_up_within_the_policy() -> None:
+    seen: list[httpx.Request] = []
+    handler = routes({
+        "POST /console/v1/gates": lost,
+        "GET /console/v1/gates/checkout_v2": error(404, "Gate not found."),
+        "GET /console/v1/gates": ok([], pagination={"nextPage": None}),
+    })  # fmt: skip
+    with client(handler, seen=seen) as statsig, pytest.raises(ApiFailure) as raised:
+        statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=is_managed)
+    assert [r.method for r in seen].count("POST") == 4
+    assert "Statsig did not confirm it (" in str(raised.value) and "run `pulumi refresh` and retry" in str(raised.value)
+
+
 def test_a_taken_name_of_a_gate_not_owned_is_a_conflict_naming_the_gate() -> None:
     handler = routes({
         "POST /console/v1/gates": error(400, "Name is already in use"),
         "GET /console/v1/gates/checkout_v2": ok(gate_node(description="someone else's")),
     })  # fmt: skip
-    with client(handler) as statsig, pytest.raises(StatsigConflict) as raised:
+    with client(handler) as statsig, pytest.raises(Conflict) as raised:
         statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=never_owned)
     assert str(raised.value).startswith('Statsig gate "Checkout V2" could not be created: a gate named "Checkout V2" '
                                         "(checkout_v2) already exists in Statsig and is not managed by stagefleet")  # fmt: skip
-    assert raised.value.endpoint == "POST /console/v1/gates" and raised.value.__cause__ is None
+    assert raised.value.operation == "POST /console/v1/gates" and raised.value.__cause__ is None
 
 
 def test_a_taken_name_of_an_owned_archived_gate_unarchives_it() -> None:
@@ -259,10 +308,10 @@ def test_a_taken_name_of_an_owned_archived_gate_unarchives_it() -> None:
 
 def test_a_bad_request_that_is_not_a_taken_name_is_an_api_error_with_statsigs_words() -> None:
     body = {"status": 400, "message": "Bad Request Exception", "errors": [{"property": "name", "errorMessage": "Required"}]}
-    with client(lambda _r: httpx.Response(400, json=body)) as statsig, pytest.raises(StatsigApiError) as raised:
+    with client(lambda _r: httpx.Response(400, json=body)) as statsig, pytest.raises(ApiFailure) as raised:
         statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=always_owned)
     assert "HTTP 400 Bad Request Exception (name: Required) (Statsig POST /console/v1/gates)" in str(raised.value)
-    assert not isinstance(raised.value, StatsigConflict)
+    assert not isinstance(raised.value, Conflict)
 
 
 # ------------------------------------------------------------ errors never carry the key
@@ -271,7 +320,7 @@ def test_a_bad_request_that_is_not_a_taken_name_is_an_api_error_with_statsigs_wo
 def test_a_rejected_key_is_an_auth_error_that_does_not_repeat_the_key() -> None:
     # The real API quotes the key it was sent ("... an invalid key was sent. Key: console-...").
     said = f"This endpoint only accepts an active CONSOLE key, but an invalid key was sent. Key: {KEY}"
-    with client(error(401, said)) as statsig, pytest.raises(StatsigAuthError) as raised:
+    with client(error(401, said)) as statsig, pytest.raises(AuthError) as raised:
         statsig.get_gate("checkout_v2", label="Checkout V2")
     message = str(raised.value)
     assert KEY not in message and "Key: ***" in message
@@ -283,26 +332,26 @@ def test_an_unreachable_api_is_an_api_error_naming_what_failed() -> None:
     def refused(_request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError(f"connection refused (key {KEY})")
 
-    with client(refused) as statsig, pytest.raises(StatsigApiError) as raised:
+    with client(refused) as statsig, pytest.raises(ApiFailure) as raised:
         statsig.delete_gate("checkout_v2", label="Checkout V2")
     assert str(raised.value).startswith('Statsig gate "Checkout V2" (checkout_v2) could not be deleted: Statsig API unavailable')
     assert KEY not in str(raised.value)
 
 
 def test_a_not_found_update_says_to_refresh() -> None:
-    with client(error(404, "Gate not found.")) as statsig, pytest.raises(StatsigNotFound) as raised:
+    with client(error(404, "Gate not found.")) as statsig, pytest.raises(NotFound) as raised:
         statsig.update_gate("checkout_v2", description="d", rules=[], label="Checkout V2")
     assert "pulumi up --refresh" in str(raised.value)
 
 
 def test_an_answer_that_is_not_json_is_an_api_error() -> None:
-    with client(lambda _r: httpx.Response(200, text="<html>")) as statsig, pytest.raises(StatsigApiError) as raised:
+    with client(lambda _r: httpx.Response(200, text="<html>")) as statsig, pytest.raises(ApiFailure) as raised:
         statsig.get_gate("checkout_v2")
     assert "not JSON" in str(raised.value)
 
 
 def test_an_answer_without_a_gate_is_an_api_error() -> None:
-    with client(ok({"name": "no id"})) as statsig, pytest.raises(StatsigApiError) as raised:
+    with client(ok({"name": "no id"})) as statsig, pytest.raises(ApiFailure) as raised:
         statsig.get_gate("checkout_v2")
     assert "a required field is missing" in str(raised.value)
 
@@ -332,10 +381,13 @@ def test_a_429_that_never_clears_gives_up_after_the_policys_attempts() -> None:
     sleep = FakeSleep()
     seen: list[httpx.Request] = []
     answer = error(429, "Too Many Requests", **{"Retry-After": "1"})
-    with client(answer, seen=seen, retry=policy(sleep)) as statsig, pytest.raises(StatsigApiError) as raised:
+    with client(answer, seen=seen, retry=policy(sleep)) as statsig, pytest.raises(RateLimited) as raised:
         statsig.delete_gate("checkout_v2", label="Checkout V2")
     assert len(seen) == 4 and len(sleep.sleeps) == 3
     assert "gave up after 4 attempts" in str(raised.value) and "429" in str(raised.value)
+    assert (raised.value.api, raised.value.operation, raised.value.status_code) == (
+        "Statsig", "DELETE /console/v1/gates/{id}", 429
+    )
 
 
 def test_the_spread_on_a_long_retry_after_is_capped() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from pulumi.output import Unknown
 
-from providers.statsig.client import StatsigConflict, StatsigNotFound
+from providers.api import Conflict, NotFound
 from providers.statsig.gate import EMAIL_RULE, MANAGED_MARKER, USER_ID_RULE, GateProvider
 from tests.providers.statsig.conftest import EMAIL, KEY, OTHER_EMAIL, Statsig
 
@@ -133,7 +133,7 @@ def test_a_rename_that_keeps_the_gate_id_deletes_first(statsig: Statsig, new_nam
 def test_update_of_a_gate_deleted_by_hand_says_to_refresh(statsig: Statsig) -> None:
     created = statsig.create()
     statsig.sandbox.delete_gate(created.id)
-    with pytest.raises(StatsigNotFound) as raised:
+    with pytest.raises(NotFound) as raised:
         statsig.provider().update(created.id, created.outs, statsig.inputs(emails=[OTHER_EMAIL]))
     assert f'"{statsig.name}" ({created.id})' in str(raised.value) and "pulumi up --refresh" in str(raised.value)
     assert statsig.named() == []
@@ -314,7 +314,7 @@ def test_a_gate_of_that_name_made_by_someone_else_is_a_clear_conflict(statsig: S
     foreign = statsig.sandbox.seed_gate(statsig.name.title(), description="Payments team's gate",
                                         rules=[email_rule(["carol@gatewayz.dev"])])  # fmt: skip
     statsig.sandbox.journal_clear()
-    with pytest.raises(StatsigConflict) as raised:
+    with pytest.raises(Conflict) as raised:
         statsig.create()
     message = str(raised.value)
     assert message.startswith(f'Statsig gate "{statsig.name}" could not be created: ')

@@ -15,8 +15,8 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
 from providers import settings
+from providers.api import AuthError, Conflict
 from providers.settings import SettingsError
-from providers.statsig.client import StatsigAuthError, StatsigConflict
 from providers.statsig.gate import Gate, GateArgs, GateProvider
 from tests.providers.statsig.conftest import EMAIL, KEY, OTHER_EMAIL, Statsig
 
@@ -60,7 +60,7 @@ def test_an_api_call_without_a_key_names_the_stack_config_key_and_the_environmen
 def test_an_unknown_key_is_an_auth_error_that_does_not_repeat_it(statsig: Statsig) -> None:
     wrong = "console-wrong-key-e3e3e3"
     settings.configure({"stagefleet:statsigConsoleKey": wrong, "stagefleet:statsigApiUrl": statsig.sandbox.url})
-    with pytest.raises(StatsigAuthError) as caught:
+    with pytest.raises(AuthError) as caught:
         GateProvider().create(statsig.inputs())
     message = str(caught.value)
     assert wrong not in message and "HTTP 401" in message and "stagefleet:statsigConsoleKey" in message
@@ -78,7 +78,7 @@ def lifecycle(statsig: Statsig) -> None:
     statsig.sandbox.set_enabled(created.id, False)
     provider.read(created.id, updated.outs)
     statsig.sandbox.seed_gate(f"{statsig.name} foreign")
-    with pytest.raises(StatsigConflict):
+    with pytest.raises(Conflict):
         statsig.create(name=f"{statsig.name} foreign")
     provider.delete(created.id, {**updated.outs, "on_delete": "archive"})
     provider.delete(created.id, updated.outs)

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
+from providers.api import Conflict, NotFound
 from providers.supabase.branch import BranchProvider
-from providers.supabase.client import SupabaseClient, SupabaseConflict, SupabaseNotFound
+from providers.supabase.client import SupabaseClient
 from tests.providers.supabase.conftest import Supabase
 
 NAME = "gatewayz-staging-pr-42"
@@ -83,12 +84,12 @@ def test_a_lost_create_answer_adopts_the_branch_so_exactly_one_exists(
 
 def test_the_default_branch_is_never_adopted(supabase: Supabase, provider: BranchProvider, parent_ref: str) -> None:
     provider.create(supabase.branch_inputs(parent_ref))
-    with pytest.raises(SupabaseConflict, match="taken by the project's default branch"):
+    with pytest.raises(Conflict, match="taken by the project's default branch"):
         provider.create(supabase.branch_inputs(parent_ref, name="main"))
 
 
 def test_a_branch_of_a_missing_parent_is_a_clear_error(supabase: Supabase, provider: BranchProvider) -> None:
-    with pytest.raises(SupabaseNotFound) as caught:
+    with pytest.raises(NotFound) as caught:
         provider.create(supabase.branch_inputs("zzzzzzzzzzzzzzzzzzzz"))
     assert 'Supabase branch "gatewayz-staging-pr-42" of project zzzzzzzzzzzzzzzzzzzz could not be created' in str(caught.value)
 

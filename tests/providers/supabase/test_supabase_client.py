@@ -10,21 +10,18 @@ from typing import Any
 import httpx
 import pytest
 
-from providers._http import RetryPolicy
+from providers.api import ApiFailure, AuthError, Conflict, NotFound
+from providers.http import RetryPolicy
+from providers.settings import SupabaseSettings
 from providers.supabase import client as supabase_client
 from providers.supabase.client import (
     ENDPOINTS,
     Endpoint,
     ProjectFailedToStart,
     ReadinessDeadlineExceeded,
-    SupabaseApiError,
-    SupabaseAuthError,
     SupabaseClient,
-    SupabaseConflict,
-    SupabaseNotFound,
     WaitPolicy,
 )
-from providers.settings import SupabaseSettings
 
 TOKEN = "sbp_mock_token_0a9b1c"
 API = "https://api.supabase.test"
@@ -184,7 +181,7 @@ def test_find_projects_reads_every_page_and_skips_branches_and_removed_projects(
 
 
 def test_401_is_an_auth_error_naming_where_the_token_comes_from() -> None:
-    with client(answer(401, {"message": "Unauthorized"})) as supabase, pytest.raises(SupabaseAuthError) as caught:
+    with client(answer(401, {"message": "Unauthorized"})) as supabase, pytest.raises(AuthError) as caught:
         supabase.get_project(REF)
     message = str(caught.value)
     assert "stagefleet:supabaseAccessToken" in message and "SUPABASE_ACCESS_TOKEN" in message
@@ -206,7 +203,7 @@ def test_deleting_something_already_gone_reports_false() -> None:
 
 def test_an_unknown_organization_is_not_found_in_user_terms() -> None:
     handler = routes({"GET /v1/organizations/nope/projects": answer(404, {"message": "Organization nope not found"})})
-    with client(handler) as supabase, pytest.raises(SupabaseNotFound) as caught:
+    with client(handler) as supabase, pytest.raises(NotFound) as caught:
         supabase.create_project(name="p", organization_slug="nope", region="us-east-1", db_pass=DB_PASS)
     assert str(caught.value) == (
         'Supabase projects of organization nope could not be listed (looking for "p"): '
@@ -215,50 +212,50 @@ def test_an_unknown_organization_is_not_found_in_user_terms() -> None:
 
 
 def test_other_errors_say_what_failed_and_name_the_endpoint() -> None:
-    with client(answer(400, {"message": "name must be shorter"})) as supabase, pytest.raises(SupabaseApiError) as caught:
+    with client(answer(400, {"message": "name must be shorter"})) as supabase, pytest.raises(ApiFailure) as caught:
         supabase.rename_project(REF, "x" * 3)
     assert str(caught.value) == (
         f'Supabase project {REF} could not be renamed to "xxx": HTTP 400 name must be shorter '
         "(Supabase PATCH /v1/projects/{ref})"
     )
-    assert (caught.value.endpoint, caught.value.status_code) == ("PATCH /v1/projects/{ref}", 400)
+    assert (caught.value.operation, caught.value.status_code) == ("PATCH /v1/projects/{ref}", 400)
 
 
 def test_409_is_a_conflict() -> None:
-    with client(answer(409, {"message": "Branch x already exists"})) as supabase, pytest.raises(SupabaseConflict):
+    with client(answer(409, {"message": "Branch x already exists"})) as supabase, pytest.raises(Conflict):
         supabase.rename_project(REF, "x")
 
 
 def test_messages_are_scrubbed_of_the_password_and_the_token() -> None:
     said = {"message": f"password {DB_PASS} rejected for token {TOKEN}"}
-    with client(answer(400, said)) as supabase, pytest.raises(SupabaseApiError) as caught:
+    with client(answer(400, said)) as supabase, pytest.raises(ApiFailure) as caught:
         supabase.update_database_password(REF, DB_PASS, label="gatewayz-staging-a")
     assert DB_PASS not in str(caught.value) and TOKEN not in str(caught.value)
     assert "database password" in str(caught.value) and "gatewayz-staging-a" in str(caught.value)
 
 
 def test_long_api_messages_are_cut_short() -> None:
-    with client(answer(400, {"message": "x" * 5000})) as supabase, pytest.raises(SupabaseApiError) as caught:
+    with client(answer(400, {"message": "x" * 5000})) as supabase, pytest.raises(ApiFailure) as caught:
         supabase.rename_project(REF, "n")
     assert len(str(caught.value)) < 500
 
 
 def test_an_answer_that_is_not_json_is_an_api_error() -> None:
     with client(lambda _request: httpx.Response(200, text="<html>edge</html>")) as supabase:
-        with pytest.raises(SupabaseApiError, match="not JSON"):
+        with pytest.raises(ApiFailure, match="not JSON"):
             supabase.get_project(REF)
 
 
 def test_keys_missing_from_the_answer_are_an_api_error_that_shows_no_key() -> None:
     only_anon = [{"name": "anon", "api_key": "anon-secret-77"}]
-    with client(answer(200, only_anon)) as supabase, pytest.raises(SupabaseApiError) as caught:
+    with client(answer(200, only_anon)) as supabase, pytest.raises(ApiFailure) as caught:
         supabase.get_api_keys(REF)
     assert "no service_role key" in str(caught.value) and "anon-secret-77" not in str(caught.value)
 
 
 def test_a_broken_branch_config_is_an_error_that_does_not_echo_its_password() -> None:
     with client(answer(200, {"db_pass": "branch-secret-42", "status": "ACTIVE_HEALTHY"})) as supabase:
-        with pytest.raises(SupabaseApiError) as caught:
+        with pytest.raises(ApiFailure) as caught:
             supabase.get_branch(BRANCH_ID)
     assert "branch-secret-42" not in str(caught.value)
 
@@ -268,7 +265,7 @@ def test_a_create_supabase_never_confirms_is_an_error_asking_for_a_refresh() -> 
         "GET /v1/organizations/gatewayz/projects": answer(200, {"projects": [], "pagination": {"count": 0, "limit": 100, "offset": 0}}),
         "POST /v1/projects": answer(502, {"message": "Bad Gateway"}),
     })  # fmt: skip
-    with client(handler) as supabase, pytest.raises(SupabaseApiError) as caught:
+    with client(handler) as supabase, pytest.raises(ApiFailure) as caught:
         supabase.create_project(name="p", organization_slug="gatewayz", region="us-east-1", db_pass=DB_PASS)
     assert "did not confirm it" in str(caught.value) and "pulumi refresh" in str(caught.value)
     assert DB_PASS not in str(caught.value)
@@ -363,7 +360,7 @@ def test_a_failed_clean_up_says_to_delete_it_by_hand() -> None:
 def test_a_project_deleted_while_waited_on_is_not_found() -> None:
     fake = FakeTime()
     handler = routes({f"GET /v1/projects/{REF}": answer(404, {"message": "Project not found"})})
-    with client(handler, wait=fake.wait()) as supabase, pytest.raises(SupabaseNotFound, match="no longer exists"):
+    with client(handler, wait=fake.wait()) as supabase, pytest.raises(NotFound, match="no longer exists"):
         supabase.await_project_healthy(REF, label="p", deadline=60)
 
 
@@ -407,7 +404,7 @@ def test_wait_policy_rejects_nonsense() -> None:
 
 
 def test_an_answer_without_the_fields_it_needs_is_an_api_error_naming_the_endpoint() -> None:
-    with client(answer(200, {"name": "no ref here"})) as supabase, pytest.raises(SupabaseApiError) as caught:
+    with client(answer(200, {"name": "no ref here"})) as supabase, pytest.raises(ApiFailure) as caught:
         supabase.get_project(REF)
     assert str(caught.value) == (
         f"Supabase project {REF} could not be read: unexpected answer (a required field is missing) "

@@ -17,9 +17,10 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
 from providers import settings
+from providers.api import AuthError
 from providers.settings import SettingsError
 from providers.supabase.branch import Branch, BranchArgs, BranchProvider
-from providers.supabase.client import ProjectFailedToStart, ReadinessDeadlineExceeded, SupabaseAuthError
+from providers.supabase.client import ProjectFailedToStart, ReadinessDeadlineExceeded
 from providers.supabase.project import Project, ProjectArgs, ProjectProvider
 from providers.supabase.project_keys import ProjectKeys, ProjectKeysArgs, ProjectKeysProvider
 from tests.providers.supabase.conftest import DB_PASS, TOKEN, Supabase
@@ -101,7 +102,7 @@ def test_an_api_call_without_a_token_names_the_stack_config_key_and_the_environm
 def test_an_unknown_token_is_an_auth_error_that_does_not_repeat_it(supabase: Supabase) -> None:
     wrong = "sbp_wrong_token_e3e3e3"
     settings.configure({"stagefleet:supabaseAccessToken": wrong, "stagefleet:supabaseApiUrl": supabase.sandbox.url})
-    with pytest.raises(SupabaseAuthError) as caught:
+    with pytest.raises(AuthError) as caught:
         ProjectProvider().create(supabase.project_inputs())
     assert wrong not in str(caught.value) and "Unauthorized" in str(caught.value)
     assert "stagefleet:supabaseAccessToken" in str(caught.value)

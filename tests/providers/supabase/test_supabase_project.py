@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from providers.supabase.client import SupabaseNotFound
+from providers.api import NotFound
 from providers.supabase.project import ProjectProvider
 from tests.providers.supabase.conftest import DB_PASS, REGION, Supabase
 
@@ -52,7 +52,7 @@ def test_create_makes_the_project_as_asked(supabase: Supabase, provider: Project
 
 
 def test_an_unknown_organization_is_a_clear_error(supabase: Supabase, provider: ProjectProvider) -> None:
-    with pytest.raises(SupabaseNotFound) as caught:
+    with pytest.raises(NotFound) as caught:
         provider.create(supabase.project_inputs(organization_slug="no-such-org"))
     assert "organization no-such-org" in str(caught.value) and "not found" in str(caught.value)
 

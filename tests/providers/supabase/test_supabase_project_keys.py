@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
+from providers.api import NotFound
 from providers.supabase.branch import BranchProvider
-from providers.supabase.client import ProjectFailedToStart, ReadinessDeadlineExceeded, SupabaseNotFound
+from providers.supabase.client import ProjectFailedToStart, ReadinessDeadlineExceeded
 from providers.supabase.project import ProjectProvider
 from providers.supabase.project_keys import ProjectKeysProvider, connection_string
 from tests.providers.supabase.conftest import DB_PASS, Supabase
@@ -105,7 +106,7 @@ def test_a_project_deleted_while_waited_on_is_a_clear_error(supabase: Supabase, 
     supabase.sandbox.healthy_after = 30.0
     ref, project = supabase.create_project()
     supabase.sandbox.delete_project(ref)
-    with pytest.raises(SupabaseNotFound) as caught:
+    with pytest.raises(NotFound) as caught:
         provider.create(supabase.keys_inputs(project))
     assert f'"{NAME}" ({ref}) no longer exists' in str(caught.value) and "pulumi up --refresh" in str(caught.value)
 

@@ -1,4 +1,4 @@
-"""providers/_http.py: a 429 without Retry-After is waited out by its X-RateLimit-Reset header
+"""providers/http.py: a 429 without Retry-After is waited out by its X-RateLimit-Reset header
 (Supabase sends it with every answer while rate limiting). On httpx.MockTransport."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from providers._http import DeadlineExceeded, HttpSession, RetryPolicy, rate_limit_reset_seconds
+from providers.http import DeadlineExceeded, HttpSession, RetryPolicy, rate_limit_reset_seconds
 
 URL = "https://api.supabase.test/v1/projects"
 NOW = 1_700_000_000.0

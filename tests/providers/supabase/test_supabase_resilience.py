@@ -10,9 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from providers import _http
+from providers import http
+from providers.api import ApiFailure
 from providers.settings import SupabaseSettings
-from providers.supabase.client import SupabaseApiError, SupabaseClient
+from providers.supabase.client import SupabaseClient
 from providers.supabase.project import ProjectProvider
 from providers.supabase.project_keys import ProjectKeysProvider
 from tests.providers.conftest import FAST_RETRIES
@@ -110,7 +111,7 @@ def test_a_create_answered_after_the_deadline_is_adopted_not_repeated(
     supabase: Supabase, projects: ProjectProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The deadline bounds each request's read timeout, so a 1.5 s answer times out after 1 s.
-    monkeypatch.setattr(_http, "DEFAULT_RETRY_POLICY", replace(FAST_RETRIES, deadline=1.0))
+    monkeypatch.setattr(http, "DEFAULT_RETRY_POLICY", replace(FAST_RETRIES, deadline=1.0))
     supabase.sandbox.faults.add("POST /v1/projects", "slow", delay=1.5, times=1)
     created = projects.create(supabase.project_inputs())
     [project] = supabase.projects(NAME)
@@ -122,7 +123,7 @@ def test_a_create_answered_after_the_deadline_is_adopted_not_repeated(
 def test_an_api_that_keeps_failing_gives_an_error_in_user_terms(supabase: Supabase, projects: ProjectProvider) -> None:
     ref, outs = supabase.create_project()
     supabase.sandbox.faults.add("GET /v1/projects/{ref}", "503", times=50)
-    with pytest.raises(SupabaseApiError) as caught:
+    with pytest.raises(ApiFailure) as caught:
         projects.read(ref, outs)
     message = str(caught.value)
     assert message.startswith(f"Supabase project {ref} could not be read: Supabase API unavailable")

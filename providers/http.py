@@ -1,6 +1,7 @@
 """The one HTTP mechanism every API client of the providers uses: timeouts, bounded retries with
-full-jitter backoff, an overall deadline, `Retry-After` (or `X-RateLimit-Reset` when a 429 has no `Retry-After`), and
-"did my write happen?" handling.
+full-jitter backoff and the pacing of the pauses between them (RetryPolicy), an overall deadline,
+`Retry-After` (or `X-RateLimit-Reset` when a 429 has no `Retry-After`), and "did my write
+happen?" handling. The API clients' shared base (errors, one request path) is providers.api.
 
 Pulumi's dynamic-provider host ignores customTimeouts, so every wait here is bounded on its own:
 per-request timeouts, a number of attempts, a cap on each sleep and a deadline over the whole call.
@@ -38,16 +39,18 @@ __all__ = [
     "READ_TIMEOUT",
     "DeadlineExceeded",
     "HttpFailure",
+    "Endpoint",
     "HttpSession",
+    "LookupAfterLostAnswerFailed",
     "OutcomeUnknown",
     "RetriesExhausted",
     "RetryPolicy",
-    "LookupAfterLostAnswerFailed",
     "apply_once",
     "new_client",
     "rate_limit_reset_seconds",
     "retry_after_seconds",
     "scrub",
+    "tls_context",
 ]
 
 CONNECT_TIMEOUT = 5.0
@@ -60,14 +63,22 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How long and how often to keep trying. `sleep`, `clock`, `wall_clock` and `jitter` are
-    seams for tests."""
+    """How long and how often to keep trying, and how to pause in between. `sleep`, `clock`,
+    `wall_clock` and `jitter` are seams for tests.
+
+    `spread` stretches every pause at random by up to that fraction of itself, at most
+    `max_spread` seconds, on top of the backoff or an honoured Retry-After. An API whose limiter
+    counts rejected attempts too (Statsig) needs it: clients that all come back exactly when
+    Retry-After says are rejected together, each rejection counting against the quota. None
+    by default."""
 
     attempts: int = 5
     base_delay: float = 0.5
     max_delay: float = 8.0
     max_retry_after: float = 60.0
     deadline: float = 180.0
+    spread: float = 0.0
+    max_spread: float = math.inf
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     wall_clock: Callable[[], float] = field(default=time.time, repr=False)
@@ -78,11 +89,22 @@ class RetryPolicy:
             raise ValueError("RetryPolicy.attempts must be at least 1")
         if min(self.base_delay, self.max_delay, self.max_retry_after, self.deadline) < 0:
             raise ValueError("RetryPolicy delays and deadline must not be negative")
+        if min(self.spread, self.max_spread) < 0:
+            raise ValueError("RetryPolicy spread must not be negative")
 
     def backoff(self, retry_number: int) -> float:
         """Full jitter: uniform in [0, min(max_delay, base_delay * 2**(retry_number - 1))]."""
         ceiling = min(self.max_delay, self.base_delay * (2 ** (retry_number - 1)))
         return self.jitter() * ceiling
+
+    def pause(self, seconds: float) -> None:
+        """Wait `seconds` before trying again, stretched by the spread: in
+        [seconds, seconds + min(max_spread, seconds * spread)]. `seconds` is the least wait
+        (a Retry-After is honoured whole)."""
+        if self.spread > 0:
+            # Only with a spread: without one, the jitter seam is drawn for backoffs alone.
+            seconds += min(self.max_spread, seconds * self.spread) * self.jitter()
+        self.sleep(seconds)
 
 
 DEFAULT_RETRY_POLICY = RetryPolicy()
@@ -213,7 +235,8 @@ def _may_have_been_applied(exc: httpx.TransportError) -> bool | None:
 
 class HttpSession:
     """Sends requests through one httpx.Client under a RetryPolicy. Use as a context manager;
-    one session per provider call."""
+    one session per provider call. `before_attempt` runs before every attempt, retries
+    included (each one counts against an API's rate limit)."""
 
     def __init__(
         self,
@@ -222,10 +245,12 @@ class HttpSession:
         policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         secrets: Iterable[str] = (),
+        before_attempt: Callable[[], None] | None = None,
     ):
         self._client = new_client(headers=headers, transport=transport)
         self._policy = policy or DEFAULT_RETRY_POLICY
         self._secrets = tuple(secrets) + _credential_values(headers or {})
+        self._before_attempt = before_attempt
 
     @property
     def policy(self) -> RetryPolicy:
@@ -262,6 +287,9 @@ class HttpSession:
         deadline_at = policy.clock() + policy.deadline
         failure = _Failure("no attempt made")
         for attempt in range(1, policy.attempts + 1):
+            if self._before_attempt is not None:
+                # Before the deadline is read: whatever it waits counts against the deadline.
+                self._before_attempt()
             remaining = deadline_at - policy.clock()
             if remaining <= 0:
                 raise DeadlineExceeded(
@@ -301,7 +329,7 @@ class HttpSession:
                 "%s: %s; retrying in %.2fs (attempt %d of %d)",
                 where, failure.problem, delay, attempt, policy.attempts,
             )
-            policy.sleep(delay)
+            policy.pause(delay)
 
         raise RetriesExhausted(
             f"{where}: gave up after {policy.attempts} attempts; last problem: {failure.problem}",
@@ -389,7 +417,7 @@ def apply_once(
             delay = policy.backoff(attempt)
             if attempt == policy.attempts or policy.clock() + delay > deadline_at:
                 raise
-            policy.sleep(delay)
+            policy.pause(delay)
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
