@@ -1,7 +1,7 @@
 """What the benchmarks share: a generated fleet config, both sandboxes seeded for it, a configured
 provider host, and the journals turned into figures.
 
-The sandboxes and the provider host are the ones the engine tests use (tests/engine): the real
+The sandboxes and the provider host are the ones the engine tests use (harness/host.py): the real
 program, `python -m pulumi.dynamic` over gRPC with its 4 worker threads, both emulators on loopback.
 """
 from __future__ import annotations
@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from fleet.stackfile import load_stack_config
+from harness import REPO
+from harness.host import DynamicProviderHost
+from harness.mocks import stack_mapping
 from sandbox.railway import RailwaySandbox
 from sandbox.server import JournalEntry
 from sandbox.supabase import SupabaseSandbox
-from tests.engine.host import DynamicProviderHost
-from tests.program.harness import REPO, stack_mapping
 
 RESULTS = REPO / "bench" / "results"
 STACK_FILE = "Pulumi.sandbox.yaml"

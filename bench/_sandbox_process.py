@@ -34,6 +34,7 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
 
+from harness import REPO
 from sandbox.railway_deployments import DeployTiming
 from sandbox.server import JournalEntry
 
@@ -201,8 +202,6 @@ def _readline(process: subprocess.Popen[str], timeout: float) -> str:
 def remote_sandboxes(
     *, healthy_after: float, latency: float, deploy_timing: DeployTiming | None = None
 ) -> Iterator[RemoteSandboxes]:
-    from tests.program.harness import REPO
-
     timing: list[str] = []
     if deploy_timing is not None:
         timing = ["--queued", str(deploy_timing.queued), "--building", str(deploy_timing.building),

@@ -30,9 +30,9 @@ from typing import Any
 
 from bench._fleet import fleet_mapping, is_write, provider_host, request_label, sandboxes, write_results
 from components.fleet import deploy_fleet, load_fleet_spec
-from tests.engine.program_engine import up as up_new_stack
-from tests.faults import stack_engine
-from tests.program.harness import TODAY, stack_mapping
+from harness import existing_stack
+from harness.mocks import TODAY, stack_mapping
+from harness.new_stack import up as up_new_stack
 
 ENVIRONMENTS = 5
 HEALTHY_AFTER = 0.3
@@ -149,16 +149,16 @@ def fleet_figures(count: int) -> dict[str, Any]:
         branches = {f"staging-{env['name']}": env["branch"] for env in json.loads(mapping["stagefleet:environments"])}
         after_up = deployment_figures(boxes, created, branches)
 
-        state = stack_engine.state_of(deployment)
+        state = existing_stack.state_of(deployment)
         boxes.clear_journals()
-        noop = stack_engine.up(_program(mapping), host, state)
+        noop = existing_stack.up(_program(mapping), host, state)
         if noop.error is not None:
             raise RuntimeError(f"no-op up failed: {noop.error}")
         noop_entries = boxes.journal()
 
         before_edit = Counter(d["environmentId"] for d in boxes.railway.deployments())
         boxes.clear_journals()
-        variable_edit = stack_engine.up(_program(_edit_variable(mapping, "dev001", "LOG_LEVEL", "debug")), host, state)
+        variable_edit = existing_stack.up(_program(_edit_variable(mapping, "dev001", "LOG_LEVEL", "debug")), host, state)
         if variable_edit.error is not None:
             raise RuntimeError(f"a variable edit failed: {variable_edit.error}")
         names = {env["id"]: env["name"] for env in boxes.railway.environments(boxes.project_id)}
@@ -171,14 +171,14 @@ def fleet_figures(count: int) -> dict[str, Any]:
 
         edited = _edit_branch(mapping, "dev001", "feature/dev001-v2")
         boxes.clear_journals()
-        preview_edit = stack_engine.up(_program(edited), host, state, preview=True)
+        preview_edit = existing_stack.up(_program(edited), host, state, preview=True)
         preview_edit_entries = boxes.journal()
         boxes.clear_journals()
-        edit = stack_engine.up(_program(edited), host, state)
+        edit = existing_stack.up(_program(edited), host, state)
         edit_entries = boxes.journal()
 
         boxes.clear_journals()
-        preview_new = stack_engine.up(_program(fleet_mapping(count)), host, {}, preview=True)
+        preview_new = existing_stack.up(_program(fleet_mapping(count)), host, {}, preview=True)
         preview_new_entries = boxes.journal()
         for run in (preview_edit, edit, preview_new):
             if run.error is not None:
@@ -232,11 +232,11 @@ def refresh_figures() -> dict[str, Any]:
         deployment = up_new_stack(_program(stack_mapping("Pulumi.sandbox.yaml")), host)
         if deployment.error is not None:
             raise RuntimeError(f"up of the sandbox stack failed: {deployment.error}")
-        state = stack_engine.state_of(deployment)
+        state = existing_stack.state_of(deployment)
         types = {urn: _kind(resource) for urn, resource in state.items()}
         attribution = Attribution(boxes)
         boxes.clear_journals()
-        drift = stack_engine.refresh(state, host, on_call=attribution)
+        drift = existing_stack.refresh(state, host, on_call=attribution)
         entries = boxes.journal()
     by_type: dict[str, list[int]] = defaultdict(list)
     requests_by_type: dict[str, Counter[str]] = defaultdict(Counter)

@@ -1,7 +1,7 @@
 """Program evaluation under mocks: the whole program (config parsing, every component, every
 resource registration, the exports and the catalog) for generated fleets of 1, 10, 50 and 100
 environments built from Pulumi.staging.yaml's railway, supabase and defaults blocks, as
-tests/program/harness.evaluate runs it. No API, no provider host: this is what `pulumi preview`
+harness.mocks.evaluate runs it. No API, no provider host: this is what `pulumi preview`
 and `pulumi up` spend in the program itself. Time per environment should stay flat.
 
     venv/bin/python -m bench.program_eval                       # 1, 10, 50, 100; best of 3
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bench._fleet import fleet_mapping, write_results
-from tests.program.harness import evaluate
+from harness.mocks import evaluate
 
 SIZES = (1, 10, 50, 100)
 STACK_FILE = "Pulumi.staging.yaml"

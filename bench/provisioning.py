@@ -1,5 +1,5 @@
 """Fleet provisioning time: N = 1, 5 and 20 new environments, each with a dedicated Supabase
-project, brought up by the whole program (tests/engine/program_engine.up: independent resources
+project, brought up by the whole program (harness/new_stack.up: independent resources
 concurrently, dependents after their dependencies) through the real provider host
 (`python -m pulumi.dynamic`, 4 worker threads) against both sandboxes at scaled real latencies:
 a Supabase project is ACTIVE_HEALTHY 5 s after its create, and every API call on both sandboxes
@@ -30,8 +30,8 @@ from typing import Any
 from bench._fleet import fleet_mapping, provider_host, request_label, sandboxes, write_results
 from bench._sandbox_process import remote_sandboxes
 from components.fleet import deploy_fleet, load_fleet_spec
-from tests.engine.program_engine import up
-from tests.program.harness import TODAY
+from harness.mocks import TODAY
+from harness.new_stack import up
 
 SIZES = (1, 5, 20)
 HEALTHY_AFTER = 5.0
@@ -51,17 +51,17 @@ class CallTimes:
 
 
 class TimedHost:
-    """The provider host as program_engine.up uses it, timing every Create."""
+    """The provider host as new_stack.up uses it, timing every Create."""
 
     def __init__(self, host: Any, times: CallTimes):
         self._host = host
         self.stub = host.stub
         self._times = times
 
-    def _call(self, method: Any, request: Any) -> Any:
+    def call(self, method: Any, request: Any) -> Any:
         start = time.monotonic()
         try:
-            return self._host._call(method, request)
+            return self._host.call(method, request)
         finally:
             if method == self.stub.Create:
                 end = time.monotonic()

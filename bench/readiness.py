@@ -2,7 +2,7 @@
 
 For N = 1, 5 and 20 new developer environments, each with a dedicated Supabase project
 (bench._fleet.fleet_mapping), the whole program is brought up through the real provider host
-(tests/engine/program_engine.up, `python -m pulumi.dynamic` with its 4 worker threads), then, right
+(harness/new_stack.up, `python -m pulumi.dynamic` with its 4 worker threads), then, right
 after `up` returns, as deploy.yml does:
 
     python -m fleet status --stack bench --wait --format json --outputs <the up's exports> \\
@@ -59,10 +59,11 @@ from bench._sandbox_process import remote_sandboxes
 from bench.provisioning import CallTimes, TimedHost
 from components.fleet import deploy_fleet, load_fleet_spec
 from fleet.probe import CONNECT_TO_ENV
+from harness import REPO
+from harness.mocks import TODAY
+from harness.new_stack import up
 from providers.settings import RAILWAY_API_URL_ENV, RAILWAY_TOKEN_ENV
 from sandbox.railway_deployments import DeployTiming
-from tests.engine.program_engine import up
-from tests.program.harness import REPO, TODAY
 
 SIZES = (1, 5, 20)
 HEALTHY_AFTER = 5.0

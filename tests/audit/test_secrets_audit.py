@@ -43,6 +43,9 @@ from pulumi.runtime import rpc
 
 from components.fleet import deploy_fleet, load_fleet_spec
 from fleet.stackfile import load_stack_config
+from harness import REPO, existing_stack, new_stack
+from harness.host import PROVIDER_KEY, DynamicProviderHost, DynamicResourceClient, EngineError
+from harness.mocks import TODAY, stack_mapping
 from providers import http, settings
 from providers.railway.deployment import DeploymentProvider
 from providers.railway.deployment_trigger import DeploymentTriggerProvider
@@ -59,11 +62,8 @@ from providers.tokens import AccessTokenProvider
 from sandbox.railway import RailwaySandbox
 from sandbox.statsig import StatsigSandbox
 from sandbox.supabase import SupabaseSandbox
-from tests.engine import program_engine
-from tests.engine.host import PROVIDER_KEY, DynamicProviderHost, DynamicResourceClient, EngineError
-from tests.faults import matrix, stack_engine
+from tests.faults import matrix
 from tests.faults.conftest import World
-from tests.program.harness import REPO, TODAY, stack_mapping
 
 RAILWAY_TOKEN = "rw-audit-token-3f9a61c2d8"
 SUPABASE_TOKEN = "sbp_audit_token_7d20e4b9a1"
@@ -115,9 +115,9 @@ class CapturingHost:
         self.stub = host.stub
         self._evidence = evidence
 
-    def _call(self, method: Any, request: Any) -> Any:
+    def call(self, method: Any, request: Any) -> Any:
         self._keep(request)
-        response = self._host._call(method, request)
+        response = self._host.call(method, request)
         self._keep(response)
         return response
 
@@ -193,16 +193,16 @@ def _engine_error(where: str, error: BaseException | None, found: Evidence) -> N
 
 def _whole_program(found: Evidence, patch: pytest.MonkeyPatch) -> None:
     registered = found.registered_secret_outputs
-    original = program_engine.ProviderHostMonitor.RegisterResource
+    original = new_stack.ProviderHostMonitor.RegisterResource
 
     def recording(self: Any, request: Any) -> Any:
-        if request.custom and request.type.startswith(program_engine.DYNAMIC):
+        if request.custom and request.type.startswith(new_stack.DYNAMIC):
             kind = request.type.rsplit(":", 1)[-1]
             secret = set(request.additionalSecretOutputs) | _secret_keys(request.object)
             registered[kind] = registered.get(kind, secret) & secret if kind in registered else secret
         return original(self, request)
 
-    patch.setattr(program_engine.ProviderHostMonitor, "RegisterResource", recording)
+    patch.setattr(new_stack.ProviderHostMonitor, "RegisterResource", recording)
     railway, supabase = _sandboxes()
     log_dir = Path(tempfile.mkdtemp(prefix="stagefleet-audit-"))
     host_log, bad_host_log = log_dir / "host.log", log_dir / "bad-host.log"
@@ -213,7 +213,7 @@ def _whole_program(found: Evidence, patch: pytest.MonkeyPatch) -> None:
             host.configure(_config(railway, supabase))
             captured = CapturingHost(host, found)
             secrecy: dict[str, bool] = {}
-            deployment = program_engine.up(_program(secrecy), captured)
+            deployment = new_stack.up(_program(secrecy), captured)
             assert deployment.error is None, deployment.error
             _keep_outputs("up", deployment.created, found)
             for key, value in deployment.exports.items():
@@ -222,11 +222,11 @@ def _whole_program(found: Evidence, patch: pytest.MonkeyPatch) -> None:
             assert secrecy.get("accessTokens") is True, secrecy
 
             _status_lines(railway, deployment.exports, log_dir, found)
-            state = stack_engine.state_of(deployment)
-            assert stack_engine.refresh(state, captured) == []
+            state = existing_stack.state_of(deployment)
+            assert existing_stack.refresh(state, captured) == []
             _keep_outputs("refresh", list(state.values()), found)
-            assert stack_engine.up(_program({}), captured, state).error is None
-            assert stack_engine.up(_program({}), captured, state, preview=True).error is None
+            assert existing_stack.up(_program({}), captured, state).error is None
+            assert existing_stack.up(_program({}), captured, state, preview=True).error is None
             _collect_sandbox_secrets(railway, supabase, found)
             state_before_destroy = dict(state)
 
@@ -255,7 +255,7 @@ def _whole_program(found: Evidence, patch: pytest.MonkeyPatch) -> None:
                 )
             except EngineError as error:
                 _engine_error("ProjectKeys.create of an INIT_FAILED project", error, found)
-            stack_engine.destroy(state, captured)
+            existing_stack.destroy(state, captured)
         finally:
             found.logs.append(("provider host stderr", host.close()))
             found.logs.append(("provider host log at DEBUG", _read(host_log)))
@@ -303,7 +303,7 @@ def _host_resource(host: DynamicProviderHost, provider: Any, type_: str, name: s
     return DynamicResourceClient(host, provider, f"pulumi-python:dynamic/{type_}", name)
 
 
-def _bad_token_calls(host: DynamicProviderHost, state: stack_engine.State) -> list[tuple[DynamicResourceClient, dict]]:
+def _bad_token_calls(host: DynamicProviderHost, state: existing_stack.State) -> list[tuple[DynamicResourceClient, dict]]:
     """Each resource type of the deployed stack created again with its recorded inputs (the API
     types only: an AccessToken calls no API)."""
     providers = {"Environment": EnvironmentProvider, "Variables": VariablesProvider,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from sandbox.railway import RailwaySandbox
-from tests.engine.host import DynamicProviderHost
+from harness.host import DynamicProviderHost
 
 TOKEN = "engine-test-token-4f2a9b"
 

@@ -17,7 +17,7 @@ from providers.railway.service_instance import ServiceInstanceProvider
 from providers.railway.variables import VariablesProvider
 from providers.tokens import AccessTokenProvider
 from tests.engine.conftest import TOKEN
-from tests.engine.host import DynamicResourceClient, EngineError
+from harness.host import DynamicResourceClient, EngineError
 
 ENVIRONMENT = "pulumi-python:dynamic/railway:Environment"
 VARIABLES = "pulumi-python:dynamic/railway:Variables"

@@ -13,7 +13,7 @@ from pulumi.runtime.proto import provider_pb2
 
 from providers.statsig.gate import EMAIL_RULE, MANAGED_MARKER, USER_ID_RULE, GateProvider
 from sandbox.statsig import StatsigSandbox
-from tests.engine.host import PROVIDER_KEY, DynamicProviderHost, DynamicResourceClient, EngineError
+from harness.host import PROVIDER_KEY, DynamicProviderHost, DynamicResourceClient, EngineError
 
 KEY = "console-engine-test-key-6a1f0c"
 GATE = "pulumi-python:dynamic/statsig:Gate"

@@ -17,7 +17,7 @@ from providers.supabase.branch import BranchProvider
 from providers.supabase.project import ProjectProvider
 from providers.supabase.project_keys import ProjectKeysProvider
 from sandbox.supabase import SupabaseSandbox
-from tests.engine.host import PROVIDER_KEY, DynamicProviderHost, DynamicResourceClient, EngineError
+from harness.host import PROVIDER_KEY, DynamicProviderHost, DynamicResourceClient, EngineError
 
 TOKEN = "sbp_engine_test_8d2c4e"
 ORGANIZATION = "gatewayz"

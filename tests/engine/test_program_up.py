@@ -7,13 +7,13 @@ from collections.abc import Iterator
 import pytest
 
 from components.fleet import deploy_fleet, load_fleet_spec
+from fleet.stackfile import load_stack_config
+from harness import REPO
+from harness.host import DynamicProviderHost
+from harness.mocks import TODAY, stack_mapping
+from harness.new_stack import destroy, refresh, up
 from sandbox.railway import RailwaySandbox
 from sandbox.supabase import SupabaseSandbox
-from tests.engine.host import DynamicProviderHost
-from tests.engine.program_engine import destroy, refresh, up
-from tests.program.harness import TODAY, stack_mapping
-from fleet.stackfile import load_stack_config
-from tests.program.harness import REPO
 
 RAILWAY_TOKEN = "program-up-railway-token"
 SUPABASE_TOKEN = "sbp_program_up_token"

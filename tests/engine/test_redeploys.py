@@ -7,10 +7,11 @@ from collections import Counter
 import pytest
 
 from components.fleet import deploy_fleet, load_fleet_spec
-from tests.engine.program_engine import up as up_new_stack
+from harness import existing_stack
+from harness.mocks import TODAY, stack_mapping
+from harness.new_stack import up as up_new_stack
 from tests.engine.test_program_up import PROJECT, SERVICES, host, sandboxes  # noqa: F401 - fixtures
-from tests.faults import stack_engine
-from tests.program.harness import TODAY, edit, stack_mapping
+from tests.program.support import edit
 
 
 def program(mapping):
@@ -21,7 +22,7 @@ def program(mapping):
 def state(host, sandboxes):
     deployment = up_new_stack(program(stack_mapping("Pulumi.sandbox.yaml")), host)
     assert deployment.error is None, deployment.error
-    return stack_engine.state_of(deployment)
+    return existing_stack.state_of(deployment)
 
 
 def deployments_by_environment(railway) -> Counter:
@@ -30,7 +31,7 @@ def deployments_by_environment(railway) -> Counter:
 
 
 def up_with(mapping, host, state):
-    run = stack_engine.up(program(mapping), host, state)
+    run = existing_stack.up(program(mapping), host, state)
     assert run.error is None, run.error
     return run
 

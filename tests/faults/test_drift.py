@@ -13,6 +13,10 @@ import pytest
 
 from components.fleet import deploy_fleet, load_fleet_spec
 from fleet.stackfile import load_stack_config
+from harness import REPO, existing_stack
+from harness.host import DynamicProviderHost
+from harness.mocks import TODAY, stack_mapping
+from harness.new_stack import up as up_new_stack
 from providers.railway.environment import EnvironmentProvider
 from providers.railway.service_domain import ServiceDomainProvider
 from providers.railway.variables import VariablesProvider
@@ -20,11 +24,8 @@ from providers.supabase.project import ProjectProvider
 from providers.supabase.project_keys import ProjectKeysProvider
 from sandbox.railway import RailwaySandbox
 from sandbox.supabase import SupabaseSandbox
-from tests.engine.host import DynamicProviderHost
-from tests.engine.program_engine import up as up_new_stack
-from tests.faults import matrix, stack_engine
+from tests.faults import matrix
 from tests.faults.conftest import World
-from tests.program.harness import REPO, TODAY, stack_mapping
 
 # ---------------------------------------------------------------- one provider at a time
 
@@ -130,7 +131,7 @@ def sandbox_program() -> dict[str, Any]:
     return deploy_fleet(load_fleet_spec(stack_mapping("Pulumi.sandbox.yaml")), today=TODAY)
 
 
-def _by_name(state: stack_engine.State, name: str) -> stack_engine.Created:
+def _by_name(state: existing_stack.State, name: str) -> existing_stack.Created:
     [resource] = [r for r in state.values() if r.name == name]
     return resource
 
@@ -139,7 +140,7 @@ def test_hand_edits_show_in_refresh_and_the_next_up_repairs_them(stack) -> None:
     railway, supabase, host = stack
     deployment = up_new_stack(sandbox_program, host)
     assert deployment.error is None, deployment.error
-    state = stack_engine.state_of(deployment)
+    state = existing_stack.state_of(deployment)
     project_id = _by_name(state, "main-environment").outputs["project_id"]
 
     # Someone in the dashboards: a variable edited, an environment and a project deleted, a domain removed.
@@ -152,7 +153,7 @@ def test_hand_edits_show_in_refresh_and_the_next_up_repairs_them(stack) -> None:
     main_domain = _by_name(state, "main-api-domain").id
     railway.delete_service_domain(main_domain)
 
-    drift = {(d.name, d.kind) for d in stack_engine.refresh(state, host)}
+    drift = {(d.name, d.kind) for d in existing_stack.refresh(state, host)}
     assert ("dev1-alice-api-variables", "changed") in drift
     assert {("dev2-bob-environment", "gone"), ("dev2-bob-api-variables", "gone"), ("dev2-bob-api-trigger", "gone"),
             ("dev2-bob-api-domain", "gone")} <= drift  # fmt: skip
@@ -163,7 +164,7 @@ def test_hand_edits_show_in_refresh_and_the_next_up_repairs_them(stack) -> None:
     }
     assert unrelated == set(), "nothing else drifted"
 
-    run = stack_engine.up(sandbox_program, host, state)
+    run = existing_stack.up(sandbox_program, host, state)
     assert run.error is None, run.error
     created = {step.name for step in run.ops("create")}
     assert {"dev2-bob-environment", "dev1-alice-database-project", "dev1-alice-database-keys", "main-api-domain"} <= created
@@ -182,6 +183,6 @@ def test_hand_edits_show_in_refresh_and_the_next_up_repairs_them(stack) -> None:
     assert alice_api["SUPABASE_URL"] == f"https://{alice_project_now['ref']}.supabase.co"
     assert alice_api["SUPABASE_KEY"] == supabase.api_keys(alice_project_now["ref"])["service_role"]
 
-    assert stack_engine.refresh(state, host) == [], "after the repair, refresh finds nothing to change"
-    again = stack_engine.up(sandbox_program, host, state)
+    assert existing_stack.refresh(state, host) == [], "after the repair, refresh finds nothing to change"
+    again = existing_stack.up(sandbox_program, host, state)
     assert again.error is None and again.ops("create") == again.ops("update") == again.ops("delete") == []

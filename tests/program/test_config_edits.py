@@ -10,7 +10,8 @@ import base64
 
 import dill
 
-from tests.program.harness import Graph, edit, evaluate, reveal, stack_mapping
+from harness.mocks import Graph, evaluate, reveal, stack_mapping
+from tests.program.support import edit
 
 
 def plan(before: Graph, after: Graph) -> dict[str, str]:

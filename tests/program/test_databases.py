@@ -6,7 +6,9 @@ import json
 import pytest
 
 from fleet.migrations import directory_digest
-from tests.program.harness import REPO, edit, evaluate, is_secret, reveal, stack_mapping
+from harness import REPO
+from harness.mocks import evaluate, is_secret, reveal, stack_mapping
+from tests.program.support import edit
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,13 @@ import yaml
 
 from components.fleet import InvalidStackConfig, deploy_fleet, load_fleet_spec
 from fleet import FeatureFlagSpec, naming
+from harness import REPO
+from harness.mocks import TODAY, FleetMocks, Graph, evaluate, reveal, stack_mapping
 from providers.statsig import gate as statsig_gate
 from providers.statsig.client import gate_id_for as provider_gate_id
 from sandbox.statsig import StatsigState
 from sandbox.statsig import gate_id_for as sandbox_gate_id
-from tests.program.harness import REPO, TODAY, FleetMocks, Graph, edit, evaluate, reveal, stack_mapping
+from tests.program.support import edit
 
 GATE_TYPE = "pulumi-python:dynamic/statsig:Gate"
 CONSOLE_KEY = "console-SENTINEL-4f9c2b7e1d"

@@ -14,7 +14,9 @@ import pytest
 import yaml
 
 from components.fleet import InvalidStackConfig, deploy_fleet, load_fleet_spec
-from tests.program.harness import REPO, TODAY, FleetMocks, Graph, edit, evaluate, stack_mapping
+from harness import REPO
+from harness.mocks import TODAY, FleetMocks, Graph, evaluate, stack_mapping
+from tests.program.support import edit
 
 
 def fleet_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -9,13 +9,8 @@ import pytest
 from components.fleet import InvalidStackConfig, stack_config
 from fleet.catalog import catalog_rows, flag_rows, render_markdown
 from fleet import FleetSpec
-from tests.program.harness import (
-    edit,
-    evaluate,
-    is_secret,
-    reveal,
-    stack_mapping,
-)
+from harness.mocks import evaluate, is_secret, reveal, stack_mapping
+from tests.program.support import edit
 
 ENVIRONMENTS = ["main", "dev1-alice", "dev2-bob", "dev3-charlie", "payments"]
 SERVICES = ["api", "web"]

@@ -10,9 +10,8 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any, Optional
+from collections.abc import Callable, Mapping
+from typing import Any, Optional, Protocol, TypeVar
 
 import grpc
 from google.protobuf import struct_pb2
@@ -20,7 +19,9 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-REPO = Path(__file__).resolve().parents[2]
+from harness import REPO
+
+Reply = TypeVar("Reply")
 PROVIDER_KEY = "__provider"
 STARTUP_DEADLINE_S = 30
 
@@ -40,21 +41,30 @@ def from_struct(struct: struct_pb2.Struct, keep_unknowns: bool = False) -> dict[
 class EngineError(Exception):
     """A provider call failed; carries what the engine would show the user."""
 
-    def __init__(self, details: str):
+    def __init__(self, details: str) -> None:
         super().__init__(details)
         self.details = details
+
+
+class ProviderHost(Protocol):
+    """What the engines need of a provider host: its stub, and a call through it that raises
+    EngineError for a failed call. DynamicProviderHost, or a wrapper that records or times calls."""
+
+    stub: provider_pb2_grpc.ResourceProviderStub
+
+    def call(self, method: Callable[..., Reply], request: Any) -> Reply: ...
 
 
 class DynamicProviderHost:
     """One `python -m pulumi.dynamic` process, as one `pulumi up` would start it."""
 
-    def __init__(self, extra_env: Optional[Mapping[str, str]] = None):
+    def __init__(self, extra_env: Optional[Mapping[str, str]] = None) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("RAILWAY_", "SUPABASE_"))}
         env.update(extra_env or {})
         env.setdefault("PULUMI_PROJECT", "stagefleet")
         self._process = subprocess.Popen(
             [sys.executable, "-m", "pulumi.dynamic"],
-            cwd=REPO,
+            cwd=REPO,  # as the engine starts it: the host imports the providers from there
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -66,6 +76,7 @@ class DynamicProviderHost:
         self.stderr_text = ""
 
     def _read_port(self) -> int:
+        assert self._process.stdout is not None
         line = self._process.stdout.readline().decode().strip()
         if not line.isdigit():
             self._process.kill()
@@ -87,13 +98,14 @@ class DynamicProviderHost:
     def __enter__(self) -> "DynamicProviderHost":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def configure(self, config: Mapping[str, str]) -> None:
-        self._call(self.stub.Configure, provider_pb2.ConfigureRequest(args=to_struct(config), acceptSecrets=False))
+        self.call(self.stub.Configure, provider_pb2.ConfigureRequest(args=to_struct(config), acceptSecrets=False))
 
-    def _call(self, method, request):
+    def call(self, method: Callable[..., Reply], request: Any) -> Reply:
+        """One provider call as the engine makes it; a failure is an EngineError with its details."""
         try:
             return method(request, timeout=120)
         except grpc.RpcError as error:
@@ -103,7 +115,7 @@ class DynamicProviderHost:
 class DynamicResourceClient:
     """The engine's view of one dynamic resource type: urn, pickled provider, inputs and state."""
 
-    def __init__(self, host: DynamicProviderHost, provider: Any, type_token: str, name: str):
+    def __init__(self, host: DynamicProviderHost, provider: Any, type_token: str, name: str) -> None:
         self.host = host
         self.pickled_provider = serialize_provider(provider)
         self.urn = f"urn:pulumi:staging::stagefleet::{type_token}::{name}"
@@ -111,48 +123,58 @@ class DynamicResourceClient:
     def _with_provider(self, props: Mapping[str, Any]) -> dict[str, Any]:
         return {**props, PROVIDER_KEY: self.pickled_provider}
 
-    def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[dict, list[tuple[str, str]]]:
-        response = self.host._call(
+    def check(
+        self, olds: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        response = self.host.call(
             self.host.stub.Check,
             provider_pb2.CheckRequest(
-                urn=self.urn, olds=to_struct(self._with_provider(olds) if olds else {}), news=to_struct(self._with_provider(news))
+                urn=self.urn,
+                olds=to_struct(self._with_provider(olds) if olds else {}),
+                news=to_struct(self._with_provider(news)),
             ),
         )
         return from_struct(response.inputs, keep_unknowns=True), [(f.property, f.reason) for f in response.failures]
 
-    def diff(self, resource_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]):
-        return self.host._call(
+    def diff(self, resource_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> provider_pb2.DiffResponse:
+        return self.host.call(
             self.host.stub.Diff,
             provider_pb2.DiffRequest(
-                id=resource_id, urn=self.urn, olds=to_struct(self._with_provider(olds)), news=to_struct(self._with_provider(news))
+                id=resource_id,
+                urn=self.urn,
+                olds=to_struct(self._with_provider(olds)),
+                news=to_struct(self._with_provider(news)),
             ),
         )
 
-    def create(self, inputs: Mapping[str, Any]) -> tuple[str, dict]:
-        response = self.host._call(
+    def create(self, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        response = self.host.call(
             self.host.stub.Create,
             provider_pb2.CreateRequest(urn=self.urn, properties=to_struct(self._with_provider(inputs))),
         )
         return response.id, from_struct(response.properties)
 
-    def read(self, resource_id: str, state: Mapping[str, Any]) -> tuple[str, dict]:
-        response = self.host._call(
+    def read(self, resource_id: str, state: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        response = self.host.call(
             self.host.stub.Read,
             provider_pb2.ReadRequest(id=resource_id, urn=self.urn, properties=to_struct(self._with_provider(state))),
         )
         return response.id, from_struct(response.properties)
 
-    def update(self, resource_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict:
-        response = self.host._call(
+    def update(self, resource_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        response = self.host.call(
             self.host.stub.Update,
             provider_pb2.UpdateRequest(
-                id=resource_id, urn=self.urn, olds=to_struct(self._with_provider(olds)), news=to_struct(self._with_provider(news))
+                id=resource_id,
+                urn=self.urn,
+                olds=to_struct(self._with_provider(olds)),
+                news=to_struct(self._with_provider(news)),
             ),
         )
         return from_struct(response.properties)
 
     def delete(self, resource_id: str, state: Mapping[str, Any]) -> None:
-        self.host._call(
+        self.host.call(
             self.host.stub.Delete,
             provider_pb2.DeleteRequest(id=resource_id, urn=self.urn, properties=to_struct(self._with_provider(state))),
         )

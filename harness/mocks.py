@@ -1,24 +1,34 @@
-"""Run the stagefleet program under `pulumi.runtime.set_mocks` and record the resource graph."""
+"""Run the stagefleet program under `pulumi.runtime.set_mocks` and record the resource graph.
+
+FleetMocks answers every registration the way the dynamic providers would, with computed outputs,
+so the whole program (config, components, exports) runs with no provider host and no API.
+"""
 from __future__ import annotations
 
-import copy
+import asyncio
 import datetime as dt
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
 from pulumi.runtime import mocks as runtime_mocks
 from pulumi.runtime import rpc
 
+from components.fleet import deploy_fleet, load_fleet_spec, load_review
+from components.review import deploy_review
+from fleet.naming import statsig_gate_id
 from fleet.stackfile import load_stack_config
+from harness import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 SECRET_SIG = rpc._special_secret_sig
 SIG_KEY = rpc._special_sig_key
+# The day every program run here takes for today (expiries, token rotation windows).
 TODAY = dt.date(2026, 11, 26)
 DECRYPTED_PLACEHOLDER = "decrypted-secret-for-tests"
+# A program: declares resources and returns the stack exports.
+Program = Callable[[], Mapping[str, Any]]
 
 
 def is_secret(value: Any) -> bool:
@@ -40,8 +50,8 @@ def reveal(value: Any) -> Any:
 class Registered:
     typ: str
     name: str
-    inputs: dict
-    outputs: dict
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
     # Logical names of the resources it depends on (depends_on and the Outputs among its inputs).
     dependencies: tuple[str, ...] = ()
 
@@ -64,11 +74,11 @@ class Graph:
 class FleetMocks(pulumi.runtime.Mocks):
     """Answers every registration the way the dynamic providers would, with computed outputs."""
 
-    def __init__(self, graph: Graph, fleet_outputs: Optional[dict] = None):
+    def __init__(self, graph: Graph, fleet_outputs: Optional[dict[str, Any]] = None) -> None:
         self.graph = graph
         self.fleet_outputs = fleet_outputs or {}
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
         outputs = {k: v for k, v in inputs.items() if k != "__provider"}
         resource_id = f"{args.name}-id"
@@ -102,8 +112,6 @@ class FleetMocks(pulumi.runtime.Mocks):
         elif args.typ == "command:local:Command":
             outputs.update(stdout="", stderr="")
         elif args.typ.endswith("statsig:Gate"):
-            from fleet.naming import statsig_gate_id
-
             resource_id = statsig_gate_id(reveal(inputs["name"]))
             outputs["gate_id"] = resource_id
         elif args.typ.endswith("railway:Deployment"):
@@ -115,7 +123,7 @@ class FleetMocks(pulumi.runtime.Mocks):
         self.graph.resources.append(Registered(args.typ, args.name, inputs, outputs, dependencies))
         return resource_id, outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs):
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         return {}
 
 
@@ -137,15 +145,6 @@ def _decrypt(value: Any) -> Any:
     return value
 
 
-def edit(mapping: dict[str, Any], key: str, change) -> dict[str, Any]:
-    """A copy of `mapping` with the JSON value at `key` passed through `change`."""
-    edited = copy.deepcopy(mapping)
-    value = json.loads(edited[key])
-    changed = change(value)
-    edited[key] = json.dumps(value if changed is None else changed)
-    return edited
-
-
 @dataclass
 class Evaluation:
     graph: Graph
@@ -153,21 +152,21 @@ class Evaluation:
     secret_exports: dict[str, bool]
 
 
-def evaluate(mapping: dict[str, Any], preview: bool = False, today: dt.date = TODAY) -> Evaluation:
+def evaluate(mapping: Mapping[str, Any], preview: bool = False, today: dt.date = TODAY) -> Evaluation:
     """Run the whole program for `mapping` under mocks; return the graph and the resolved exports."""
-    from components.fleet import deploy_fleet, load_fleet_spec
-
     return run_program(lambda: deploy_fleet(load_fleet_spec(mapping), today=today), FleetMocks, preview, "staging")
 
 
 def evaluate_review(
-    mapping: dict[str, Any], fleet_outputs: dict, stack: str = "pr-42", preview: bool = False, today: dt.date = TODAY
+    mapping: Mapping[str, Any],
+    fleet_outputs: dict[str, Any],
+    stack: str = "pr-42",
+    preview: bool = False,
+    today: dt.date = TODAY,
 ) -> Evaluation:
     """Run a review stack's program under mocks, the fleet stack's outputs given."""
-    from components.fleet import load_review
-    from components.review import deploy_review
 
-    def program():
+    def program() -> Mapping[str, Any]:
         review = load_review(mapping, REPO, stack)
         return deploy_review(review, pulumi.StackReference(review.fleet_stack), today=today)
 
@@ -177,25 +176,34 @@ def evaluate_review(
 class DependencyRecordingMonitor(runtime_mocks.MockMonitor):
     """The SDK's mock monitor, recording what each registration depends on (Mocks never see it)."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks, graph: Graph):
+    def __init__(self, mocks: pulumi.runtime.Mocks, graph: Graph) -> None:
         super().__init__(mocks)
         self.graph = graph
 
-    def RegisterResource(self, request):
+    def RegisterResource(self, request: Any) -> Any:
         self.graph.dependencies[request.name] = tuple(urn.rsplit("::", 1)[-1] for urn in request.dependencies)
         return super().RegisterResource(request)
 
 
-def run_program(declare, make_mocks, preview: bool, stack: str) -> Evaluation:
+def install_mocks(monitor: runtime_mocks.MockMonitor, *, stack: str, preview: bool) -> asyncio.AbstractEventLoop:
+    """Point the SDK at `monitor` (and its mocks) for a run of project stagefleet's `stack`; returns
+    the event loop the run is on."""
+    pulumi.runtime.set_mocks(monitor.mocks, project="stagefleet", stack=stack, preview=preview, monitor=monitor)
+    return asyncio.get_event_loop()
+
+
+def run_program(
+    declare: Program, make_mocks: Callable[[Graph], pulumi.runtime.Mocks], preview: bool, stack: str
+) -> Evaluation:
+    """Run `declare` under the mocks `make_mocks` builds for the graph; resolve every export."""
     graph = Graph()
-    mocks = make_mocks(graph)
-    monitor = DependencyRecordingMonitor(mocks, graph)
-    pulumi.runtime.set_mocks(mocks, project="stagefleet", stack=stack, preview=preview, monitor=monitor)
+    monitor = DependencyRecordingMonitor(make_mocks(graph), graph)
+    install_mocks(monitor, stack=stack, preview=preview)
     resolved: dict[str, Any] = {}
     secrecy: dict[str, bool] = {}
 
     @pulumi.runtime.test
-    def program():
+    def program() -> Any:
         exports = declare()
 
         async def settle(key: str, value: Any) -> None:
@@ -203,9 +211,7 @@ def run_program(declare, make_mocks, preview: bool, stack: str) -> Evaluation:
             resolved[key] = await output.future()
             secrecy[key] = await output.is_secret()
 
-        import asyncio
-
-        async def settle_all():
+        async def settle_all() -> None:
             await asyncio.gather(*(settle(k, v) for k, v in exports.items()))
 
         return pulumi.Output.from_input(asyncio.ensure_future(settle_all()))

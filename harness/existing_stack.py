@@ -1,5 +1,5 @@
 """`pulumi up`, `pulumi preview` and `pulumi refresh` of a stack that already exists, through the
-real provider host: what tests/engine/program_engine.py does for a new stack, continued.
+real provider host: what harness/new_stack.py does for a new stack, continued.
 
 The program runs under the SDK; for every dynamic resource it registers, the monitor does what the
 engine does with a state in hand: Check against the recorded outputs, then, for a resource the state
@@ -14,10 +14,10 @@ requests to them.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -26,11 +26,13 @@ from pulumi.runtime import mocks as runtime_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, resource_pb2
 
-from tests.engine.host import PROVIDER_KEY, DynamicProviderHost, from_struct, to_struct
-from tests.engine.program_engine import DYNAMIC, Created, Deployment
-from tests.program.harness import TODAY, FleetMocks, Graph
+from harness.host import PROVIDER_KEY, ProviderHost, from_struct, to_struct
+from harness.mocks import FleetMocks, Graph, install_mocks
+from harness.new_stack import DYNAMIC, Created, Deployment, Program
 
 State = dict[str, Created]
+# on_call(op, urn) -> a context manager around each provider call (request attribution).
+OnCall = Callable[[str, str], AbstractContextManager[Any]]
 
 
 def state_of(deployment: Deployment) -> State:
@@ -75,13 +77,13 @@ class ExistingStackMonitor(runtime_mocks.MockMonitor):
 
     def __init__(
         self,
-        host: DynamicProviderHost,
+        host: ProviderHost,
         state: State,
         run: Run,
         *,
         preview: bool,
-        on_call: Optional[Callable[[str, str], Any]] = None,
-    ):
+        on_call: Optional[OnCall] = None,
+    ) -> None:
         super().__init__(FleetMocks(Graph()))
         self.host = host
         self.state = state
@@ -90,14 +92,13 @@ class ExistingStackMonitor(runtime_mocks.MockMonitor):
         self.registered: set[str] = set()
         self.replaced: list[Created] = []
         self._lock = threading.Lock()
-        # on_call(op, urn) -> a context manager around each provider call (request attribution).
         self._on_call = on_call
 
     def _call(self, op: str, urn: str, method: Any, request: Any) -> Any:
         if self._on_call is None:
-            return self.host._call(method, request)
+            return self.host.call(method, request)
         with self._on_call(op, urn):
-            return self.host._call(method, request)
+            return self.host.call(method, request)
 
     def RegisterResource(self, request: Any) -> Any:
         if not (request.custom and request.type.startswith(DYNAMIC)):
@@ -148,7 +149,9 @@ class ExistingStackMonitor(runtime_mocks.MockMonitor):
         return resource_pb2.RegisterResourceResponse(urn=urn, id=old.id, object=updated.properties)
 
     def _create(self, urn: str, type_: str, name: str, inputs: Any) -> Any:
-        created = self._call("create", urn, self.host.stub.Create, provider_pb2.CreateRequest(urn=urn, properties=inputs))
+        created = self._call(
+            "create", urn, self.host.stub.Create, provider_pb2.CreateRequest(urn=urn, properties=inputs)
+        )
         outputs = from_struct(created.properties)
         with self._lock:
             self.state[urn] = Created(urn, type_, name, created.id, outputs)
@@ -167,25 +170,24 @@ class ExistingStackMonitor(runtime_mocks.MockMonitor):
 
 
 def up(
-    program: Callable[[], dict[str, Any]],
-    host: DynamicProviderHost,
+    program: Program,
+    host: ProviderHost,
     state: State,
     *,
     preview: bool = False,
-    today: dt.date = TODAY,
     parallel: int = 64,
-    on_call: Optional[Callable[[str, str], Any]] = None,
+    on_call: Optional[OnCall] = None,
 ) -> Run:
     """`pulumi up` (or, with preview=True, `pulumi preview`) of `program` over `state`, which is
     updated in place (a preview leaves it alone)."""
     run = Run()
     order = {urn: index for index, urn in enumerate(state)}
     monitor = ExistingStackMonitor(host, state if not preview else dict(state), run, preview=preview, on_call=on_call)
-    pulumi.runtime.set_mocks(monitor.mocks, project="stagefleet", stack="staging", preview=preview, monitor=monitor)
+    loop = install_mocks(monitor, stack="staging", preview=preview)
 
     @pulumi.runtime.test
     def evaluate() -> Any:
-        asyncio.get_event_loop().set_default_executor(ThreadPoolExecutor(max_workers=parallel))
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=parallel))
         exports = program()
 
         async def settle() -> None:
@@ -216,19 +218,17 @@ class Drift:
     changed: tuple[str, ...] = ()
 
 
-def refresh(
-    state: State, host: DynamicProviderHost, *, on_call: Optional[Callable[[str, str], Any]] = None
-) -> list[Drift]:
+def refresh(state: State, host: ProviderHost, *, on_call: Optional[OnCall] = None) -> list[Drift]:
     """`pulumi refresh`: read every resource, write what is found into `state` (dropping what is
     gone) and return what differed from the state."""
     drift: list[Drift] = []
     for urn, resource in list(state.items()):
         request = provider_pb2.ReadRequest(id=resource.id, urn=urn, properties=to_struct(resource.outputs))
         if on_call is None:
-            response = host._call(host.stub.Read, request)
+            response = host.call(host.stub.Read, request)
         else:
             with on_call("read", urn):
-                response = host._call(host.stub.Read, request)
+                response = host.call(host.stub.Read, request)
         kind = _short_type(resource.type)
         if not response.id:
             del state[urn]
@@ -248,10 +248,10 @@ def refresh(
     return drift
 
 
-def destroy(state: State, host: DynamicProviderHost) -> None:
+def destroy(state: State, host: ProviderHost) -> None:
     """`pulumi destroy` of whatever the state holds, dependents first."""
     for urn, resource in reversed(list(state.items())):
-        host._call(
+        host.call(
             host.stub.Delete,
             provider_pb2.DeleteRequest(id=resource.id, urn=urn, properties=to_struct(resource.outputs)),
         )

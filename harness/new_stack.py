@@ -10,8 +10,8 @@ Other resources (components, pulumi-command) are answered by the program mocks.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import threading
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -21,10 +21,12 @@ from pulumi.runtime import mocks as runtime_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, resource_pb2
 
-from tests.engine.host import DynamicProviderHost, EngineError, from_struct, to_struct
-from tests.program.harness import TODAY, FleetMocks, Graph
+from harness.host import EngineError, ProviderHost, from_struct, to_struct
+from harness.mocks import FleetMocks, Graph, install_mocks
 
 DYNAMIC = "pulumi-python:dynamic"
+# A program: declares resources and returns the stack exports.
+Program = Callable[[], Mapping[str, Any]]
 
 
 @dataclass
@@ -33,7 +35,7 @@ class Created:
     type: str
     name: str
     id: str
-    outputs: dict
+    outputs: dict[str, Any]
 
 
 @dataclass
@@ -47,24 +49,26 @@ class Deployment:
 
 
 class ProviderHostMonitor(runtime_mocks.MockMonitor):
-    def __init__(self, host: DynamicProviderHost, graph: Graph, deployment: Deployment, fleet_outputs: Optional[dict] = None):
+    def __init__(
+        self, host: ProviderHost, graph: Graph, deployment: Deployment, fleet_outputs: Optional[dict[str, Any]] = None
+    ) -> None:
         super().__init__(FleetMocks(graph, fleet_outputs))
         self.host = host
         self.deployment = deployment
         self._lock = threading.Lock()
 
-    def RegisterResource(self, request):
+    def RegisterResource(self, request: Any) -> Any:
         if not (request.custom and request.type.startswith(DYNAMIC)):
             return super().RegisterResource(request)
         urn = self.make_urn(request.parent, request.type, request.name)
         runtime_mocks._ensure_event_loop()
         inputs, _ = rpc.deserialize_properties_unwrap_secrets(request.object)
-        checked = self.host._call(
+        checked = self.host.call(
             self.host.stub.Check, provider_pb2.CheckRequest(urn=urn, olds=to_struct({}), news=to_struct(inputs))
         )
         if checked.failures:
             raise EngineError("; ".join(f"{f.property}: {f.reason}" for f in checked.failures))
-        created = self.host._call(self.host.stub.Create, provider_pb2.CreateRequest(urn=urn, properties=checked.inputs))
+        created = self.host.call(self.host.stub.Create, provider_pb2.CreateRequest(urn=urn, properties=checked.inputs))
         outputs = from_struct(created.properties)
         with self._lock:
             self.deployment.created.append(Created(urn, request.type, request.name, created.id, outputs))
@@ -72,27 +76,26 @@ class ProviderHostMonitor(runtime_mocks.MockMonitor):
 
 
 def up(
-    program,
-    host: DynamicProviderHost,
-    today: dt.date = TODAY,
+    program: Program,
+    host: ProviderHost,
     parallel: int = 64,
     stack: str = "staging",
-    fleet_outputs: Optional[dict] = None,
+    fleet_outputs: Optional[dict[str, Any]] = None,
 ) -> Deployment:
     """`pulumi up` of a new stack: `program()` declares resources and returns the stack exports.
     A review stack's StackReference to the fleet stack answers with `fleet_outputs`."""
     deployment = Deployment()
     graph = Graph()
     monitor = ProviderHostMonitor(host, graph, deployment, fleet_outputs)
-    pulumi.runtime.set_mocks(monitor.mocks, project="stagefleet", stack=stack, preview=False, monitor=monitor)
+    loop = install_mocks(monitor, stack=stack, preview=False)
 
     @pulumi.runtime.test
-    def run():
+    def run() -> Any:
         # The engine registers without a small thread cap; the provider host's 4 workers are the limit.
-        asyncio.get_event_loop().set_default_executor(ThreadPoolExecutor(max_workers=parallel))
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=parallel))
         exports = program()
 
-        async def settle():
+        async def settle() -> None:
             for key, value in exports.items():
                 deployment.exports[key] = await pulumi.Output.from_input(value).future()
 
@@ -100,25 +103,25 @@ def up(
 
     try:
         run()
-    except Exception as error:  # the partial deployment is still returned for cleanup and inspection
+    except Exception as error:  # noqa: BLE001 - the partial deployment is still returned for cleanup and inspection
         deployment.error = error
     return deployment
 
 
-def destroy(deployment: Deployment, host: DynamicProviderHost) -> None:
+def destroy(deployment: Deployment, host: ProviderHost) -> None:
     """`pulumi destroy`: delete in reverse creation order (dependents were created after their dependencies)."""
     for resource in reversed(deployment.created):
-        host._call(
+        host.call(
             host.stub.Delete,
             provider_pb2.DeleteRequest(id=resource.id, urn=resource.urn, properties=to_struct(resource.outputs)),
         )
 
 
-def refresh(deployment: Deployment, host: DynamicProviderHost) -> list[tuple[Created, str, dict]]:
+def refresh(deployment: Deployment, host: ProviderHost) -> list[tuple[Created, str, dict[str, Any]]]:
     """`pulumi refresh`: read every resource; returns (resource, id read back, outputs read back)."""
     results = []
     for resource in deployment.created:
-        response = host._call(
+        response = host.call(
             host.stub.Read,
             provider_pb2.ReadRequest(id=resource.id, urn=resource.urn, properties=to_struct(resource.outputs)),
         )
