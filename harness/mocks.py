@@ -185,11 +185,26 @@ class DependencyRecordingMonitor(runtime_mocks.MockMonitor):
         return super().RegisterResource(request)
 
 
+def current_event_loop() -> asyncio.AbstractEventLoop:
+    """The thread's current event loop; a new one, made current, when there is none or it is
+    closed (`asyncio.run` leaves none behind: a test that used it must not break the next run)."""
+    try:
+        loop: asyncio.AbstractEventLoop | None = asyncio.get_event_loop()
+    except RuntimeError:  # none is current
+        loop = None
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+    return loop
+
+
 def install_mocks(monitor: runtime_mocks.MockMonitor, *, stack: str, preview: bool) -> asyncio.AbstractEventLoop:
-    """Point the SDK at `monitor` (and its mocks) for a run of project stagefleet's `stack`; returns
-    the event loop the run is on."""
+    """Point the SDK at `monitor` (and its mocks) for a run of project stagefleet's `stack`, on the
+    thread's current event loop (set up if need be: the SDK registers the root stack on it at
+    once); returns that loop."""
+    loop = current_event_loop()
     pulumi.runtime.set_mocks(monitor.mocks, project="stagefleet", stack=stack, preview=preview, monitor=monitor)
-    return asyncio.get_event_loop()
+    return loop
 
 
 def run_program(

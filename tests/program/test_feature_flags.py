@@ -10,14 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pulumi
 import pytest
 import yaml
+from pulumi.runtime.mocks import MockMonitor
 
 from components.fleet import InvalidStackConfig, deploy_fleet, load_fleet_spec
 from fleet import FeatureFlagSpec, naming
 from harness import REPO
-from harness.mocks import TODAY, FleetMocks, Graph, evaluate, reveal, stack_mapping
+from harness.mocks import TODAY, FleetMocks, Graph, evaluate, install_mocks, reveal, stack_mapping
 from providers.statsig import gate as statsig_gate
 from providers.statsig.client import gate_id_for as provider_gate_id
 from sandbox.statsig import StatsigState
@@ -205,7 +205,7 @@ def test_the_console_key_appears_in_no_input_no_output_and_no_export():
 
 def declared_before_failing(mapping: dict, today: dt.date = TODAY) -> tuple[Graph, InvalidStackConfig]:
     graph = Graph()
-    pulumi.runtime.set_mocks(FleetMocks(graph), project="stagefleet", stack="staging", preview=False)
+    install_mocks(MockMonitor(FleetMocks(graph)), stack="staging", preview=False)
     with pytest.raises(InvalidStackConfig) as raised:
         deploy_fleet(load_fleet_spec(mapping), today=today)
     return graph, raised.value

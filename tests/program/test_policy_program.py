@@ -12,10 +12,11 @@ from pathlib import Path
 import pulumi
 import pytest
 import yaml
+from pulumi.runtime.mocks import MockMonitor
 
 from components.fleet import InvalidStackConfig, deploy_fleet, load_fleet_spec
 from harness import REPO
-from harness.mocks import TODAY, FleetMocks, Graph, evaluate, stack_mapping
+from harness.mocks import TODAY, FleetMocks, Graph, evaluate, install_mocks, stack_mapping
 from tests.program.support import edit
 
 
@@ -37,7 +38,7 @@ def stack_file_of(mapping: dict, path: Path) -> Path:
 def declared_before_failing(mapping: dict, today: dt.date = TODAY, preview: bool = False) -> tuple[Graph, InvalidStackConfig]:
     """Run the program body until it fails; the resources it registered by then."""
     graph = Graph()
-    pulumi.runtime.set_mocks(FleetMocks(graph), project="stagefleet", stack="staging", preview=preview)
+    install_mocks(MockMonitor(FleetMocks(graph)), stack="staging", preview=preview)
     with pytest.raises(InvalidStackConfig) as raised:
         deploy_fleet(load_fleet_spec(mapping), today=today)
     return graph, raised.value
