@@ -1,4 +1,4 @@
 """stagefleet: one isolated staging environment per developer, team and pull request."""
-from components.fleet import main
+from programs.main import main
 
 main()

@@ -29,10 +29,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from bench._fleet import fleet_mapping, is_write, provider_host, request_label, sandboxes, write_results
-from components.fleet import deploy_fleet, load_fleet_spec
 from harness import existing_stack
 from harness.mocks import TODAY, stack_mapping
 from harness.new_stack import up as up_new_stack
+from programs.fleet import deploy_fleet, load_fleet_spec
 
 ENVIRONMENTS = 5
 HEALTHY_AFTER = 0.3

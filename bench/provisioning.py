@@ -29,9 +29,9 @@ from typing import Any
 
 from bench._fleet import fleet_mapping, provider_host, request_label, sandboxes, write_results
 from bench._sandbox_process import remote_sandboxes
-from components.fleet import deploy_fleet, load_fleet_spec
 from harness.mocks import TODAY
 from harness.new_stack import up
+from programs.fleet import deploy_fleet, load_fleet_spec
 
 SIZES = (1, 5, 20)
 HEALTHY_AFTER = 5.0

@@ -57,11 +57,11 @@ from typing import Any
 from bench._fleet import RAILWAY_TOKEN, count_requests, fleet_mapping, provider_host, write_results
 from bench._sandbox_process import remote_sandboxes
 from bench.provisioning import CallTimes, TimedHost
-from components.fleet import deploy_fleet, load_fleet_spec
 from fleet.probe import CONNECT_TO_ENV
 from harness import REPO
 from harness.mocks import TODAY
 from harness.new_stack import up
+from programs.fleet import deploy_fleet, load_fleet_spec
 from providers.settings import RAILWAY_API_URL_ENV, RAILWAY_TOKEN_ENV
 from sandbox.railway_deployments import DeployTiming
 

@@ -16,11 +16,11 @@ import pulumi
 from pulumi.runtime import mocks as runtime_mocks
 from pulumi.runtime import rpc
 
-from components.fleet import deploy_fleet, load_fleet_spec, load_review
-from components.review import deploy_review
 from fleet.naming import statsig_gate_id
 from fleet.stackfile import load_stack_config
 from harness import REPO
+from programs.fleet import deploy_fleet, load_fleet_spec
+from programs.review import deploy_review, load_review
 
 SECRET_SIG = rpc._special_secret_sig
 SIG_KEY = rpc._special_sig_key

@@ -41,11 +41,11 @@ from google.protobuf import struct_pb2
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
-from components.fleet import deploy_fleet, load_fleet_spec
 from fleet.stackfile import load_stack_config
 from harness import REPO, existing_stack, new_stack
 from harness.host import PROVIDER_KEY, DynamicProviderHost, DynamicResourceClient, EngineError
 from harness.mocks import TODAY, stack_mapping
+from programs.fleet import deploy_fleet, load_fleet_spec
 from providers import http, settings
 from providers.railway.deployment import DeploymentProvider
 from providers.railway.deployment_trigger import DeploymentTriggerProvider

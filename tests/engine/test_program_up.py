@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from components.fleet import deploy_fleet, load_fleet_spec
 from fleet.stackfile import load_stack_config
 from harness import REPO
 from harness.host import DynamicProviderHost
 from harness.mocks import TODAY, stack_mapping
 from harness.new_stack import destroy, refresh, up
+from programs.fleet import deploy_fleet, load_fleet_spec
 from sandbox.railway import RailwaySandbox
 from sandbox.supabase import SupabaseSandbox
 
@@ -131,8 +131,7 @@ def test_a_branch_is_made_only_after_its_parent_project_is_healthy(deployed, san
 def test_a_review_stack_comes_up_on_a_branch_of_the_fleet_database_and_goes_away_cleanly(deployed, host, sandboxes):
     import json
 
-    from components.fleet import load_review
-    from components.review import deploy_review
+    from programs.review import deploy_review, load_review
     import pulumi
 
     railway, supabase = sandboxes

@@ -6,10 +6,10 @@ from collections import Counter
 
 import pytest
 
-from components.fleet import deploy_fleet, load_fleet_spec
 from harness import existing_stack
 from harness.mocks import TODAY, stack_mapping
 from harness.new_stack import up as up_new_stack
+from programs.fleet import deploy_fleet, load_fleet_spec
 from tests.engine.test_program_up import PROJECT, SERVICES, host, sandboxes  # noqa: F401 - fixtures
 from tests.program.support import edit
 

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from components.fleet import deploy_fleet, load_fleet_spec
 from fleet.stackfile import load_stack_config
 from harness import REPO, existing_stack
 from harness.host import DynamicProviderHost
 from harness.mocks import TODAY, stack_mapping
 from harness.new_stack import up as up_new_stack
+from programs.fleet import deploy_fleet, load_fleet_spec
 from providers.railway.environment import EnvironmentProvider
 from providers.railway.service_domain import ServiceDomainProvider
 from providers.railway.variables import VariablesProvider

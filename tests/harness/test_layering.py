@@ -1,4 +1,6 @@
-"""Who imports whom: the harness and the benchmarks stand outside tests/ and import nothing from it."""
+"""Who imports whom. The program's layers point one way: __main__ -> programs -> components ->
+providers, and the config model in fleet/ imports none of them (its CLI's API commands use the
+providers' clients). The harness and the benchmarks stand outside tests/ and import nothing from it."""
 from __future__ import annotations
 
 import ast
@@ -6,6 +8,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from harness import REPO
+
+OURS = ("fleet", "providers", "components", "programs", "sandbox", "harness", "bench", "tests")
+# Of our packages, which each one may import (itself included).
+MAY_IMPORT = {
+    "fleet": {"fleet", "providers"},
+    "providers": {"providers", "fleet"},
+    "components": {"components", "providers", "fleet"},
+    "programs": {"programs", "components", "providers", "fleet"},
+    "sandbox": {"sandbox", "fleet"},
+    "harness": {"harness", "programs", "components", "providers", "fleet", "sandbox"},
+    "bench": {"bench", "harness", "programs", "components", "providers", "fleet", "sandbox"},
+}
 
 
 def _imported_modules(path: Path) -> Iterator[tuple[int, str]]:
@@ -24,6 +38,40 @@ def _imports_of(package: str, forbidden: str) -> list[str]:
         for line, module in _imported_modules(path)
         if module.split(".")[0] == forbidden
     ]
+
+
+def _ours_imported_by(path: Path) -> Iterator[tuple[int, str]]:
+    for line, module in _imported_modules(path):
+        if module.split(".")[0] in OURS:
+            yield line, module
+
+
+def test_each_package_imports_only_the_layers_below_it() -> None:
+    found = [
+        f"{path.relative_to(REPO)}:{line}: {package} imports {module}"
+        for package, allowed in MAY_IMPORT.items()
+        for path in sorted((REPO / package).rglob("*.py"))
+        for line, module in _ours_imported_by(path)
+        if module.split(".")[0] not in allowed
+    ]
+    assert found == []
+
+
+def test_the_program_entry_point_runs_the_programs_main() -> None:
+    assert [module for _, module in _ours_imported_by(REPO / "__main__.py")] == ["programs.main"]
+
+
+def test_components_hold_component_resources_only() -> None:
+    """Every module of components/ defines a ComponentResource (its other classes are their
+    arguments and connections); the package itself defines nothing."""
+    for path in sorted((REPO / "components").glob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
+        if path.name == "__init__.py":
+            assert classes == [] and not [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+            continue
+        components = [c.name for c in classes if any(ast.unparse(b) == "pulumi.ComponentResource" for b in c.bases)]
+        assert components, f"{path.name} defines no ComponentResource"
 
 
 def test_the_harness_imports_nothing_from_the_tests() -> None:

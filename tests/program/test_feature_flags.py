@@ -14,10 +14,11 @@ import pytest
 import yaml
 from pulumi.runtime.mocks import MockMonitor
 
-from components.fleet import InvalidStackConfig, deploy_fleet, load_fleet_spec
 from fleet import FeatureFlagSpec, naming
 from harness import REPO
 from harness.mocks import TODAY, FleetMocks, Graph, evaluate, install_mocks, reveal, stack_mapping
+from programs.config import InvalidStackConfig
+from programs.fleet import deploy_fleet, load_fleet_spec
 from providers.statsig import gate as statsig_gate
 from providers.statsig.client import gate_id_for as provider_gate_id
 from sandbox.statsig import StatsigState

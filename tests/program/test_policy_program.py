@@ -14,9 +14,10 @@ import pytest
 import yaml
 from pulumi.runtime.mocks import MockMonitor
 
-from components.fleet import InvalidStackConfig, deploy_fleet, load_fleet_spec
 from harness import REPO
 from harness.mocks import TODAY, FleetMocks, Graph, evaluate, install_mocks, stack_mapping
+from programs.config import InvalidStackConfig
+from programs.fleet import deploy_fleet, load_fleet_spec
 from tests.program.support import edit
 
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from components.fleet import InvalidStackConfig
 from fleet.stackfile import load_stack_config
 from harness import REPO
 from harness.mocks import FleetMocks, evaluate, evaluate_review, is_secret, reveal, run_program, stack_mapping
+from programs.config import InvalidStackConfig
 
 PULL_REQUEST = {"number": 42, "branch": "feature/search-v3", "title": "Search v3", "author": "dana"}
 
@@ -127,7 +127,7 @@ def test_the_fleet_stack_exports_database_keys_as_a_secret():
 
 
 def test_the_program_entry_point_builds_a_review_stack_for_a_pr_stack(monkeypatch, fleet_outputs):
-    from components.fleet import main
+    from programs.main import main
 
     monkeypatch.chdir(REPO)
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(review_mapping()))
@@ -138,7 +138,7 @@ def test_the_program_entry_point_builds_a_review_stack_for_a_pr_stack(monkeypatc
 
 
 def test_the_program_entry_point_builds_the_fleet_for_the_staging_stack(monkeypatch):
-    from components.fleet import main
+    from programs.main import main
 
     monkeypatch.chdir(REPO)
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(stack_mapping()))

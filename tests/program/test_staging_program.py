@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from components.fleet import InvalidStackConfig, stack_config
 from fleet.catalog import catalog_rows, flag_rows, render_markdown
 from fleet import FleetSpec
 from harness.mocks import evaluate, is_secret, reveal, stack_mapping
+from programs.config import InvalidStackConfig, stack_config
 from tests.program.support import edit
 
 ENVIRONMENTS = ["main", "dev1-alice", "dev2-bob", "dev3-charlie", "payments"]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("providers", "fleet", "components", "sandbox", "harness", "bench")
+PACKAGES = ("providers", "fleet", "components", "programs", "sandbox", "harness", "bench")
 
 
 def _private_imports(path: Path) -> Iterator[tuple[int, str, str]]:

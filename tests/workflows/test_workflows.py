@@ -350,7 +350,7 @@ def test_preview_comments_the_diff_of_staging_in_one_edited_comment():
 def test_preview_runs_only_for_changes_to_the_program_or_a_stack_file():
     paths = load(WORKFLOWS / "preview.yml")["on"]["pull_request"]["paths"]
 
-    assert {"Pulumi.*.yaml", "__main__.py", "components/**", "providers/**", "fleet/**"} <= set(paths)
+    assert {"Pulumi.*.yaml", "__main__.py", "programs/**", "components/**", "providers/**", "fleet/**"} <= set(paths)
 
 
 def test_deploy_runs_on_push_to_main_with_refresh():

@@ -1,38 +1,21 @@
-"""The program body: stack config in, one StagingEnvironment per environment and one Statsig gate per
-feature flag, stack exports out."""
+"""The fleet stack's program body: stack config in, one StagingEnvironment per environment and one
+Statsig gate per feature flag, stack exports out."""
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pulumi
-from pulumi.runtime import config as runtime_config
 
 from components.database import DatabaseArgs
-from components.exports import export_environments
-from components.feature_flags import declare_feature_flags, export_feature_flags
-from components.review import deploy_review
 from components.staging_environment import StagingEnvironment, StagingEnvironmentArgs
 from fleet import FleetConfigError, FleetSpec, policy
 from fleet.catalog import catalog_markdown
-from fleet.review import ReviewSpec, is_review_stack, load_review_spec
-
-NAMESPACE = "stagefleet:"
-
-
-class InvalidStackConfig(pulumi.RunError):
-    """Raised before any resource is registered, so a bad edit fails `pulumi preview` cleanly."""
-
-
-def stack_config() -> dict[str, Any]:
-    """Every `stagefleet:*` key of the stack, as the engine handed it to the program.
-
-    Read as a whole rather than key by key so unknown keys are reported too.
-    """
-    merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    return {key: value for key, value in merged.items() if key.startswith(NAMESPACE)}
+from fleet.config import EnvironmentSpec
+from programs.config import InvalidStackConfig
+from programs.exports import export_environments
+from programs.feature_flags import declare_feature_flags, export_feature_flags
 
 
 def load_fleet_spec(mapping: Mapping[str, Any]) -> FleetSpec:
@@ -93,13 +76,13 @@ def deploy_fleet(spec: FleetSpec, today: dt.date | None = None) -> dict[str, Any
     return export_fleet(spec, ordered, gates)
 
 
-def database_order(spec: FleetSpec) -> list:
+def database_order(spec: FleetSpec) -> list[EnvironmentSpec]:
     """Environments in config order, except that a database's owner comes before every environment
     that shares or branches it (the config model has already ruled out cycles)."""
-    ordered: list = []
+    ordered: list[EnvironmentSpec] = []
     placed: set[str] = set()
 
-    def place(env) -> None:
+    def place(env: EnvironmentSpec) -> None:
         if env.name in placed:
             return
         source = spec.database_for(env).source
@@ -145,18 +128,3 @@ def export_fleet(
         pulumi.export(key, value)
     return exports
 
-
-def main() -> None:
-    mapping = stack_config()
-    if is_review_stack(pulumi.get_stack(), mapping):
-        review = load_review(mapping, Path.cwd(), pulumi.get_stack())
-        deploy_review(review, pulumi.StackReference(review.fleet_stack))
-    else:
-        deploy_fleet(load_fleet_spec(mapping))
-
-
-def load_review(mapping: Mapping[str, Any], project_dir: Path, stack: str) -> ReviewSpec:
-    try:
-        return load_review_spec(mapping, project_dir, stack_name=stack)
-    except FleetConfigError as error:
-        raise InvalidStackConfig(f"review stack config is invalid:\n{error}") from None

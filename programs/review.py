@@ -1,4 +1,4 @@
-"""A review stack: the one environment of a pull request, built on the fleet stack.
+"""A review stack's program body: the one environment of a pull request, built on the fleet stack.
 
 Static config (Railway project, services, defaults) comes from the fleet stack's file in the same
 repository; what only exists once the fleet is deployed (its databases' refs and keys) comes from
@@ -7,17 +7,31 @@ the fleet stack's outputs through a StackReference, which works on every state b
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
 
 from components.database import DatabaseArgs, DatabaseConnection
-from components.exports import export_environments
 from components.staging_environment import StagingEnvironment, StagingEnvironmentArgs
-from fleet.review import ReviewSpec
+from fleet import FleetConfigError
+from fleet.review import ReviewSpec, load_review_spec
+from programs.config import InvalidStackConfig
+from programs.exports import export_environments
 
 
-def deploy_review(review: ReviewSpec, fleet_stack: pulumi.StackReference, today: Optional[dt.date] = None) -> dict[str, Any]:
+def load_review(mapping: Mapping[str, Any], project_dir: Path, stack: str) -> ReviewSpec:
+    """The review stack's config, resolved against its fleet stack's file in `project_dir`."""
+    try:
+        return load_review_spec(mapping, project_dir, stack_name=stack)
+    except FleetConfigError as error:
+        raise InvalidStackConfig(f"review stack config is invalid:\n{error}") from None
+
+
+def deploy_review(
+    review: ReviewSpec, fleet_stack: pulumi.StackReference, today: Optional[dt.date] = None
+) -> dict[str, Any]:
     """Declare the pull request's environment; returns the stack exports."""
     fleet = review.fleet
     env = review.environment

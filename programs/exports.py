@@ -4,10 +4,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from components.staging_environment import StagingEnvironment
 from fleet.config import EnvironmentSpec
 
 
-def export_environments(specs: Iterable[EnvironmentSpec], components: Mapping[str, Any]) -> dict[str, Any]:
+def export_environments(
+    specs: Iterable[EnvironmentSpec], components: Mapping[str, StagingEnvironment]
+) -> dict[str, Any]:
     """Per environment what people, the catalog and review-stack comments read: nothing secret."""
     return {
         env.name: {
