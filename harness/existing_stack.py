@@ -27,8 +27,8 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, resource_pb2
 
 from harness.host import PROVIDER_KEY, ProviderHost, from_struct, to_struct
-from harness.mocks import FleetMocks, Graph, install_mocks
-from harness.new_stack import DYNAMIC, Created, Deployment, Program
+from harness.mocks import FleetMocks, Graph, Program, current_event_loop, install_mocks
+from harness.new_stack import DYNAMIC, Created, Deployment
 
 State = dict[str, Created]
 # on_call(op, urn) -> a context manager around each provider call (request attribution).
@@ -104,7 +104,7 @@ class ExistingStackMonitor(runtime_mocks.MockMonitor):
         if not (request.custom and request.type.startswith(DYNAMIC)):
             return super().RegisterResource(request)
         urn = self.make_urn(request.parent, request.type, request.name)
-        runtime_mocks._ensure_event_loop()
+        current_event_loop()  # registrations arrive on the SDK's worker threads
         inputs, _ = rpc.deserialize_properties_unwrap_secrets(request.object, keep_unknowns=True)
         with self._lock:
             self.registered.add(urn)

@@ -22,8 +22,6 @@ from harness import REPO
 from programs.fleet import deploy_fleet, load_fleet_spec
 from programs.review import deploy_review, load_review
 
-SECRET_SIG = rpc._special_secret_sig
-SIG_KEY = rpc._special_sig_key
 # The day every program run here takes for today (expiries, token rotation windows).
 TODAY = dt.date(2026, 11, 26)
 DECRYPTED_PLACEHOLDER = "decrypted-secret-for-tests"
@@ -32,7 +30,8 @@ Program = Callable[[], Mapping[str, Any]]
 
 
 def is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
+    """Whether a value the mocks were given is a secret (still wrapped as it crosses the wire)."""
+    return rpc.is_rpc_secret(value)
 
 
 def reveal(value: Any) -> Any:

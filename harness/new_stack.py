@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -22,11 +21,9 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, resource_pb2
 
 from harness.host import EngineError, ProviderHost, from_struct, to_struct
-from harness.mocks import FleetMocks, Graph, install_mocks
+from harness.mocks import FleetMocks, Graph, Program, current_event_loop, install_mocks
 
 DYNAMIC = "pulumi-python:dynamic"
-# A program: declares resources and returns the stack exports.
-Program = Callable[[], Mapping[str, Any]]
 
 
 @dataclass
@@ -61,7 +58,7 @@ class ProviderHostMonitor(runtime_mocks.MockMonitor):
         if not (request.custom and request.type.startswith(DYNAMIC)):
             return super().RegisterResource(request)
         urn = self.make_urn(request.parent, request.type, request.name)
-        runtime_mocks._ensure_event_loop()
+        current_event_loop()  # registrations arrive on the SDK's worker threads
         inputs, _ = rpc.deserialize_properties_unwrap_secrets(request.object)
         checked = self.host.call(
             self.host.stub.Check, provider_pb2.CheckRequest(urn=urn, olds=to_struct({}), news=to_struct(inputs))
