@@ -17,8 +17,8 @@ type, for one of three reasons, checked in this order:
   another id (the duplicate a create leaves when the server applied it after the client gave up
   and it was sent again);
 - "review stack of a closed pull request": its name belongs to pull request n (`pr-<n>`,
-  `<prefix>-pr-<n>`, `<prefix>-staging-pr-<n>`) and the stack `pr-<n>` is gone, or the list of
-  open pull requests, when given, lacks n;
+  `<prefix>-pr-<n>`, `<prefix>-staging-pr-<n>`) and the list of open pull requests, when given,
+  lacks n; without that list, when the stack `pr-<n>` is gone;
 - "no stack owns it": anything else (made by hand, or left by a stack that was removed).
 
 Orphans younger than the grace period (`--min-age`, 24 hours by default), or whose age the API
@@ -358,10 +358,16 @@ def _reason(live: LiveObject, number: int | None, owners: Owners, open_numbers: 
         return "duplicate", "; ".join(f"{r.stack} owns {r.id}" for r in twins)
     if number is not None:
         stack = naming.review_stack_name(number)
-        if stack not in owners.stacks:
-            return "closed-pull-request", f"#{number}: no stack {stack}"
-        if open_numbers is not None and number not in open_numbers:
-            return "closed-pull-request", f"#{number} is not open"
+        gone = stack not in owners.stacks
+        if open_numbers is None:
+            closed = gone  # without the list of open pull requests, a stack gone says it
+        else:
+            closed = number not in open_numbers
+        if closed:
+            return "closed-pull-request", f"#{number}" + (f"; stack {stack} is gone" if gone else "")
+        if gone:
+            # Open, and its stack gone (the janitor destroyed it idle, or it was removed by hand).
+            return "unowned", f"stack {stack} is gone; #{number} is open"
     return "unowned", ""
 
 

@@ -106,21 +106,31 @@ def test_an_object_of_a_review_stack_that_is_gone_is_of_a_closed_pull_request():
     old, _ = decide(live)
 
     assert why(old) == [
-        ("pr-14", "review stack of a closed pull request (#14: no stack pr-14)"),
-        (f"{PREFIX}-staging-pr-14", "review stack of a closed pull request (#14: no stack pr-14)"),
-        (f"{PREFIX}-pr-14", "review stack of a closed pull request (#14: no stack pr-14)"),
+        ("pr-14", "review stack of a closed pull request (#14; stack pr-14 is gone)"),
+        (f"{PREFIX}-staging-pr-14", "review stack of a closed pull request (#14; stack pr-14 is gone)"),
+        (f"{PREFIX}-pr-14", "review stack of a closed pull request (#14; stack pr-14 is gone)"),
     ]
     assert {f.pull_request for f in old} == {14}
 
 
 def test_with_the_open_pull_requests_an_object_of_a_closed_one_is_reported_even_while_its_stack_exists():
     owned = owners(stacks=("staging", "pr-16", "pr-18"))
-    live = [environment("pr-16", "env-16"), environment("pr-18", "env-18")]
+    live = [environment("pr-16", "env-16"), environment("pr-18", "env-18"), environment("pr-19", "env-19")]
 
     old, _ = decide(live, owned, open_prs=[18])
 
-    assert why(old) == [("pr-16", "review stack of a closed pull request (#16 is not open)"),
-                        ("pr-18", "no stack owns it")]  # fmt: skip
+    assert why(old) == [
+        ("pr-16", "review stack of a closed pull request (#16)"),
+        ("pr-18", "no stack owns it"),
+        ("pr-19", "review stack of a closed pull request (#19; stack pr-19 is gone)"),
+    ]
+
+
+def test_an_object_of_an_open_pull_request_whose_stack_is_gone_is_unowned_not_closed():
+    # The janitor destroys a review stack left idle beyond its TTL while its pull request stays open.
+    old, _ = decide([environment("pr-20", "env-20")], open_prs=[20])
+
+    assert why(old) == [("pr-20", "no stack owns it (stack pr-20 is gone; #20 is open)")]
 
 
 def test_without_the_open_pull_requests_an_object_of_an_existing_review_stack_is_just_unowned():

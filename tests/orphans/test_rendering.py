@@ -35,11 +35,11 @@ def test_the_table_lists_each_orphan_with_why_and_cost_then_the_total_and_what_w
         "--------  -----------  ---------------------------  ------------------------------------  ---  -------  "
         "------------------------------------------------------------------------\n"
         "Railway   environment  pr-14                        6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f   9d   $20.00  "
-        "review stack of a closed pull request (#14: no stack pr-14)\n"
+        "review stack of a closed pull request (#14; stack pr-14 is gone)\n"
         "Supabase  project      gatewayz-staging-dev1-alice  cccccccccccccccccccc                   3d   $10.00  "
         "a stack has another id for that name (staging owns bbbbbbbbbbbbbbbbbbbb)\n"
         "Supabase  branch       gatewayz-pr-14               b7a1c9e2-0d4f-4a6b-8c2e-3f5a7b9d1e20   9d    $9.73  "
-        "review stack of a closed pull request (#14: no stack pr-14)\n"
+        "review stack of a closed pull request (#14; stack pr-14 is gone)\n"
         "Statsig   gate         checkout-v3                  checkout-v3                           40d    $0.00  "
         "no stack owns it\n"
         "--------  -----------  ---------------------------  ------------------------------------  ---  -------  "
@@ -59,11 +59,11 @@ def test_the_markdown_is_the_same_table_and_paragraphs():
         "| vendor | object | name | id | age | monthly | why |\n"
         "| --- | --- | --- | --- | ---: | ---: | --- |\n"
         "| Railway | environment | pr-14 | 6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f | 9d | $20.00 | "
-        "review stack of a closed pull request (#14: no stack pr-14) |\n"
+        "review stack of a closed pull request (#14; stack pr-14 is gone) |\n"
         "| Supabase | project | gatewayz-staging-dev1-alice | cccccccccccccccccccc | 3d | $10.00 | "
         "a stack has another id for that name (staging owns bbbbbbbbbbbbbbbbbbbb) |\n"
         "| Supabase | branch | gatewayz-pr-14 | b7a1c9e2-0d4f-4a6b-8c2e-3f5a7b9d1e20 | 9d | $9.73 | "
-        "review stack of a closed pull request (#14: no stack pr-14) |\n"
+        "review stack of a closed pull request (#14; stack pr-14 is gone) |\n"
         "| Statsig | gate | checkout-v3 | checkout-v3 | 40d | $0.00 | no stack owns it |\n"
         "| total |  |  |  |  | $39.73 |  |\n"
         "\n"
@@ -97,7 +97,7 @@ def test_the_json_has_every_field_of_every_orphan():
         "createdAt": "2027-01-06T12:00:00Z",
         "ageSeconds": 777600,
         "reason": "closed-pull-request",
-        "why": "review stack of a closed pull request (#14: no stack pr-14)",
+        "why": "review stack of a closed pull request (#14; stack pr-14 is gone)",
         "pullRequest": 14,
         "monthlyUsd": 9.73,
     }
