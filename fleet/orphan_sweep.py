@@ -300,9 +300,10 @@ def run(
     open_prs = None
     if options.open_prs is not None:
         try:
-            open_prs = [pr.number for pr in parse_open_pull_requests(read_json_file(options.open_prs), str(options.open_prs))]
+            listed = parse_open_pull_requests(read_json_file(options.open_prs), str(options.open_prs))
         except JanitorInputError as error:
             raise OrphansInputError(str(error)) from None
+        open_prs = [pull_request.number for pull_request in listed]
     owners = owners if owners is not None else read_owners(options.states)
     reachable, skipped = vendors if vendors is not None else vendors_for(options.spec)
     for vendor, why in skipped:

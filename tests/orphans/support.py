@@ -50,6 +50,8 @@ ENV_VARS = (
     "RAILWAY_API_TOKEN", "RAILWAY_API_URL", "SUPABASE_ACCESS_TOKEN", "SUPABASE_API_URL",
     "STATSIG_CONSOLE_API_KEY", "STATSIG_API_URL",
 )  # fmt: skip
+# What a dynamic resource's state keeps of its provider: the provider object, pickled (base64).
+PICKLED_PROVIDER = "gASVNwAAAAAAAACMHHByb3ZpZGVycy5yYWlsd2F5LmVudmlyb25tZW50lIwTRW52aXJvbm1lbnRQcm92aWRlcpSTlCmBlC4="
 ENVIRONMENT = "pulumi-python:dynamic/railway:Environment"
 PROJECT = "pulumi-python:dynamic/supabase:Project"
 BRANCH = "pulumi-python:dynamic/supabase:Branch"
@@ -105,7 +107,7 @@ def stack_export(stack: str, resources: Iterable[Owned]) -> dict[str, Any]:
              "created": "2026-11-20T09:14:03Z", "modified": "2026-11-20T09:14:03Z"}  # fmt: skip
         )
         properties = {
-            "__provider": "gASVNwAAAAAAAACMHHByb3ZpZGVycy5yYWlsd2F5LmVudmlyb25tZW50lIwTRW52aXJvbm1lbnRQcm92aWRlcpSTlCmBlC4=",
+            "__provider": PICKLED_PROVIDER,
             "name": owned.name,
             **owned.outputs,
         }

@@ -15,7 +15,9 @@ CONVENTIONS = Conventions.of(SPEC)
 MARKED = "Checkout v3 (owner: alice@gatewayz.ai) [managed by stagefleet]"
 
 
-def environment(name: str, object_id: str = "env-x", age: dt.timedelta = 10 * DAY, project: str = PROJECT_ID) -> LiveObject:
+def environment(
+    name: str, object_id: str = "env-x", age: dt.timedelta = 10 * DAY, project: str = PROJECT_ID
+) -> LiveObject:
     return LiveObject("railway-environment", object_id, name, NOW - age, parent=project)
 
 

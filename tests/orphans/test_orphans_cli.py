@@ -33,7 +33,9 @@ def test_delete_run_by_a_pipe_without_yes_refuses(fleet):
     result = run_process(fleet.arguments("--delete"), fleet.environ())
 
     assert result.exit_code == 2
-    assert result.stderr.endswith("nothing deleted: --delete deletes only with --yes, or after \"yes\" is typed at a terminal\n")
+    assert result.stderr.endswith(
+        'nothing deleted: --delete deletes only with --yes, or after "yes" is typed at a terminal\n'
+    )
     assert fleet.railway.journal_count(mutations_only=True) == 0
 
 

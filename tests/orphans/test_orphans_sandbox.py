@@ -17,6 +17,7 @@ from tests.orphans.support import (
     Fleet,
     Owned,
     run_in_process,
+    uuid,
 )
 
 MAIN = f"{PREFIX}-staging-main"
@@ -344,7 +345,7 @@ def test_an_api_that_fails_is_an_error_the_others_are_still_reported_and_the_exi
 def test_owned_branches_are_read_from_the_stacks_states(credentials):
     """A branch is owned through its stack's export, whatever its name says."""
     main = credentials.project(MAIN, "a", 60 * DAY, owner="staging")
-    branch_id = credentials.supabase.seed_branch(main, f"{PREFIX}-pr-40", branch_id="40404040-0000-4000-8000-000000000040")
+    branch_id = credentials.supabase.seed_branch(main, f"{PREFIX}-pr-40", branch_id=uuid(40))
     credentials.own("pr-40", Owned(BRANCH, branch_id, f"{PREFIX}-pr-40", {"parent_ref": main}))
 
     result = run_in_process(credentials.arguments("--format", "json", "--min-age", "0s"))
@@ -400,3 +401,13 @@ def test_a_stack_file_that_is_invalid_is_a_usage_error_not_orphans_found(credent
 
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1].startswith("error: stack staging is invalid:")
+
+
+def test_without_state_files_or_the_pulumi_cli_it_is_a_usage_error_and_nothing_is_listed(credentials, monkeypatch):
+    monkeypatch.setenv("PATH", str(credentials.directory))
+
+    result = run_in_process(["orphans", "--stack", "staging", "--file", str(REPO / "Pulumi.staging.yaml")])
+
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith("error: the pulumi CLI is not on PATH: pass --state FILE for every stack")
+    assert credentials.railway.journal_count() == 0

@@ -5,7 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from fleet.orphans import Deletion, OrphanReport, OwnedResource, render_deletions, render_json, render_markdown, render_table
+from fleet.orphans import (
+    Deletion,
+    OrphanReport,
+    OwnedResource,
+    render_deletions,
+    render_json,
+    render_markdown,
+    render_table,
+)
 from tests.orphans.support import DAY, HOUR, PREFIX
 from tests.orphans.test_decisions import branch, decide, environment, gate, owners, project
 
@@ -134,11 +142,14 @@ def test_one_orphan_and_one_of_unknown_size_are_said_so():
     assert lines[-1] == "Checked Supabase organization gatewayz against 0 stacks: none."
 
 
+FAILED = "Supabase branch b7a1 could not be deleted: HTTP 500 (Supabase DELETE /v1/branches/{id})"
+
+
 def test_what_delete_did_is_one_line_per_orphan_and_a_count():
     deletions = [
         Deletion(OLD[0]),
         Deletion(OLD[1], existed=False),
-        Deletion(OLD[2], error="Supabase branch b7a1 could not be deleted: HTTP 500 (Supabase DELETE /v1/branches/{id})"),
+        Deletion(OLD[2], error=FAILED),
     ]
 
     assert render_deletions(deletions) == (

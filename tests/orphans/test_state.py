@@ -15,6 +15,9 @@ from fleet.janitor import JanitorInputError
 from fleet.orphan_sweep import OrphansInputError, read_owners
 from fleet.orphans import OwnedResource
 
+# The provider object a dynamic resource's state keeps, pickled (base64).
+PICKLED = "gASVRgAAAAAAAACMHXByb3ZpZGVycy5yYWlsd2F5LmVudmlyb25tZW50lIwTRW52aXJvbm1lbnRQcm92aWRlcpSTlCmBlC4="
+
 # What `pulumi stack export --stack pr-14` prints for a review stack, abridged by hand from a real
 # one: the stack, the default dynamic provider, the StagingEnvironment component, a Railway
 # environment, a Supabase branch, its keys (not a kind that is owned by id here), an access token
@@ -69,14 +72,14 @@ EXPORT = {
                 "id": "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
                 "type": "pulumi-python:dynamic/railway:Environment",
                 "inputs": {
-                    "__provider": "gASVRgAAAAAAAACMHXByb3ZpZGVycy5yYWlsd2F5LmVudmlyb25tZW50lIwTRW52aXJvbm1lbnRQcm92aWRlcpSTlCmBlC4=",
+                    "__provider": PICKLED,
                     "ephemeral": True,
                     "name": "pr-14",
                     "project_id": "0f6c8a52-3b1e-4d7a-9c1f-6e2b5a4d8c01",
                     "source_environment_id": "7d3e1f90-52c4-4b8a-a6d1-2f9e8c7b4a10",
                 },
                 "outputs": {
-                    "__provider": "gASVRgAAAAAAAACMHXByb3ZpZGVycy5yYWlsd2F5LmVudmlyb25tZW50lIwTRW52aXJvbm1lbnRQcm92aWRlcpSTlCmBlC4=",
+                    "__provider": PICKLED,
                     "environment_id": "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
                     "ephemeral": True,
                     "name": "pr-14",
@@ -123,7 +126,10 @@ EXPORT = {
                 "additionalSecretOutputs": ["anon_key", "service_role_key", "connection_string"],
             },
             {
-                "urn": "urn:pulumi:pr-14::stagefleet::stagefleet:index:StagingEnvironment$pulumi-python:dynamic:AccessToken::pr-14-token",
+                "urn": (
+                    "urn:pulumi:pr-14::stagefleet::stagefleet:index:StagingEnvironment"
+                    "$pulumi-python:dynamic:AccessToken::pr-14-token"
+                ),
                 "custom": True,
                 "id": "3c1b5e7a9d2f4b6c",
                 "type": "pulumi-python:dynamic:AccessToken",
@@ -183,7 +189,9 @@ def test_the_owners_are_every_export_and_every_listed_stack():
 
     assert owners.stacks == {"staging", "pr-14", "pr-15"}
     assert owners.owns("statsig-gate", "payments-v2") and not owners.owns("railway-environment", "payments-v2")
-    assert owners.ids("railway-environment") == ["6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d"]
+    assert owners.ids("railway-environment") == [
+        "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d",
+    ]  # fmt: skip
     assert [r.id for r in owners.named("supabase-branch", "gatewayz-pr-14")] == ["b7a1c9e2-0d4f-4a6b-8c2e-3f5a7b9d1e20"]
 
 
@@ -260,7 +268,8 @@ def test_without_state_files_every_stack_the_cli_lists_is_exported(tmp_path):
     owners = read_owners([], pulumi=str(pulumi))
 
     assert owners.stacks == {"staging", "pr-14", "pr-15"}
-    assert owners.owns("statsig-gate", "payments-v2") and owners.owns("supabase-branch", "b7a1c9e2-0d4f-4a6b-8c2e-3f5a7b9d1e20")
+    assert owners.owns("statsig-gate", "payments-v2")
+    assert owners.owns("supabase-branch", "b7a1c9e2-0d4f-4a6b-8c2e-3f5a7b9d1e20")
     assert (tmp_path / "calls.log").read_text().splitlines() == [
         "stack ls --json",
         "stack export --stack staging",

@@ -489,7 +489,8 @@ def test_the_orphans_report_exports_every_stack_with_the_cli_and_only_reports():
     uses = [str(step.get("uses", "")) for step in steps(job)]
 
     assert any(u.startswith("pulumi/actions@") for u in uses[: steps(job).index(find)])
-    assert "gh pr list --repo \"$GITHUB_REPOSITORY\" --state open --limit 1000 --json number > open-prs.json" in find["run"]
+    open_prs = 'gh pr list --repo "$GITHUB_REPOSITORY" --state open --limit 1000 --json number > open-prs.json'
+    assert open_prs in find["run"]
     assert "python -m fleet orphans --stack staging --open-prs open-prs.json --format markdown" in find["run"]
     # Report mode: the states come from the CLI (no --state), and nothing is deleted.
     command = find["run"][find["run"].index("venv/bin/python -m fleet orphans") : find["run"].index("|| status=$?")]
@@ -537,6 +538,7 @@ def test_one_issue_found_by_its_marker_is_opened_or_edited_while_orphans_remain_
     found, _, none = script.partition("elif")
     assert 'if [ "$FOUND" = "true" ]; then' in found
     assert 'gh issue edit "$number" --repo "$GITHUB_REPOSITORY" --body-file issue.md' in found
-    assert 'gh issue create --repo "$GITHUB_REPOSITORY" --title "Orphaned staging objects" --body-file issue.md' in found
+    create = 'gh issue create --repo "$GITHUB_REPOSITORY" --title "Orphaned staging objects" --body-file issue.md'
+    assert create in found
     assert '[ -n "$number" ]' in none and 'gh issue close "$number"' in none and "--comment" in none
     assert "gh issue create" not in none and "gh issue edit" not in none
