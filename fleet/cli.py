@@ -15,10 +15,13 @@ pull request. Exit codes: 0 ok, 1 the stack config is invalid or breaks the flee
   review-comment --outputs F --stack S the pull request comment of a review stack
   status --stack S [--wait]            every service's latest deployment and a probe of its URL;
                                        with --wait, until all answer (exit 1 if one does not)
+  orphans --stack staging [--delete]   live objects named like stagefleet's that no stack owns
+                                       (exit 1 when there are some); --delete --yes deletes them
 
-catalog, cost and status print aligned columns to a terminal and markdown when piped; --format
-json is for machines. `status` is the one command that needs credentials (RAILWAY_API_TOKEN): its
-module, and the providers' Railway client it uses, are imported only when it runs.
+catalog, cost, status and orphans print aligned columns to a terminal and markdown when piped;
+--format json is for machines. `status` and `orphans` are the commands that talk to APIs (with
+the credentials in RAILWAY_API_TOKEN, SUPABASE_ACCESS_TOKEN, STATSIG_CONSOLE_API_KEY): their
+modules, and the providers' API clients they use, are imported only when they run.
 """
 
 import argparse
@@ -34,7 +37,7 @@ from typing import Any, TypeVar
 
 from fleet import catalog, cost, janitor, naming, policy
 from fleet.config import ConfigProblem, FleetConfigError, FleetSpec
-from fleet.dates import parse_date
+from fleet.dates import parse_date, parse_duration
 from fleet.review import ReviewSpec, fleet_stack_of, is_review_stack, render_review_comment
 from fleet.stackfile import StackFileError, StackFileNotFoundError, load_stack_config
 
@@ -187,6 +190,42 @@ def build_parser() -> argparse.ArgumentParser:
         "STAGEFLEET_CONNECT_TO",
     )  # fmt: skip
     status.set_defaults(command=run_status)
+
+    orphans = commands.add_parser(
+        "orphans", parents=[stack, formats],
+        help="live objects named like stagefleet's that no stack owns: Railway environments, Supabase "
+        "projects and branches, Statsig gates; with --delete, delete them",
+        description="Reads what every stack owns (--state files, else `pulumi stack export` of every "
+        "stack of `pulumi stack ls --json`) and lists, with why and what it costs a month, every "
+        "object of the fleet's Railway project (staging-*, pr-*), Supabase organization "
+        "(<prefix>-staging-*, <prefix>-pr-*; and branches of the stacks' projects) and Statsig "
+        "project (gates marked [managed by stagefleet]) that no stack owns. Exit 0 when there is "
+        "none, 1 when there are some, 2 for usage errors. A vendor whose credentials are not set "
+        "(RAILWAY_API_TOKEN, SUPABASE_ACCESS_TOKEN, STATSIG_CONSOLE_API_KEY) is skipped with a notice.",
+    )  # fmt: skip
+    orphans.add_argument(
+        "--state", type=Path, action="extend", nargs="+", default=[], metavar="FILE",
+        help="a stack's `pulumi stack export` (give one for every stack of the project); default: "
+        "export every stack with the pulumi CLI",
+    )  # fmt: skip
+    orphans.add_argument(
+        "--open-prs", type=Path, metavar="FILE",
+        help="`gh pr list --state open --json number`: review-stack objects of any other pull request "
+        "are orphans",
+    )  # fmt: skip
+    orphans.add_argument(
+        "--delete", action="store_true",
+        help="delete the orphans older than --min-age, after printing them; asks for \"yes\" at a "
+        "terminal, else needs --yes",
+    )  # fmt: skip
+    orphans.add_argument("--yes", action="store_true", help="with --delete: delete without asking")
+    orphans.add_argument(
+        "--min-age", type=_duration, default=None, metavar="DURATION",
+        help="grace period: younger objects are listed apart and never deleted (a stack being created "
+        "owns objects no export has yet); e.g. 24h (default), 7d, 90m",
+    )  # fmt: skip
+    orphans.add_argument("--now", type=_moment, help="ISO 8601 date and time ages count from (default: now)")
+    orphans.set_defaults(command=run_orphans, command_name="orphans")
     return parser
 
 
@@ -195,6 +234,13 @@ def _moment(text: str) -> dt.datetime:
         return janitor.parse_now(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 date and time: {text!r}") from None
+
+
+def _duration(text: str) -> dt.timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _date(text: str) -> dt.date:
@@ -535,6 +581,35 @@ def run_status(args: argparse.Namespace) -> int:
     try:
         return status.run(options)
     except status.StatusInputError as error:
+        raise CommandError(EXIT_USAGE, [f"error: {error}"]) from None
+
+
+def run_orphans(args: argparse.Namespace) -> int:
+    if args.yes and not args.delete:
+        raise CommandError(EXIT_USAGE, ["error: --yes confirms --delete: without --delete nothing is deleted"])
+    path = stack_file(args)
+    try:
+        spec = priced_spec(args, path, read_stack_config(args, path))
+    except CommandError as error:
+        # Exit 1 means "orphans found" here: a stack file that cannot be read is a usage error.
+        raise CommandError(EXIT_USAGE, error.lines) from None
+    # Imported here: the other commands need no credentials and must not load the providers.
+    from fleet import orphan_sweep, orphans
+
+    options = orphan_sweep.Options(
+        stack=args.stack,
+        spec=spec,
+        states=tuple(args.state),
+        open_prs=args.open_prs,
+        delete=args.delete,
+        yes=args.yes,
+        min_age=args.min_age if args.min_age is not None else orphans.DEFAULT_MIN_AGE,
+        format=output_format(args),
+        now=args.now,
+    )
+    try:
+        return orphan_sweep.run(options)
+    except orphan_sweep.OrphansInputError as error:
         raise CommandError(EXIT_USAGE, [f"error: {error}"]) from None
 
 

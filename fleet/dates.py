@@ -34,3 +34,39 @@ def parse_timestamp(text: str) -> dt.datetime:
 def assume_utc(moment: dt.datetime) -> dt.datetime:
     """`moment` itself when it has a time zone, else the same wall time in UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
+
+
+# A length of time as the CLI takes it: whole numbers of weeks, days, hours, minutes and seconds,
+# largest first ("24h", "7d", "1d12h", "90m").
+_DURATION = re.compile(r"(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+_DURATION_UNITS = ("weeks", "days", "hours", "minutes", "seconds")
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """`24h`, `7d`, `1d12h`, `90m`, `0s`: ValueError for anything else (no unit, a unit twice,
+    units out of order, a sign, a fraction)."""
+    match = _DURATION.fullmatch(text.strip())
+    if not text.strip() or match is None:
+        raise ValueError(f"not a duration such as 24h, 7d or 1d12h: {text!r}")
+    return dt.timedelta(**{unit: int(value) for unit, value in zip(_DURATION_UNITS, match.groups()) if value})
+
+
+def format_duration(delta: dt.timedelta) -> str:
+    """The largest whole unit of a length of time: `3d`, `5h`, `42m`, `7s` (never negative)."""
+    seconds = max(0, int(delta.total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def exact_duration(delta: dt.timedelta) -> str:
+    """A length of time in one unit that says it exactly: `24h`, `7d`, `90m`, `45s` (days from
+    two days up; a day is said as `24h`)."""
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds and seconds % 86400 == 0 and seconds >= 2 * 86400:
+        return f"{seconds // 86400}d"
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

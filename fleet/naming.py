@@ -31,6 +31,26 @@ def pr_environment_name(pr_number: int) -> str:
     return f"pr-{pr_number}"
 
 
+def fleet_environment_of(railway_name: str) -> str | None:
+    """`staging-dev1-alice` -> `dev1-alice`: the fleet environment a Railway environment name
+    stands for; None for a name railway_environment_name cannot produce."""
+    rest = railway_name.removeprefix("staging-")
+    return rest if rest != railway_name and is_environment_name(rest) else None
+
+
+def pr_environment_number(railway_name: str) -> int | None:
+    """`pr-12` -> 12: the pull request of a review stack's environment name; None for any other
+    name (`pr-012`, `pr-12-old`)."""
+    match = _REVIEW_STACK.fullmatch(railway_name)
+    return int(match.group(1)) if match else None
+
+
+def is_stagefleet_railway_environment(railway_name: str) -> bool:
+    """Whether stagefleet could have made a Railway environment of this name: `staging-<name>`
+    or `pr-<n>`. `production`, `staging` or `my-app` are never ours."""
+    return fleet_environment_of(railway_name) is not None or pr_environment_number(railway_name) is not None
+
+
 # --- stacks ----------------------------------------------------------------------------------
 
 
@@ -96,6 +116,31 @@ def supabase_review_branch_name(project_prefix: str, pr_number: int) -> str:
     return f"{project_prefix}-{pr_environment_name(pr_number)}"
 
 
+def is_stagefleet_supabase_name(project_prefix: str, name: str) -> bool:
+    """Whether stagefleet could have given a Supabase project or branch this name:
+    `<prefix>-staging-<environment>` (a review stack's dedicated project is
+    `<prefix>-staging-pr-<n>`) or `<prefix>-pr-<n>` (a review stack's branch)."""
+    rest = _after_prefix(project_prefix, name)
+    if rest is None:
+        return False
+    return fleet_environment_of(rest) is not None or pr_environment_number(rest) is not None
+
+
+def supabase_name_pr_number(project_prefix: str, name: str) -> int | None:
+    """The pull request a Supabase project or branch name belongs to: `<prefix>-pr-<n>` and
+    `<prefix>-staging-pr-<n>` -> n; None for the fleet's own names and for names not ours."""
+    rest = _after_prefix(project_prefix, name)
+    if rest is None:
+        return None
+    environment = fleet_environment_of(rest)
+    return pr_environment_number(environment if environment is not None else rest)
+
+
+def _after_prefix(project_prefix: str, name: str) -> str | None:
+    head = f"{project_prefix}-"
+    return name[len(head):] if project_prefix and name.startswith(head) else None
+
+
 # --- Statsig gates ---------------------------------------------------------------------------
 
 
@@ -129,6 +174,13 @@ def statsig_gate_description(description: str, owner: str | None) -> str:
     owner = owner.strip() if owner else None
     parts = [part for part in (description.strip(), f"(owner: {owner})" if owner else "") if part]
     return " ".join([*parts, STATSIG_MANAGED_MARKER])
+
+
+def is_managed_gate_description(description: str) -> bool:
+    """Whether a gate's description marks it as stagefleet's: it ends with the marker (trailing
+    white space aside), as statsig_gate_description writes it. A gate whose description only
+    mentions the marker somewhere else is not ours."""
+    return description.rstrip().endswith(STATSIG_MANAGED_MARKER)
 
 
 # --- whom a feature flag is enabled for --------------------------------------------------------

@@ -1395,6 +1395,28 @@ class RailwaySandbox(Emulator):
                 self._state.upsert_variables((seed.base_environment_id, None), variables, False)
             return seed
 
+    def seed_environment(
+        self,
+        project_id: str,
+        name: str,
+        *,
+        environment_id: str | None = None,
+        source_environment_id: str | None = None,
+        ephemeral: bool = False,
+        created_at: datetime | None = None,
+    ) -> str:
+        """An environment made in the dashboard (forked from `source_environment_id`, without
+        deploying), made at `created_at` (default now); returns its id."""
+        with self._state.lock:
+            env = self._out_of_band(
+                lambda: self._state.create_environment(
+                    project_id, name, source_environment_id, ephemeral, True, environment_id=environment_id
+                )
+            )
+            if created_at is not None:
+                env.created_at = env.updated_at = created_at
+            return env.id
+
     # ------------------------------------------------------------ state, as plain copies
 
     def environments(self, project_id: str) -> list[dict[str, Any]]:

@@ -51,6 +51,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode
 
@@ -699,13 +700,17 @@ class StatsigSandbox(Emulator):
         rules: list[dict[str, Any]] | None = None,
         is_enabled: bool = True,
         archived: bool = False,
+        created_at: datetime | None = None,
     ) -> dict[str, Any]:
-        """A gate that already exists (made in the console); returns it as the API does."""
+        """A gate that already exists (made in the console at `created_at`, default now); returns
+        it as the API does."""
         with self._state.lock:
             gate = self._out_of_band(lambda: self._state.create(
                 _check_name(name), description=_check_description(description),
                 is_enabled=is_enabled, rules=_check_rules(rules, environments=self._state.environments),
             ))
+            if created_at is not None:
+                gate.created_time = gate.last_modified_time = int(created_at.timestamp() * 1000)
             if archived:
                 gate.archived, gate.archived_at = True, _now_ms()
                 gate.archive_reason = "archived in the console"

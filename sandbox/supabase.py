@@ -1011,10 +1011,11 @@ class SupabaseSandbox(Emulator):
         instance_size: str | None = None,
         status: str | None = "ACTIVE_HEALTHY",
         ref: str | None = None,
+        created_at: datetime | None = None,
     ) -> str:
-        """A project that already exists (e.g. one to adopt); returns its ref. `status` pins it;
-        None runs the usual COMING_UP -> ACTIVE_HEALTHY machine from now. Does not consume
-        fail_next_projects."""
+        """A project that already exists (e.g. one to adopt), made at `created_at` (default now);
+        returns its ref. `status` pins it; None runs the usual COMING_UP -> ACTIVE_HEALTHY machine
+        from now. Does not consume fail_next_projects."""
         if status is not None:
             _check_status(status)
         with self._state.lock:
@@ -1031,7 +1032,47 @@ class SupabaseSandbox(Emulator):
             finally:
                 self._state.fail_projects = pending
             project.pinned_status = status
+            if created_at is not None:
+                project.created_at = created_at
             return project.ref
+
+    def seed_branch(
+        self,
+        parent_ref: str,
+        name: str,
+        *,
+        branch_id: str | None = None,
+        git_branch: str | None = None,
+        persistent: bool = False,
+        created_at: datetime | None = None,
+    ) -> str:
+        """A healthy branch of the project made in the dashboard (enabling branching first, as the
+        API does), made at `created_at` (default now); returns its id."""
+        with self._state.lock:
+            parent = self._out_of_band(lambda: self._state.project(parent_ref))
+            if any(b.name == name for b in self._state.project_branches(parent.ref)):
+                raise ValueError(f"project {parent.ref} already has a branch {name!r}")
+            if branch_id is not None and branch_id in self._state.branches:
+                raise ValueError(f"branch id {branch_id!r} is taken")
+            if not self._state.branching_enabled(parent.ref):
+                self._state.create_branch(parent, DEFAULT_BRANCH_NAME, git_branch=DEFAULT_BRANCH_NAME,
+                                          with_data=False, persistent=True, is_default=True)  # fmt: skip
+            pending, self._state.fail_branches = self._state.fail_branches, []
+            try:
+                branch = self._state.create_branch(
+                    parent, name, git_branch=git_branch, with_data=False, persistent=persistent, is_default=False
+                )
+            finally:
+                self._state.fail_branches = pending
+            self._state.projects[branch.project_ref].pinned_status = "ACTIVE_HEALTHY"
+            if branch_id is not None:
+                del self._state.branches[branch.id]
+                branch.id = branch_id
+                self._state.branches[branch.id] = branch
+            if created_at is not None:
+                branch.created_at = branch.updated_at = created_at
+                self._state.projects[branch.project_ref].created_at = created_at
+            return branch.id
 
     # ------------------------------------------------------------ state, as plain copies
 

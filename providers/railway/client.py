@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -69,6 +69,8 @@ class EnvironmentInfo:
     source_environment_id: str | None
     # The deploy triggers the fork copied, when the answer said (environmentCreate does).
     triggers: tuple[DeploymentTriggerInfo, ...] | None = None
+    # When Railway made it, when the answer said (the environments listing does).
+    created_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -226,18 +228,32 @@ class RailwayClient(ApiClient):
     def find_environment(self, *, project_id: str, name: str) -> EnvironmentInfo | None:
         """The live environment called `name` in the project, if any."""
         failure = f'Railway environments of project {project_id} could not be listed (looking for "{name}")'
+        for environment in self._environments(project_id, failure=failure):
+            if environment.name == name:
+                return environment
+        return None
+
+    def list_environments(self, project_id: str) -> list[EnvironmentInfo]:
+        """Every live environment of the project, with its creation time, in Railway's order."""
+        return list(
+            self._environments(project_id, failure=f"Railway environments of project {project_id} could not be listed")
+        )
+
+    def _environments(self, project_id: str, *, failure: str) -> Iterator[EnvironmentInfo]:
+        """The project's live environments, a page at a time (a caller that stops early reads
+        no further page)."""
         after: str | None = None
         for _ in range(_MAX_ENVIRONMENT_PAGES):
             data = self._execute(ops.ENVIRONMENTS, {"projectId": project_id, "after": after}, failure=failure)
             connection = data["environments"]
             for edge in connection.get("edges") or []:
                 node = edge["node"]
-                if node["name"] == name and not node.get("deletedAt"):
-                    return _environment(node)
+                if not node.get("deletedAt"):
+                    yield _environment(node)
             page = connection.get("pageInfo") or {}
             after = page.get("endCursor")
             if not page.get("hasNextPage") or not after:
-                return None
+                return
         raise self.error(
             ApiFailure,
             failure,
@@ -661,6 +677,7 @@ def _environment(node: Mapping[str, Any]) -> EnvironmentInfo:
         is_ephemeral=bool(node.get("isEphemeral")),
         source_environment_id=source.get("id"),
         triggers=None if copied is None else tuple(_trigger(edge["node"]) for edge in copied.get("edges") or []),
+        created_at=_timestamp(node.get("createdAt")),
     )
 
 

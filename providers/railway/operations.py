@@ -52,11 +52,13 @@ query Environment($id: String!) {
 }
 """
 
-# Looks an environment up by name (the natural key) when a create conflicted or its answer was lost.
+# Every environment of a project, a page at a time: looks an environment up by name (the natural
+# key) when a create conflicted or its answer was lost, and lists them with their creation time for
+# `fleet orphans`.
 ENVIRONMENTS = """
 query Environments($projectId: String!, $after: String) {
   environments(projectId: $projectId, after: $after) {
-    edges { node { id name projectId isEphemeral deletedAt sourceEnvironment { id } } }
+    edges { node { id name projectId isEphemeral createdAt deletedAt sourceEnvironment { id } } }
     pageInfo { hasNextPage endCursor }
   }
 }

@@ -43,6 +43,7 @@ they never contain the Console API key.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -132,6 +133,8 @@ class GateInfo:
     status: str | None
     rules: tuple[Mapping[str, Any], ...]
     archived: bool = False
+    # When it was made (`createdTime`, milliseconds since the epoch), when the answer says.
+    created_at: dt.datetime | None = None
 
 
 def _gate(node: Mapping[str, Any]) -> GateInfo:
@@ -147,7 +150,18 @@ def _gate(node: Mapping[str, Any]) -> GateInfo:
         status=None if status is None else str(status),
         rules=tuple(rule for rule in rules if isinstance(rule, Mapping)),
         archived=status == ARCHIVED or node.get("isArchived") is True,
+        created_at=_moment(node.get("createdTime")),
     )
+
+
+def _moment(milliseconds: Any) -> dt.datetime | None:
+    """A time in milliseconds since the epoch (Statsig's `createdTime`), in UTC; None when absent."""
+    if isinstance(milliseconds, bool) or not isinstance(milliseconds, (int, float)):
+        return None
+    try:
+        return dt.datetime.fromtimestamp(milliseconds / 1000, tz=dt.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 # ---------------------------------------------------------------- client

@@ -144,8 +144,9 @@ def gate_description(description: str, owner: Optional[str]) -> str:
 
 
 def is_managed(gate: GateInfo) -> bool:
-    """Whether stagefleet made the gate (and may adopt it): its description ends with the marker."""
-    return gate.description.rstrip().endswith(MANAGED_MARKER)
+    """Whether stagefleet made the gate (and may adopt it): its description ends with the marker
+    (fleet.naming's rule, which `fleet orphans` applies too)."""
+    return naming.is_managed_gate_description(gate.description)
 
 
 def _parse_description(text: str) -> tuple[str, Optional[str]]:

@@ -21,9 +21,10 @@ come up, so a failed `pulumi up` leaves nothing half-made behind.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,6 +179,10 @@ class ProjectInfo:
     region: str | None
     status: str
     is_branch: bool = False
+    # When Supabase made it (`created_at`, or `inserted_at` in the organization's listing) and its
+    # compute size (`databases[].infra_compute_size` of the primary), when the answer says.
+    created_at: dt.datetime | None = None
+    instance_size: str | None = None
 
 
 @dataclass(frozen=True)
@@ -190,6 +195,7 @@ class BranchInfo:
     git_branch: str | None
     with_data: bool | None
     status: str | None
+    created_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -347,16 +353,30 @@ class SupabaseClient(RestClient):
     def find_projects(self, *, organization_slug: str, name: str) -> list[ProjectInfo]:
         """The organization's live projects called `name` (not branches, not being removed)."""
         failure = f'Supabase projects of organization {organization_slug} could not be listed (looking for "{name}")'
-        found: list[ProjectInfo] = []
+        return [
+            project
+            for project in self._organization_projects(organization_slug, search=name, failure=failure)
+            if project.name == name
+        ]
+
+    def list_projects(self, organization_slug: str) -> list[ProjectInfo]:
+        """Every live project of the organization (not branches, not being removed), with its
+        creation time and compute size."""
+        failure = f"Supabase projects of organization {organization_slug} could not be listed"
+        return list(self._organization_projects(organization_slug, search=None, failure=failure))
+
+    def _organization_projects(
+        self, organization_slug: str, *, search: str | None, failure: str
+    ) -> Iterator[ProjectInfo]:
+        """The organization's live projects (whose name contains `search`, when given), a page at
+        a time."""
         offset = 0
         for _ in range(_MAX_PAGES):
+            query: dict[str, Any] = {"offset": offset, "limit": _PAGE_SIZE}
+            if search is not None:
+                query["search"] = search
             payload = self.mapping(
-                self.request(
-                    LIST_ORGANIZATION_PROJECTS,
-                    slug=organization_slug,
-                    query={"offset": offset, "limit": _PAGE_SIZE, "search": name},
-                    failure=failure,
-                ),
+                self.request(LIST_ORGANIZATION_PROJECTS, slug=organization_slug, query=query, failure=failure),
                 LIST_ORGANIZATION_PROJECTS,
                 failure,
             )
@@ -364,19 +384,20 @@ class SupabaseClient(RestClient):
             if not isinstance(page, list):
                 raise self.unexpected(LIST_ORGANIZATION_PROJECTS, failure, "no project list")
             for node in page:
-                if isinstance(node, Mapping) and node.get("name") == name:
-                    project = self.parsed(
-                        lambda n: _project(n, organization_slug=organization_slug),
-                        node,
-                        LIST_ORGANIZATION_PROJECTS,
-                        failure,
-                    )
-                    if not project.is_branch and project.status not in _GONE_STATUSES:
-                        found.append(project)
+                if not isinstance(node, Mapping):
+                    continue
+                project = self.parsed(
+                    lambda n: _project(n, organization_slug=organization_slug),
+                    node,
+                    LIST_ORGANIZATION_PROJECTS,
+                    failure,
+                )
+                if not project.is_branch and project.status not in _GONE_STATUSES:
+                    yield project
             offset += len(page)
             total = (payload.get("pagination") or {}).get("count")
             if not page or not isinstance(total, (int, float)) or offset >= total:
-                return found
+                return
         raise self.error(
             ApiFailure, failure, f"more than {_MAX_PAGES} pages of projects", operation=LIST_ORGANIZATION_PROJECTS.key
         )
@@ -647,7 +668,32 @@ def _project(node: Mapping[str, Any], *, organization_slug: str | None = None) -
         region=_optional_str(node.get("region")),
         status=str(node.get("status") or "UNKNOWN"),
         is_branch=bool(node.get("is_branch")),
+        created_at=_timestamp(node.get("created_at") or node.get("inserted_at")),
+        instance_size=_instance_size(node.get("databases")),
     )
+
+
+def _instance_size(databases: Any) -> str | None:
+    """The compute size of the project's primary database, as the organization's listing says it."""
+    if not isinstance(databases, list):
+        return None
+    for database in databases:
+        if isinstance(database, Mapping) and database.get("type", "PRIMARY") == "PRIMARY":
+            size = database.get("infra_compute_size")
+            return str(size) if size else None
+    return None
+
+
+def _timestamp(value: Any) -> dt.datetime | None:
+    """An ISO 8601 date and time as Supabase sends it ("2026-12-04T10:00:00.000Z"), in UTC; None
+    when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def _branch(node: Mapping[str, Any]) -> BranchInfo:
@@ -661,4 +707,5 @@ def _branch(node: Mapping[str, Any]) -> BranchInfo:
         git_branch=_optional_str(node.get("git_branch")),
         with_data=bool(with_data) if with_data is not None else None,
         status=_optional_str(node.get("preview_project_status") or node.get("status")),
+        created_at=_timestamp(node.get("created_at")),
     )

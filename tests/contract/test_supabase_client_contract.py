@@ -239,6 +239,11 @@ def _lifecycle(sandbox: Any, projects: ProjectProvider, keys: ProjectKeysProvide
     branches.read(branch.id, branch.outs)
     branches.delete(branch.id, branch.outs)
 
+    # What `fleet orphans` reads: every project of the organization, and a project's branches.
+    with supabase_client.SupabaseClient.from_settings() as client:
+        assert project.id in {listed.ref for listed in client.list_projects(ORGANIZATION)}
+        client.list_branches(project.id)
+
     sandbox.healthy_after = 60.0  # a project that is not up in time is deleted
     slow = projects.create(check(projects, {**project_props, "name": "gatewayz-staging-slow", "instance_size": None}))
     with pytest.raises(ReadinessDeadlineExceeded):

@@ -134,12 +134,13 @@ def test_validate_without_stack_is_a_usage_error(project):
     assert "--stack" in result.stderr
 
 
-def test_commands_without_credentials_import_neither_the_providers_nor_the_status_module(project):
-    # `status` is the one command that talks to an API: the CLI loads it only when it runs.
+def test_commands_without_credentials_import_neither_the_providers_nor_the_modules_that_talk_to_apis(project):
+    # `status` and `orphans` are the commands that talk to APIs: the CLI loads them only when they run.
+    api_modules = ("fleet.status", "fleet.probe", "fleet.watch", "fleet.orphans", "fleet.orphan_sweep")
     script = (
         "import sys, fleet.cli\n"
         "fleet.cli.main(['validate', '--stack', 'staging', '--today', '2026-11-26'])\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'providers' or m in ('fleet.status', 'fleet.probe', 'fleet.watch')))\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] == 'providers' or m in {api_modules!r}))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run(
@@ -154,3 +155,10 @@ def test_status_is_a_command_of_the_cli(tmp_path):
 
     assert result.returncode == 0
     assert "--wait" in result.stdout and "--connect-to SUFFIX=URL" in result.stdout
+
+
+def test_orphans_is_a_command_of_the_cli(tmp_path):
+    result = fleet(tmp_path, "orphans", "--help")
+
+    assert result.returncode == 0
+    assert "--state FILE [FILE ...]" in result.stdout and "--min-age DURATION" in result.stdout

@@ -87,3 +87,43 @@ def test_every_date_and_time_in_fleet_is_read_by_fleet_dates():
         if readers.search(line)
     ]
     assert elsewhere == []
+
+
+# --- lengths of time (fleet orphans --min-age) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [
+        ("24h", dt.timedelta(hours=24)),
+        ("7d", dt.timedelta(days=7)),
+        ("1d12h", dt.timedelta(days=1, hours=12)),
+        ("90m", dt.timedelta(minutes=90)),
+        ("2w", dt.timedelta(weeks=2)),
+        ("0s", dt.timedelta(0)),
+        (" 36h ", dt.timedelta(hours=36)),
+    ],
+)
+def test_a_duration_is_whole_units_largest_first(text, delta):
+    assert dates.parse_duration(text) == delta
+
+
+@pytest.mark.parametrize("text", ["", "24", "h", "-1h", "1.5h", "12h1d", "1h1h", "24 h", "1y"])
+def test_what_is_no_duration_is_refused(text):
+    with pytest.raises(ValueError, match="not a duration such as 24h, 7d or 1d12h"):
+        dates.parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("delta", "age", "exact"),
+    [
+        (dt.timedelta(hours=24), "1d", "24h"),
+        (dt.timedelta(days=3, hours=5), "3d", "77h"),
+        (dt.timedelta(days=7), "7d", "7d"),
+        (dt.timedelta(minutes=90), "1h", "90m"),
+        (dt.timedelta(seconds=42), "42s", "42s"),
+        (dt.timedelta(seconds=-5), "0s", "0s"),
+    ],
+)
+def test_a_duration_is_said_as_an_age_and_exactly(delta, age, exact):
+    assert (dates.format_duration(delta), dates.exact_duration(delta)) == (age, exact)

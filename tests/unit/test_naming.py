@@ -123,3 +123,80 @@ def test_environment_names_are_short_lowercase_and_dns_friendly():
 def test_a_supabase_project_prefix_leaves_room_for_the_longest_environment_name():
     longest = naming.supabase_project_name("p" * naming.SUPABASE_PROJECT_PREFIX_LIMIT, "e" * naming.ENVIRONMENT_NAME_MAX)
     assert len(longest) == naming.SUPABASE_PROJECT_NAME_LIMIT
+
+
+# --- which live objects look like stagefleet's (fleet orphans) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "environment", "number"),
+    [
+        ("staging-dev1-alice", "dev1-alice", None),
+        ("staging-main", "main", None),
+        ("pr-12", None, 12),
+        ("pr-1", None, 1),
+    ],
+)
+def test_railway_names_stagefleet_gives_are_recognised(name, environment, number):
+    assert naming.fleet_environment_of(name) == environment
+    assert naming.pr_environment_number(name) == number
+    assert naming.is_stagefleet_railway_environment(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["production", "staging", "staging-", "my-app", "pr-", "pr-012", "pr-12-old", "Staging-main",
+             "staging-Main", "staging-a_b", "preview-pr-12", f"staging-{'a' * 32}"],
+)  # fmt: skip
+def test_railway_names_stagefleet_never_gives_are_not_ours(name):
+    assert not naming.is_stagefleet_railway_environment(name)
+    assert naming.pr_environment_number(name) is None
+
+
+def test_the_recognised_names_are_exactly_those_the_naming_rules_produce():
+    assert naming.fleet_environment_of(naming.railway_environment_name("dev2-bob")) == "dev2-bob"
+    assert naming.pr_environment_number(naming.pr_environment_name(41)) == 41
+    assert naming.is_stagefleet_supabase_name("gw", naming.supabase_project_name("gw", "main"))
+    assert naming.supabase_name_pr_number("gw", naming.supabase_review_branch_name("gw", 7)) == 7
+
+
+@pytest.mark.parametrize(
+    ("name", "number"),
+    [
+        ("gatewayz-staging-main", None),
+        ("gatewayz-staging-dev1-alice", None),
+        ("gatewayz-pr-14", 14),  # a review stack's branch
+        ("gatewayz-staging-pr-14", 14),  # a review stack's dedicated project
+    ],
+)
+def test_supabase_names_stagefleet_gives_are_recognised(name, number):
+    assert naming.is_stagefleet_supabase_name("gatewayz", name)
+    assert naming.supabase_name_pr_number("gatewayz", name) == number
+
+
+@pytest.mark.parametrize(
+    "name", ["gatewayz", "gatewayz-production", "my-app", "other-staging-main", "gatewayz-staging-",
+             "gatewayz-pr-014", "gatewayzstaging-main", "gatewayz-staging-Main", "main"],
+)  # fmt: skip
+def test_supabase_names_stagefleet_never_gives_are_not_ours(name):
+    assert not naming.is_stagefleet_supabase_name("gatewayz", name)
+    assert naming.supabase_name_pr_number("gatewayz", name) is None
+
+
+def test_a_supabase_name_is_ours_only_under_the_fleets_prefix():
+    assert not naming.is_stagefleet_supabase_name("", "-staging-main")
+    assert not naming.is_stagefleet_supabase_name("gw", "gatewayz-staging-main")
+
+
+@pytest.mark.parametrize(
+    ("description", "managed"),
+    [
+        (naming.statsig_gate_description("Checkout v3", "alice@gatewayz.ai"), True),
+        ("[managed by stagefleet]", True),
+        ("Checkout [managed by stagefleet]  \n", True),
+        ("Checkout v3", False),
+        ("[managed by stagefleet] then edited by hand", False),
+        ("", False),
+    ],
+)
+def test_a_gate_is_stagefleets_when_its_description_ends_with_the_marker(description, managed):
+    assert naming.is_managed_gate_description(description) is managed

@@ -214,7 +214,16 @@ def test_no_write_all_or_read_all_anywhere(path):
 def test_no_job_can_write_to_the_repository(file, name, job):
     granted = {scope for scope, level in job["permissions"].items() if level == "write"}
 
-    assert granted <= {"pull-requests"}
+    assert granted <= {"pull-requests", "issues"}
+
+
+def test_only_the_orphans_report_may_write_issues():
+    writers = {(file, name) for file, name, job in all_jobs() if job["permissions"].get("issues") == "write"}
+
+    assert writers == {("janitor.yml", "orphans")}
+    assert job_named("janitor.yml", "orphans")["permissions"] == {
+        "contents": "read", "pull-requests": "read", "issues": "write",
+    }  # fmt: skip
 
 
 def test_only_jobs_that_comment_may_write_to_pull_requests():
@@ -462,3 +471,74 @@ def test_the_review_comment_shows_the_status_and_is_edited_in_place_when_the_wai
     # The comment is written before the step ends with status's exit code.
     lines = wait["run"].strip().splitlines()
     assert lines.index('exit "$status"') > next(i for i, line in enumerate(lines) if "--method PATCH" in line)
+
+
+# --- what escaped every stack (fleet orphans), reported in one issue ----------------------------
+
+
+def test_the_orphans_report_runs_after_the_sweep_on_main_whatever_became_of_it():
+    job = job_named("janitor.yml", "orphans")
+
+    assert job["needs"] == "sweep"
+    assert job["if"] == "${{ !cancelled() && github.ref == 'refs/heads/main' }}"
+
+
+def test_the_orphans_report_exports_every_stack_with_the_cli_and_only_reports():
+    job = job_named("janitor.yml", "orphans")
+    find = steps(job)[step_index(job, "--open-prs open-prs.json")]
+    uses = [str(step.get("uses", "")) for step in steps(job)]
+
+    assert any(u.startswith("pulumi/actions@") for u in uses[: steps(job).index(find)])
+    open_prs = 'gh pr list --repo "$GITHUB_REPOSITORY" --state open --limit 1000 --json number > open-prs.json'
+    assert open_prs in find["run"]
+    assert "python -m fleet orphans --stack staging --open-prs open-prs.json --format markdown" in find["run"]
+    # Report mode: the states come from the CLI (no --state), and nothing is deleted.
+    command = find["run"][find["run"].index("venv/bin/python -m fleet orphans") : find["run"].index("|| status=$?")]
+    assert "--delete" not in command and "--yes" not in command and "--state" not in command
+
+
+def test_the_orphans_report_reaches_every_vendor_it_checks():
+    env = job_named("janitor.yml", "orphans")["env"]
+
+    assert {name: env[name] for name in ("RAILWAY_API_TOKEN", "SUPABASE_ACCESS_TOKEN", "STATSIG_CONSOLE_API_KEY")} == {
+        "RAILWAY_API_TOKEN": "${{ secrets.RAILWAY_API_TOKEN }}",
+        "SUPABASE_ACCESS_TOKEN": "${{ secrets.SUPABASE_ACCESS_TOKEN }}",
+        "STATSIG_CONSOLE_API_KEY": "${{ secrets.STATSIG_CONSOLE_API_KEY }}",
+    }
+    assert env["GH_TOKEN"] == "${{ github.token }}"
+
+
+def test_orphans_found_is_not_a_failure_but_a_run_that_could_not_check_everything_is():
+    job = job_named("janitor.yml", "orphans")
+    find = steps(job)[step_index(job, "--open-prs open-prs.json")]
+    script = find["run"]
+
+    assert find["id"] == "find" and "continue-on-error" not in find
+    assert "> orphans.md || status=$?" in script
+    assert 'if [ "$status" -gt 1 ]; then' in script and 'exit "$status"' in script
+    assert 'echo "found=${found}" >> "$GITHUB_OUTPUT"' in script
+    assert "cat orphans.md" in script and '>> "$GITHUB_STEP_SUMMARY"' in script
+
+
+def test_one_issue_found_by_its_marker_is_opened_or_edited_while_orphans_remain_and_closed_when_none_do():
+    job = job_named("janitor.yml", "orphans")
+    issue = steps(job)[step_index(job, "gh issue")]
+    script = issue["run"]
+
+    # The finding step's answer reaches the script through env, as data.
+    assert issue["env"] == {"FOUND": "${{ steps.find.outputs.found }}"}
+    assert steps(job).index(issue) > step_index(job, "--open-prs open-prs.json")
+    # Found by the hidden marker its body starts with, among the open issues.
+    assert "marker='<!-- stagefleet:orphans -->'" in script
+    assert "gh issue list --repo \"$GITHUB_REPOSITORY\" --state open" in script
+    assert 'startswith("<!-- stagefleet:orphans -->")' in script
+    body = script[script.index("{\n") : script.index("} > issue.md")]
+    assert body.splitlines()[1].strip() == 'echo "$marker"' and "cat orphans.md" in body
+    # Orphans: edit the one issue, or open it; none: close it with a comment.
+    found, _, none = script.partition("elif")
+    assert 'if [ "$FOUND" = "true" ]; then' in found
+    assert 'gh issue edit "$number" --repo "$GITHUB_REPOSITORY" --body-file issue.md' in found
+    create = 'gh issue create --repo "$GITHUB_REPOSITORY" --title "Orphaned staging objects" --body-file issue.md'
+    assert create in found
+    assert '[ -n "$number" ]' in none and 'gh issue close "$number"' in none and "--comment" in none
+    assert "gh issue create" not in none and "gh issue edit" not in none
