@@ -15,6 +15,7 @@ _AT_START = pytest.StashKey[dict[str, str] | None]()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "session_end: runs after every other test of the session")
+    config.addinivalue_line("markers", "own_stack: the test changes what its module's shared deployment made")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
