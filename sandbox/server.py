@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -407,6 +408,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
+# A client that closed its connection while the server was reading from or answering on it (it
+# gave up on a slow answer, or a pooled keep-alive connection was closed): the client's doing, not
+# an error of the server's.
+_CLIENT_GONE = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+
+
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -426,6 +433,13 @@ class _HTTPServer(ThreadingHTTPServer):
         with self._connections_lock:
             self._connections.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """No traceback for a client that hung up (_CLIENT_GONE); every other error of a request
+        is printed as socketserver prints it."""
+        if isinstance(sys.exc_info()[1], _CLIENT_GONE):
+            return
+        super().handle_error(request, client_address)
 
     def close_connections(self) -> None:
         """Cut open keep-alive connections: closing the listener alone would let a client's

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import api_economy, program_eval, provisioning, readiness
+from bench import api_economy, fault_matrix, program_eval, provisioning, readiness
 
 
 def test_provisioning_runs_and_reports_the_ratio() -> None:
@@ -76,3 +76,15 @@ def test_readiness_runs_until_every_service_is_healthy_with_exactly_one_deployme
     assert set(run["status_requests_by_operation"]) == {"railway: environment"}
     assert run["probes_each"][0] >= 2 and run["probe_answers"]["200"] >= 2
     assert set(figures["goals_met"]) == {"polls_per_service_per_2s", "lag_median_seconds"}
+
+
+def test_fault_matrix_runs_the_cells_it_is_asked_for_and_reports_each_outcome() -> None:
+    figures = fault_matrix.main(["--operations", "Environment.read", "Project.create", "--no-write"])
+    assert figures["cells"] == 2 * len(fault_matrix.FAULTS) * len(fault_matrix.MODES)
+    assert [op["operation"] for op in figures["operations"]] == ["Environment.read", "Project.create"]
+    once, every = (figures["counts"][mode] for mode in fault_matrix.MODES)
+    # One fault never fails an operation; a lost create's answer is adopted, on every attempt too.
+    assert once[fault_matrix.FAILED_THEN_CONVERGED] == 0
+    assert once[fault_matrix.ADOPTED] == every[fault_matrix.ADOPTED] == 2
+    project = figures["operations"][1]["outcomes"]
+    assert project["drop_after_apply"] == {"once": fault_matrix.ADOPTED, "every attempt": fault_matrix.ADOPTED}

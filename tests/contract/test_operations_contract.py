@@ -11,6 +11,7 @@ import pytest
 from graphql import GraphQLSchema, OperationDefinitionNode, build_client_schema, parse, validate, validate_schema
 
 from providers.railway import operations
+from tests.contract.contracts import contract
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO.parent / "shared" / "contracts" / "railway" / "railway-cli-schema.json"
@@ -38,8 +39,7 @@ def _undeprecate_interface_fields(introspection: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def schema() -> GraphQLSchema:
-    if not SCHEMA_PATH.is_file():
-        pytest.skip(f"Railway's published schema is not at {SCHEMA_PATH} (shared/contracts sits beside the repository)")
+    contract("railway/railway-cli-schema.json", "Railway's published schema")
     introspection = json.loads(SCHEMA_PATH.read_text())["data"]
     _undeprecate_interface_fields(introspection)
     built = build_client_schema(introspection)

@@ -26,6 +26,8 @@ from graphql import (
     validate,
 )
 
+from tests.contract.contracts import contract
+
 REPO = Path(__file__).resolve().parents[2]
 CONTRACTS = REPO.parent / "shared" / "contracts" / "railway"
 PUBLISHED_JSON = CONTRACTS / "railway-cli-schema.json"
@@ -45,10 +47,11 @@ REQUIRED_OPERATIONS = {
     "ServiceInstanceUpdate", "ServiceInstanceDeployV2", "Deployment", "LatestDeployment", "Deployments",
 }
 
-pytestmark = pytest.mark.skipif(
-    not PUBLISHED_JSON.exists(),
-    reason=f"published Railway schema not found at {PUBLISHED_JSON} (../shared/contracts is outside the repo)",
-)
+
+@pytest.fixture(scope="module", autouse=True)
+def published_contracts() -> None:
+    contract("railway/railway-cli-schema.json", "Railway's published schema")
+    contract("railway/operations.graphql", "Railway's published operations")
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from sandbox.supabase import ROUTES, Route, SupabaseSandbox
+from tests.contract.contracts import contract
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is pinned in requirements-dev.txt")
 referencing = pytest.importorskip("referencing")
@@ -26,10 +27,9 @@ SPEC_URI = "urn:supabase:management-api-v1"
 TOKEN = "sbp_contract"
 ORG = "gatewayz"
 
-pytestmark = pytest.mark.skipif(
-    not SPEC_PATH.exists(),
-    reason=f"published Supabase OpenAPI spec not found at {SPEC_PATH} (../shared/contracts is outside the repo)",
-)
+@pytest.fixture(scope="module", autouse=True)
+def published_spec() -> None:
+    contract("supabase/management-api-v1.openapi.json", "Supabase's published OpenAPI spec")
 
 
 # ---------------------------------------------------------------- OpenAPI 3.0 -> JSON Schema

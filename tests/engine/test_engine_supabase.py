@@ -4,7 +4,6 @@ Supabase sandbox. The host polls with the production backoff (first look again a
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
 from providers.supabase.branch import BranchProvider
+from providers.supabase.client import DEFAULT_WAIT_POLICY
 from providers.supabase.project import ProjectProvider
 from providers.supabase.project_keys import ProjectKeysProvider
 from sandbox.supabase import SupabaseSandbox
@@ -80,6 +80,18 @@ def up_create(resource: DynamicResourceClient, inputs: dict) -> tuple[str, dict]
     return resource.create(checked)
 
 
+def most_looks_within(deadline: float) -> int:
+    """How many times the host's readiness wait (the production schedule) can look at a project
+    within `deadline` seconds: once, then once after each pause, the last pause cut short."""
+    looks, waited = 1, 0.0
+    for delay in DEFAULT_WAIT_POLICY.delays():
+        if waited >= deadline:
+            return looks
+        waited += min(delay, deadline - waited)
+        looks += 1
+    raise AssertionError("unreachable: delays() never ends")
+
+
 def up_update(resource: DynamicResourceClient, resource_id: str, state: dict, old_inputs: dict, new_inputs: dict):
     """What `pulumi up` does for a changed resource: Check, Diff, and Update when Diff says so."""
     checked, failures = resource.check(old_inputs, new_inputs)
@@ -138,12 +150,17 @@ def test_a_project_that_fails_to_start_is_deleted_and_the_error_says_what_to_do(
 def test_a_project_not_healthy_by_its_deadline_is_deleted_within_the_deadline(host, supabase):
     supabase.sandbox.healthy_after = 60.0
     ref, state = up_create(projects(host), project_inputs())
-    started = time.monotonic()
+    supabase.sandbox.journal_clear()
     with pytest.raises(EngineError) as raised:
         up_create(keys(host), keys_inputs(state, deadline_seconds=1.5))
-    assert time.monotonic() - started < 5.0
     assert f"({ref}) was not ACTIVE_HEALTHY within 1.5s" in raised.value.details
     assert supabase.projects() == []
+    # The wait looked again after its first pause, no more often than its schedule allows in
+    # 1.5 s, and the delete was the last request: it gave up at the deadline, not after it.
+    looks = [e.key for e in supabase.sandbox.journal if e.key != "GET /v1/projects/{ref}/api-keys"]
+    assert looks[-1] == "DELETE /v1/projects/{ref}"
+    assert set(looks[:-1]) == {"GET /v1/projects/{ref}"}
+    assert 2 <= len(looks[:-1]) <= most_looks_within(1.5)
 
 
 def test_a_branch_is_created_at_once_its_keys_wait_and_destroy_deletes_it(host, supabase):
@@ -307,15 +324,19 @@ def test_four_projects_come_up_side_by_side(host, supabase):
     supabase.sandbox.healthy_after = 1.0
     names = [f"gatewayz-staging-dev{i}" for i in range(4)]
     states = [up_create(projects(host, name), project_inputs(name))[1] for name in names]
-    started = time.monotonic()
+    supabase.sandbox.journal_clear()
 
     def wait(state: dict) -> dict:
         return up_create(keys(host, state["name"]), keys_inputs(state))[1]
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         waited = list(pool.map(wait, states))
-    elapsed = time.monotonic() - started
-    # One wait is about 1 s (look, pause 1 s, look); four in a row would take 4 s or more.
-    assert elapsed < 3.0, elapsed
+    # Each wait looked more than once (its project was still coming up), and every wait had
+    # begun before any had ended: in a queue, a wait's first look would follow another's last.
+    looks = {state["ref"]: [e.at for e in supabase.sandbox.journal
+                            if e.key == "GET /v1/projects/{ref}" and e.path.endswith(state["ref"])]
+             for state in states}  # fmt: skip
+    assert all(len(at) >= 2 for at in looks.values()), looks
+    assert max(at[0] for at in looks.values()) < min(at[-1] for at in looks.values())
     assert sorted(p["name"] for p in supabase.projects()) == names
     assert all(state["anon_key"] for state in waited)

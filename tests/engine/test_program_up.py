@@ -2,7 +2,10 @@
 the real program, the real provider host, both emulators."""
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -19,8 +22,16 @@ RAILWAY_TOKEN = "program-up-railway-token"
 SUPABASE_TOKEN = "sbp_program_up_token"
 
 
-@pytest.fixture
-def sandboxes() -> Iterator[tuple[RailwaySandbox, SupabaseSandbox]]:
+@dataclass(frozen=True)
+class Stack:
+    sandboxes: tuple[RailwaySandbox, SupabaseSandbox]
+    host: DynamicProviderHost
+    deployment: Any  # program_engine's Deployment
+
+
+@contextlib.contextmanager
+def deployed_stack() -> Iterator[Stack]:
+    """Both sandboxes, seeded as Pulumi.sandbox.yaml expects, a provider host, and the program up."""
     railway_config = load_stack_config(REPO / "Pulumi.sandbox.yaml")["stagefleet:railway"]
     with RailwaySandbox(tokens={RAILWAY_TOKEN}, lifetime=300) as railway, SupabaseSandbox(
         tokens={SUPABASE_TOKEN}, healthy_after=0.3, lifetime=300
@@ -33,33 +44,55 @@ def sandboxes() -> Iterator[tuple[RailwaySandbox, SupabaseSandbox]]:
             services=[{"name": s["name"], "id": s["id"], "repository": s["repository"]} for s in railway_config["services"]],
         )
         supabase.seed_organization(slug="gatewayz-sandbox", name="Gatewayz sandbox")
-        yield railway, supabase
-
-
-@pytest.fixture
-def host(sandboxes) -> Iterator[DynamicProviderHost]:
-    railway, supabase = sandboxes
-    with DynamicProviderHost() as provider_host:
-        provider_host.configure(
-            {
-                "stagefleet:railwayToken": RAILWAY_TOKEN,
-                "stagefleet:railwayApiUrl": railway.url,
-                "stagefleet:supabaseAccessToken": SUPABASE_TOKEN,
-                "stagefleet:supabaseApiUrl": supabase.url,
-            }
-        )
-        yield provider_host
+        with DynamicProviderHost() as provider_host:
+            provider_host.configure(
+                {
+                    "stagefleet:railwayToken": RAILWAY_TOKEN,
+                    "stagefleet:railwayApiUrl": railway.url,
+                    "stagefleet:supabaseAccessToken": SUPABASE_TOKEN,
+                    "stagefleet:supabaseApiUrl": supabase.url,
+                }
+            )
+            deployment = up(sandbox_program, provider_host)
+            assert deployment.error is None, deployment.error
+            yield Stack((railway, supabase), provider_host, deployment)
 
 
 def sandbox_program():
     return deploy_fleet(load_fleet_spec(stack_mapping("Pulumi.sandbox.yaml")), today=TODAY)
 
 
+@pytest.fixture(scope="module")
+def shared_stack() -> Iterator[Stack]:
+    """One `up` for the tests that only look at what it made (or read it back)."""
+    with deployed_stack() as stack:
+        yield stack
+
+
 @pytest.fixture
-def deployed(host, sandboxes):
-    deployment = up(sandbox_program, host)
-    assert deployment.error is None, deployment.error
-    return deployment
+def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
+    """The module's shared stack, or, for a test marked own_stack (it changes what `up` made),
+    one of its own."""
+    if request.node.get_closest_marker("own_stack") is None:
+        yield request.getfixturevalue("shared_stack")
+    else:
+        with deployed_stack() as own:
+            yield own
+
+
+@pytest.fixture
+def sandboxes(stack: Stack) -> tuple[RailwaySandbox, SupabaseSandbox]:
+    return stack.sandboxes
+
+
+@pytest.fixture
+def host(stack: Stack) -> DynamicProviderHost:
+    return stack.host
+
+
+@pytest.fixture
+def deployed(stack: Stack) -> Any:
+    return stack.deployment
 
 
 PROJECT = "11111111-1111-4111-8111-111111111111"
@@ -111,6 +144,7 @@ def test_refresh_right_after_up_finds_no_drift(deployed, host):
         assert (resource.name, read_id, outputs) == (resource.name, resource.id, resource.outputs)
 
 
+@pytest.mark.own_stack
 def test_destroy_leaves_only_what_existed_before(deployed, host, sandboxes):
     railway, supabase = sandboxes
     destroy(deployed, host)
@@ -128,6 +162,7 @@ def test_a_branch_is_made_only_after_its_parent_project_is_healthy(deployed, san
     assert any(e.key == "GET /v1/projects/{ref}/api-keys" and main_ref in e.path and e.at < branch_created for e in journal)
 
 
+@pytest.mark.own_stack
 def test_a_review_stack_comes_up_on_a_branch_of_the_fleet_database_and_goes_away_cleanly(deployed, host, sandboxes):
     import json
 

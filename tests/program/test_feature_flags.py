@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -239,11 +237,9 @@ def test_an_invalid_flag_fails_the_program_with_its_config_path():
 
 
 def fleet_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "fleet", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=60,
-    )  # fmt: skip
+    from tests import fleet_command
+
+    return fleet_command.run(cwd, *args)
 
 
 def test_the_catalog_export_with_flags_is_byte_for_byte_the_clis_markdown(three_flags, tmp_path):

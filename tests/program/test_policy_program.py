@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pulumi
@@ -22,11 +20,9 @@ from tests.program.support import edit
 
 
 def fleet_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "fleet", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=60,
-    )  # fmt: skip
+    from tests import fleet_command
+
+    return fleet_command.run(cwd, *args)
 
 
 def stack_file_of(mapping: dict, path: Path) -> Path:

@@ -241,3 +241,50 @@ def statsig_client(st: StatsigSandbox) -> Iterator[Callable[..., StatsigApi]]:
     yield make
     for client in clients:
         client.close()
+
+
+# ---------------------------------------------------------------- the servers' pauses
+
+import queue  # appended section, kept self-contained
+import time
+
+from sandbox import server as _loopback_server
+
+
+class HeldPauses:
+    """Stands in for the loopback server's time.sleep: every pause a sandbox takes (added latency,
+    a slow answer) is recorded and held until the test releases it. A test sees how long a
+    request is made to wait and that its answer waits with it, without timing anything."""
+
+    def __init__(self) -> None:
+        self._pauses: queue.Queue[float] = queue.Queue()
+        self._released = threading.Event()
+
+    def sleep(self, seconds: float) -> None:
+        self._pauses.put(seconds)
+        self._released.wait(HTTP_TIMEOUT)
+
+    def next(self) -> float:
+        """The next pause a server takes (waits for it to begin)."""
+        return self._pauses.get(timeout=HTTP_TIMEOUT)
+
+    def release(self) -> None:
+        self._released.set()
+
+
+class _ServerTime:
+    """sandbox.server's `time` module, with sleep replaced."""
+
+    def __init__(self, sleep: Callable[[float], None]) -> None:
+        self.sleep = sleep
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+@pytest.fixture
+def held_pauses(monkeypatch: pytest.MonkeyPatch) -> Iterator[HeldPauses]:
+    pauses = HeldPauses()
+    monkeypatch.setattr(_loopback_server, "time", _ServerTime(pauses.sleep))
+    yield pauses
+    pauses.release()

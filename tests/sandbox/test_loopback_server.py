@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
+import struct
+import sys
+import threading
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -134,3 +139,44 @@ def test_stop_cuts_open_keep_alive_connections(app):
 
         with pytest.raises(httpx.TransportError):
             client.get(f"{server.base_url}/ping")
+
+
+def test_a_client_that_hangs_up_before_its_answer_costs_no_traceback(server, app, monkeypatch, capfd):
+    # Record what reached the server's error handler, and when the request's thread is done.
+    errors: list[type[BaseException] | None] = []
+    done = threading.Event()
+    httpd = server._httpd
+    handle_error, shutdown_request = httpd.handle_error, httpd.shutdown_request
+
+    def recording_handle_error(request, client_address):
+        errors.append(sys.exc_info()[0])
+        handle_error(request, client_address)
+
+    def finishing_shutdown_request(request):
+        shutdown_request(request)
+        done.set()
+
+    monkeypatch.setattr(httpd, "handle_error", recording_handle_error)
+    monkeypatch.setattr(httpd, "shutdown_request", finishing_shutdown_request)
+    server.faults.add("GET /slow", "slow", delay=0.2, times=1)
+    with socket.create_connection(("127.0.0.1", server.port)) as client:
+        client.sendall(b"GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        give_up = time.monotonic() + 5
+        while not app.applied and time.monotonic() < give_up:  # in; the answer waits for the fault
+            time.sleep(0.01)
+        # Hang up with a reset, as a client that gave up on a read timeout may.
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    assert done.wait(5), "the request's thread never finished"
+    assert errors and errors[0] in (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+    assert capfd.readouterr().err == ""
+
+
+def test_any_other_error_of_a_request_is_still_printed(server, capfd):
+    try:
+        raise ValueError("a bug in the server")
+    except ValueError:
+        server._httpd.handle_error(None, ("127.0.0.1", 5555))
+
+    printed = capfd.readouterr().err
+    assert "Traceback" in printed and "ValueError: a bug in the server" in printed

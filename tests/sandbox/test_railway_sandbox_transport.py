@@ -136,14 +136,19 @@ def test_fault_drop_after_apply_retry_sees_the_conflict(rw, gql, seed):
     assert errors[0]["extensions"]["code"] == "CONFLICT"
 
 
-def test_fault_slow_applies_then_answers_after_the_delay(rw, gql, seed):
+def test_fault_slow_applies_then_answers_after_the_delay(rw, gql, seed, held_pauses):
     rw.faults.add("environmentCreate", "slow", delay=0.5, times=1)
 
-    started = time.monotonic()
-    response = gql.post(CREATE, create_input(seed, "staging-a"))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(gql.post, CREATE, create_input(seed, "staging-a"))
+        assert held_pauses.next() == 0.5
+        # Paused: already applied, not yet answered.
+        assert names(rw, seed) == ["staging-template", "staging-a"]
+        assert not answer.done()
+        held_pauses.release()
+        response = answer.result(timeout=10)
 
     assert response.status_code == 200
-    assert time.monotonic() - started >= 0.5
     assert names(rw, seed) == ["staging-template", "staging-a"]
 
 
@@ -219,13 +224,16 @@ def test_journal_at_is_monotonic_arrival_time(rw, gql, seed):
 # ---------------------------------------------------------------- latency, rate limit, lifetime
 
 
-def test_latency_delays_every_request(rw, gql, seed):
+def test_latency_delays_every_request(rw, gql, seed, held_pauses):
     rw.latency = 0.3
 
-    started = time.monotonic()
-    gql.post(PROJECT, {"id": seed.project_id})
-
-    assert time.monotonic() - started >= 0.3
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(gql.post, PROJECT, {"id": seed.project_id})
+        assert held_pauses.next() == 0.3
+        assert not answer.done() and rw.journal == [], "the request waits before it is handled"
+        held_pauses.release()
+        assert answer.result(timeout=10).status_code == 200
+    assert len(rw.journal) == 1
 
 
 def test_rate_limit_answers_429_with_retry_after_beyond_the_limit(rw, gql, seed):

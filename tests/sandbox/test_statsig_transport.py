@@ -4,6 +4,7 @@ rejected attempts count, the journal, out-of-band helpers and its lifetime."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -97,13 +98,18 @@ def test_fault_drop_after_apply_applies_then_closes_without_a_response(st, stats
     assert st.journal[-1].status is None and st.journal[-1].fault == "drop_after_apply"
 
 
-def test_fault_slow_applies_and_answers_after_the_delay(st, statsig):
+def test_fault_slow_applies_and_answers_after_the_delay(st, statsig, held_pauses):
     st.faults.add("POST /console/v1/gates", "slow", delay=0.3)
 
-    started = time.monotonic()
-    response = statsig.request("POST", "/gates", {"name": "Checkout v2"})
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(statsig.request, "POST", "/gates", {"name": "Checkout v2"})
+        assert held_pauses.next() == 0.3
+        # Paused: already applied, not yet answered.
+        assert [g["id"] for g in st.gates()] == ["checkout_v2"] and not answer.done()
+        held_pauses.release()
+        response = answer.result(timeout=10)
 
-    assert response.status_code == 201 and time.monotonic() - started >= 0.3
+    assert response.status_code == 201
 
 
 def test_fault_wildcard_matches_every_route(st, statsig):
@@ -112,13 +118,16 @@ def test_fault_wildcard_matches_every_route(st, statsig):
     assert statsig.request("GET", "/gates").status_code == 502
 
 
-def test_latency_delays_every_request(st, statsig):
+def test_latency_delays_every_request(st, statsig, held_pauses):
     st.latency = 0.2
 
-    started = time.monotonic()
-    statsig.request("GET", "/gates")
-
-    assert time.monotonic() - started >= 0.2
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(statsig.request, "GET", "/gates")
+        assert held_pauses.next() == 0.2
+        assert not answer.done() and st.journal == [], "the request waits before it is handled"
+        held_pauses.release()
+        assert answer.result(timeout=10).status_code == 200
+    assert len(st.journal) == 1
 
 
 # ---------------------------------------------------------------- mutation rate limit
@@ -173,12 +182,12 @@ def test_each_rejected_attempt_pushes_the_retry_after_deadline_later(st, statsig
     st.mutation_limit_per_window, st.mutation_window = 1, 2.0
     statsig.request("POST", "/gates", {"name": "Gate 0"})
     first = statsig.request("POST", "/gates", {"name": "Gate 1"})
-    first_deadline = time.monotonic() + float(first.headers["Retry-After"])
+    first_deadline = st.journal[-1].at + float(first.headers["Retry-After"])
     time.sleep(0.3)
 
     second = statsig.request("POST", "/gates", {"name": "Gate 1"})
 
-    assert time.monotonic() + float(second.headers["Retry-After"]) > first_deadline + 0.2
+    assert st.journal[-1].at + float(second.headers["Retry-After"]) > first_deadline + 0.2
 
 
 def test_rate_limited_requests_are_journaled_as_rate_limit(st, statsig):

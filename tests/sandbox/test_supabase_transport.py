@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -93,13 +94,18 @@ def test_fault_drop_after_apply_creates_but_never_answers(api, sb):
     assert sb.journal[-1].status is None and sb.journal[-1].fault == "drop_after_apply"
 
 
-def test_fault_slow_applies_then_answers_after_the_delay(api, sb):
+def test_fault_slow_applies_then_answers_after_the_delay(api, sb, held_pauses):
     sb.faults.add(CREATE, "slow", delay=0.5, times=1)
 
-    started = time.monotonic()
-    response = api.post("/v1/projects", CREATE_BODY)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(api.post, "/v1/projects", CREATE_BODY)
+        assert held_pauses.next() == 0.5
+        # Paused: already applied, not yet answered.
+        assert len(sb.projects()) == 1 and not answer.done()
+        held_pauses.release()
+        response = answer.result(timeout=10)
 
-    assert response.status_code == 201 and time.monotonic() - started >= 0.5
+    assert response.status_code == 201 and len(sb.projects()) == 1
 
 
 def test_faults_match_the_path_template_not_the_concrete_path(api, sb, project):
@@ -217,13 +223,16 @@ def test_journal_clear(api, sb):
 # ---------------------------------------------------------------- latency, lifetime, concurrency
 
 
-def test_latency_delays_every_response(api, sb):
+def test_latency_delays_every_response(api, sb, held_pauses):
     sb.latency = 0.3
 
-    started = time.monotonic()
-    api.get("/v1/projects")
-
-    assert time.monotonic() - started >= 0.3
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(api.get, "/v1/projects")
+        assert held_pauses.next() == 0.3
+        assert not answer.done() and sb.journal == [], "the request waits before it is handled"
+        held_pauses.release()
+        assert answer.result(timeout=10).status_code == 200
+    assert len(sb.journal) == 1
 
 
 def test_sandbox_stops_by_itself_after_its_lifetime():

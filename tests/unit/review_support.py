@@ -1,11 +1,10 @@
 """Shared by the review stack and janitor tests: a fleet config with every kind of database, a
 pull request as CI sets it, and `python -m fleet` run as CI runs it."""
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
+from tests import fleet_command
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -41,8 +40,4 @@ def fleet_config() -> dict[str, Any]:
 
 
 def run_fleet(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "fleet", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=60,
-    )  # fmt: skip
+    return fleet_command.run(cwd, *args)

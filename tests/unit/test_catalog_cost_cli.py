@@ -6,13 +6,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from fleet import catalog, cli
 from tests.unit.fleet_support import REPO, staging_spec
+from tests import fleet_command
 
 TODAY = ("--today", "2026-11-26")
 
@@ -42,11 +42,7 @@ NEWCOMER = """\
 
 
 def fleet(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "fleet", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=60,
-    )  # fmt: skip
+    return fleet_command.run(cwd, *args)
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""`python -m fleet validate`, run as CI runs it: a process in the project directory."""
+"""`python -m fleet validate`, run in the project directory as CI runs it: in this process
+(tests/fleet_command.py), and, for a sample of commands, as a process of its own that must give
+exactly the same exit code, stdout and stderr."""
 
 import os
 import subprocess
@@ -6,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests import fleet_command
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -41,11 +45,7 @@ config:
 
 
 def fleet(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "fleet", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=60,
-    )  # fmt: skip
+    return fleet_command.run(cwd, *args)
 
 
 @pytest.fixture
@@ -162,3 +162,33 @@ def test_orphans_is_a_command_of_the_cli(tmp_path):
 
     assert result.returncode == 0
     assert "--state FILE [FILE ...]" in result.stdout and "--min-age DURATION" in result.stdout
+
+
+def python_m_fleet(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, "-m", "fleet", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=60,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("validate", "--stack", "staging", *TODAY),  # exit 0
+        ("validate", "--stack", "broken", *TODAY),  # exit 1, the problems on stderr
+        ("validate", "--stack", "missing", *TODAY),  # no such stack file
+        ("validate", "--stack", "staging", "--today", "26/11/2026"),  # a usage error: exit 2
+        ("validate", "--help"),  # help, wrapped as in a pipe
+        ("no-such-command",),
+    ],
+    ids=["ok", "problems", "no-stack-file", "usage-error", "help", "unknown-command"],
+)
+def test_the_in_process_cli_gives_what_python_m_fleet_gives(project: Path, args: tuple[str, ...]) -> None:
+    (project / "Pulumi.broken.yaml").write_text(INVALID, encoding="utf-8")
+    in_process, process = fleet(project, *args), python_m_fleet(project, *args)
+
+    assert (in_process.returncode, in_process.stdout, in_process.stderr) == (
+        process.returncode, process.stdout, process.stderr,
+    )  # fmt: skip
+

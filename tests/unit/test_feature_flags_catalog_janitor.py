@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ import yaml
 from fleet import catalog, janitor
 from fleet.janitor import ExpiredFlag
 from tests.unit.fleet_support import REPO, fleet_config, spec_of, staging_spec
+from tests import fleet_command
 
 FLAGS = "stagefleet:featureFlags"
 
@@ -41,11 +40,7 @@ def with_flags() -> dict:
 
 
 def fleet(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "fleet", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=60,
-    )  # fmt: skip
+    return fleet_command.run(cwd, *args)
 
 
 @pytest.fixture

@@ -3,9 +3,7 @@ stagefleet:limits.maxFlagDays; and `python -m fleet validate` saying so."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ import yaml
 
 from fleet import policy
 from tests.unit.fleet_support import REPO, TODAY, fleet_config, spec_of, staging_spec
+from tests import fleet_command
 
 FLAGS = "stagefleet:featureFlags"
 
@@ -149,11 +148,7 @@ def test_enforce_raises_for_an_expired_flag():
 
 
 def fleet(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "fleet", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=60,
-    )  # fmt: skip
+    return fleet_command.run(cwd, *args)
 
 
 def write_stack(path: Path, config: dict) -> None:

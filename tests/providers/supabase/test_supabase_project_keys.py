@@ -3,7 +3,7 @@ or branch never gets there, the keys and connection string, and refresh."""
 
 from __future__ import annotations
 
-import time
+import dataclasses
 from typing import Any
 
 import pytest
@@ -11,17 +11,44 @@ from pulumi.output import Unknown
 
 from providers.api import NotFound
 from providers.supabase.branch import BranchProvider
+from providers.supabase import client as supabase_client
 from providers.supabase.client import ProjectFailedToStart, ReadinessDeadlineExceeded
 from providers.supabase.project import ProjectProvider
 from providers.supabase.project_keys import ProjectKeysProvider, connection_string
-from tests.providers.supabase.conftest import DB_PASS, Supabase
+from tests.providers.supabase.conftest import DB_PASS, FAST_WAIT, Supabase
 
 NAME = "gatewayz-staging-dev1-alice"
+
+
+LOOK = "GET /v1/projects/{ref}"
+DELETE = "DELETE /v1/projects/{ref}"
 
 
 @pytest.fixture
 def provider(supabase: Supabase) -> ProjectKeysProvider:
     return supabase.configure(ProjectKeysProvider())
+
+
+class WaitClock:
+    """The readiness wait's clock and sleep (WaitPolicy's seams): time moves only when the wait
+    pauses, and every pause is recorded."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def wait_clock(monkeypatch: pytest.MonkeyPatch) -> WaitClock:
+    """FAST_WAIT's schedule on a clock of the test's own."""
+    clock = WaitClock()
+    policy = dataclasses.replace(FAST_WAIT, clock=lambda: clock.now, sleep=clock.sleep)
+    monkeypatch.setattr(supabase_client, "DEFAULT_WAIT_POLICY", policy)
+    return clock
 
 
 def branch_keys_inputs(branch: dict[str, Any], **overrides: Any) -> dict[str, Any]:
@@ -75,27 +102,35 @@ def test_a_project_that_ends_in_init_failed_is_deleted_and_the_error_says_what_t
     assert supabase.configure(ProjectProvider()).read(ref, project).id is None
 
 
-def test_a_terminal_status_stops_the_wait_at_once(supabase: Supabase, provider: ProjectKeysProvider) -> None:
+def test_a_terminal_status_stops_the_wait_at_once(
+    supabase: Supabase, provider: ProjectKeysProvider, wait_clock: WaitClock
+) -> None:
     supabase.sandbox.healthy_after = 30.0
     ref, project = supabase.create_project()
     supabase.sandbox.set_status(ref, "INACTIVE")
-    started = time.monotonic()
+    supabase.sandbox.journal_clear()
     with pytest.raises(ProjectFailedToStart, match="its status is INACTIVE"):
         provider.create(supabase.keys_inputs(project, deadline_seconds=20.0))
-    assert time.monotonic() - started < 2.0
+    # One look saw INACTIVE; no pause, no second look: the project was deleted next.
+    assert wait_clock.sleeps == []
+    assert [e.key for e in supabase.sandbox.journal if e.key in (LOOK, DELETE)] == [LOOK, DELETE]
     assert supabase.projects() == []
 
 
 def test_a_project_not_healthy_by_the_deadline_is_deleted_and_leaves_no_orphan(
-    supabase: Supabase, provider: ProjectKeysProvider
+    supabase: Supabase, provider: ProjectKeysProvider, wait_clock: WaitClock
 ) -> None:
     supabase.sandbox.healthy_after = 30.0
     ref, project = supabase.create_project()
-    started = time.monotonic()
+    supabase.sandbox.journal_clear()
     with pytest.raises(ReadinessDeadlineExceeded) as caught:
         provider.create(supabase.keys_inputs(project, deadline_seconds=0.5))
-    elapsed = time.monotonic() - started
-    assert 0.5 <= elapsed < 3.0
+    # The wait paused until the deadline and not beyond it (its last pause cut to what was left),
+    # looking once more after each pause; then it deleted the project.
+    assert sum(wait_clock.sleeps) == pytest.approx(0.5)
+    assert len(wait_clock.sleeps) >= 2 and wait_clock.sleeps[-1] < FAST_WAIT.max_delay
+    looks = [e.key for e in supabase.sandbox.journal if e.key in (LOOK, DELETE)]
+    assert looks == [LOOK] * (len(wait_clock.sleeps) + 1) + [DELETE]
     assert supabase.projects() == []
     message = str(caught.value)
     assert message.startswith(f'Supabase project "{NAME}" ({ref}) was not ACTIVE_HEALTHY within 0.5s')
