@@ -4,6 +4,7 @@ provider host, and the journals turned into figures.
 The sandboxes and the provider host are the ones the engine tests use (harness/host.py): the real
 program, `python -m pulumi.dynamic` over gRPC with its 4 worker threads, both emulators on loopback.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -93,9 +94,10 @@ def sandboxes(*, healthy_after: float, latency: float = 0.0, stack_file: str = S
     config = load_stack_config(REPO / stack_file)
     railway_block = config["stagefleet:railway"]
     supabase_block = config["stagefleet:supabase"]
-    with RailwaySandbox(tokens={RAILWAY_TOKEN}, lifetime=SANDBOX_LIFETIME) as railway, SupabaseSandbox(
-        tokens={SUPABASE_TOKEN}, healthy_after=healthy_after, lifetime=SANDBOX_LIFETIME
-    ) as supabase:
+    with (
+        RailwaySandbox(tokens={RAILWAY_TOKEN}, lifetime=SANDBOX_LIFETIME) as railway,
+        SupabaseSandbox(tokens={SUPABASE_TOKEN}, healthy_after=healthy_after, lifetime=SANDBOX_LIFETIME) as supabase,
+    ):
         seed = railway.seed_project(
             name=railway_block["projectName"],
             project_id=railway_block["projectId"],

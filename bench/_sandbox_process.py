@@ -19,6 +19,7 @@ both sandboxes, not to the edge. Times in "journal" and "edge_journal" (`at`) an
 deployments' histories (`at`) are time.monotonic() of this process: on one machine, comparable
 with the parent's; `wallAt` is the same instant as a UTC ISO time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,7 +32,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from harness import REPO
@@ -61,9 +62,16 @@ def _serve(argv: Sequence[str] | None = None) -> int:
     with sandboxes(healthy_after=args.healthy_after, latency=args.latency) as boxes:
         timing = _deploy_timing(boxes.railway.deploy_timing, args)
         boxes.railway.deploy_timing = timing  # before any deployment: it applies to those started later
-        _answer({"railway_url": boxes.railway.url, "supabase_url": boxes.supabase.url,
-                 "edge_url": boxes.railway.edge_url, "deploy_timing": asdict(timing),
-                 "project_id": boxes.project_id, "base_environment_id": boxes.base_environment_id})  # fmt: skip
+        _answer(
+            {
+                "railway_url": boxes.railway.url,
+                "supabase_url": boxes.supabase.url,
+                "edge_url": boxes.railway.edge_url,
+                "deploy_timing": asdict(timing),
+                "project_id": boxes.project_id,
+                "base_environment_id": boxes.base_environment_id,
+            }
+        )
         for line in sys.stdin:
             command = line.strip()
             if command == "journal":
@@ -73,8 +81,12 @@ def _serve(argv: Sequence[str] | None = None) -> int:
             elif command == "deployments":
                 _answer([_deployment(record) for record in boxes.railway.deployments()])
             elif command == "state":
-                _answer({"environments": boxes.railway.environments(boxes.project_id),
-                         "projects": boxes.supabase.projects()})  # fmt: skip
+                _answer(
+                    {
+                        "environments": boxes.railway.environments(boxes.project_id),
+                        "projects": boxes.supabase.projects(),
+                    }
+                )
             elif command == "clear":
                 boxes.clear_journals()
                 boxes.railway.edge_journal_clear()
@@ -117,7 +129,7 @@ def _deployment(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _wall_iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _entry(entry: JournalEntry) -> dict[str, Any]:
@@ -204,11 +216,25 @@ def remote_sandboxes(
 ) -> Iterator[RemoteSandboxes]:
     timing: list[str] = []
     if deploy_timing is not None:
-        timing = ["--queued", str(deploy_timing.queued), "--building", str(deploy_timing.building),
-                  "--deploying", str(deploy_timing.deploying)]  # fmt: skip
+        timing = [
+            "--queued",
+            str(deploy_timing.queued),
+            "--building",
+            str(deploy_timing.building),
+            "--deploying",
+            str(deploy_timing.deploying),
+        ]
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench._sandbox_process", "--healthy-after", str(healthy_after),
-         "--latency", str(latency), *timing],  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "bench._sandbox_process",
+            "--healthy-after",
+            str(healthy_after),
+            "--latency",
+            str(latency),
+            *timing,
+        ],
         cwd=REPO,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

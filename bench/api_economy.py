@@ -19,6 +19,7 @@
 Writes bench/results/api_economy.json with `noop_up_writes`, `preview_requests` and
 `refresh_reads_per_resource`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -158,7 +159,9 @@ def fleet_figures(count: int) -> dict[str, Any]:
 
         before_edit = Counter(d["environmentId"] for d in boxes.railway.deployments())
         boxes.clear_journals()
-        variable_edit = existing_stack.up(_program(_edit_variable(mapping, "dev001", "LOG_LEVEL", "debug")), host, state)
+        variable_edit = existing_stack.up(
+            _program(_edit_variable(mapping, "dev001", "LOG_LEVEL", "debug")), host, state
+        )
         if variable_edit.error is not None:
             raise RuntimeError(f"a variable edit failed: {variable_edit.error}")
         names = {env["id"]: env["name"] for env in boxes.railway.environments(boxes.project_id)}
@@ -214,7 +217,10 @@ def fleet_figures(count: int) -> dict[str, Any]:
             "requests": _counts(edit_entries),
             "provider_calls": dict(Counter(step.op for step in edit.steps if step.op not in ("check", "diff"))),
         },
-        "preview_requests": {"new_fleet": len(preview_new_entries), "edit_of_deployed_fleet": len(preview_edit_entries)},
+        "preview_requests": {
+            "new_fleet": len(preview_new_entries),
+            "edit_of_deployed_fleet": len(preview_edit_entries),
+        },
     }
 
 
@@ -269,30 +275,44 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
     fleet = fleet_figures(args.environments)
     refresh = refresh_figures()
-    print(f"requests per new environment ({args.environments} environments, dedicated databases, "
-          f"{fleet['services_per_environment']} services each)")  # fmt: skip
+    print(
+        f"requests per new environment ({args.environments} environments, dedicated databases, "
+        f"{fleet['services_per_environment']} services each)"
+    )
     print(f"  {'operation':<52} {'stagefleet':>10} {'minimum':>8}")
     for op, figures in fleet["per_new_environment"].items():
         minimum = "" if figures["minimum"] is None else figures["minimum"]
         print(f"  {op:<52} {figures['requests']:>10} {minimum:>8}")
     print(f"  {'total':<52} {fleet['per_new_environment_total']:>10} {fleet['per_new_environment_minimum_total']:>8}")
-    print(f"\nno-op up: {fleet['noop_up']['writes']} writes, {fleet['noop_up']['requests']} requests "
-          f"(provider calls: {fleet['noop_up']['provider_calls']})")  # fmt: skip
+    print(
+        f"\nno-op up: {fleet['noop_up']['writes']} writes, {fleet['noop_up']['requests']} requests "
+        f"(provider calls: {fleet['noop_up']['provider_calls']})"
+    )
     deployed = fleet["deployments_after_up"]
-    print(f"deployments after up: {deployed['deployments']} for {deployed['services']} services "
-          f"(per service: {deployed['deployments_per_service']}), {deployed['of_the_entrys_branch']} of the "
-          f"entry's branch, {deployed['started_after_variables_and_settings']} started after the service's "
-          f"variables and settings were written; started by {deployed['started_by']}")  # fmt: skip
-    print(f"one variable of one environment changed: new deployments {fleet['edit_variable_up']['new_deployments']}, "
-          f"requests {fleet['edit_variable_up']['requests']}")  # fmt: skip
-    print(f"one environment's branch changed: {fleet['edit_branch_up']['requests']} "
-          f"({fleet['edit_branch_up']['provider_calls']})")  # fmt: skip
+    print(
+        f"deployments after up: {deployed['deployments']} for {deployed['services']} services "
+        f"(per service: {deployed['deployments_per_service']}), {deployed['of_the_entrys_branch']} of the "
+        f"entry's branch, {deployed['started_after_variables_and_settings']} started after the service's "
+        f"variables and settings were written; started by {deployed['started_by']}"
+    )
+    print(
+        f"one variable of one environment changed: new deployments {fleet['edit_variable_up']['new_deployments']}, "
+        f"requests {fleet['edit_variable_up']['requests']}"
+    )
+    print(
+        f"one environment's branch changed: {fleet['edit_branch_up']['requests']} "
+        f"({fleet['edit_branch_up']['provider_calls']})"
+    )
     print(f"preview: {fleet['preview_requests']} requests")
-    print(f"refresh of the sandbox stack: {refresh['requests']} reads for {refresh['resources']} resources, "
-          f"{refresh['writes']} writes")  # fmt: skip
+    print(
+        f"refresh of the sandbox stack: {refresh['requests']} reads for {refresh['resources']} resources, "
+        f"{refresh['writes']} writes"
+    )
     for kind, figures in refresh["per_type"].items():
-        print(f"  {kind:<22} {figures['resources']:>3} resources, at most {figures['reads_per_resource_max']} "
-              f"read(s) each: {figures['requests']}")  # fmt: skip
+        print(
+            f"  {kind:<22} {figures['resources']:>3} resources, at most {figures['reads_per_resource_max']} "
+            f"read(s) each: {figures['requests']}"
+        )
 
     figures: dict[str, Any] = {
         "noop_up_writes": fleet["noop_up"]["writes"],

@@ -25,6 +25,7 @@ have, and nothing else in the cell's own project or organization.
 Everything runs in-process against the sandboxes on loopback with tiny backoff, a shrunken read
 timeout and fast readiness polling (`fast_settings`), so the whole matrix takes about a minute.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -135,7 +136,9 @@ class World:
 
     def projects(self) -> list[dict[str, Any]]:
         """This organization's projects (branch projects excluded)."""
-        return [p for p in self.supabase.projects() if p["organization_slug"] == self.organization and not p["is_branch"]]
+        return [
+            p for p in self.supabase.projects() if p["organization_slug"] == self.organization and not p["is_branch"]
+        ]
 
     def sandbox_for(self, api: str) -> Any:
         return {"railway": self.railway, "supabase": self.supabase, "statsig": self.statsig}[api]
@@ -153,8 +156,10 @@ def fast_settings() -> Iterator[None]:
     saved_env = {name: os.environ.pop(name) for name in CREDENTIAL_ENV if name in os.environ}
     saved = (http.DEFAULT_RETRY_POLICY, http.READ_TIMEOUT, supabase_client.DEFAULT_WAIT_POLICY)
     http.DEFAULT_RETRY_POLICY, http.READ_TIMEOUT, supabase_client.DEFAULT_WAIT_POLICY = (
-        FAST_RETRIES, READ_TIMEOUT, FAST_WAIT
-    )  # fmt: skip
+        FAST_RETRIES,
+        READ_TIMEOUT,
+        FAST_WAIT,
+    )
     settings.configure(None)
     try:
         yield
@@ -173,9 +178,10 @@ def statsig_sandbox() -> Iterator[StatsigSandbox]:
 @contextlib.contextmanager
 def railway_and_supabase_sandboxes() -> Iterator[tuple[RailwaySandbox, SupabaseSandbox]]:
     # One pair of servers for every cell; each cell works in a project and organization of its own.
-    with RailwaySandbox(tokens={RAILWAY_TOKEN}, lifetime=900) as railway, SupabaseSandbox(
-        tokens={SUPABASE_TOKEN}, healthy_after=HEALTHY_AFTER, lifetime=900
-    ) as supabase:
+    with (
+        RailwaySandbox(tokens={RAILWAY_TOKEN}, lifetime=900) as railway,
+        SupabaseSandbox(tokens={SUPABASE_TOKEN}, healthy_after=HEALTHY_AFTER, lifetime=900) as supabase,
+    ):
         yield railway, supabase
 
 
@@ -488,7 +494,12 @@ def _expect_no_domain(w: World, s: dict[str, Any]) -> None:
 
 
 def _settings_inputs(w: World, environment_id: str, path: str = "/health") -> dict[str, Any]:
-    props = {"environment_id": environment_id, "service_id": w.api_id, "healthcheck_path": path, "sleep_application": True}
+    props = {
+        "environment_id": environment_id,
+        "service_id": w.api_id,
+        "healthcheck_path": path,
+        "sleep_application": True,
+    }
     return ServiceInstanceProvider().check({}, props).inputs
 
 
@@ -693,8 +704,15 @@ def _expect_branch_keys(w: World, s: dict[str, Any]) -> None:
 
 
 def _gate_inputs(w: World, emails: tuple[str, ...] = ("alice@gatewayz.ai",)) -> dict[str, Any]:
-    props = {"name": w.gate_name, "description": "Payments v2 on staging", "owner": "alice@gatewayz.ai",
-             "emails": list(emails), "user_ids": [], "environments": ["staging"], "on_delete": "delete"}
+    props = {
+        "name": w.gate_name,
+        "description": "Payments v2 on staging",
+        "owner": "alice@gatewayz.ai",
+        "emails": list(emails),
+        "user_ids": [],
+        "environments": ["staging"],
+        "on_delete": "delete",
+    }
     return GateProvider().check({}, props).inputs
 
 
@@ -750,116 +768,394 @@ GB = "GET /v1/branches/{branch_id_or_ref}"
 KEYS = "GET /v1/projects/{ref}/api-keys"
 
 OPERATIONS: list[Operation] = [
-    Operation("Environment.create", "railway", ("environmentCreate",), _prepare_environment_create,
-              _create_step(EnvironmentProvider), _after_create(EnvironmentProvider),
-              _expect_one_environment(ENVIRONMENT_NAME), lambda s: [ENVIRONMENT_NAME], create_key="environmentCreate"),
-    Operation("Environment.read", "railway", ("environment",), _prepare_environment,
-              _read_step(EnvironmentProvider), _after_read(EnvironmentProvider),
-              _expect_one_environment(ENVIRONMENT_NAME), _ids("id")),
-    Operation("Environment.update (rename)", "railway", ("environmentRename",), _prepare_rename,
-              _update_step(EnvironmentProvider), _after_update(EnvironmentProvider),
-              _expect_one_environment(f"{ENVIRONMENT_NAME}-2"), _ids("id")),
-    Operation("Environment.delete", "railway", ("environmentDelete",), _prepare_environment,
-              _delete_step(EnvironmentProvider), _after_delete(EnvironmentProvider), _expect_no_environment, _ids("id")),
-    Operation("Variables.create", "railway", ("variableCollectionUpsert",), _prepare_variables_create,
-              _create_step(VariablesProvider), _after_create(VariablesProvider), _expect_variables({"A": "1", "B": "2"}),
-              _ids("environment_id")),
-    Operation("Variables.read", "railway", ("variables",), _prepare_variables,
-              _read_step(VariablesProvider), _after_read(VariablesProvider), _expect_variables({"A": "1", "B": "2"}),
-              _ids("environment_id")),
-    Operation("Variables.update", "railway", ("variableCollectionUpsert", "variableDelete"), _prepare_variables_update,
-              _update_step(VariablesProvider), _after_update(VariablesProvider), _expect_variables({"A": "3", "C": "4"}),
-              _ids("environment_id")),
-    Operation("Variables.delete", "railway", ("variableDelete",), _prepare_variables,
-              _delete_step(VariablesProvider), _after_delete(VariablesProvider), _expect_variables({}),
-              _ids("environment_id")),
-    Operation("DeploymentTrigger.create (the fork's copy)", "railway", ("deploymentTriggerUpdate",),
-              _prepare_trigger_create, _create_step(DeploymentTriggerProvider), _after_create(DeploymentTriggerProvider),
-              _expect_one_trigger("feature/alice-payment", the_copy=True), _ids("copied", "environment_id")),
-    Operation("DeploymentTrigger.create (a new one)", "railway", ("deploymentTriggerCreate",),
-              _prepare_new_trigger_create, _create_step(DeploymentTriggerProvider), _after_create(DeploymentTriggerProvider),
-              _expect_one_trigger("feature/alice-payment", the_copy=False), _ids("environment_id"),
-              create_key="deploymentTriggerCreate"),
-    Operation("DeploymentTrigger.read", "railway", ("deploymentTriggers",), _prepare_trigger,
-              _read_step(DeploymentTriggerProvider), _after_read(DeploymentTriggerProvider),
-              _expect_one_trigger("feature/alice-payment", the_copy=True), _ids("environment_id")),
-    Operation("DeploymentTrigger.update", "railway", ("deploymentTriggerUpdate",), _prepare_trigger_update,
-              _update_step(DeploymentTriggerProvider), _after_update(DeploymentTriggerProvider),
-              _expect_one_trigger("feature/alice-payment-v2", the_copy=True), _ids("id")),
-    Operation("DeploymentTrigger.delete", "railway", ("deploymentTriggerDelete",), _prepare_trigger,
-              _delete_step(DeploymentTriggerProvider), _after_delete(DeploymentTriggerProvider), _expect_no_trigger,
-              _ids("id")),
-    Operation("ServiceDomain.create", "railway", ("serviceDomainCreate",), _prepare_domain_create,
-              _create_step(ServiceDomainProvider), _after_create(ServiceDomainProvider), _expect_one_domain(8000),
-              _ids("environment_id"), create_key="serviceDomainCreate"),
-    Operation("ServiceDomain.read", "railway", ("domains",), _prepare_domain,
-              _read_step(ServiceDomainProvider), _after_read(ServiceDomainProvider), _expect_one_domain(8000),
-              _ids("environment_id")),
-    Operation("ServiceDomain.update (port)", "railway", ("serviceDomainUpdate",), _prepare_domain_update,
-              _update_step(ServiceDomainProvider), _after_update(ServiceDomainProvider), _expect_one_domain(9000),
-              lambda s: [s["outs"]["domain"]]),
-    Operation("ServiceDomain.delete", "railway", ("serviceDomainDelete",), _prepare_domain,
-              _delete_step(ServiceDomainProvider), _after_delete(ServiceDomainProvider), _expect_no_domain, _ids("id")),
-    Operation("ServiceInstance.create", "railway", ("serviceInstanceUpdate",), _prepare_settings_create,
-              _create_step(ServiceInstanceProvider), _after_create(ServiceInstanceProvider), _expect_settings("/health"),
-              _ids("environment_id")),
-    Operation("ServiceInstance.read", "railway", ("serviceInstance",), _prepare_settings,
-              _read_step(ServiceInstanceProvider), _after_read(ServiceInstanceProvider), _expect_settings("/health"),
-              _ids("environment_id")),
-    Operation("ServiceInstance.update (healthcheck)", "railway", ("serviceInstanceUpdate",), _prepare_settings_update,
-              _update_step(ServiceInstanceProvider), _after_update(ServiceInstanceProvider),
-              _expect_settings("/healthz"), _ids("environment_id")),
-    Operation("Deployment.create", "railway", ("serviceInstanceDeployV2",), _prepare_deployment_create,
-              _create_step(DeploymentProvider), _after_create(DeploymentProvider), _expect_one_deployment,
-              _ids("environment_id"), create_key="serviceInstanceDeployV2"),
-    Operation("Deployment.read", "railway", ("deployment",), _prepare_deployment,
-              _read_step(DeploymentProvider), _after_read(DeploymentProvider), _expect_one_deployment, _ids("id")),
-    Operation("Project.create", "supabase", ("POST /v1/projects",), _prepare_project_create,
-              _create_step(ProjectProvider), _after_create(ProjectProvider), _expect_one_project(PROJECT_NAME, DB_PASS),
-              lambda s: [PROJECT_NAME], create_key="POST /v1/projects"),
-    Operation("Project.read", "supabase", ("GET /v1/projects/{ref}",), _prepare_project,
-              _read_step(ProjectProvider), _after_read(ProjectProvider), _expect_one_project(PROJECT_NAME, DB_PASS),
-              _ids("id")),
-    Operation("Project.update (rename, new password)", "supabase",
-              ("PATCH /v1/projects/{ref}", "PATCH /v1/projects/{ref}/database/password"), _prepare_project_update,
-              _update_step(ProjectProvider), _after_update(ProjectProvider),
-              _expect_one_project(f"{PROJECT_NAME}-2", NEW_DB_PASS), _ids("id")),
-    Operation("Project.delete", "supabase", ("DELETE /v1/projects/{ref}",), _prepare_project,
-              _delete_step(ProjectProvider), _after_delete(ProjectProvider), _expect_no_project, _ids("id")),
-    Operation("ProjectKeys.create (project)", "supabase", ("GET /v1/projects/{ref}", KEYS), _prepare_keys_create,
-              _create_step(ProjectKeysProvider), _after_create(ProjectKeysProvider), _expect_keys, _ids("project")),
-    Operation("ProjectKeys.read (project)", "supabase", (KEYS,), _prepare_keys,
-              _read_step(ProjectKeysProvider), _after_read(ProjectKeysProvider), _expect_keys, _ids("id")),
-    Operation("ProjectKeys.create (branch)", "supabase", (GH, GB, KEYS), _prepare_branch_keys_create,
-              _create_step(ProjectKeysProvider), _after_create(ProjectKeysProvider), _expect_branch_keys,
-              lambda s: [s["inputs"]["project_ref"], s["branch"]]),
-    Operation("ProjectKeys.read (branch)", "supabase", (GB, KEYS), _prepare_branch_keys,
-              _read_step(ProjectKeysProvider), _after_read(ProjectKeysProvider), _expect_branch_keys,
-              lambda s: [s["id"], s["branch"]]),
-    Operation("Branch.create", "supabase", ("POST /v1/projects/{ref}/branches",), _prepare_branch_create,
-              _create_step(BranchProvider), _after_create(BranchProvider), _expect_one_branch("feature/pr-42"),
-              lambda s: [BRANCH_NAME], create_key="POST /v1/projects/{ref}/branches"),
-    Operation("Branch.read", "supabase", ("GET /v1/projects/{ref}/branches",), _prepare_branch,
-              _read_step(BranchProvider), _after_read(BranchProvider), _expect_one_branch("feature/pr-42"),
-              _ids("parent")),
-    Operation("Branch.update (git branch)", "supabase", ("PATCH /v1/branches/{branch_id_or_ref}",),
-              _prepare_branch_update, _update_step(BranchProvider), _after_update(BranchProvider),
-              _expect_one_branch("feature/pr-42-v2"), lambda s: [BRANCH_NAME]),
-    Operation("Branch.delete", "supabase", ("DELETE /v1/branches/{branch_id_or_ref}",), _prepare_branch,
-              _delete_step(BranchProvider), _after_delete(BranchProvider), _expect_no_branch, _ids("id")),
-    Operation("Gate.create", "statsig", ("POST /console/v1/gates",), _prepare_gate_create,
-              _create_step(GateProvider), _after_create(GateProvider), _expect_one_gate(("alice@gatewayz.ai",)),
-              lambda s: [s["inputs"]["name"]], create_key="POST /console/v1/gates"),
-    Operation("Gate.read", "statsig", ("GET /console/v1/gates/{id}",), _prepare_gate,
-              _read_step(GateProvider), _after_read(GateProvider), _expect_one_gate(("alice@gatewayz.ai",)),
-              lambda s: [s["inputs"]["name"], s["id"]]),
-    Operation("Gate.update (who it is enabled for)", "statsig", ("PATCH /console/v1/gates/{id}",), _prepare_gate_update,
-              _update_step(GateProvider), _after_update(GateProvider),
-              _expect_one_gate(("alice@gatewayz.ai", "bob@gatewayz.ai")), lambda s: [s["inputs"]["name"], s["id"]]),
-    Operation("Gate.delete", "statsig", ("DELETE /console/v1/gates/{id}",), _prepare_gate,
-              _delete_step(GateProvider), _after_delete(GateProvider), _expect_no_gate,
-              lambda s: [s["inputs"]["name"], s["id"]]),
-]  # fmt: skip
+    Operation(
+        "Environment.create",
+        "railway",
+        ("environmentCreate",),
+        _prepare_environment_create,
+        _create_step(EnvironmentProvider),
+        _after_create(EnvironmentProvider),
+        _expect_one_environment(ENVIRONMENT_NAME),
+        lambda s: [ENVIRONMENT_NAME],
+        create_key="environmentCreate",
+    ),
+    Operation(
+        "Environment.read",
+        "railway",
+        ("environment",),
+        _prepare_environment,
+        _read_step(EnvironmentProvider),
+        _after_read(EnvironmentProvider),
+        _expect_one_environment(ENVIRONMENT_NAME),
+        _ids("id"),
+    ),
+    Operation(
+        "Environment.update (rename)",
+        "railway",
+        ("environmentRename",),
+        _prepare_rename,
+        _update_step(EnvironmentProvider),
+        _after_update(EnvironmentProvider),
+        _expect_one_environment(f"{ENVIRONMENT_NAME}-2"),
+        _ids("id"),
+    ),
+    Operation(
+        "Environment.delete",
+        "railway",
+        ("environmentDelete",),
+        _prepare_environment,
+        _delete_step(EnvironmentProvider),
+        _after_delete(EnvironmentProvider),
+        _expect_no_environment,
+        _ids("id"),
+    ),
+    Operation(
+        "Variables.create",
+        "railway",
+        ("variableCollectionUpsert",),
+        _prepare_variables_create,
+        _create_step(VariablesProvider),
+        _after_create(VariablesProvider),
+        _expect_variables({"A": "1", "B": "2"}),
+        _ids("environment_id"),
+    ),
+    Operation(
+        "Variables.read",
+        "railway",
+        ("variables",),
+        _prepare_variables,
+        _read_step(VariablesProvider),
+        _after_read(VariablesProvider),
+        _expect_variables({"A": "1", "B": "2"}),
+        _ids("environment_id"),
+    ),
+    Operation(
+        "Variables.update",
+        "railway",
+        ("variableCollectionUpsert", "variableDelete"),
+        _prepare_variables_update,
+        _update_step(VariablesProvider),
+        _after_update(VariablesProvider),
+        _expect_variables({"A": "3", "C": "4"}),
+        _ids("environment_id"),
+    ),
+    Operation(
+        "Variables.delete",
+        "railway",
+        ("variableDelete",),
+        _prepare_variables,
+        _delete_step(VariablesProvider),
+        _after_delete(VariablesProvider),
+        _expect_variables({}),
+        _ids("environment_id"),
+    ),
+    Operation(
+        "DeploymentTrigger.create (the fork's copy)",
+        "railway",
+        ("deploymentTriggerUpdate",),
+        _prepare_trigger_create,
+        _create_step(DeploymentTriggerProvider),
+        _after_create(DeploymentTriggerProvider),
+        _expect_one_trigger("feature/alice-payment", the_copy=True),
+        _ids("copied", "environment_id"),
+    ),
+    Operation(
+        "DeploymentTrigger.create (a new one)",
+        "railway",
+        ("deploymentTriggerCreate",),
+        _prepare_new_trigger_create,
+        _create_step(DeploymentTriggerProvider),
+        _after_create(DeploymentTriggerProvider),
+        _expect_one_trigger("feature/alice-payment", the_copy=False),
+        _ids("environment_id"),
+        create_key="deploymentTriggerCreate",
+    ),
+    Operation(
+        "DeploymentTrigger.read",
+        "railway",
+        ("deploymentTriggers",),
+        _prepare_trigger,
+        _read_step(DeploymentTriggerProvider),
+        _after_read(DeploymentTriggerProvider),
+        _expect_one_trigger("feature/alice-payment", the_copy=True),
+        _ids("environment_id"),
+    ),
+    Operation(
+        "DeploymentTrigger.update",
+        "railway",
+        ("deploymentTriggerUpdate",),
+        _prepare_trigger_update,
+        _update_step(DeploymentTriggerProvider),
+        _after_update(DeploymentTriggerProvider),
+        _expect_one_trigger("feature/alice-payment-v2", the_copy=True),
+        _ids("id"),
+    ),
+    Operation(
+        "DeploymentTrigger.delete",
+        "railway",
+        ("deploymentTriggerDelete",),
+        _prepare_trigger,
+        _delete_step(DeploymentTriggerProvider),
+        _after_delete(DeploymentTriggerProvider),
+        _expect_no_trigger,
+        _ids("id"),
+    ),
+    Operation(
+        "ServiceDomain.create",
+        "railway",
+        ("serviceDomainCreate",),
+        _prepare_domain_create,
+        _create_step(ServiceDomainProvider),
+        _after_create(ServiceDomainProvider),
+        _expect_one_domain(8000),
+        _ids("environment_id"),
+        create_key="serviceDomainCreate",
+    ),
+    Operation(
+        "ServiceDomain.read",
+        "railway",
+        ("domains",),
+        _prepare_domain,
+        _read_step(ServiceDomainProvider),
+        _after_read(ServiceDomainProvider),
+        _expect_one_domain(8000),
+        _ids("environment_id"),
+    ),
+    Operation(
+        "ServiceDomain.update (port)",
+        "railway",
+        ("serviceDomainUpdate",),
+        _prepare_domain_update,
+        _update_step(ServiceDomainProvider),
+        _after_update(ServiceDomainProvider),
+        _expect_one_domain(9000),
+        lambda s: [s["outs"]["domain"]],
+    ),
+    Operation(
+        "ServiceDomain.delete",
+        "railway",
+        ("serviceDomainDelete",),
+        _prepare_domain,
+        _delete_step(ServiceDomainProvider),
+        _after_delete(ServiceDomainProvider),
+        _expect_no_domain,
+        _ids("id"),
+    ),
+    Operation(
+        "ServiceInstance.create",
+        "railway",
+        ("serviceInstanceUpdate",),
+        _prepare_settings_create,
+        _create_step(ServiceInstanceProvider),
+        _after_create(ServiceInstanceProvider),
+        _expect_settings("/health"),
+        _ids("environment_id"),
+    ),
+    Operation(
+        "ServiceInstance.read",
+        "railway",
+        ("serviceInstance",),
+        _prepare_settings,
+        _read_step(ServiceInstanceProvider),
+        _after_read(ServiceInstanceProvider),
+        _expect_settings("/health"),
+        _ids("environment_id"),
+    ),
+    Operation(
+        "ServiceInstance.update (healthcheck)",
+        "railway",
+        ("serviceInstanceUpdate",),
+        _prepare_settings_update,
+        _update_step(ServiceInstanceProvider),
+        _after_update(ServiceInstanceProvider),
+        _expect_settings("/healthz"),
+        _ids("environment_id"),
+    ),
+    Operation(
+        "Deployment.create",
+        "railway",
+        ("serviceInstanceDeployV2",),
+        _prepare_deployment_create,
+        _create_step(DeploymentProvider),
+        _after_create(DeploymentProvider),
+        _expect_one_deployment,
+        _ids("environment_id"),
+        create_key="serviceInstanceDeployV2",
+    ),
+    Operation(
+        "Deployment.read",
+        "railway",
+        ("deployment",),
+        _prepare_deployment,
+        _read_step(DeploymentProvider),
+        _after_read(DeploymentProvider),
+        _expect_one_deployment,
+        _ids("id"),
+    ),
+    Operation(
+        "Project.create",
+        "supabase",
+        ("POST /v1/projects",),
+        _prepare_project_create,
+        _create_step(ProjectProvider),
+        _after_create(ProjectProvider),
+        _expect_one_project(PROJECT_NAME, DB_PASS),
+        lambda s: [PROJECT_NAME],
+        create_key="POST /v1/projects",
+    ),
+    Operation(
+        "Project.read",
+        "supabase",
+        ("GET /v1/projects/{ref}",),
+        _prepare_project,
+        _read_step(ProjectProvider),
+        _after_read(ProjectProvider),
+        _expect_one_project(PROJECT_NAME, DB_PASS),
+        _ids("id"),
+    ),
+    Operation(
+        "Project.update (rename, new password)",
+        "supabase",
+        ("PATCH /v1/projects/{ref}", "PATCH /v1/projects/{ref}/database/password"),
+        _prepare_project_update,
+        _update_step(ProjectProvider),
+        _after_update(ProjectProvider),
+        _expect_one_project(f"{PROJECT_NAME}-2", NEW_DB_PASS),
+        _ids("id"),
+    ),
+    Operation(
+        "Project.delete",
+        "supabase",
+        ("DELETE /v1/projects/{ref}",),
+        _prepare_project,
+        _delete_step(ProjectProvider),
+        _after_delete(ProjectProvider),
+        _expect_no_project,
+        _ids("id"),
+    ),
+    Operation(
+        "ProjectKeys.create (project)",
+        "supabase",
+        ("GET /v1/projects/{ref}", KEYS),
+        _prepare_keys_create,
+        _create_step(ProjectKeysProvider),
+        _after_create(ProjectKeysProvider),
+        _expect_keys,
+        _ids("project"),
+    ),
+    Operation(
+        "ProjectKeys.read (project)",
+        "supabase",
+        (KEYS,),
+        _prepare_keys,
+        _read_step(ProjectKeysProvider),
+        _after_read(ProjectKeysProvider),
+        _expect_keys,
+        _ids("id"),
+    ),
+    Operation(
+        "ProjectKeys.create (branch)",
+        "supabase",
+        (GH, GB, KEYS),
+        _prepare_branch_keys_create,
+        _create_step(ProjectKeysProvider),
+        _after_create(ProjectKeysProvider),
+        _expect_branch_keys,
+        lambda s: [s["inputs"]["project_ref"], s["branch"]],
+    ),
+    Operation(
+        "ProjectKeys.read (branch)",
+        "supabase",
+        (GB, KEYS),
+        _prepare_branch_keys,
+        _read_step(ProjectKeysProvider),
+        _after_read(ProjectKeysProvider),
+        _expect_branch_keys,
+        lambda s: [s["id"], s["branch"]],
+    ),
+    Operation(
+        "Branch.create",
+        "supabase",
+        ("POST /v1/projects/{ref}/branches",),
+        _prepare_branch_create,
+        _create_step(BranchProvider),
+        _after_create(BranchProvider),
+        _expect_one_branch("feature/pr-42"),
+        lambda s: [BRANCH_NAME],
+        create_key="POST /v1/projects/{ref}/branches",
+    ),
+    Operation(
+        "Branch.read",
+        "supabase",
+        ("GET /v1/projects/{ref}/branches",),
+        _prepare_branch,
+        _read_step(BranchProvider),
+        _after_read(BranchProvider),
+        _expect_one_branch("feature/pr-42"),
+        _ids("parent"),
+    ),
+    Operation(
+        "Branch.update (git branch)",
+        "supabase",
+        ("PATCH /v1/branches/{branch_id_or_ref}",),
+        _prepare_branch_update,
+        _update_step(BranchProvider),
+        _after_update(BranchProvider),
+        _expect_one_branch("feature/pr-42-v2"),
+        lambda s: [BRANCH_NAME],
+    ),
+    Operation(
+        "Branch.delete",
+        "supabase",
+        ("DELETE /v1/branches/{branch_id_or_ref}",),
+        _prepare_branch,
+        _delete_step(BranchProvider),
+        _after_delete(BranchProvider),
+        _expect_no_branch,
+        _ids("id"),
+    ),
+    Operation(
+        "Gate.create",
+        "statsig",
+        ("POST /console/v1/gates",),
+        _prepare_gate_create,
+        _create_step(GateProvider),
+        _after_create(GateProvider),
+        _expect_one_gate(("alice@gatewayz.ai",)),
+        lambda s: [s["inputs"]["name"]],
+        create_key="POST /console/v1/gates",
+    ),
+    Operation(
+        "Gate.read",
+        "statsig",
+        ("GET /console/v1/gates/{id}",),
+        _prepare_gate,
+        _read_step(GateProvider),
+        _after_read(GateProvider),
+        _expect_one_gate(("alice@gatewayz.ai",)),
+        lambda s: [s["inputs"]["name"], s["id"]],
+    ),
+    Operation(
+        "Gate.update (who it is enabled for)",
+        "statsig",
+        ("PATCH /console/v1/gates/{id}",),
+        _prepare_gate_update,
+        _update_step(GateProvider),
+        _after_update(GateProvider),
+        _expect_one_gate(("alice@gatewayz.ai", "bob@gatewayz.ai")),
+        lambda s: [s["inputs"]["name"], s["id"]],
+    ),
+    Operation(
+        "Gate.delete",
+        "statsig",
+        ("DELETE /console/v1/gates/{id}",),
+        _prepare_gate,
+        _delete_step(GateProvider),
+        _after_delete(GateProvider),
+        _expect_no_gate,
+        lambda s: [s["inputs"]["name"], s["id"]],
+    ),
+]
 
 
 # ---------------------------------------------------------------- one cell
@@ -915,7 +1211,9 @@ def check_clear(error: BaseException, operation: Operation, state: dict[str, Any
     """The error names the object, the API call and the problem, and carries no credential."""
     message = str(error)
     _check(isinstance(error, ApiError), f"{type(error).__name__}: {message}")
-    _check(any(name in message for name in operation.names(state)), f"names none of {operation.names(state)}: {message}")
+    _check(
+        any(name in message for name in operation.names(state)), f"names none of {operation.names(state)}: {message}"
+    )
     _check(any(f"({api} " in message for api in ("Railway", "Supabase", "Statsig")), f"no API call named: {message}")
     _check(any(word in message for word in PROBLEM_WORDS[fault]), f"the problem is not named: {message}")
     _check([secret for secret in SECRETS if secret in message] == [], f"a credential in the message: {message}")
@@ -936,7 +1234,7 @@ def run_cell(world: World, operation: Operation, fault: str, mode: str) -> str:
     error: BaseException | None = None
     try:
         state["result"] = operation.act(world, state)
-    except Exception as caught:  # noqa: BLE001 - judged below
+    except Exception as caught:
         error = caught
     consumed = _consumed(sandbox, operation.keys, times)
     sandbox.faults.clear()
@@ -1019,7 +1317,7 @@ def run_matrix(operations: Sequence[Operation]) -> tuple[Results, list[str]]:
                     world = new_world(railway, supabase, statsig)
                     try:
                         results.record(operation.name, fault, mode, run_cell(world, operation, fault, mode))
-                    except Exception as problem:  # noqa: BLE001 - reported, and the run fails
+                    except Exception as problem:
                         failures.append(f"{operation.name} / {fault} / {mode}: {type(problem).__name__}: {problem}")
                     finally:
                         calm(railway, supabase, statsig)
@@ -1041,8 +1339,13 @@ def write_results(figures: dict[str, Any], path: Path = RESULT_FILE) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--operations", nargs="+", metavar="NAME", choices=[op.name for op in OPERATIONS],
-                        help="only these operations (default: every one)")  # fmt: skip
+    parser.add_argument(
+        "--operations",
+        nargs="+",
+        metavar="NAME",
+        choices=[op.name for op in OPERATIONS],
+        help="only these operations (default: every one)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results alone")
     args = parser.parse_args(argv)
     operations = [op for op in OPERATIONS if args.operations is None or op.name in args.operations]
@@ -1057,10 +1360,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         raise SystemExit(1)
     figures = {"cells": len(results.cells), "seconds": seconds, **results.as_json()}
     print(results.table())
-    print(f"\n{figures['cells']} cells in {seconds} s: " + "; ".join(
-        f"{mode}: " + ", ".join(f"{count} {outcome}" for outcome, count in figures["counts"][mode].items() if count)
-        for mode in MODES
-    ))  # fmt: skip
+    print(
+        f"\n{figures['cells']} cells in {seconds} s: "
+        + "; ".join(
+            f"{mode}: " + ", ".join(f"{count} {outcome}" for outcome, count in figures["counts"][mode].items() if count)
+            for mode in MODES
+        )
+    )
     if not args.no_write:
         print(f"wrote {write_results(figures)}")
     return figures

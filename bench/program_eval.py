@@ -15,6 +15,7 @@ per-environment time creep up at 100 environments.
 Writes bench/results/program_eval.json with `per_env_ratio_100_to_1` (collector on) and
 `per_env_ratio_100_to_1_without_cyclic_gc`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,13 +74,17 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     for label, collector in (("runs", True), ("runs_without_cyclic_gc", False)):
         runs = [measure(size, args.repeats, collector=collector) for size in sizes]
         base = runs[0]["per_env_ms_best"]
-        print(f"\nprogram evaluation under mocks ({STACK_FILE} blocks, best of {args.repeats}, "
-              f"cyclic GC {'on (as pulumi runs it)' if collector else 'off'})")  # fmt: skip
+        print(
+            f"\nprogram evaluation under mocks ({STACK_FILE} blocks, best of {args.repeats}, "
+            f"cyclic GC {'on (as pulumi runs it)' if collector else 'off'})"
+        )
         print(f"{'N':>5} {'resources':>10} {'T(N) s':>8} {'per env ms':>11} {'ratio to N=1':>13}")
         for run in runs:
             run["per_env_ratio_to_1"] = round(run["per_env_ms_best"] / base, 3)
-            print(f"{run['environments']:>5} {run['resources']:>10} {run['seconds_best']:>8.3f} "
-                  f"{run['per_env_ms_best']:>11.2f} {run['per_env_ratio_to_1']:>13.2f}")  # fmt: skip
+            print(
+                f"{run['environments']:>5} {run['resources']:>10} {run['seconds_best']:>8.3f} "
+                f"{run['per_env_ms_best']:>11.2f} {run['per_env_ratio_to_1']:>13.2f}"
+            )
         figures[label] = runs
         by_size = {run["environments"]: run for run in runs}
         if 100 in by_size:

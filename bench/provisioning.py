@@ -16,6 +16,7 @@ kind of provider call took including its wait for a host worker, how long after 
 turned healthy each readiness wait returned), and writes bench/results/provisioning.json with
 `ratio_20_to_1`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -98,9 +99,11 @@ def run_once(size: int, *, healthy_after: float, latency: float, in_process: boo
         if deployment.error is not None:
             raise RuntimeError(f"up of {size} environments failed: {deployment.error}")
         journal = boxes.journal()
-        state = boxes.state() if hasattr(boxes, "state") else {
-            "environments": boxes.railway.environments(boxes.project_id), "projects": boxes.supabase.projects()
-        }  # fmt: skip
+        state = (
+            boxes.state()
+            if hasattr(boxes, "state")
+            else {"environments": boxes.railway.environments(boxes.project_id), "projects": boxes.supabase.projects()}
+        )
     projects = [p for p in state["projects"] if not p["is_branch"]]
     environments = [e for e in state["environments"] if e["id"] != boxes.base_environment_id]
     if (len(projects), len(environments)) != (size, size):
@@ -139,10 +142,19 @@ def run_once(size: int, *, healthy_after: float, latency: float, in_process: boo
         if project.endswith(f"-staging-{name.removesuffix('-database-keys')}")
     ]
     keys_after_healthy = (
-        {"mean": round(statistics.fmean(lags), 3), "max": round(max(lags), 3), "min": round(min(lags), 3)} if lags else {}
+        {"mean": round(statistics.fmean(lags), 3), "max": round(max(lags), 3), "min": round(min(lags), 3)}
+        if lags
+        else {}
     )
-    return Run(size, seconds, len(times.calls), {k: v["count"] for k, v in request_times.items()}, request_times,
-               call_times, keys_after_healthy)  # fmt: skip
+    return Run(
+        size,
+        seconds,
+        len(times.calls),
+        {k: v["count"] for k, v in request_times.items()},
+        request_times,
+        call_times,
+        keys_after_healthy,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
@@ -152,9 +164,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--latency", type=float, default=LATENCY)
     parser.add_argument("--repeats", type=int, default=3, help="runs per size; T(N) is their median")
     parser.add_argument(
-        "--in-process", action="store_true",
+        "--in-process",
+        action="store_true",
         help="run the emulators in this process (they then share its GIL with the program and the engine)",
-    )  # fmt: skip
+    )
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results alone")
     args = parser.parse_args(argv)
     sizes = sorted(set(args.sizes) | {1})
@@ -162,31 +175,40 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     runs: dict[int, list[Run]] = {size: [] for size in sizes}
     for _ in range(args.repeats):
         for size in sizes:
-            runs[size].append(run_once(size, healthy_after=args.healthy_after, latency=args.latency,
-                                       in_process=args.in_process))  # fmt: skip
+            runs[size].append(
+                run_once(size, healthy_after=args.healthy_after, latency=args.latency, in_process=args.in_process)
+            )
     median = {size: statistics.median(run.seconds for run in found) for size, found in runs.items()}
     typical = {size: min(found, key=lambda run: abs(run.seconds - median[size])) for size, found in runs.items()}
     base = median[1]
 
-    print(f"provisioning: project healthy {args.healthy_after:g} s after its create, {args.latency * 1000:g} ms "
-          f"added to every API call, {HOST_WORKERS} provider-host workers, median of {args.repeats}")  # fmt: skip
+    print(
+        f"provisioning: project healthy {args.healthy_after:g} s after its create, {args.latency * 1000:g} ms "
+        f"added to every API call, {HOST_WORKERS} provider-host workers, median of {args.repeats}"
+    )
     print(f"{'N':>4} {'T(N) s':>8} {'T(N)/T(1)':>10} {'runs s':>22} {'creates':>8} {'requests':>9}")
     for size in sizes:
         each = ", ".join(f"{run.seconds:.2f}" for run in runs[size])
         run = typical[size]
-        print(f"{size:>4} {median[size]:>8.2f} {median[size] / base:>10.2f} {each:>22} {run.creates:>8} "
-              f"{sum(run.requests.values()):>9}")  # fmt: skip
+        print(
+            f"{size:>4} {median[size]:>8.2f} {median[size] / base:>10.2f} {each:>22} {run.creates:>8} "
+            f"{sum(run.requests.values()):>9}"
+        )
     for size in sizes:
         run = typical[size]
-        print(f"\nN = {size} (the run closest to the median): readiness waits returned {run.keys_after_healthy} s "
-              "after their project turned healthy")  # fmt: skip
+        print(
+            f"\nN = {size} (the run closest to the median): readiness waits returned {run.keys_after_healthy} s "
+            "after their project turned healthy"
+        )
         print("  requests (count, first and last arrival, s):")
         for label, facts in run.request_times.items():
             print(f"    {label:<52} {facts['count']:>4} {facts['first']:>7.2f} {facts['last']:>7.2f}")
         print("  provider creates (count, first start, last end, mean incl. the wait for a worker, s):")
         for kind, facts in run.call_times.items():
-            print(f"    {kind:<18} {facts['count']:>4} {facts['first_start']:>7.2f} {facts['last_end']:>7.2f} "
-                  f"{facts['mean_seconds']:>7.3f}")  # fmt: skip
+            print(
+                f"    {kind:<18} {facts['count']:>4} {facts['first_start']:>7.2f} {facts['last_end']:>7.2f} "
+                f"{facts['mean_seconds']:>7.3f}"
+            )
 
     figures: dict[str, Any] = {
         "healthy_after_seconds": args.healthy_after,

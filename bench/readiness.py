@@ -37,6 +37,7 @@ Per N it prints and writes to bench/results/readiness.json:
   deployments started and turned SUCCESS, when status first asked Railway, noticed, and exited;
   and when each type of the up's provider Creates ran (as bench.provisioning reports them).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -124,17 +125,35 @@ class Run:
 
 def status_command(outputs: Path, edge_url: str, deadline: float) -> list[str]:
     return [
-        sys.executable, "-m", "fleet", "status", "--stack", STACK, "--wait", "--format", "json",
-        "--outputs", str(outputs), "--connect-to", f"up.railway.app={edge_url}", "--deadline", f"{deadline:g}",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "fleet",
+        "status",
+        "--stack",
+        STACK,
+        "--wait",
+        "--format",
+        "json",
+        "--outputs",
+        str(outputs),
+        "--connect-to",
+        f"up.railway.app={edge_url}",
+        "--deadline",
+        f"{deadline:g}",
+    ]
 
 
 def status_environment(railway_api_url: str) -> dict[str, str]:
     """The benchmark's environment with the Railway token and API URL set, as deploy.yml runs it;
     no --connect-to rule of the caller's shell."""
     base = {k: v for k, v in os.environ.items() if k not in (RAILWAY_TOKEN_ENV, RAILWAY_API_URL_ENV, CONNECT_TO_ENV)}
-    return {**base, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8",
-            RAILWAY_TOKEN_ENV: RAILWAY_TOKEN, RAILWAY_API_URL_ENV: railway_api_url}  # fmt: skip
+    return {
+        **base,
+        "PYTHONPATH": str(REPO),
+        "PYTHONIOENCODING": "utf-8",
+        RAILWAY_TOKEN_ENV: RAILWAY_TOKEN,
+        RAILWAY_API_URL_ENV: railway_api_url,
+    }
 
 
 def stack_outputs(exports: dict[str, Any]) -> dict[str, Any]:
@@ -148,9 +167,11 @@ def _parse_utc(text: str) -> dt.datetime:
 
 def run_once(size: int, *, healthy_after: float, latency: float, timing: DeployTiming, deadline: float) -> Run:
     mapping = fleet_mapping(size)
-    with remote_sandboxes(healthy_after=healthy_after, latency=latency, deploy_timing=timing) as boxes, provider_host(
-        boxes
-    ) as host, tempfile.TemporaryDirectory(prefix="stagefleet-readiness-") as scratch:
+    with (
+        remote_sandboxes(healthy_after=healthy_after, latency=latency, deploy_timing=timing) as boxes,
+        provider_host(boxes) as host,
+        tempfile.TemporaryDirectory(prefix="stagefleet-readiness-") as scratch,
+    ):
         boxes.clear_journals()
         t0 = time.monotonic()
         times = CallTimes(t0)
@@ -162,10 +183,14 @@ def run_once(size: int, *, healthy_after: float, latency: float, timing: DeployT
         outputs.write_text(json.dumps(stack_outputs(deployment.exports), default=str), encoding="utf-8")
         status_start = time.monotonic()
         process = subprocess.Popen(
-            status_command(outputs, boxes.edge_url, deadline), cwd=REPO,
+            status_command(outputs, boxes.edge_url, deadline),
+            cwd=REPO,
             env=status_environment(boxes.config["stagefleet:railwayApiUrl"]),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-        )  # fmt: skip
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
         try:
             stdout, stderr = process.communicate(timeout=deadline + 60)
         finally:
@@ -177,11 +202,25 @@ def run_once(size: int, *, healthy_after: float, latency: float, timing: DeployT
         edge = boxes.edge_journal()
         deployments = boxes.deployments()
     if process.returncode != 0:
-        raise RuntimeError(f"fleet status exited {process.returncode} after the up of {size} environments:\n"
-                           + "\n".join(stderr.strip().splitlines()[-15:]))  # fmt: skip
+        raise RuntimeError(
+            f"fleet status exited {process.returncode} after the up of {size} environments:\n"
+            + "\n".join(stderr.strip().splitlines()[-15:])
+        )
     document = json.loads(stdout)
-    return _figures(size, deployment.exports, document, journal, edge, deployments, times, latency=latency,
-                    t0=t0, up_end=up_end, status_start=status_start, status_end=status_end)  # fmt: skip
+    return _figures(
+        size,
+        deployment.exports,
+        document,
+        journal,
+        edge,
+        deployments,
+        times,
+        latency=latency,
+        t0=t0,
+        up_end=up_end,
+        status_start=status_start,
+        status_end=status_end,
+    )
 
 
 def _figures(
@@ -212,8 +251,10 @@ def _figures(
     of_targets = [d for d in deployments if (d["environmentId"], d["serviceId"]) in targets]
     per_service = Counter((d["environmentId"], d["serviceId"]) for d in of_targets)
     if set(per_service) != set(targets) or set(per_service.values()) != {1}:
-        raise RuntimeError(f"expected exactly one deployment per service, found {dict(Counter(per_service.values()))} "
-                           f"for {len(per_service)} of {len(targets)} services")  # fmt: skip
+        raise RuntimeError(
+            f"expected exactly one deployment per service, found {dict(Counter(per_service.values()))} "
+            f"for {len(per_service)} of {len(targets)} services"
+        )
     by_id = {d["id"]: d for d in of_targets}
 
     if not document.get("healthy"):
@@ -317,8 +358,12 @@ def _call_times(times: CallTimes) -> dict[str, dict[str, float]]:
 def _spread(values: Sequence[float]) -> dict[str, float]:
     if not values:
         return {"count": 0}
-    return {"median": round(statistics.median(values), 3), "max": round(max(values), 3),
-            "min": round(min(values), 3), "count": len(values)}  # fmt: skip
+    return {
+        "median": round(statistics.median(values), 3),
+        "max": round(max(values), 3),
+        "min": round(min(values), 3),
+        "count": len(values),
+    }
 
 
 def _describe(values: Sequence[float]) -> str:
@@ -334,8 +379,12 @@ def _verdict(met: bool) -> str:
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
-    parser.add_argument("--healthy-after", type=float, default=HEALTHY_AFTER,
-                        help="seconds after its create a Supabase project is healthy")  # fmt: skip
+    parser.add_argument(
+        "--healthy-after",
+        type=float,
+        default=HEALTHY_AFTER,
+        help="seconds after its create a Supabase project is healthy",
+    )
     parser.add_argument("--latency", type=float, default=LATENCY, help="seconds added to every API call")
     parser.add_argument("--queued", type=float, default=QUEUED, help="seconds a Railway deployment is QUEUED")
     parser.add_argument("--building", type=float, default=BUILDING, help="seconds it is BUILDING")
@@ -351,8 +400,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     runs: dict[int, list[Run]] = {size: [] for size in sizes}
     for _ in range(args.repeats):
         for size in sizes:
-            runs[size].append(run_once(size, healthy_after=args.healthy_after, latency=args.latency, timing=timing,
-                                       deadline=args.deadline))  # fmt: skip
+            runs[size].append(
+                run_once(
+                    size, healthy_after=args.healthy_after, latency=args.latency, timing=timing, deadline=args.deadline
+                )
+            )
 
     def median(size: int, value: str) -> float:
         return statistics.median(getattr(run, value) for run in runs[size])
@@ -367,47 +419,67 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     all_lags = [lag for found in lags.values() for lag in found]
     base = ready[1]
 
-    delay = (f"{args.healthy_after:g} s project + {timing.building:g} s build + {timing.deploying:g} s deploy"
-             + (f" + {timing.queued:g} s queued" if timing.queued else ""))  # fmt: skip
-    print(f"readiness: from the start of `up` to `fleet status --wait` exiting 0; emulated ready delay {emulated:g} s "
-          f"({delay}), {args.latency * 1000:g} ms added to every API call, {HOST_WORKERS} provider-host workers, "
-          f"median of {args.repeats}")  # fmt: skip
-    print(f"{'N':>4} {'svc':>4} {'T_up s':>7} {'T_ready s':>10} {'wait s':>7} {'-delay s':>9} {'ratio':>6} "
-          f"{'polls/svc/2s':>13} {'probes/svc/s':>13} {'lag med s':>10} {'lag max s':>10}")  # fmt: skip
+    delay = f"{args.healthy_after:g} s project + {timing.building:g} s build + {timing.deploying:g} s deploy" + (
+        f" + {timing.queued:g} s queued" if timing.queued else ""
+    )
+    print(
+        f"readiness: from the start of `up` to `fleet status --wait` exiting 0; emulated ready delay {emulated:g} s "
+        f"({delay}), {args.latency * 1000:g} ms added to every API call, {HOST_WORKERS} provider-host workers, "
+        f"median of {args.repeats}"
+    )
+    print(
+        f"{'N':>4} {'svc':>4} {'T_up s':>7} {'T_ready s':>10} {'wait s':>7} {'-delay s':>9} {'ratio':>6} "
+        f"{'polls/svc/2s':>13} {'probes/svc/s':>13} {'lag med s':>10} {'lag max s':>10}"
+    )
     for size in sizes:
         polls = max(run.polls_per_service_per_2s for run in runs[size])
         probes = statistics.median(run.probes_per_service_per_second for run in runs[size])
-        print(f"{size:>4} {typical[size].services:>4} {median(size, 't_up'):>7.2f} {ready[size]:>10.2f} "
-              f"{median(size, 'wait'):>7.2f} {ready[size] - emulated:>9.2f} {ready[size] / base:>6.2f} {polls:>13.2f} "
-              f"{probes:>13.2f} {statistics.median(lags[size]):>10.3f} {max(lags[size]):>10.3f}")  # fmt: skip
+        print(
+            f"{size:>4} {typical[size].services:>4} {median(size, 't_up'):>7.2f} {ready[size]:>10.2f} "
+            f"{median(size, 'wait'):>7.2f} {ready[size] - emulated:>9.2f} {ready[size] / base:>6.2f} {polls:>13.2f} "
+            f"{probes:>13.2f} {statistics.median(lags[size]):>10.3f} {max(lags[size]):>10.3f}"
+        )
     print("  (polls/svc/2s: the highest of the runs; probes/svc/s: their median; lags: every service of every run)")
 
     for size in sizes:
         run = typical[size]
         t = run.timeline
         print(f"\nN = {size} (the run closest to the median T_ready, seconds from the start of the up):")
-        print(f"  up returned {t['up_returned']:.2f}; deployments started {t['deployments_started_first']:.2f}-"
-              f"{t['deployments_started_last']:.2f}, SUCCESS {t['deployments_success_first']:.2f}-"
-              f"{t['deployments_success_last']:.2f}")  # fmt: skip
-        print(f"  status started {t['status_started']:.2f}, first Railway request {t['status_first_request']:.2f}, "
-              f"noticed healthy {t['status_noticed_first']:.2f}-{t['status_noticed_last']:.2f}, "
-              f"exited {t['status_exited']:.2f}")  # fmt: skip
-        print(f"  fleet status: {run.polls} Railway requests ({dict(run.status_requests)}), at most "
-              f"{run.polls_per_environment_max} per environment; {run.probes} probes (answers {run.probe_answers})")
-        print(f"  lag (every run): {_describe(lags[size])}; when a Railway answer fell in the DEPLOYING phase "
-              f"(probes every 0.25 s): {_describe(seen[size])}; when none did (probes on their back-off): "
-              f"{_describe(unseen[size])}")  # fmt: skip
-        print(f"  lag in two: SUCCESS to the first 2xx probe {_describe(to_2xx[size])}; that probe to noticed "
-              f"(confirmed with Railway) {_describe(confirm[size])}")  # fmt: skip
-        print(f"  deployments: {run.deployments} for {run.services} services, "
-              f"per service {run.deployments_per_service}")
+        print(
+            f"  up returned {t['up_returned']:.2f}; deployments started {t['deployments_started_first']:.2f}-"
+            f"{t['deployments_started_last']:.2f}, SUCCESS {t['deployments_success_first']:.2f}-"
+            f"{t['deployments_success_last']:.2f}"
+        )
+        print(
+            f"  status started {t['status_started']:.2f}, first Railway request {t['status_first_request']:.2f}, "
+            f"noticed healthy {t['status_noticed_first']:.2f}-{t['status_noticed_last']:.2f}, "
+            f"exited {t['status_exited']:.2f}"
+        )
+        print(
+            f"  fleet status: {run.polls} Railway requests ({dict(run.status_requests)}), at most "
+            f"{run.polls_per_environment_max} per environment; {run.probes} probes (answers {run.probe_answers})"
+        )
+        print(
+            f"  lag (every run): {_describe(lags[size])}; when a Railway answer fell in the DEPLOYING phase "
+            f"(probes every 0.25 s): {_describe(seen[size])}; when none did (probes on their back-off): "
+            f"{_describe(unseen[size])}"
+        )
+        print(
+            f"  lag in two: SUCCESS to the first 2xx probe {_describe(to_2xx[size])}; that probe to noticed "
+            f"(confirmed with Railway) {_describe(confirm[size])}"
+        )
+        print(
+            f"  deployments: {run.deployments} for {run.services} services, per service {run.deployments_per_service}"
+        )
         print(f"  up requests: {sum(run.up_requests.values())}")
         for label, count in run.up_requests.items():
             print(f"    {label:<52} {count:>4}")
         print("  provider creates of the up (count, first start, last end, mean incl. the wait for a worker, s):")
         for kind, facts in run.call_times.items():
-            print(f"    {kind:<18} {facts['count']:>4} {facts['first_start']:>7.2f} {facts['last_end']:>7.2f} "
-                  f"{facts['mean_seconds']:>7.3f}")  # fmt: skip
+            print(
+                f"    {kind:<18} {facts['count']:>4} {facts['first_start']:>7.2f} {facts['last_end']:>7.2f} "
+                f"{facts['mean_seconds']:>7.3f}"
+            )
 
     figures: dict[str, Any] = {
         "healthy_after_seconds": args.healthy_after,
@@ -420,7 +492,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "repeats": args.repeats,
         "sandboxes": "separate process",
         "status_command": "python -m fleet status --stack bench --wait --format json --outputs <the up's exports> "
-                          f"--connect-to up.railway.app=<edge URL> --deadline {args.deadline:g}",
+        f"--connect-to up.railway.app=<edge URL> --deadline {args.deadline:g}",
         "goals": {
             "ratio_20_to_1": GOAL_RATIO,
             "polls_per_service_per_2s": GOAL_POLLS_PER_SERVICE_PER_2S,
@@ -489,26 +561,37 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if 20 in ready:
         figures["ratio_20_to_1"] = round(ready[20] / base, 3)
         met["ratio_20_to_1"] = ready[20] / base <= GOAL_RATIO  # not the rounded figure
-        print(f"T_ready(20)/T_ready(1) = {ready[20] / base:.4f} (goal <= {GOAL_RATIO}): "
-              f"{_verdict(met['ratio_20_to_1'])}")  # fmt: skip
+        print(
+            f"T_ready(20)/T_ready(1) = {ready[20] / base:.4f} (goal <= {GOAL_RATIO}): {_verdict(met['ratio_20_to_1'])}"
+        )
     if 5 in ready:
         figures["ratio_5_to_1"] = round(ready[5] / base, 3)
     polls_max = max(run.polls_per_service_per_2s for found in runs.values() for run in found)
     figures["polls_per_service_per_2s_max"] = round(polls_max, 3)
     met["polls_per_service_per_2s"] = polls_max <= GOAL_POLLS_PER_SERVICE_PER_2S
-    print(f"Railway requests of fleet status: at most {polls_max:.2f} per service per 2 s "
-          f"(goal <= {GOAL_POLLS_PER_SERVICE_PER_2S:g}): {_verdict(met['polls_per_service_per_2s'])}")  # fmt: skip
+    print(
+        f"Railway requests of fleet status: at most {polls_max:.2f} per service per 2 s "
+        f"(goal <= {GOAL_POLLS_PER_SERVICE_PER_2S:g}): {_verdict(met['polls_per_service_per_2s'])}"
+    )
     lag_median = statistics.median(all_lags)
     met["lag_median_seconds"] = lag_median <= GOAL_LAG_MEDIAN
-    print(f"lag from SUCCESS to noticed healthy: median {lag_median:.3f} s, max {max(all_lags):.3f} s over "
-          f"{len(all_lags)} services (goal: median <= {GOAL_LAG_MEDIAN:g} s): {_verdict(met['lag_median_seconds'])}")
-    print(f"  when a Railway answer fell in the DEPLOYING phase: "
-          f"{_describe([lag for found in seen.values() for lag in found])}; when none did: "
-          f"{_describe([lag for found in unseen.values() for lag in found])}")  # fmt: skip
-    print(f"  SUCCESS to the first 2xx probe: {_describe([lag for found in to_2xx.values() for lag in found])}; "
-          f"that probe to noticed: {_describe([lag for found in confirm.values() for lag in found])}")  # fmt: skip
-    print(f"every service had exactly one deployment: "
-          f"{all(run.deployments_per_service == [1] for found in runs.values() for run in found)}")
+    print(
+        f"lag from SUCCESS to noticed healthy: median {lag_median:.3f} s, max {max(all_lags):.3f} s over "
+        f"{len(all_lags)} services (goal: median <= {GOAL_LAG_MEDIAN:g} s): {_verdict(met['lag_median_seconds'])}"
+    )
+    print(
+        f"  when a Railway answer fell in the DEPLOYING phase: "
+        f"{_describe([lag for found in seen.values() for lag in found])}; when none did: "
+        f"{_describe([lag for found in unseen.values() for lag in found])}"
+    )
+    print(
+        f"  SUCCESS to the first 2xx probe: {_describe([lag for found in to_2xx.values() for lag in found])}; "
+        f"that probe to noticed: {_describe([lag for found in confirm.values() for lag in found])}"
+    )
+    print(
+        f"every service had exactly one deployment: "
+        f"{all(run.deployments_per_service == [1] for found in runs.values() for run in found)}"
+    )
     figures["goals_met"] = met
     if not args.no_write:
         print(f"wrote {write_results('readiness', figures)}")

@@ -6,12 +6,12 @@ awaited, keys read),
 from config, and `shared` borrows another environment's connection without creating anything.
 Databases an environment owns get migrations and, when new, the seed.
 """
+
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import pulumi
 from pulumi_command import local
@@ -33,13 +33,13 @@ class DatabaseConnection:
     url: pulumi.Output[str]
     anon_key: pulumi.Output[str]
     service_role_key: pulumi.Output[str]
-    ref: pulumi.Output[Optional[str]]
-    connection_string: pulumi.Output[Optional[str]]
+    ref: pulumi.Output[str | None]
+    connection_string: pulumi.Output[str | None]
     strategy: str
     owner: str
     # The resource whose creation means the database is up (its ProjectKeys), for dependents that
     # need more than its outputs, e.g. a branch can only be made of a healthy project.
-    ready: Optional[pulumi.Resource] = None
+    ready: pulumi.Resource | None = None
 
     def key(self, role: str) -> pulumi.Output[str]:
         """The key a service configured with `supabaseKey: <role>` gets as SUPABASE_KEY."""
@@ -47,7 +47,7 @@ class DatabaseConnection:
             raise ValueError(f"unknown Supabase key role {role!r}")
         return self.anon_key if role == "anon" else self.service_role_key
 
-    def borrowed_by(self, strategy: str) -> "DatabaseConnection":
+    def borrowed_by(self, strategy: str) -> DatabaseConnection:
         return dataclasses.replace(self, strategy=strategy)
 
 
@@ -55,18 +55,18 @@ class DatabaseConnection:
 class DatabaseArgs:
     environment: EnvironmentSpec
     database: DatabaseSpec
-    supabase: Optional[SupabaseSpec]
+    supabase: SupabaseSpec | None
     project_name: str
-    instance_size: Optional[str] = None
+    instance_size: str | None = None
     # For `branch`: the connection of the environment whose project is branched.
-    parent: Optional[DatabaseConnection] = None
+    parent: DatabaseConnection | None = None
     project_directory: Path = Path(".")
 
 
 class Database(pulumi.ComponentResource):
     connection: DatabaseConnection
 
-    def __init__(self, name: str, args: DatabaseArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(COMPONENT_TYPE, name, None, opts)
         strategy = args.database.strategy
         if strategy == "external":
@@ -79,9 +79,7 @@ class Database(pulumi.ComponentResource):
             raise ValueError(f"a {strategy} database is borrowed, not created: use DatabaseConnection.borrowed_by")
         if strategy in ("dedicated", "branch") and args.supabase is not None:
             self._migrate_and_seed(name, args)
-        self.register_outputs(
-            {"url": self.connection.url, "ref": self.connection.ref, "strategy": strategy}
-        )
+        self.register_outputs({"url": self.connection.url, "ref": self.connection.ref, "strategy": strategy})
 
     def _dedicated(self, name: str, args: DatabaseArgs) -> DatabaseConnection:
         supabase = _require(args.supabase, args.environment)
@@ -172,7 +170,7 @@ class Database(pulumi.ComponentResource):
             "SUPABASE_SERVICE_ROLE_KEY": connection.service_role_key,
         }
         # The commands' output may echo connection details: keep it out of logs and state.
-        quiet = dict(logging=local.Logging.NONE)
+        quiet = {"logging": local.Logging.NONE}
         secret_output = ["stdout", "stderr"]
         dependencies: list[pulumi.Resource] = []
         if supabase.migrations is not None:
@@ -197,7 +195,9 @@ class Database(pulumi.ComponentResource):
                 # Seed once per database: only a new database (a new ref) runs it again.
                 triggers=[connection.ref],
                 **quiet,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=dependencies, additional_secret_outputs=secret_output),
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=dependencies, additional_secret_outputs=secret_output
+                ),
             )
 
 
@@ -215,14 +215,14 @@ def _external(args: DatabaseArgs) -> DatabaseConnection:
     )
 
 
-def _require(supabase: Optional[SupabaseSpec], environment: EnvironmentSpec) -> SupabaseSpec:
+def _require(supabase: SupabaseSpec | None, environment: EnvironmentSpec) -> SupabaseSpec:
     if supabase is None:
         # The config model rejects this before any resource exists; this guards direct use.
         raise ValueError(f'environment "{environment.name}": its database needs the stagefleet:supabase section')
     return supabase
 
 
-def _ref_from_url(url: str) -> Optional[str]:
+def _ref_from_url(url: str) -> str | None:
     # https://<ref>.supabase.co is the hosted form; anything else has no project ref to report.
     host = url.split("://", 1)[-1].split("/", 1)[0]
     if host.endswith(".supabase.co"):

@@ -1,10 +1,10 @@
 """StagingEnvironment: one Railway environment with its services wired, deployed and reachable."""
+
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Optional
 
 import pulumi
 
@@ -38,13 +38,13 @@ class StagingEnvironmentArgs:
     environment: EnvironmentSpec
     railway: RailwaySpec
     # Exactly one: the database this environment owns, or the connection of the one it shares.
-    database: Optional[DatabaseArgs]
-    shared_database: Optional[DatabaseConnection]
+    database: DatabaseArgs | None
+    shared_database: DatabaseConnection | None
     # Per service name: defaults < service < environment variables, already merged from config.
     service_variables: Mapping[str, Mapping[str, str]]
     token_rotation_days: int = 90
     today: dt.date = field(default_factory=dt.date.today)
-    railway_environment_name: Optional[str] = None
+    railway_environment_name: str | None = None
     ephemeral: bool = False
 
 
@@ -60,10 +60,10 @@ class StagingEnvironment(pulumi.ComponentResource):
     # Per service name: serviceId, url (None without a domain), healthcheckPath, deploymentId.
     services: pulumi.Output[dict]
     database_url: pulumi.Output[str]
-    database_ref: pulumi.Output[Optional[str]]
+    database_ref: pulumi.Output[str | None]
     access_token: pulumi.Output[str]
 
-    def __init__(self, name: str, args: StagingEnvironmentArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: StagingEnvironmentArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(COMPONENT_TYPE, name, None, opts)
         env = args.environment
         child = pulumi.ResourceOptions(parent=self)
@@ -138,7 +138,7 @@ class StagingEnvironment(pulumi.ComponentResource):
                 ),
                 child,
             )
-            url: pulumi.Input[Optional[str]] = None
+            url: pulumi.Input[str | None] = None
             if service.domain:
                 domain = ServiceDomain(
                     f"{name}-{service.name}-domain",

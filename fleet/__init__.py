@@ -30,36 +30,33 @@ if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ imports eac
     )
     from fleet.review import PullRequestSpec, ReviewSettingsSpec, ReviewSpec, load_review_spec
 
-# Each name this package offers, and the module that holds it.
-_HOMES = {
-    **dict.fromkeys(
-        (
-            "ConfigProblem",
-            "DatabaseSpec",
-            "DefaultsSpec",
-            "EncryptedSecret",
-            "EnvironmentSpec",
-            "FeatureFlagSpec",
-            "FleetConfigError",
-            "FleetSpec",
-            "LimitsSpec",
-            "MigrationsSpec",
-            "PolicySpec",
-            "PricesSpec",
-            "RailwaySpec",
-            "SeedSpec",
-            "ServiceSpec",
-            "StatsigSpec",
-            "SupabaseSpec",
-        ),
-        "fleet.config",
-    ),
-    **dict.fromkeys(
-        ("PullRequestSpec", "ReviewSettingsSpec", "ReviewSpec", "load_review_spec"), "fleet.review"
-    ),
-}
+__all__ = [
+    "ConfigProblem",
+    "DatabaseSpec",
+    "DefaultsSpec",
+    "EncryptedSecret",
+    "EnvironmentSpec",
+    "FeatureFlagSpec",
+    "FleetConfigError",
+    "FleetSpec",
+    "LimitsSpec",
+    "MigrationsSpec",
+    "PolicySpec",
+    "PricesSpec",
+    "PullRequestSpec",
+    "RailwaySpec",
+    "ReviewSettingsSpec",
+    "ReviewSpec",
+    "SeedSpec",
+    "ServiceSpec",
+    "StatsigSpec",
+    "SupabaseSpec",
+    "load_review_spec",
+]
 
-__all__ = sorted(_HOMES)
+# The module that holds each name this package offers.
+_REVIEW_NAMES = frozenset({"PullRequestSpec", "ReviewSettingsSpec", "ReviewSpec", "load_review_spec"})
+_HOMES = {name: "fleet.review" if name in _REVIEW_NAMES else "fleet.config" for name in __all__}
 
 
 def __getattr__(name: str) -> Any:

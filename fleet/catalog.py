@@ -7,6 +7,7 @@ same functions for the `catalog` stack output and for `python -m fleet catalog`,
 disagree. Nothing in it depends on today's date: the export changes only when the fleet does.
 With the JSON of `python -m fleet status`, each URL is followed by its environment's readiness.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence

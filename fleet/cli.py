@@ -69,24 +69,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m fleet", description="Tools for the stagefleet stack config."
-    )
+    parser = argparse.ArgumentParser(prog="python -m fleet", description="Tools for the stagefleet stack config.")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
     # Options shared by every command that works on one stack.
     stack = argparse.ArgumentParser(add_help=False)
-    stack.add_argument(
-        "--stack", required=True, help="stack name, e.g. staging (reads ./Pulumi.<stack>.yaml)"
-    )
+    stack.add_argument("--stack", required=True, help="stack name, e.g. staging (reads ./Pulumi.<stack>.yaml)")
     stack.add_argument("--file", type=Path, help="read this stack file instead")
 
     validate = commands.add_parser(
-        "validate", parents=[stack],
+        "validate",
+        parents=[stack],
         help="check a stack's stagefleet config and the fleet's rules, and list every problem",
-    )  # fmt: skip
+    )
     validate.add_argument(
-        "--today", type=_date, metavar="YYYY-MM-DD",
+        "--today",
+        type=_date,
+        metavar="YYYY-MM-DD",
         help="the date the expiry rules count from (default: today)",
     )
     validate.set_defaults(command=run_validate)
@@ -94,38 +93,43 @@ def build_parser() -> argparse.ArgumentParser:
     # Options of the commands that print a table.
     formats = argparse.ArgumentParser(add_help=False)
     formats.add_argument(
-        "--format", choices=("markdown", "json", "table"),
+        "--format",
+        choices=("markdown", "json", "table"),
         help="default: table on a terminal, markdown when piped",
-    )  # fmt: skip
+    )
 
     listing = commands.add_parser(
-        "catalog", parents=[stack, formats],
+        "catalog",
+        parents=[stack, formats],
         help="the team wiki table of the fleet: environment, kind, URL, database, purpose, owner, "
         "branch, expires, estimated monthly cost; and its feature flags",
         description="Built from the stack config; URLs are `pending` unless --outputs gives the "
         "stack's outputs. The markdown is byte for byte the fleet stack's `catalog` output.",
-    )  # fmt: skip
+    )
     listing.add_argument(
-        "--outputs", type=Path, metavar="FILE",
+        "--outputs",
+        type=Path,
+        metavar="FILE",
         help="the fleet stack's `pulumi stack output --json`, for real URLs",
     )
     listing.add_argument(
-        "--status", type=Path, metavar="FILE",
+        "--status",
+        type=Path,
+        metavar="FILE",
         help="`python -m fleet status --format json` of the fleet stack: each environment's "
         "readiness next to its URL (and its URLs, without --outputs)",
     )
     listing.set_defaults(command=run_catalog, command_name="catalog")
 
     estimate = commands.add_parser(
-        "cost", parents=[stack, formats],
+        "cost",
+        parents=[stack, formats],
         help="the estimated monthly cost per environment and in total, and what a change adds",
         description="With --base, compares against another version of the stack file: a path, or "
         "PATH@REF to read it from git (e.g. Pulumi.staging.yaml@main), and starts with a one-line "
         "summary for the pull request comment. For a review stack (pr, pr-<n>): its cost per day.",
-    )  # fmt: skip
-    estimate.add_argument(
-        "--base", metavar="FILE_OR_REF", help="the stack file to compare with: PATH or PATH@REF"
     )
+    estimate.add_argument("--base", metavar="FILE_OR_REF", help="the stack file to compare with: PATH or PATH@REF")
     estimate.set_defaults(command=run_cost, command_name="cost")
 
     sweep = commands.add_parser(
@@ -138,61 +142,73 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--stacks", type=Path, required=True, help="output of pulumi stack ls --json")
     sweep.add_argument(
-        "--open-prs", type=Path, required=True,
+        "--open-prs",
+        type=Path,
+        required=True,
         help="output of gh pr list --state open --json number,headRefName,updatedAt",
-    )  # fmt: skip
+    )
     sweep.add_argument("--now", type=_moment, help="ISO 8601 date and time (default: now, UTC)")
     sweep.add_argument(
-        "--ttl-days", type=_positive, help="days without an update before a review stack is destroyed "
+        "--ttl-days",
+        type=_positive,
+        help="days without an update before a review stack is destroyed "
         "(default: stagefleet:limits.reviewStackTtlDays of the fleet stack given with --stack, else 7)",
-    )  # fmt: skip
+    )
     sweep.add_argument("--format", choices=("text", "json"), default="text")
     sweep.add_argument(
-        "--stack", help="the fleet stack, e.g. staging: its TTL, its expired environments and its "
-        "expired feature flags",
+        "--stack",
+        help="the fleet stack, e.g. staging: its TTL, its expired environments and its expired feature flags",
     )
     sweep.add_argument("--file", type=Path, help="read the fleet stack from this file instead")
     sweep.set_defaults(command=run_janitor)
 
-    comment = commands.add_parser(
-        "review-comment", help="the pull request comment of a review stack, from its outputs"
-    )
+    comment = commands.add_parser("review-comment", help="the pull request comment of a review stack, from its outputs")
     comment.add_argument("--outputs", type=Path, required=True, help="output of pulumi stack output --json")
     comment.add_argument("--stack", required=True, help="the review stack, e.g. pr-12")
     comment.add_argument("--ttl-days", type=_positive, help="mention the janitor's TTL")
     comment.set_defaults(command=run_review_comment)
 
     status = commands.add_parser(
-        "status", parents=[formats],
+        "status",
+        parents=[formats],
         help="each service's latest Railway deployment and an HTTP probe of its URL; with --wait, "
         "until every service is healthy or failed",
         description="A service is healthy when its latest deployment is SUCCESS or SLEEPING and its "
         "URL + healthcheck path answers 2xx; failed when the deployment is FAILED, CRASHED, REMOVED "
         "or SKIPPED. Exit 0 when every service is healthy, 1 otherwise, 2 for usage errors. Needs "
         "RAILWAY_API_TOKEN (and RAILWAY_API_URL for the sandbox).",
-    )  # fmt: skip
+    )
     status.add_argument("--stack", required=True, help="the stack, e.g. staging or pr-12")
     status.add_argument(
-        "--outputs", type=Path, metavar="FILE",
+        "--outputs",
+        type=Path,
+        metavar="FILE",
         help="its `pulumi stack output --json` (default: run that, when the pulumi CLI is on PATH)",
-    )  # fmt: skip
+    )
     status.add_argument(
         "--wait", action="store_true", help="poll until every service is healthy or failed, or the deadline"
     )
     status.add_argument(
-        "--deadline", type=_seconds, default=900.0, metavar="SECONDS",
+        "--deadline",
+        type=_seconds,
+        default=900.0,
+        metavar="SECONDS",
         help="give up waiting after this many seconds (default 900)",
-    )  # fmt: skip
+    )
     status.add_argument(
-        "--connect-to", action="append", default=[], metavar="SUFFIX=URL",
+        "--connect-to",
+        action="append",
+        default=[],
+        metavar="SUFFIX=URL",
         help="send probes of hosts ending in SUFFIX to URL, with the original Host header (e.g. "
         "up.railway.app=http://127.0.0.1:8788 for the sandbox); repeatable; also "
         "STAGEFLEET_CONNECT_TO",
-    )  # fmt: skip
+    )
     status.set_defaults(command=run_status)
 
     orphans = commands.add_parser(
-        "orphans", parents=[stack, formats],
+        "orphans",
+        parents=[stack, formats],
         help="live objects named like stagefleet's that no stack owns: Railway environments, Supabase "
         "projects and branches, Statsig gates; with --delete, delete them",
         description="Reads what every stack owns (--state files, else `pulumi stack export` of every "
@@ -202,28 +218,38 @@ def build_parser() -> argparse.ArgumentParser:
         "project (gates marked [managed by stagefleet]) that no stack owns. Exit 0 when there is "
         "none, 1 when there are some, 2 for usage errors. A vendor whose credentials are not set "
         "(RAILWAY_API_TOKEN, SUPABASE_ACCESS_TOKEN, STATSIG_CONSOLE_API_KEY) is skipped with a notice.",
-    )  # fmt: skip
+    )
     orphans.add_argument(
-        "--state", type=Path, action="extend", nargs="+", default=[], metavar="FILE",
+        "--state",
+        type=Path,
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="FILE",
         help="a stack's `pulumi stack export` (give one for every stack of the project); default: "
         "export every stack with the pulumi CLI",
-    )  # fmt: skip
+    )
     orphans.add_argument(
-        "--open-prs", type=Path, metavar="FILE",
-        help="`gh pr list --state open --json number`: review-stack objects of any other pull request "
-        "are orphans",
-    )  # fmt: skip
+        "--open-prs",
+        type=Path,
+        metavar="FILE",
+        help="`gh pr list --state open --json number`: review-stack objects of any other pull request are orphans",
+    )
     orphans.add_argument(
-        "--delete", action="store_true",
-        help="delete the orphans older than --min-age, after printing them; asks for \"yes\" at a "
+        "--delete",
+        action="store_true",
+        help='delete the orphans older than --min-age, after printing them; asks for "yes" at a '
         "terminal, else needs --yes",
-    )  # fmt: skip
+    )
     orphans.add_argument("--yes", action="store_true", help="with --delete: delete without asking")
     orphans.add_argument(
-        "--min-age", type=_duration, default=None, metavar="DURATION",
+        "--min-age",
+        type=_duration,
+        default=None,
+        metavar="DURATION",
         help="grace period: younger objects are listed apart and never deleted (a stack being created "
         "owns objects no export has yet); e.g. 24h (default), 7d, 90m",
-    )  # fmt: skip
+    )
     orphans.add_argument("--now", type=_moment, help="ISO 8601 date and time ages count from (default: now)")
     orphans.set_defaults(command=run_orphans, command_name="orphans")
     return parser
@@ -328,9 +354,7 @@ def load_review(args: argparse.Namespace, path: Path, config: dict[str, Any]) ->
     except FleetConfigError as error:
         raise invalid(error.problems, fleet_stack, fleet_path, read_by=args.stack) from None
     try:
-        return ReviewSpec.from_config(
-            config, fleet, require_pull_request=require_pull_request, stack_name=args.stack
-        )
+        return ReviewSpec.from_config(config, fleet, require_pull_request=require_pull_request, stack_name=args.stack)
     except FleetConfigError as error:
         raise invalid(error.problems, args.stack, path) from None
 
@@ -430,9 +454,7 @@ def run_cost(args: argparse.Namespace) -> int:
 def review_cost(args: argparse.Namespace, path: Path, config: dict[str, Any]) -> int:
     """A review stack (pr, pr-<n>): what it costs a day."""
     if args.base is not None:
-        raise CommandError(
-            EXIT_USAGE, ["error: --base compares fleet stacks; review stacks are estimated per day"]
-        )
+        raise CommandError(EXIT_USAGE, ["error: --base compares fleet stacks; review stacks are estimated per day"])
     review = load_review(args, path, config)
     fleet = review.fleet
     source = review.database_source()
@@ -448,9 +470,7 @@ def review_cost(args: argparse.Namespace, path: Path, config: dict[str, Any]) ->
         raise invalid([problem], args.stack, path) from None
     ttl = fleet.limits.review_stack_ttl_days
     if output_format(args) == "json":
-        print_json(
-            {"stack": args.stack, "currency": "USD", "reviewStack": estimate.as_json(), "ttlDays": ttl}
-        )
+        print_json({"stack": args.stack, "currency": "USD", "reviewStack": estimate.as_json(), "ttlDays": ttl})
     else:
         sys.stdout.write(cost.render_review_stack(args.stack, estimate, ttl))
     return EXIT_OK
@@ -492,14 +512,15 @@ def git_show(file: str, ref: str, label: str) -> str:
     try:
         result = subprocess.run(
             ["git", "show", f"{ref}:./{path.name}"],
-            cwd=directory, capture_output=True, env=environment, timeout=60,
-        )  # fmt: skip
+            cwd=directory,
+            capture_output=True,
+            env=environment,
+            timeout=60,
+        )
     except FileNotFoundError:
         raise CommandError(EXIT_USAGE, [f"error: --base {label}: git is not installed"]) from None
     except subprocess.TimeoutExpired:
-        raise CommandError(
-            EXIT_USAGE, [f"error: --base {label}: git show did not answer in 60 seconds"]
-        ) from None
+        raise CommandError(EXIT_USAGE, [f"error: --base {label}: git show did not answer in 60 seconds"]) from None
     if result.returncode != 0:
         detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
         reason = detail[0] if detail else f"git show exited with {result.returncode}"
@@ -511,9 +532,7 @@ def git_show(file: str, ref: str, label: str) -> str:
     try:
         return result.stdout.decode("utf-8")
     except UnicodeDecodeError:
-        raise CommandError(
-            EXIT_USAGE, [f"error: --base {label}: the file is not UTF-8 text"]
-        ) from None
+        raise CommandError(EXIT_USAGE, [f"error: --base {label}: the file is not UTF-8 text"]) from None
 
 
 def _stack_config_from_text(text: str, name: str, label: str) -> dict[str, Any]:
@@ -532,9 +551,7 @@ def run_janitor(args: argparse.Namespace) -> int:
     # Every input is read and checked before anything is printed: on error, nothing is listed.
     try:
         stacks = janitor.parse_stacks(janitor.read_json_file(args.stacks), str(args.stacks))
-        open_prs = janitor.parse_open_pull_requests(
-            janitor.read_json_file(args.open_prs), str(args.open_prs)
-        )
+        open_prs = janitor.parse_open_pull_requests(janitor.read_json_file(args.open_prs), str(args.open_prs))
     except janitor.JanitorInputError as error:
         raise CommandError(EXIT_USAGE, [f"error: {error}", "error: nothing listed for destruction"]) from None
     fleet = load_spec(args) if args.stack else None
@@ -544,7 +561,7 @@ def run_janitor(args: argparse.Namespace) -> int:
         ttl_days = fleet.limits.review_stack_ttl_days
     else:
         ttl_days = janitor.DEFAULT_TTL_DAYS
-    now = args.now or dt.datetime.now(dt.timezone.utc)
+    now = args.now or dt.datetime.now(dt.UTC)
     report = janitor.plan(stacks, open_prs, now=now, ttl_days=ttl_days, fleet=fleet)
     if args.format == "json":
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
@@ -641,9 +658,7 @@ def parse_spec(args: argparse.Namespace, path: Path, config: dict[str, Any]) -> 
         raise invalid(error.problems, args.stack, path) from None
 
 
-def invalid(
-    problems: Sequence[ConfigProblem], stack: str, path: Path, *, read_by: str | None = None
-) -> CommandError:
+def invalid(problems: Sequence[ConfigProblem], stack: str, path: Path, *, read_by: str | None = None) -> CommandError:
     """Exit 1, listing every problem with its hint (warnings among them marked as such)."""
     lines: list[str] = []
     for problem in problems:

@@ -19,6 +19,7 @@ The rules of the estimate:
 - Amounts are rounded to cents line by line (half up), and every total is the sum of the rounded
   lines it adds up, so a table always adds up to its total.
 """
+
 from __future__ import annotations
 
 import math
@@ -74,11 +75,11 @@ class HourlyRate:
     per_hour: Fraction
 
     @classmethod
-    def per_month(cls, amount: float | int) -> "HourlyRate":
+    def per_month(cls, amount: float | int) -> HourlyRate:
         return cls(_exact(amount) / HOURS_PER_MONTH)
 
     @classmethod
-    def per_day(cls, amount: float | int) -> "HourlyRate":
+    def per_day(cls, amount: float | int) -> HourlyRate:
         return cls(_exact(amount) / HOURS_PER_DAY)
 
     def bill(self, hours: float) -> Fraction:
@@ -450,10 +451,7 @@ def review_line(estimate: FleetCost) -> str | None:
     )
     if estimate.max_pull_requests is not None:
         most = review.total * estimate.max_pull_requests
-        line += (
-            f"; at most {estimate.max_pull_requests} at once (stagefleet:limits.maxPullRequests): "
-            f"{usd(most)} a day"
-        )
+        line += f"; at most {estimate.max_pull_requests} at once (stagefleet:limits.maxPullRequests): {usd(most)} a day"
     return line + "; not in the monthly total."
 
 

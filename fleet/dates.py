@@ -33,7 +33,7 @@ def parse_timestamp(text: str) -> dt.datetime:
 
 def assume_utc(moment: dt.datetime) -> dt.datetime:
     """`moment` itself when it has a time zone, else the same wall time in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 # A length of time as the CLI takes it: whole numbers of weeks, days, hours, minutes and seconds,
@@ -48,7 +48,9 @@ def parse_duration(text: str) -> dt.timedelta:
     match = _DURATION.fullmatch(text.strip())
     if not text.strip() or match is None:
         raise ValueError(f"not a duration such as 24h, 7d or 1d12h: {text!r}")
-    return dt.timedelta(**{unit: int(value) for unit, value in zip(_DURATION_UNITS, match.groups()) if value})
+    return dt.timedelta(
+        **{unit: int(value) for unit, value in zip(_DURATION_UNITS, match.groups(), strict=True) if value}
+    )
 
 
 def format_duration(delta: dt.timedelta) -> str:

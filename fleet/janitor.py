@@ -179,9 +179,7 @@ def parse_stacks(document: Any, source: str = "stacks") -> list[StackSummary]:
 
 def parse_open_pull_requests(document: Any, source: str = "open pull requests") -> list[OpenPullRequest]:
     """`gh pr list --state open --json number,headRefName,updatedAt`."""
-    items = _list_of_objects(
-        document, source, "gh pr list --state open --json number,headRefName,updatedAt"
-    )
+    items = _list_of_objects(document, source, "gh pr list --state open --json number,headRefName,updatedAt")
     pull_requests = []
     for index, item in enumerate(items):
         where = f"entry {index}"
@@ -257,9 +255,7 @@ def plan(
         elif number not in open_numbers:
             destroy.append(Decision(stack.name, number, f"pull request #{number} is closed"))
         elif stack.last_update is None:
-            keep.append(
-                Decision(stack.name, number, f"pull request #{number} is open; the stack was never updated")
-            )
+            keep.append(Decision(stack.name, number, f"pull request #{number} is open; the stack was never updated"))
         elif now - stack.last_update > ttl:
             idle = _whole_days(now - stack.last_update)
             destroy.append(Decision(stack.name, number, f"not updated for {idle} days (TTL {ttl_days})"))

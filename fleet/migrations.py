@@ -1,4 +1,5 @@
 """The content hash of a migrations directory: when it changes, migrations run again."""
+
 from __future__ import annotations
 
 import hashlib

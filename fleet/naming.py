@@ -105,9 +105,7 @@ def supabase_project_name(project_prefix: str, env_name: str) -> str:
 # The Management API's limit on a project's `name`. A prefix may be as long as leaves room for
 # the longest environment name.
 SUPABASE_PROJECT_NAME_LIMIT = 256
-SUPABASE_PROJECT_PREFIX_LIMIT = (
-    SUPABASE_PROJECT_NAME_LIMIT - len(supabase_project_name("", "")) - ENVIRONMENT_NAME_MAX
-)
+SUPABASE_PROJECT_PREFIX_LIMIT = SUPABASE_PROJECT_NAME_LIMIT - len(supabase_project_name("", "")) - ENVIRONMENT_NAME_MAX
 
 
 def supabase_review_branch_name(project_prefix: str, pr_number: int) -> str:
@@ -138,7 +136,7 @@ def supabase_name_pr_number(project_prefix: str, name: str) -> int | None:
 
 def _after_prefix(project_prefix: str, name: str) -> str | None:
     head = f"{project_prefix}-"
-    return name[len(head):] if project_prefix and name.startswith(head) else None
+    return name[len(head) :] if project_prefix and name.startswith(head) else None
 
 
 # --- Statsig gates ---------------------------------------------------------------------------

@@ -296,7 +296,7 @@ def run(
     """List (and with --delete, delete) the orphans; the exit code. Raises OrphansInputError
     (exit 2) before anything is listed when an input is wrong."""
     stdout, stderr, stdin = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
-    now = options.now or dt.datetime.now(dt.timezone.utc)
+    now = options.now or dt.datetime.now(dt.UTC)
     open_prs = None
     if options.open_prs is not None:
         try:
@@ -322,13 +322,23 @@ def run(
             checked.append(vendor)
     conventions = Conventions.of(options.spec)
     old, recent = find(
-        live, owners, conventions, now=now, prices=options.spec.prices, min_age=options.min_age,
+        live,
+        owners,
+        conventions,
+        now=now,
+        prices=options.spec.prices,
+        min_age=options.min_age,
         open_pull_requests=open_prs,
-    )  # fmt: skip
+    )
     report = OrphanReport(
-        stack=options.stack, orphans=old, recent=recent, min_age=options.min_age,
-        checked=[vendor.checked() for vendor in checked], skipped=skipped + failed, stacks=sorted(owners.stacks),
-    )  # fmt: skip
+        stack=options.stack,
+        orphans=old,
+        recent=recent,
+        min_age=options.min_age,
+        checked=[vendor.checked() for vendor in checked],
+        skipped=skipped + failed,
+        stacks=sorted(owners.stacks),
+    )
     incomplete = 2 if failed else 0
 
     if not options.delete:
@@ -347,7 +357,7 @@ def run(
         if options.format == "json":
             stdout.write(render_json(report, []))
         print(
-            "error: nothing deleted: --delete deletes only with --yes, or after \"yes\" is typed at a terminal",
+            'error: nothing deleted: --delete deletes only with --yes, or after "yes" is typed at a terminal',
             file=stderr,
         )
         return 2
@@ -396,9 +406,10 @@ def _delete(
     deletions: list[Deletion] = []
     for name, vendor in by_vendor.items():
         mine = [
-            f for f in findings
+            f
+            for f in findings
             if f.object.vendor == name and conventions.is_ours(f.object) and f.age is not None and f.age >= min_age
-        ]  # fmt: skip
+        ]
         if not mine:
             continue
         with vendor.client() as client:

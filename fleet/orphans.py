@@ -160,7 +160,7 @@ def _stack_of(urn: object) -> str | None:
     # urn:pulumi:<stack>::<project>::<qualified type>::<name>
     if not isinstance(urn, str) or not urn.startswith(_URN_PREFIX):
         return None
-    stack, separator, _ = urn[len(_URN_PREFIX):].partition("::")
+    stack, separator, _ = urn[len(_URN_PREFIX) :].partition("::")
     return stack if separator and stack else None
 
 
@@ -394,8 +394,15 @@ class Deletion:
 
     def as_json(self) -> dict[str, Any]:
         live = self.finding.object
-        return {"vendor": live.vendor, "kind": live.noun, "id": live.id, "name": live.name,
-                "deleted": self.deleted, "alreadyGone": not self.existed, "error": self.error}  # fmt: skip
+        return {
+            "vendor": live.vendor,
+            "kind": live.noun,
+            "id": live.id,
+            "name": live.name,
+            "deleted": self.deleted,
+            "alreadyGone": not self.existed,
+            "error": self.error,
+        }
 
 
 @dataclass(frozen=True)
@@ -475,11 +482,17 @@ NONE = "—"
 
 def _rows(report: OrphanReport) -> tuple[list[list[str]], list[list[str]]]:
     rows = [
-        [f.object.vendor, f.object.noun, f.object.name, f.object.id,
-         format_duration(f.age) if f.age is not None else NONE,
-         usd(f.monthly) if f.monthly is not None else NONE, f.why]
+        [
+            f.object.vendor,
+            f.object.noun,
+            f.object.name,
+            f.object.id,
+            format_duration(f.age) if f.age is not None else NONE,
+            usd(f.monthly) if f.monthly is not None else NONE,
+            f.why,
+        ]
         for f in report.orphans
-    ]  # fmt: skip
+    ]
     total = [["total", "", "", "", "", usd(report.total_monthly), ""]]
     return rows, total
 
@@ -542,5 +555,4 @@ def _words(items: Sequence[str]) -> str:
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
-    return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z") if moment else None
-
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if moment else None

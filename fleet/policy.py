@@ -19,6 +19,7 @@ Warnings (never fail a run):
 Every problem has its config path and a hint. `today` is always given by the caller (the CLI's
 --today, the program's date) so the rules are deterministic under test.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,8 +53,12 @@ def check(spec: FleetSpec, today: dt.date) -> list[ConfigProblem]:
     """Every rule the fleet breaks, errors and warnings, in config order."""
     unpriced = _unpriced(spec)
     found = [
-        *unpriced, *_long_lived(spec), *_expiry(spec, today), *_same_branch(spec), *_flag_expiry(spec, today),
-    ]  # fmt: skip
+        *unpriced,
+        *_long_lived(spec),
+        *_expiry(spec, today),
+        *_same_branch(spec),
+        *_flag_expiry(spec, today),
+    ]
     if not unpriced:  # the estimate needs every price
         found += _budget(spec)
     found.sort(key=lambda item: problem_sort_key(item[0], FLEET_KEY_ORDER))
@@ -140,8 +145,7 @@ def _long_lived(spec: FleetSpec) -> list[tuple[Loc, ConfigProblem]]:
     return [
         _problem(
             ("environments", limit),
-            f"{count} long-lived environments, {excess} more than stagefleet:limits.maxLongLived "
-            f"allows ({limit})",
+            f"{count} long-lived environments, {excess} more than stagefleet:limits.maxLongLived allows ({limit})",
             "remove an environment nobody needs any more (`python -m fleet janitor` lists expired "
             "ones), or raise the limit: pulumi config set --path 'stagefleet:limits.maxLongLived' "
             f"{count}",
@@ -304,10 +308,8 @@ def _same_branch(spec: FleetSpec) -> list[tuple[Loc, ConfigProblem]]:
                 ("environments", index, "branch"),
                 f"branch {quote(env.branch)} is already deployed by environment "
                 f"{quote(other.name)} ({other_path}): every push to it deploys {deployed} to both",
-                f"give {quote(env.name)} a branch of its own, or use {quote(other.name)} instead "
-                "of a second copy",
+                f"give {quote(env.name)} a branch of its own, or use {quote(other.name)} instead of a second copy",
                 severity="warning",
             )
         )
     return found
-

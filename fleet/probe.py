@@ -20,9 +20,8 @@ import os
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import httpx
 
@@ -101,9 +100,7 @@ class ConnectToTransport(httpx.AsyncBaseTransport):
             # The Host header was set from the original URL when the request was built; the
             # server name for TLS must stay the original host too.
             request.extensions = {**request.extensions, "sni_hostname": request.url.host}
-            request.url = request.url.copy_with(
-                scheme=rule.target.scheme, host=rule.target.host, port=rule.target.port
-            )
+            request.url = request.url.copy_with(scheme=rule.target.scheme, host=rule.target.host, port=rule.target.port)
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:

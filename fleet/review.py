@@ -184,8 +184,7 @@ class ReviewSpec:
                 (
                     ("pullRequest",),
                     "required in a review stack: CI sets it for each pull request",
-                    "pulumi config set --path 'stagefleet:pullRequest.number' <n> "
-                    "(and .branch, .title, .author)",
+                    "pulumi config set --path 'stagefleet:pullRequest.number' <n> (and .branch, .title, .author)",
                 )
             )
         config: ReviewConfig | None = None
@@ -199,9 +198,7 @@ class ReviewSpec:
             )
         except ValidationError as error:
             details = error.errors(include_url=False)
-            found += [
-                from_pydantic(d, ReviewConfig) for d in details if d["loc"][:1] not in undecodable
-            ]
+            found += [from_pydantic(d, ReviewConfig) for d in details if d["loc"][:1] not in undecodable]
         database = None
         if config is not None:
             database, problems = _resolve_database(config, fleet)
@@ -279,8 +276,10 @@ def is_review_stack(stack: str, mapping: Mapping[str, Any]) -> bool:
     """Whether a stack is a review stack: the template `pr`, a `pr-<n>`, or any stack whose config
     names a fleet stack."""
     short = naming.stack_short_name(stack)
-    return short == "pr" or naming.review_stack_number(stack) is not None or any(
-        str(key) == "stagefleet:fleetStack" for key in mapping
+    return (
+        short == "pr"
+        or naming.review_stack_number(stack) is not None
+        or any(str(key) == "stagefleet:fleetStack" for key in mapping)
     )
 
 
@@ -393,10 +392,7 @@ def _database_problems(
         source_database = fleet.database_for(fleet.environment(source))
         if strategy == "branch" and source_database.strategy != "dedicated":
             owner = _owner_name(fleet, source)
-            owner_dedicated = (
-                owner is not None
-                and fleet.database_for(fleet.environment(owner)).strategy == "dedicated"
-            )
+            owner_dedicated = owner is not None and fleet.database_for(fleet.environment(owner)).strategy == "dedicated"
             found.append(
                 (
                     at_source,
@@ -404,8 +400,7 @@ def _database_problems(
                     f"strategy is {source_database.strategy}, not dedicated{by_default}",
                     f"did you mean {quote(owner)}? it owns the database {quote(source)} uses"
                     if owner_dedicated and owner != source
-                    else "branch from a fleet environment with strategy dedicated, "
-                    "or set stagefleet:review.database",
+                    else "branch from a fleet environment with strategy dedicated, or set stagefleet:review.database",
                 )
             )
         if strategy == "shared":
@@ -454,9 +449,7 @@ def _production_hosts(config: ReviewConfig, fleet: FleetSpec) -> tuple[str, ...]
     return tuple(dict.fromkeys(hosts))
 
 
-def _production_host_problems(
-    config: ReviewConfig, fleet: FleetSpec, database: DatabaseSpec | None
-) -> list[Finding]:
+def _production_host_problems(config: ReviewConfig, fleet: FleetSpec, database: DatabaseSpec | None) -> list[Finding]:
     """No variable of the pull request environment, nor an external database URL, may point at a
     production host. Messages name the variable and the host, never the value."""
     hosts = _production_hosts(config, fleet)
@@ -484,8 +477,7 @@ def _production_host_problems(
                 origin = f"the defaults of the fleet stack {label}"
             found[loc] = (
                 loc,
-                f"variable {name} points at {listed}: the pull request environment inherits it "
-                f"from {origin}",
+                f"variable {name} points at {listed}: the pull request environment inherits it from {origin}",
                 f"override it for pull requests: pulumi config set --path "
                 f"'stagefleet:review.variables.{name}' <a staging value>",
             )
@@ -521,9 +513,7 @@ COMMENT_MARKER = "<!-- stagefleet:review-stack -->"
 _HIDDEN = "[secret]"  # how `pulumi stack output --json` shows a secret without --show-secrets
 
 
-def render_review_comment(
-    outputs: Mapping[str, Any], stack: str, *, ttl_days: int | None = None
-) -> str:
+def render_review_comment(outputs: Mapping[str, Any], stack: str, *, ttl_days: int | None = None) -> str:
     """The pull request comment for a review stack, from `pulumi stack output --json`.
 
     Reads `environments.<pr-n>` (the fleet's export shape: urls, databaseUrl, databaseRef,

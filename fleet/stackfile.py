@@ -42,17 +42,13 @@ class _PulumiYamlLoader(yaml.SafeLoader):
             return self.construct_scalar(node)
 
 
-_PulumiYamlLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp", _PulumiYamlLoader.construct_yaml_timestamp
-)
+_PulumiYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _PulumiYamlLoader.construct_yaml_timestamp)
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _PulumiYamlLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_PulumiYamlLoader.add_implicit_resolver(
-    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+_PulumiYamlLoader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 def load_stack_config(path: str | Path) -> dict[str, Any]:

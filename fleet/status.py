@@ -179,8 +179,11 @@ def read_outputs(stack: str, path: Path | None) -> object:
     try:
         result = subprocess.run(
             [pulumi, "stack", "output", "--json", "--stack", stack],
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         raise StatusInputError(f"`pulumi stack output --json --stack {stack}` took more than 120s") from None
     if result.returncode != 0:
@@ -231,11 +234,17 @@ def render_table(reports: Sequence[ServiceReport], *, now: dt.datetime) -> str:
     service are."""
     rows = [
         [
-            r.environment, r.service, r.verdict, r.status or r.note or NONE, _short(r.commit),
-            _age(r.deployment.created_at if r.deployment else None, now), r.url or NONE, _health(r),
+            r.environment,
+            r.service,
+            r.verdict,
+            r.status or r.note or NONE,
+            _short(r.commit),
+            _age(r.deployment.created_at if r.deployment else None, now),
+            r.url or NONE,
+            _health(r),
         ]
         for r in reports
-    ]  # fmt: skip
+    ]
     text = tables.aligned(TABLE_COLUMNS, rows) + "\n" + summary(reports) + ".\n"
     problems = problem_lines(reports)
     return text + ("\n" + "\n".join(problems) + "\n" if problems else "")
@@ -246,12 +255,17 @@ def render_markdown(reports: Sequence[ServiceReport], *, stack: str) -> str:
     is an unchanged comment."""
     rows = [
         [
-            ICONS[r.verdict], r.environment, r.service, r.status or r.note or NONE,
-            f"`{r.commit[:7]}`" if r.commit else NONE, r.url or NONE, _health(r),
+            ICONS[r.verdict],
+            r.environment,
+            r.service,
+            r.status or r.note or NONE,
+            f"`{r.commit[:7]}`" if r.commit else NONE,
+            r.url or NONE,
+            _health(r),
             f"[logs]({r.logs_url})" if r.logs_url and r.verdict != "healthy" else "",
         ]
         for r in reports
-    ]  # fmt: skip
+    ]
     heading = f"#### Deployment status of `{stack.replace('`', '')}`: {summary(reports)}\n\n"
     return heading + tables.markdown(MARKDOWN_COLUMNS, rows)
 
@@ -294,8 +308,11 @@ def environment_verdict(reports: Sequence[ServiceReport]) -> Verdict:
 
 def problem_lines(reports: Sequence[ServiceReport]) -> list[str]:
     """One line per service that is not healthy: its state and where its logs are."""
-    return [f"{r.name}: {r.verdict} — {_detail(r)}" + (f"; logs: {r.logs_url}" if r.logs_url else "")
-            for r in reports if r.verdict != "healthy"]  # fmt: skip
+    return [
+        f"{r.name}: {r.verdict} — {_detail(r)}" + (f"; logs: {r.logs_url}" if r.logs_url else "")
+        for r in reports
+        if r.verdict != "healthy"
+    ]
 
 
 def progress_line(report: ServiceReport) -> str:
@@ -334,7 +351,7 @@ def _age(moment: dt.datetime | None, now: dt.datetime) -> str:
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
-    return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z") if moment else None
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
 # --- progress while waiting -----------------------------------------------------------------------
@@ -423,7 +440,7 @@ def run(
     finally:
         if progress is not None:
             progress.close()
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     if options.format == "json":
         stdout.write(json.dumps(render_json(reports, stack=options.stack), indent=2, ensure_ascii=False) + "\n")
     elif options.format == "markdown":

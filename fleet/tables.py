@@ -1,5 +1,6 @@
 """Tables as people read them: markdown for wikis and pull request comments, aligned plain text
 for a terminal. The CLI prints `aligned` when its output is a terminal and `markdown` when piped."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -47,7 +48,7 @@ def aligned(columns: Sequence[Column], rows: Sequence[Row], footer: Sequence[Row
     for line in [header, rule, *body, *([rule] if bottom else []), *bottom]:
         padded = [
             text.rjust(width) if column.align == "right" else text.ljust(width)
-            for text, width, column in zip(line, widths, columns)
+            for text, width, column in zip(line, widths, columns, strict=True)
         ]
         lines.append((" " * gap).join(padded).rstrip())
     return "\n".join(lines) + "\n"

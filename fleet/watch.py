@@ -10,6 +10,7 @@ and why that meets the issue's goals, is the polling design in fleet/status.py's
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -232,16 +233,25 @@ class _Service:
         logs = None
         if deployment is not None:
             logs = deployment_logs_url(
-                project_id=project_id, service_id=target.service_id,
-                environment_id=target.environment_id, deployment_id=deployment.id,
-            )  # fmt: skip
+                project_id=project_id,
+                service_id=target.service_id,
+                environment_id=target.environment_id,
+                deployment_id=deployment.id,
+            )
         verdict = self.verdict()
         return ServiceReport(
-            environment=target.environment, environment_id=target.environment_id, service=target.service,
-            service_id=target.service_id, verdict=verdict, url=target.url, deployment=deployment,
-            note=self.note, probe=self.probe, logs_url=logs,
+            environment=target.environment,
+            environment_id=target.environment_id,
+            service=target.service,
+            service_id=target.service_id,
+            verdict=verdict,
+            url=target.url,
+            deployment=deployment,
+            note=self.note,
+            probe=self.probe,
+            logs_url=logs,
             healthy_at=self.healthy_at if verdict == "healthy" else None,
-        )  # fmt: skip
+        )
 
 
 @dataclass(eq=False)
@@ -286,9 +296,11 @@ class Watch:
         self._services = [_Service(target) for target in targets.services]
         self._environments = [
             _Environment(
-                name, environment_id, [s for s in self._services if s.target.environment == name],
+                name,
+                environment_id,
+                [s for s in self._services if s.target.environment == name],
                 RateBound(schedule.api_per_second, schedule.api_burst, clock),
-            )  # fmt: skip
+            )
             for name, environment_id in targets.environment_ids().items()
         ]
         self._home = {id(service): env for env in self._environments for service in env.services}
@@ -363,7 +375,7 @@ class Watch:
                     asyncio.to_thread(client.latest_deployments, env.railway_environment_id),
                     timeout=max(self._remaining(), 0.001),
                 )
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
         except AuthError as error:
             self._stop(str(error))
@@ -484,10 +496,8 @@ class Watch:
         if remaining <= 0:
             return False
         if not event.is_set() and seconds > 0:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), timeout=min(seconds, remaining))
-            except asyncio.TimeoutError:
-                pass
         return self._remaining() > 0 and self._fatal is None
 
     def _remaining(self) -> float:
@@ -502,4 +512,4 @@ class Watch:
 
 
 def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)

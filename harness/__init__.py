@@ -8,6 +8,7 @@ the Pulumi CLI: for the tests and the benchmarks, which both import it (it impor
 - new_stack.py       `pulumi up`, `refresh` and `destroy` of a new stack through the provider host
 - existing_stack.py  `pulumi up`, `preview`, `refresh` and `destroy` of a stack that has a state
 """
+
 from __future__ import annotations
 
 from pathlib import Path

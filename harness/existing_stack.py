@@ -11,6 +11,7 @@ every resource and writes what it finds back into the state, dropping what is go
 Every step is recorded, so tests and benchmarks can count provider calls and attribute API
 requests to them.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as runtime_mocks
@@ -53,7 +54,7 @@ class Step:
 class Run:
     steps: list[Step] = field(default_factory=list)
     exports: dict[str, Any] = field(default_factory=dict)
-    error: Optional[BaseException] = None
+    error: BaseException | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def ops(self, op: str) -> list[Step]:
@@ -82,7 +83,7 @@ class ExistingStackMonitor(runtime_mocks.MockMonitor):
         run: Run,
         *,
         preview: bool,
-        on_call: Optional[OnCall] = None,
+        on_call: OnCall | None = None,
     ) -> None:
         super().__init__(FleetMocks(Graph()))
         self.host = host
@@ -111,9 +112,11 @@ class ExistingStackMonitor(runtime_mocks.MockMonitor):
             old = self.state.get(urn)
         kind, name = _short_type(request.type), request.name
         checked = self._call(
-            "check", urn, self.host.stub.Check,
+            "check",
+            urn,
+            self.host.stub.Check,
             provider_pb2.CheckRequest(urn=urn, olds=to_struct(old.outputs if old else {}), news=to_struct(inputs)),
-        )  # fmt: skip
+        )
         self.run.add(Step("check", urn, kind, name))
         if checked.failures:
             raise RuntimeError("; ".join(f"{f.property}: {f.reason}" for f in checked.failures))
@@ -122,9 +125,11 @@ class ExistingStackMonitor(runtime_mocks.MockMonitor):
                 return resource_pb2.RegisterResourceResponse(urn=urn, id="", object=checked.inputs)
             return self._create(urn, request.type, name, checked.inputs)
         diff = self._call(
-            "diff", urn, self.host.stub.Diff,
+            "diff",
+            urn,
+            self.host.stub.Diff,
             provider_pb2.DiffRequest(id=old.id, urn=urn, olds=to_struct(old.outputs), news=checked.inputs),
-        )  # fmt: skip
+        )
         self.run.add(Step("diff", urn, kind, name, (diff.changes, list(diff.replaces))))
         if diff.changes != provider_pb2.DiffResponse.DIFF_SOME:
             self.run.add(Step("same", urn, kind, name))
@@ -139,9 +144,11 @@ class ExistingStackMonitor(runtime_mocks.MockMonitor):
                     self.replaced.append(old)
             return self._create(urn, request.type, name, checked.inputs)
         updated = self._call(
-            "update", urn, self.host.stub.Update,
+            "update",
+            urn,
+            self.host.stub.Update,
             provider_pb2.UpdateRequest(id=old.id, urn=urn, olds=to_struct(old.outputs), news=checked.inputs),
-        )  # fmt: skip
+        )
         outputs = from_struct(updated.properties)
         with self._lock:
             self.state[urn] = Created(urn, request.type, name, old.id, outputs)
@@ -160,9 +167,11 @@ class ExistingStackMonitor(runtime_mocks.MockMonitor):
 
     def _delete(self, resource: Created) -> None:
         self._call(
-            "delete", resource.urn, self.host.stub.Delete,
+            "delete",
+            resource.urn,
+            self.host.stub.Delete,
             provider_pb2.DeleteRequest(id=resource.id, urn=resource.urn, properties=to_struct(resource.outputs)),
-        )  # fmt: skip
+        )
         with self._lock:
             if self.state.get(resource.urn) is resource:
                 del self.state[resource.urn]
@@ -176,7 +185,7 @@ def up(
     *,
     preview: bool = False,
     parallel: int = 64,
-    on_call: Optional[OnCall] = None,
+    on_call: OnCall | None = None,
 ) -> Run:
     """`pulumi up` (or, with preview=True, `pulumi preview`) of `program` over `state`, which is
     updated in place (a preview leaves it alone)."""
@@ -198,7 +207,7 @@ def up(
 
     try:
         evaluate()
-    except Exception as error:  # noqa: BLE001 - returned for the caller to judge
+    except Exception as error:
         run.error = error
         return run
     if not preview:
@@ -218,7 +227,7 @@ class Drift:
     changed: tuple[str, ...] = ()
 
 
-def refresh(state: State, host: ProviderHost, *, on_call: Optional[OnCall] = None) -> list[Drift]:
+def refresh(state: State, host: ProviderHost, *, on_call: OnCall | None = None) -> list[Drift]:
     """`pulumi refresh`: read every resource, write what is found into `state` (dropping what is
     gone) and return what differed from the state."""
     drift: list[Drift] = []

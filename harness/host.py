@@ -4,6 +4,7 @@ The provider host is started exactly as the engine starts it (cwd = the project 
 provider object is pickled by the SDK's own serializer into `__provider`, and every call crosses
 the wire as protobuf Structs, so pickling, configure(), number and secret handling are all real.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -11,7 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any, Optional, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import grpc
 from google.protobuf import struct_pb2
@@ -58,7 +59,7 @@ class ProviderHost(Protocol):
 class DynamicProviderHost:
     """One `python -m pulumi.dynamic` process, as one `pulumi up` would start it."""
 
-    def __init__(self, extra_env: Optional[Mapping[str, str]] = None) -> None:
+    def __init__(self, extra_env: Mapping[str, str] | None = None) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("RAILWAY_", "SUPABASE_"))}
         env.update(extra_env or {})
         env.setdefault("PULUMI_PROJECT", "stagefleet")
@@ -95,7 +96,7 @@ class DynamicProviderHost:
         self.stderr_text = err.decode(errors="replace")
         return self.stderr_text
 
-    def __enter__(self) -> "DynamicProviderHost":
+    def __enter__(self) -> DynamicProviderHost:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -123,9 +124,7 @@ class DynamicResourceClient:
     def _with_provider(self, props: Mapping[str, Any]) -> dict[str, Any]:
         return {**props, PROVIDER_KEY: self.pickled_provider}
 
-    def check(
-        self, olds: Mapping[str, Any], news: Mapping[str, Any]
-    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         response = self.host.call(
             self.host.stub.Check,
             provider_pb2.CheckRequest(

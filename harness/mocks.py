@@ -3,6 +3,7 @@
 FleetMocks answers every registration the way the dynamic providers would, with computed outputs,
 so the whole program (config, components, exports) runs with no provider host and no API.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -10,7 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as runtime_mocks
@@ -73,7 +74,7 @@ class Graph:
 class FleetMocks(pulumi.runtime.Mocks):
     """Answers every registration the way the dynamic providers would, with computed outputs."""
 
-    def __init__(self, graph: Graph, fleet_outputs: Optional[dict[str, Any]] = None) -> None:
+    def __init__(self, graph: Graph, fleet_outputs: dict[str, Any] | None = None) -> None:
         self.graph = graph
         self.fleet_outputs = fleet_outputs or {}
 
@@ -95,7 +96,10 @@ class FleetMocks(pulumi.runtime.Mocks):
             ref = f"ref-{args.name}"
             resource_id = ref
             outputs.update(
-                ref=ref, api_url=f"https://{ref}.supabase.co", db_host=f"db.{ref}.supabase.co", status="COMING_UP",
+                ref=ref,
+                api_url=f"https://{ref}.supabase.co",
+                db_host=f"db.{ref}.supabase.co",
+                status="COMING_UP",
                 database_password=f"generated-password-of-{ref}",
             )
         elif args.typ.endswith("supabase:Branch"):

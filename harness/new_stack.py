@@ -7,13 +7,14 @@ it depends on, so independent resources are created concurrently and dependents 
 dependencies, and the host's 4 worker threads bound the concurrency, as with the real engine.
 Other resources (components, pulumi-command) are answered by the program mocks.
 """
+
 from __future__ import annotations
 
 import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as runtime_mocks
@@ -39,7 +40,7 @@ class Created:
 class Deployment:
     created: list[Created] = field(default_factory=list)
     exports: dict[str, Any] = field(default_factory=dict)
-    error: Optional[BaseException] = None
+    error: BaseException | None = None
 
     def of_type(self, suffix: str) -> list[Created]:
         return [c for c in self.created if c.type.endswith(suffix)]
@@ -47,7 +48,7 @@ class Deployment:
 
 class ProviderHostMonitor(runtime_mocks.MockMonitor):
     def __init__(
-        self, host: ProviderHost, graph: Graph, deployment: Deployment, fleet_outputs: Optional[dict[str, Any]] = None
+        self, host: ProviderHost, graph: Graph, deployment: Deployment, fleet_outputs: dict[str, Any] | None = None
     ) -> None:
         super().__init__(FleetMocks(graph, fleet_outputs))
         self.host = host
@@ -77,7 +78,7 @@ def up(
     host: ProviderHost,
     parallel: int = 64,
     stack: str = "staging",
-    fleet_outputs: Optional[dict[str, Any]] = None,
+    fleet_outputs: dict[str, Any] | None = None,
 ) -> Deployment:
     """`pulumi up` of a new stack: `program()` declares resources and returns the stack exports.
     A review stack's StackReference to the fleet stack answers with `fleet_outputs`."""
@@ -100,7 +101,7 @@ def up(
 
     try:
         run()
-    except Exception as error:  # noqa: BLE001 - the partial deployment is still returned for cleanup and inspection
+    except Exception as error:
         deployment.error = error
     return deployment
 

@@ -1,4 +1,5 @@
 """The stack config as the program reads it, and the error for a config the program refuses."""
+
 from __future__ import annotations
 
 from typing import Any

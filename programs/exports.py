@@ -1,4 +1,5 @@
 """Stack exports shared by the fleet stack and review stacks."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping

@@ -8,10 +8,11 @@ removed from the config has its gate deleted or archived, as stagefleet:statsig.
 The Console API key never passes through here: the provider reads stagefleet:statsigConsoleKey
 (or STATSIG_CONSOLE_API_KEY) itself, so it is in no resource's inputs and in no export.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 
@@ -32,7 +33,7 @@ def gate_args(flag: FeatureFlagSpec, on_delete: str) -> GateArgs:
     )
 
 
-def declare_feature_flags(spec: FleetSpec, opts: Optional[pulumi.ResourceOptions] = None) -> dict[str, Gate]:
+def declare_feature_flags(spec: FleetSpec, opts: pulumi.ResourceOptions | None = None) -> dict[str, Gate]:
     """One Gate per feature flag, by flag name, in config order."""
     return {
         flag.name: Gate(naming.feature_flag_resource_name(flag.name), gate_args(flag, spec.statsig.on_delete), opts)

@@ -1,5 +1,6 @@
 """The fleet stack's program body: stack config in, one StagingEnvironment per environment and one
 Statsig gate per feature flag, stack exports out."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -64,9 +65,7 @@ def deploy_fleet(spec: FleetSpec, today: dt.date | None = None) -> dict[str, Any
                     else None
                 ),
                 shared_database=None if owned else source,
-                service_variables={
-                    service.name: spec.variables_for(env, service) for service in spec.railway.services
-                },
+                service_variables={service.name: spec.variables_for(env, service) for service in spec.railway.services},
                 token_rotation_days=spec.defaults.token_rotation_days,
                 today=today,
             ),
@@ -127,4 +126,3 @@ def export_fleet(
     for key, value in exports.items():
         pulumi.export(key, value)
     return exports
-

@@ -1,4 +1,5 @@
 """The program's entry point: the stack config decides between the fleet and a review stack."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -4,12 +4,13 @@ Static config (Railway project, services, defaults) comes from the fleet stack's
 repository; what only exists once the fleet is deployed (its databases' refs and keys) comes from
 the fleet stack's outputs through a StackReference, which works on every state backend.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 
@@ -30,7 +31,7 @@ def load_review(mapping: Mapping[str, Any], project_dir: Path, stack: str) -> Re
 
 
 def deploy_review(
-    review: ReviewSpec, fleet_stack: pulumi.StackReference, today: Optional[dt.date] = None
+    review: ReviewSpec, fleet_stack: pulumi.StackReference, today: dt.date | None = None
 ) -> dict[str, Any]:
     """Declare the pull request's environment; returns the stack exports."""
     fleet = review.fleet

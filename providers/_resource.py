@@ -88,7 +88,9 @@ class WholeNumber(Prop):
             raise InvalidProperty("must be a whole number")
         number = int(value)
         if number < self.minimum or (self.maximum is not None and number > self.maximum):
-            bounds = f"between {self.minimum} and {self.maximum}" if self.maximum is not None else f"at least {self.minimum}"
+            bounds = (
+                f"between {self.minimum} and {self.maximum}" if self.maximum is not None else f"at least {self.minimum}"
+            )
             raise InvalidProperty(f"must be {bounds}, got {number}")
         return number
 

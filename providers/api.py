@@ -230,8 +230,13 @@ class RestClient(ApiClient):
             payload = _NOT_JSON
         if status < 400:
             if payload is _NOT_JSON:
-                raise self.error(ApiFailure, failure, f"unexpected answer (HTTP {status}, not JSON)",
-                                 operation=operation, status_code=status)  # fmt: skip
+                raise self.error(
+                    ApiFailure,
+                    failure,
+                    f"unexpected answer (HTTP {status}, not JSON)",
+                    operation=operation,
+                    status_code=status,
+                )
             return payload
         # The API's words may echo what was sent (a password): hide it.
         said = scrub(self.said(payload), (value for value in secrets if value))

@@ -327,7 +327,11 @@ class HttpSession:
                 )
             _log.debug(
                 "%s: %s; retrying in %.2fs (attempt %d of %d)",
-                where, failure.problem, delay, attempt, policy.attempts,
+                where,
+                failure.problem,
+                delay,
+                attempt,
+                policy.attempts,
             )
             policy.pause(delay)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
@@ -59,8 +59,6 @@ class AccessToken(Resource, name="AccessToken"):
     keepers: pulumi.Output[dict[str, str]]
     value: pulumi.Output[str]
 
-    def __init__(
-        self, resource_name: str, args: AccessTokenArgs, opts: Optional[pulumi.ResourceOptions] = None
-    ) -> None:
+    def __init__(self, resource_name: str, args: AccessTokenArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["value"]))
         super().__init__(AccessTokenProvider(), resource_name, args_to_props(args, value=None), opts)

@@ -172,7 +172,12 @@ def serve(args: argparse.Namespace) -> int:
             if statsig is not None:
                 statsig.start()
             # Each URL on its own line number, whatever else is served: a reader takes line N.
-            for url in (sandbox.url, supabase.url if supabase else "", statsig.url if statsig else "", sandbox.edge_url):
+            for url in (
+                sandbox.url,
+                supabase.url if supabase else "",
+                statsig.url if statsig else "",
+                sandbox.edge_url,
+            ):
                 print(url, flush=True)
             print(
                 f"sandbox: Railway project {seed.project_id} (base environment "
@@ -233,54 +238,73 @@ def parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--stack-file", required=True, help="Pulumi stack file with stagefleet:railway")
     serve_cmd.add_argument("--port", type=int, default=8787, help="port on 127.0.0.1 (0 = any free port)")
     serve_cmd.add_argument(
-        "--token", action="append", default=None,
+        "--token",
+        action="append",
+        default=None,
         help="accepted Bearer token (repeatable; default sandbox-token)",
     )
+    serve_cmd.add_argument("--lifetime", type=float, default=DEFAULT_LIFETIME, help="seconds before stopping by itself")
     serve_cmd.add_argument(
-        "--lifetime", type=float, default=DEFAULT_LIFETIME, help="seconds before stopping by itself"
-    )
-    serve_cmd.add_argument(
-        "--edge-port", type=int, default=None,
+        "--edge-port",
+        type=int,
+        default=None,
         help="Railway edge port on 127.0.0.1 (default: --port + 3; any free port when --port is 0)",
     )
     serve_cmd.add_argument(
-        "--build-seconds", type=_seconds, default=DEFAULT_BUILD_SECONDS,
+        "--build-seconds",
+        type=_seconds,
+        default=DEFAULT_BUILD_SECONDS,
         help="seconds a Railway deployment spends BUILDING",
     )
     serve_cmd.add_argument(
-        "--deploy-seconds", type=_seconds, default=DEFAULT_DEPLOY_SECONDS,
+        "--deploy-seconds",
+        type=_seconds,
+        default=DEFAULT_DEPLOY_SECONDS,
         help="seconds a Railway deployment spends DEPLOYING before SUCCESS",
     )
     serve_cmd.add_argument(
-        "--supabase", action="store_true",
+        "--supabase",
+        action="store_true",
         help=f"also serve the Supabase emulator (implied by a {SUPABASE_KEY} block in the stack file)",
     )
     serve_cmd.add_argument(
-        "--supabase-port", type=int, default=None,
+        "--supabase-port",
+        type=int,
+        default=None,
         help="Supabase emulator port on 127.0.0.1 (default: --port + 1; any free port when --port is 0)",
     )
     serve_cmd.add_argument(
-        "--supabase-token", action="append", default=None,
+        "--supabase-token",
+        action="append",
+        default=None,
         help="accepted Supabase Bearer token (repeatable; default: the --token values)",
     )
     serve_cmd.add_argument(
-        "--supabase-organization", default=None,
+        "--supabase-organization",
+        default=None,
         help=f"organization slug to seed when the stack file has no {SUPABASE_KEY} block",
     )
     serve_cmd.add_argument(
-        "--supabase-healthy-after", type=float, default=DEFAULT_HEALTHY_AFTER,
+        "--supabase-healthy-after",
+        type=float,
+        default=DEFAULT_HEALTHY_AFTER,
         help="seconds until a new Supabase project or branch is ACTIVE_HEALTHY",
     )
     serve_cmd.add_argument(
-        "--statsig", action="store_true",
+        "--statsig",
+        action="store_true",
         help=f"also serve the Statsig emulator (implied by {FEATURE_FLAGS_KEY} in the stack file)",
     )
     serve_cmd.add_argument(
-        "--statsig-port", type=int, default=None,
+        "--statsig-port",
+        type=int,
+        default=None,
         help="Statsig emulator port on 127.0.0.1 (default: --port + 2; any free port when --port is 0)",
     )
     serve_cmd.add_argument(
-        "--statsig-key", action="append", default=None,
+        "--statsig-key",
+        action="append",
+        default=None,
         help="accepted STATSIG-API-KEY (repeatable; default: the --token values)",
     )
     return root

@@ -47,10 +47,10 @@ from graphql.utilities import value_from_ast_untyped
 from sandbox.railway_deployments import (
     Clock,
     Deployment,
+    DeploymentCause,
     DeploymentLedger,
     DeploymentSource,
     DeploymentStatus,
-    DeploymentCause,
     DeployTiming,
     Outcome,
     deployment_node,
@@ -59,8 +59,8 @@ from sandbox.railway_deployments import (
 )
 from sandbox.railway_edge import EDGE_HEADERS, RailwayEdge, Upstream, edge_error
 from sandbox.server import (
-    Emulator,
     DEFAULT_LIFETIME,
+    Emulator,
     FaultPlan,
     JournalEntry,
     LoopbackServer,
@@ -376,13 +376,23 @@ class RailwayState:
         self.services[service.id] = service
         root_directory = spec.get("rootDirectory", spec.get("root_directory"))
         self.instances[(environment_id, service.id)] = _Instance(
-            _new_id(), environment_id, service.id, service.repository, root_directory,
+            _new_id(),
+            environment_id,
+            service.id,
+            service.repository,
+            root_directory,
             healthcheck_path=spec.get("healthcheckPath", spec.get("healthcheck_path")),
         )
         if service.repository:
             self.create_trigger(
-                project_id, environment_id, service.id, "github", service.repository,
-                spec.get("branch") or "main", False, root_directory,
+                project_id,
+                environment_id,
+                service.id,
+                "github",
+                service.repository,
+                spec.get("branch") or "main",
+                False,
+                root_directory,
             )
         return service.id
 
@@ -405,9 +415,7 @@ class RailwayState:
         environment_id: str | None = None,
     ) -> _Environment:
         self.project(project_id)
-        source = (
-            self.environment(source_environment_id, project_id) if source_environment_id else None
-        )
+        source = self.environment(source_environment_id, project_id) if source_environment_id else None
         self._check_name_free(project_id, name)
         env = _Environment(
             id=environment_id or _new_id(),
@@ -439,8 +447,14 @@ class RailwayState:
                 }
         for trig in self.environment_triggers(source.id):
             self.create_trigger(
-                trig.project_id, target.id, trig.service_id, trig.provider, trig.repository,
-                trig.branch, trig.check_suites, trig.root_directory,
+                trig.project_id,
+                target.id,
+                trig.service_id,
+                trig.provider,
+                trig.repository,
+                trig.branch,
+                trig.check_suites,
+                trig.root_directory,
             )
 
     def rename_environment(self, environment_id: str, name: str) -> _Environment:
@@ -602,8 +616,15 @@ class RailwayState:
         root_directory: str | None,
     ) -> _Trigger:
         trig = _Trigger(
-            _new_id(), project_id, environment_id, service_id, provider, repository, branch,
-            check_suites, root_directory,
+            _new_id(),
+            project_id,
+            environment_id,
+            service_id,
+            provider,
+            repository,
+            branch,
+            check_suites,
+            root_directory,
         )
         self.triggers[trig.id] = trig
         self._sync_instance_source(trig)
@@ -619,8 +640,12 @@ class RailwayState:
 
     def update_trigger(self, trigger_id: str, changes: Mapping[str, Any]) -> _Trigger:
         trig = self.trigger(trigger_id)
-        for key, attr in (("branch", "branch"), ("repository", "repository"),
-                          ("checkSuites", "check_suites"), ("rootDirectory", "root_directory")):
+        for key, attr in (
+            ("branch", "branch"),
+            ("repository", "repository"),
+            ("checkSuites", "check_suites"),
+            ("rootDirectory", "root_directory"),
+        ):
             if changes.get(key) is not None:
                 setattr(trig, attr, changes[key])
         self._sync_instance_source(trig)
@@ -630,8 +655,12 @@ class RailwayState:
 
     def create_domain(self, env: _Environment, service: _Service, target_port: int | None) -> _Domain:
         dom = _Domain(
-            _new_id(), self._generate_domain(service.name, env.name), env.project_id, env.id,
-            service.id, target_port,
+            _new_id(),
+            self._generate_domain(service.name, env.name),
+            env.project_id,
+            env.id,
+            service.id,
+            target_port,
         )
         self.domains[dom.id] = dom
         return dom
@@ -803,7 +832,7 @@ def _state(info: GraphQLResolveInfo) -> RailwayState:
     return info.context
 
 
-def _q_project(_: Any, info: GraphQLResolveInfo, id: str) -> Node:  # noqa: A002 - GraphQL arg
+def _q_project(_: Any, info: GraphQLResolveInfo, id: str) -> Node:
     return _project_node(_state(info).project(id))
 
 
@@ -819,7 +848,7 @@ def _environments_connection(envs: list[_Environment], args: Mapping[str, Any]) 
     return _connection(envs, _environment_node, args)
 
 
-def _q_environment(_: Any, info: GraphQLResolveInfo, id: str, projectId: str | None = None) -> Node:  # noqa: A002
+def _q_environment(_: Any, info: GraphQLResolveInfo, id: str, projectId: str | None = None) -> Node:
     return _environment_node(_state(info).environment(id, projectId))
 
 
@@ -839,8 +868,12 @@ def _q_staged_changes(_: Any, info: GraphQLResolveInfo, environmentId: str) -> N
 
 
 def _q_variables(
-    _: Any, info: GraphQLResolveInfo, projectId: str, environmentId: str,
-    serviceId: str | None = None, unrendered: bool | None = None,
+    _: Any,
+    info: GraphQLResolveInfo,
+    projectId: str,
+    environmentId: str,
+    serviceId: str | None = None,
+    unrendered: bool | None = None,
 ) -> dict[str, str]:
     state = _state(info)
     return state.values(state.scope(projectId, environmentId, serviceId))
@@ -854,12 +887,12 @@ def _q_variables_for_deployment(
     return state.deployment_variables(environmentId, serviceId)
 
 
-def _q_deployment(_: Any, info: GraphQLResolveInfo, id: str) -> Node:  # noqa: A002
+def _q_deployment(_: Any, info: GraphQLResolveInfo, id: str) -> Node:
     state = _state(info)
     return _deployment_node(state, state.deployment(id))
 
 
-def _q_deployments(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any], **args: Any) -> Node:  # noqa: A002
+def _q_deployments(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any], **args: Any) -> Node:
     """Newest first, as Railway lists them."""
     state = _state(info)
     status = input.get("status") or {}
@@ -904,7 +937,7 @@ def _full_domain(domain: str) -> str:
     return domain if domain.endswith(f".{DOMAIN_SUFFIX}") else f"{domain}.{DOMAIN_SUFFIX}"
 
 
-def _m_environment_create(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any]) -> Node:  # noqa: A002
+def _m_environment_create(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any]) -> Node:
     env = _state(info).create_environment(
         input["projectId"],
         input["name"],
@@ -915,11 +948,11 @@ def _m_environment_create(_: Any, info: GraphQLResolveInfo, input: Mapping[str, 
     return _environment_node(env)
 
 
-def _m_environment_rename(_: Any, info: GraphQLResolveInfo, id: str, input: Mapping[str, Any]) -> Node:  # noqa: A002
+def _m_environment_rename(_: Any, info: GraphQLResolveInfo, id: str, input: Mapping[str, Any]) -> Node:
     return _environment_node(_state(info).rename_environment(id, input["name"]))
 
 
-def _m_environment_delete(_: Any, info: GraphQLResolveInfo, id: str) -> bool:  # noqa: A002
+def _m_environment_delete(_: Any, info: GraphQLResolveInfo, id: str) -> bool:
     _state(info).delete_environment(id)
     return True
 
@@ -936,7 +969,7 @@ def _m_unskip_service(_: Any, info: GraphQLResolveInfo, environmentId: str, serv
     return True
 
 
-def _m_variable_upsert(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any]) -> bool:  # noqa: A002
+def _m_variable_upsert(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any]) -> bool:
     state = _state(info)
     scope = state.scope(input["projectId"], input["environmentId"], input.get("serviceId"))
     state.upsert_variables(scope, {input["name"]: input["value"]}, replace=False)
@@ -945,7 +978,7 @@ def _m_variable_upsert(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any
     return True
 
 
-def _m_variable_collection_upsert(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any]) -> bool:  # noqa: A002
+def _m_variable_collection_upsert(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any]) -> bool:
     state = _state(info)
     scope = state.scope(input["projectId"], input["environmentId"], input.get("serviceId"))
     state.upsert_variables(scope, input["variables"], replace=bool(input.get("replace")))
@@ -954,7 +987,7 @@ def _m_variable_collection_upsert(_: Any, info: GraphQLResolveInfo, input: Mappi
     return True
 
 
-def _m_variable_delete(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any]) -> bool:  # noqa: A002
+def _m_variable_delete(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any]) -> bool:
     """Always redeploys: VariableDeleteInput has no skipDeploys."""
     state = _state(info)
     scope = state.scope(input["projectId"], input["environmentId"], input.get("serviceId"))
@@ -971,7 +1004,10 @@ def _m_service_instance_deploy(
 
 
 def _m_service_instance_update(
-    _: Any, info: GraphQLResolveInfo, serviceId: str, input: Mapping[str, Any],  # noqa: A002
+    _: Any,
+    info: GraphQLResolveInfo,
+    serviceId: str,
+    input: Mapping[str, Any],
     environmentId: str | None = None,
 ) -> bool:
     """Settings only: Railway applies them at the next deployment, it does not deploy."""
@@ -979,35 +1015,40 @@ def _m_service_instance_update(
     return True
 
 
-def _m_trigger_create(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any]) -> Node:  # noqa: A002
+def _m_trigger_create(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any]) -> Node:
     state = _state(info)
     state.scope(input["projectId"], input["environmentId"], input["serviceId"])
     trig = state.create_trigger(
-        input["projectId"], input["environmentId"], input["serviceId"], input["provider"],
-        input["repository"], input["branch"], bool(input.get("checkSuites")),
+        input["projectId"],
+        input["environmentId"],
+        input["serviceId"],
+        input["provider"],
+        input["repository"],
+        input["branch"],
+        bool(input.get("checkSuites")),
         input.get("rootDirectory"),
     )
     return _trigger_node(trig)
 
 
-def _m_trigger_update(_: Any, info: GraphQLResolveInfo, id: str, input: Mapping[str, Any]) -> Node:  # noqa: A002
+def _m_trigger_update(_: Any, info: GraphQLResolveInfo, id: str, input: Mapping[str, Any]) -> Node:
     return _trigger_node(_state(info).update_trigger(id, input))
 
 
-def _m_trigger_delete(_: Any, info: GraphQLResolveInfo, id: str) -> bool:  # noqa: A002
+def _m_trigger_delete(_: Any, info: GraphQLResolveInfo, id: str) -> bool:
     state = _state(info)
     del state.triggers[state.trigger(id).id]
     return True
 
 
-def _m_domain_create(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any]) -> Node:  # noqa: A002
+def _m_domain_create(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any]) -> Node:
     state = _state(info)
     env = state.environment(input["environmentId"])
     service = state.service(input["serviceId"], env.project_id)
     return _domain_node(state.create_domain(env, service, input.get("targetPort")))
 
 
-def _m_domain_update(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any]) -> bool:  # noqa: A002
+def _m_domain_update(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any]) -> bool:
     state = _state(info)
     dom = state.domain(input["serviceDomainId"])
     if dom.environment_id != input["environmentId"] or dom.service_id != input["serviceId"]:
@@ -1022,7 +1063,7 @@ def _m_domain_update(_: Any, info: GraphQLResolveInfo, input: Mapping[str, Any])
     return True
 
 
-def _m_domain_delete(_: Any, info: GraphQLResolveInfo, id: str) -> bool:  # noqa: A002
+def _m_domain_delete(_: Any, info: GraphQLResolveInfo, id: str) -> bool:
     state = _state(info)
     del state.domains[state.domain(id).id]
     return True
@@ -1131,9 +1172,7 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
 
 def _parse_environment_variables(value: Any) -> dict[str, str]:
     """EnvironmentVariables is a flat {"NAME": "value"} map of strings."""
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise TypeError("EnvironmentVariables must be an object of string values")
     return dict(value)
 
@@ -1388,9 +1427,7 @@ class RailwaySandbox(Emulator):
         environment and, when it has a repository, a GitHub trigger on its `branch` ("main").
         `variables` are shared variables of the base environment."""
         with self._state.lock:
-            seed = self._state.seed_project(
-                name, project_id, base_environment, base_environment_id, services
-            )
+            seed = self._state.seed_project(name, project_id, base_environment, base_environment_id, services)
             if variables:
                 self._state.upsert_variables((seed.base_environment_id, None), variables, False)
             return seed

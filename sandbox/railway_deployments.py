@@ -74,9 +74,7 @@ S = DeploymentStatus
 ACTIVE_STATUSES = frozenset({S.SUCCESS, S.SLEEPING})
 FINAL_STATUSES = frozenset({S.FAILED, S.CRASHED, S.REMOVED, S.SKIPPED})
 # Not yet running nor over: a newer deployment of the same instance supersedes these.
-IN_PROGRESS_STATUSES = frozenset(
-    {S.QUEUED, S.WAITING, S.INITIALIZING, S.NEEDS_APPROVAL, S.BUILDING, S.DEPLOYING}
-)
+IN_PROGRESS_STATUSES = frozenset({S.QUEUED, S.WAITING, S.INITIALIZING, S.NEEDS_APPROVAL, S.BUILDING, S.DEPLOYING})
 
 
 @dataclass(frozen=True)
@@ -318,9 +316,7 @@ class DeploymentLedger:
                 return plan.outcome
         return None
 
-    def plan_outcome(
-        self, environment_id: str | None, service_id: str | None, outcome: Outcome, times: int
-    ) -> None:
+    def plan_outcome(self, environment_id: str | None, service_id: str | None, outcome: Outcome, times: int) -> None:
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {sorted(OUTCOMES)}, got {outcome!r}")
         if times < 1:

@@ -98,4 +98,3 @@ class RailwayEdge:
             }
             return json_response(status, body, headers)
         return json_response(200, {"service": upstream.service_name, "deployment": upstream.deployment_id}, headers)
-

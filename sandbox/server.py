@@ -11,6 +11,7 @@ returns `(status, headers, body)`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import socket
@@ -374,7 +375,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._serve()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Silence the per-request stderr line: the journal is the record."""
 
     def _serve(self) -> None:
@@ -447,10 +448,8 @@ class _HTTPServer(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):  # already closed by the client
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed by the client
 
 
 class LoopbackServer:
@@ -591,7 +590,7 @@ class LoopbackServer:
     def _describe(self, request: Request) -> RequestInfo:
         try:
             return self.app.describe(request)
-        except Exception:  # noqa: BLE001 - an unparseable request still gets a journal entry
+        except Exception:
             return RequestInfo(key="")
 
     def _respond(self, request: Request, info: RequestInfo) -> tuple[Response, str | None, bool]:
@@ -627,7 +626,7 @@ class LoopbackServer:
     def _apply(self, request: Request) -> Response:
         try:
             return self.app(request)
-        except Exception as exc:  # noqa: BLE001 - a bug in the emulator answers 500, not a hang
+        except Exception as exc:
             return json_response(500, {"message": f"sandbox error: {exc!r}"})
 
     def _rejection(self, status: int, retry_after: float) -> Response:

@@ -157,12 +157,14 @@ class _Gate:
             "version": self.version,
         }
         if archive_metadata and self.archived:
-            data.update({
-                "archivedAt": self.archived_at,
-                "archivedByID": self.creator_id,
-                "archivedByName": CONSOLE_API,
-                "archiveReason": self.archive_reason,
-            })
+            data.update(
+                {
+                    "archivedAt": self.archived_at,
+                    "archivedByID": self.creator_id,
+                    "archivedByName": CONSOLE_API,
+                    "archiveReason": self.archive_reason,
+                }
+            )
         return data
 
     def touch(self) -> None:
@@ -311,7 +313,11 @@ def _check_rules(
                 raise bad_request(f"{c_where}: must be an object")
             if not isinstance(condition.get("type"), str) or not condition["type"]:
                 raise bad_request(f"{c_where}.type: is required")
-            if "operator" in condition and condition["operator"] is not None and not isinstance(condition["operator"], str):
+            if (
+                "operator" in condition
+                and condition["operator"] is not None
+                and not isinstance(condition["operator"], str)
+            ):
                 raise bad_request(f"{c_where}.operator: must be a string")
             if condition["type"] in ("email", "user_id") and not isinstance(condition.get("targetValue"), list):
                 raise bad_request(f"{c_where}.targetValue: must be an array")
@@ -497,7 +503,7 @@ class StatsigApplication:
         gates = [g for g in self.state.gates.values() if include_archived or not g.archived]
         total = len(gates)
         start = (page - 1) * limit
-        chunk = gates[start:start + limit]
+        chunk = gates[start : start + limit]
 
         def link(number: int) -> str:
             query = {"page": number, "limit": limit}
@@ -705,10 +711,14 @@ class StatsigSandbox(Emulator):
         """A gate that already exists (made in the console at `created_at`, default now); returns
         it as the API does."""
         with self._state.lock:
-            gate = self._out_of_band(lambda: self._state.create(
-                _check_name(name), description=_check_description(description),
-                is_enabled=is_enabled, rules=_check_rules(rules, environments=self._state.environments),
-            ))
+            gate = self._out_of_band(
+                lambda: self._state.create(
+                    _check_name(name),
+                    description=_check_description(description),
+                    is_enabled=is_enabled,
+                    rules=_check_rules(rules, environments=self._state.environments),
+                )
+            )
             if created_at is not None:
                 gate.created_time = gate.last_modified_time = int(created_at.timestamp() * 1000)
             if archived:

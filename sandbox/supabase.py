@@ -39,8 +39,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from sandbox.server import (
-    Emulator,
     DEFAULT_LIFETIME,
+    Emulator,
     LoopbackServer,
     Request,
     RequestInfo,
@@ -68,45 +68,136 @@ DB_USER = "postgres"
 _KEY_VALIDITY_SECONDS = 10 * 365 * 24 * 3600
 _REDACTION = "\u2022" * 16
 
-PROJECT_STATUSES = frozenset({
-    "INACTIVE", "ACTIVE_HEALTHY", "ACTIVE_UNHEALTHY", "COMING_UP", "UNKNOWN", "GOING_DOWN",
-    "INIT_FAILED", "REMOVED", "RESTORING", "UPGRADING", "PAUSING", "RESTORE_FAILED",
-    "RESTARTING", "PAUSE_FAILED", "RESIZING",
-})
+PROJECT_STATUSES = frozenset(
+    {
+        "INACTIVE",
+        "ACTIVE_HEALTHY",
+        "ACTIVE_UNHEALTHY",
+        "COMING_UP",
+        "UNKNOWN",
+        "GOING_DOWN",
+        "INIT_FAILED",
+        "REMOVED",
+        "RESTORING",
+        "UPGRADING",
+        "PAUSING",
+        "RESTORE_FAILED",
+        "RESTARTING",
+        "PAUSE_FAILED",
+        "RESIZING",
+    }
+)
 # The per-database status enum of OrganizationProjectsResponse is narrower than the project's.
-_DATABASE_STATUSES = frozenset({
-    "ACTIVE_HEALTHY", "ACTIVE_UNHEALTHY", "COMING_UP", "GOING_DOWN", "INIT_FAILED", "REMOVED",
-    "RESTORING", "UNKNOWN", "RESTARTING", "RESIZING",
-})
+_DATABASE_STATUSES = frozenset(
+    {
+        "ACTIVE_HEALTHY",
+        "ACTIVE_UNHEALTHY",
+        "COMING_UP",
+        "GOING_DOWN",
+        "INIT_FAILED",
+        "REMOVED",
+        "RESTORING",
+        "UNKNOWN",
+        "RESTARTING",
+        "RESIZING",
+    }
+)
 REGIONS = (
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ap-east-1", "ap-southeast-1",
-    "ap-northeast-1", "ap-northeast-2", "ap-southeast-2", "eu-west-1", "eu-west-2", "eu-west-3",
-    "eu-north-1", "eu-central-1", "eu-central-2", "ca-central-1", "ap-south-1", "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ap-east-1",
+    "ap-southeast-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-southeast-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "eu-central-1",
+    "eu-central-2",
+    "ca-central-1",
+    "ap-south-1",
+    "sa-east-1",
 )
 _SMART_GROUPS = {"americas": "us-east-1", "emea": "eu-central-1", "apac": "ap-southeast-1"}
 _SMART_GROUP_NAMES = {"americas": "Americas", "emea": "Europe, Middle East and Africa", "apac": "Asia-Pacific"}
 INSTANCE_SIZES = (
-    "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge",
-    "12xlarge", "16xlarge", "24xlarge", "24xlarge_optimized_memory", "24xlarge_optimized_cpu",
-    "24xlarge_high_memory", "48xlarge", "48xlarge_optimized_memory", "48xlarge_optimized_cpu",
+    "nano",
+    "micro",
+    "small",
+    "medium",
+    "large",
+    "xlarge",
+    "2xlarge",
+    "4xlarge",
+    "8xlarge",
+    "12xlarge",
+    "16xlarge",
+    "24xlarge",
+    "24xlarge_optimized_memory",
+    "24xlarge_optimized_cpu",
+    "24xlarge_high_memory",
+    "48xlarge",
+    "48xlarge_optimized_memory",
+    "48xlarge_optimized_cpu",
     "48xlarge_high_memory",
 )
 _BRANCH_INSTANCE_SIZES = ("pico", *INSTANCE_SIZES)
 HEALTH_SERVICES = ("auth", "db", "db_postgres_user", "pooler", "realtime", "rest", "storage", "pg_bouncer")
-_CREATE_PROJECT_FIELDS = frozenset({
-    "db_pass", "name", "organization_id", "organization_slug", "plan", "region", "region_selection",
-    "kps_enabled", "desired_instance_size", "template_url",
-})
-_CREATE_BRANCH_FIELDS = frozenset({
-    "branch_name", "git_branch", "is_default", "persistent", "region", "desired_instance_size",
-    "release_channel", "postgres_engine", "secrets", "with_data", "notify_url",
-})
-_UPDATE_BRANCH_FIELDS = frozenset({
-    "branch_name", "git_branch", "reset_on_push", "persistent", "status", "request_review", "notify_url",
-})
-_ADDON_TYPES = frozenset({
-    "custom_domain", "compute_instance", "pitr", "ipv4", "auth_mfa_phone", "auth_mfa_web_authn", "log_drain",
-})
+_CREATE_PROJECT_FIELDS = frozenset(
+    {
+        "db_pass",
+        "name",
+        "organization_id",
+        "organization_slug",
+        "plan",
+        "region",
+        "region_selection",
+        "kps_enabled",
+        "desired_instance_size",
+        "template_url",
+    }
+)
+_CREATE_BRANCH_FIELDS = frozenset(
+    {
+        "branch_name",
+        "git_branch",
+        "is_default",
+        "persistent",
+        "region",
+        "desired_instance_size",
+        "release_channel",
+        "postgres_engine",
+        "secrets",
+        "with_data",
+        "notify_url",
+    }
+)
+_UPDATE_BRANCH_FIELDS = frozenset(
+    {
+        "branch_name",
+        "git_branch",
+        "reset_on_push",
+        "persistent",
+        "status",
+        "request_review",
+        "notify_url",
+    }
+)
+_ADDON_TYPES = frozenset(
+    {
+        "custom_domain",
+        "compute_instance",
+        "pitr",
+        "ipv4",
+        "auth_mfa_phone",
+        "auth_mfa_web_authn",
+        "log_drain",
+    }
+)
 _COMPUTE_PRICES = {"micro": 0.01344, "small": 0.0206, "medium": 0.0822, "large": 0.1517}
 
 
@@ -372,7 +463,9 @@ class Route:
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/organizations", "v1-list-all-organizations", "list_organizations"),
     Route("GET", "/v1/organizations/{slug}", "v1-get-an-organization", "get_organization"),
-    Route("GET", "/v1/organizations/{slug}/projects", "v1-get-all-projects-for-organization", "list_organization_projects"),
+    Route(
+        "GET", "/v1/organizations/{slug}/projects", "v1-get-all-projects-for-organization", "list_organization_projects"
+    ),
     Route("GET", "/v1/projects", "v1-list-all-projects", "list_projects"),
     Route("POST", "/v1/projects", "v1-create-a-project", "create_project"),
     Route("GET", "/v1/projects/available-regions", "v1-get-available-regions", "available_regions"),
@@ -502,8 +595,7 @@ class SupabaseApplication:
         match = match_route(request.path)
         body = _parse_json(request.body)
         if match is None:
-            return RequestInfo(key=f"{request.method} {request.path}", body=body,
-                               is_mutation=request.method != "GET")
+            return RequestInfo(key=f"{request.method} {request.path}", body=body, is_mutation=request.method != "GET")
         routes, params, template = match
         route = routes.get(request.method)
         return RequestInfo(
@@ -629,8 +721,13 @@ class SupabaseApplication:
 
     def get_organization(self, call: _Call) -> tuple[int, Any]:
         org = self.state.organization(call.params["slug"])
-        return 200, {"id": org.slug, "name": org.name, "plan": "pro", "opt_in_tags": [],
-                     "allowed_release_channels": [RELEASE_CHANNEL]}
+        return 200, {
+            "id": org.slug,
+            "name": org.name,
+            "plan": "pro",
+            "opt_in_tags": [],
+            "allowed_release_channels": [RELEASE_CHANNEL],
+        }
 
     def list_organization_projects(self, call: _Call) -> tuple[int, Any]:
         org = self.state.organization(call.params["slug"])
@@ -642,8 +739,10 @@ class SupabaseApplication:
         search = (call.arg("search") or "").lower()
         statuses = {s for s in (call.arg("statuses") or "").split(",") if s}
         projects = [
-            p for p in self.state.projects.values()
-            if not p.is_branch and p.organization_slug == org.slug
+            p
+            for p in self.state.projects.values()
+            if not p.is_branch
+            and p.organization_slug == org.slug
             and (not search or search in p.name.lower() or search in p.ref)
             and (not statuses or self.state.status(p) in statuses)
         ]
@@ -651,7 +750,7 @@ class SupabaseApplication:
             projects.sort(key=lambda p: (p.name.lower(), p.numeric_id), reverse=sort == "name_desc")
         else:
             projects.sort(key=lambda p: p.numeric_id, reverse=sort == "created_desc")
-        page = projects[offset:offset + limit]
+        page = projects[offset : offset + limit]
         return 200, {
             "projects": [self._organization_project_json(p) for p in page],
             "pagination": {"count": len(projects), "limit": limit, "offset": offset},
@@ -753,13 +852,15 @@ class SupabaseApplication:
         keys = []
         for role in ("anon", "service_role"):
             key = project.api_key(role)
-            keys.append({
-                "name": role,
-                "api_key": key if reveal else key[:10] + _REDACTION,
-                "id": role,
-                "type": "legacy",
-                "description": f"Legacy {role} API key",
-            })
+            keys.append(
+                {
+                    "name": role,
+                    "api_key": key if reveal else key[:10] + _REDACTION,
+                    "id": role,
+                    "type": "legacy",
+                    "description": f"Legacy {role} API key",
+                }
+            )
         return 200, keys
 
     def update_password(self, call: _Call) -> tuple[int, Any]:
@@ -776,21 +877,33 @@ class SupabaseApplication:
         size = project.instance_size
         if size and size != "nano":
             variant = project.addons.get("compute_instance", f"ci_{size}")
-            selected.append({
-                "type": "compute_instance",
-                "variant": {
-                    "id": variant,
-                    "name": size.capitalize(),
-                    "price": {"description": f"${_COMPUTE_PRICES.get(size, 0.0)}/hour", "type": "usage",
-                              "interval": "hourly", "amount": _COMPUTE_PRICES.get(size, 0.0)},
-                },
-            })
+            selected.append(
+                {
+                    "type": "compute_instance",
+                    "variant": {
+                        "id": variant,
+                        "name": size.capitalize(),
+                        "price": {
+                            "description": f"${_COMPUTE_PRICES.get(size, 0.0)}/hour",
+                            "type": "usage",
+                            "interval": "hourly",
+                            "amount": _COMPUTE_PRICES.get(size, 0.0),
+                        },
+                    },
+                }
+            )
         for kind, variant in project.addons.items():
             if kind != "compute_instance":
-                selected.append({"type": kind, "variant": {
-                    "id": variant, "name": variant,
-                    "price": {"description": "$0/month", "type": "fixed", "interval": "monthly", "amount": 0},
-                }})
+                selected.append(
+                    {
+                        "type": kind,
+                        "variant": {
+                            "id": variant,
+                            "name": variant,
+                            "price": {"description": "$0/month", "type": "fixed", "interval": "monthly", "amount": 0},
+                        },
+                    }
+                )
         return 200, {"selected_addons": selected, "available_addons": []}
 
     def apply_addon(self, call: _Call) -> tuple[int, Any]:
@@ -836,11 +949,24 @@ class SupabaseApplication:
             raise SupabaseApiError(409, f"Project {parent.ref} already has a default branch")
         if not enabled and not is_default:
             # The first branch enables branching: the project itself becomes the default branch.
-            self.state.create_branch(parent, DEFAULT_BRANCH_NAME, git_branch=DEFAULT_BRANCH_NAME,
-                                     with_data=False, persistent=True, is_default=True)
+            self.state.create_branch(
+                parent,
+                DEFAULT_BRANCH_NAME,
+                git_branch=DEFAULT_BRANCH_NAME,
+                with_data=False,
+                persistent=True,
+                is_default=True,
+            )
         branch = self.state.create_branch(
-            parent, name, git_branch=git_branch, with_data=with_data, persistent=persistent or is_default,
-            is_default=is_default, region=region, instance_size=size, notify_url=notify_url,
+            parent,
+            name,
+            git_branch=git_branch,
+            with_data=with_data,
+            persistent=persistent or is_default,
+            is_default=is_default,
+            region=region,
+            instance_size=size,
+            notify_url=notify_url,
         )
         return 201, self._branch_json(branch)
 
@@ -1026,8 +1152,12 @@ class SupabaseSandbox(Emulator):
             pending, self._state.fail_projects = self._state.fail_projects, []
             try:
                 project = self._state.create_project(
-                    name=name, organization_slug=organization_slug, region=region, db_pass=db_pass,
-                    instance_size=instance_size, ref=ref,
+                    name=name,
+                    organization_slug=organization_slug,
+                    region=region,
+                    db_pass=db_pass,
+                    instance_size=instance_size,
+                    ref=ref,
                 )
             finally:
                 self._state.fail_projects = pending
@@ -1055,8 +1185,14 @@ class SupabaseSandbox(Emulator):
             if branch_id is not None and branch_id in self._state.branches:
                 raise ValueError(f"branch id {branch_id!r} is taken")
             if not self._state.branching_enabled(parent.ref):
-                self._state.create_branch(parent, DEFAULT_BRANCH_NAME, git_branch=DEFAULT_BRANCH_NAME,
-                                          with_data=False, persistent=True, is_default=True)  # fmt: skip
+                self._state.create_branch(
+                    parent,
+                    DEFAULT_BRANCH_NAME,
+                    git_branch=DEFAULT_BRANCH_NAME,
+                    with_data=False,
+                    persistent=True,
+                    is_default=True,
+                )
             pending, self._state.fail_branches = self._state.fail_branches, []
             try:
                 branch = self._state.create_branch(

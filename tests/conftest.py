@@ -1,6 +1,7 @@
 """Session-wide: the state of the checkout's tracked files when the session starts, for
 tests/test_hygiene.py's last test (it runs after every other test), which compares it with the
 state at the end."""
+
 from __future__ import annotations
 
 from pathlib import Path

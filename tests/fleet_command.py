@@ -7,6 +7,7 @@ In the subprocess the tests used before: the working directory is `cwd`; `python
 2) or an uncaught exception (its traceback on stderr, exit 1) make the exit code; argparse wraps its
 help at 80 columns when stdout is not a terminal.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -38,14 +39,17 @@ def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`python -m fleet *args` in `cwd`, as subprocess.run(..., capture_output=True, text=True)
     would return it."""
     stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.chdir(cwd), _columns(os.environ.get("COLUMNS", "80")), contextlib.redirect_stdout(
-        stdout
-    ), contextlib.redirect_stderr(stderr):
+    with (
+        contextlib.chdir(cwd),
+        _columns(os.environ.get("COLUMNS", "80")),
+        contextlib.redirect_stdout(stdout),
+        contextlib.redirect_stderr(stderr),
+    ):
         try:
             code = main(list(args))
         except SystemExit as leaving:
             code = leaving.code
-        except Exception:  # noqa: BLE001 - the interpreter would print it and exit 1
+        except Exception:
             traceback.print_exc(file=sys.stderr)
             code = 1
     if code is None:

@@ -7,6 +7,7 @@
 - No test writes a tracked file: `tracked_changes` snapshots the checkout's modified tracked
   files (path and content digest) so a session can compare its start with its end.
 """
+
 from __future__ import annotations
 
 import ast
@@ -76,11 +77,14 @@ def _wall_clock_asserts(tree: ast.Module) -> Iterator[ast.Assert]:
 
     def is_difference(node: ast.AST) -> bool:
         return any(
-            (isinstance(child, ast.BinOp) and isinstance(child.op, ast.Sub)
-             and (reads_clock(child.left) or reads_clock(child.right)))
+            (
+                isinstance(child, ast.BinOp)
+                and isinstance(child.op, ast.Sub)
+                and (reads_clock(child.left) or reads_clock(child.right))
+            )
             or (isinstance(child, ast.Name) and child.id in elapsed)
             for child in ast.walk(node)
-        )  # fmt: skip
+        )
 
     assignments = list(_assigned(tree))
     while True:
@@ -94,7 +98,8 @@ def _wall_clock_asserts(tree: ast.Module) -> Iterator[ast.Assert]:
             break
     for node in ast.walk(tree):
         if isinstance(node, ast.Assert) and any(
-            isinstance(compare, ast.Compare) and any(is_difference(side) for side in [compare.left, *compare.comparators])
+            isinstance(compare, ast.Compare)
+            and any(is_difference(side) for side in [compare.left, *compare.comparators])
             for compare in ast.walk(node.test)
         ):
             yield node
@@ -113,8 +118,11 @@ def tracked_changes(root: Path) -> dict[str, str] | None:
     try:
         status = subprocess.run(
             ["git", "status", "--porcelain=v1", "-z", "--untracked-files=no"],
-            cwd=root, capture_output=True, check=True, timeout=60,
-        ).stdout  # fmt: skip
+            cwd=root,
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     fields = status.decode("utf-8", "surrogateescape").split("\0")

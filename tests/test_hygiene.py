@@ -1,5 +1,6 @@
 """The suite's own rules: no test asserts a wall-clock time, and a test session leaves every
 tracked file as it found it (tests write to tmp_path; benchmarks, not tests, write bench/results)."""
+
 from __future__ import annotations
 
 import subprocess

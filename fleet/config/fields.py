@@ -62,7 +62,7 @@ def _environment_name(name: str) -> str:
         raise config_error(
             "environment_name",
             f"{quote(name)} is not a valid environment name",
-            hint=f"use 1 to {naming.ENVIRONMENT_NAME_MAX} lowercase letters, digits and \"-\", "
+            hint=f'use 1 to {naming.ENVIRONMENT_NAME_MAX} lowercase letters, digits and "-", '
             "starting with a letter or digit",
         )
     return name
@@ -211,20 +211,50 @@ SLEEPING_KINDS = frozenset({"developer", "pr"})
 
 # Supabase Management API `desired_instance_size` (V1CreateProjectBody).
 InstanceSize = Literal[
-    "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge",
-    "12xlarge", "16xlarge", "24xlarge", "24xlarge_optimized_memory", "24xlarge_optimized_cpu",
-    "24xlarge_high_memory", "48xlarge", "48xlarge_optimized_memory", "48xlarge_optimized_cpu",
+    "nano",
+    "micro",
+    "small",
+    "medium",
+    "large",
+    "xlarge",
+    "2xlarge",
+    "4xlarge",
+    "8xlarge",
+    "12xlarge",
+    "16xlarge",
+    "24xlarge",
+    "24xlarge_optimized_memory",
+    "24xlarge_optimized_cpu",
+    "24xlarge_high_memory",
+    "48xlarge",
+    "48xlarge_optimized_memory",
+    "48xlarge_optimized_cpu",
     "48xlarge_high_memory",
-]  # fmt: skip
+]
 INSTANCE_SIZES: tuple[str, ...] = get_args(InstanceSize)
 DEFAULT_INSTANCE_SIZE = "micro"
 
 # Supabase Management API `region_selection` of type "specific" (V1CreateProjectBody).
 SUPABASE_REGIONS = (
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ap-east-1", "ap-southeast-1",
-    "ap-northeast-1", "ap-northeast-2", "ap-southeast-2", "eu-west-1", "eu-west-2", "eu-west-3",
-    "eu-north-1", "eu-central-1", "eu-central-2", "ca-central-1", "ap-south-1", "sa-east-1",
-)  # fmt: skip
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ap-east-1",
+    "ap-southeast-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-southeast-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "eu-central-1",
+    "eu-central-2",
+    "ca-central-1",
+    "ap-south-1",
+    "sa-east-1",
+)
 # Its "smartGroup" codes: a region Supabase picks within a group. Named only to explain the error.
 _SUPABASE_REGION_GROUPS = ("americas", "emea", "apac")
 
@@ -257,8 +287,7 @@ def _organization_slug(slug: str) -> str:
         raise config_error(
             "organization_slug",
             f"{quote(slug)} is not a Supabase organization slug",
-            hint='use letters, digits, "_" and "-": the slug in the dashboard URL '
-            "supabase.com/dashboard/org/<slug>",
+            hint='use letters, digits, "_" and "-": the slug in the dashboard URL supabase.com/dashboard/org/<slug>',
         )
     return slug
 
@@ -333,8 +362,7 @@ def _gate_name(name: str) -> str:
         raise config_error(
             "gate_name",
             f"{quote(name)} is not a valid Statsig gate name: {reason}",
-            hint=f'use {GATE_NAME_MIN} to {GATE_NAME_MAX} letters, digits, spaces, "_", "-" and ".", '
-            "e.g. payments-v2",
+            hint=f'use {GATE_NAME_MIN} to {GATE_NAME_MAX} letters, digits, spaces, "_", "-" and ".", e.g. payments-v2',
         )
     return name
 
@@ -367,7 +395,7 @@ def _statsig_environment(name: str) -> str:
         raise config_error(
             "statsig_environment",
             f"{quote(name)} is not a Statsig environment name",
-            hint='an environment of the Statsig project, e.g. staging or development: 1 to 100 '
+            hint="an environment of the Statsig project, e.g. staging or development: 1 to 100 "
             'letters, digits, spaces, "_", "-" and "."',
         )
     return name

@@ -75,4 +75,3 @@ def production_host_in(value: str, production_hosts: Collection[str]) -> str | N
             if host == production or host.endswith("." + production):
                 return production
     return None
-

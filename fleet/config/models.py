@@ -232,9 +232,18 @@ class LimitsSpec(ConfigModel):
 # give its price in stagefleet:prices.supabaseComputeUsd (the policy says so) rather than have
 # the estimate invent one.
 DEFAULT_SUPABASE_COMPUTE_USD: Mapping[str, float] = {
-    "nano": 0, "micro": 10, "small": 15, "medium": 60, "large": 110, "xlarge": 210,
-    "2xlarge": 410, "4xlarge": 960, "8xlarge": 1870, "12xlarge": 2800, "16xlarge": 3730,
-}  # fmt: skip
+    "nano": 0,
+    "micro": 10,
+    "small": 15,
+    "medium": 60,
+    "large": 110,
+    "xlarge": 210,
+    "2xlarge": 410,
+    "4xlarge": 960,
+    "8xlarge": 1870,
+    "12xlarge": 2800,
+    "16xlarge": 3730,
+}
 # The team's own figure for one long-lived Railway environment a month.
 DEFAULT_RAILWAY_PER_ENVIRONMENT_USD = 20
 # A Supabase branch runs on micro compute: $0.01344 an hour, about $0.32 a day.
@@ -303,9 +312,7 @@ class EnvironmentSpec(ConfigModel):
 
     @field_validator("database")
     @classmethod
-    def _not_its_own_source(
-        cls, database: DatabaseSpec | None, info: ValidationInfo
-    ) -> DatabaseSpec | None:
+    def _not_its_own_source(cls, database: DatabaseSpec | None, info: ValidationInfo) -> DatabaseSpec | None:
         name = info.data.get("name")
         if database is not None and name is not None and database.source == name:
             raise config_error(

@@ -47,16 +47,12 @@ class FleetConfigError(ValueError):
         super().__init__("\n".join(str(problem) for problem in self.problems))
 
 
-def config_error(
-    kind: str, message: str, hint: str | None = None, at: str | None = None
-) -> PydanticCustomError:
+def config_error(kind: str, message: str, hint: str | None = None, at: str | None = None) -> PydanticCustomError:
     """A validation error with our own wording, for a validator to raise; `at` names the sub-key
     the problem belongs to when a validator of the enclosing object detects it. `{path}` in the
     hint becomes the problem's config path."""
     # The message goes through ctx: a template would treat braces in user values as fields.
-    return PydanticCustomError(
-        _OWN_ERROR + kind, "{message}", {"message": message, "hint": hint, "at": at}
-    )
+    return PydanticCustomError(_OWN_ERROR + kind, "{message}", {"message": message, "hint": hint, "at": at})
 
 
 def from_pydantic(detail: ErrorDetails, root: type[BaseModel]) -> Finding:

@@ -28,9 +28,7 @@ def environment_names(values: Mapping[str, Any]) -> frozenset[str] | None:
     if not isinstance(environments, list):
         return None
     return frozenset(
-        item["name"]
-        for item in environments
-        if isinstance(item, Mapping) and isinstance(item.get("name"), str)
+        item["name"] for item in environments if isinstance(item, Mapping) and isinstance(item.get("name"), str)
     )
 
 
@@ -42,9 +40,7 @@ def _as_mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def cross_reference_problems(
-    values: Mapping[str, Any], undecodable: Collection[Loc] = ()
-) -> list[Finding]:
+def cross_reference_problems(values: Mapping[str, Any], undecodable: Collection[Loc] = ()) -> list[Finding]:
     """Checks across list items. They read the raw values, so one faulty item does not hide a
     duplicate or a cycle that involves it."""
     environments = _as_list(values.get("environments"))
@@ -133,8 +129,7 @@ def _flag_duplicates(flags: list[Any]) -> Iterator[Finding]:
         yield (
             ("featureFlags", index, "name"),
             message,
-            "Statsig derives a gate's id from its name (lowercase, spaces as \"_\"): give each flag a "
-            "name of its own",
+            'Statsig derives a gate\'s id from its name (lowercase, spaces as "_"): give each flag a name of its own',
         )
 
 
@@ -198,9 +193,7 @@ class _EnvironmentDatabase:
         return f"{self.strategy}{origin}"
 
 
-def _environment_databases(
-    environments: list[Any], default_database: object
-) -> dict[str, _EnvironmentDatabase]:
+def _environment_databases(environments: list[Any], default_database: object) -> dict[str, _EnvironmentDatabase]:
     """Name -> database of every environment whose database is a mapping (the first of a name)."""
     databases: dict[str, _EnvironmentDatabase] = {}
     for index, item in enumerate(environments):
@@ -210,9 +203,7 @@ def _environment_databases(
         own = item.get("database")
         database = own if own is not None else default_database
         if isinstance(database, Mapping):
-            databases[name] = _EnvironmentDatabase(
-                index, database.get("strategy"), database.get("source"), own is None
-            )
+            databases[name] = _EnvironmentDatabase(index, database.get("strategy"), database.get("source"), own is None)
     return databases
 
 
@@ -252,8 +243,7 @@ def _source_cycles(cycles: list[list[str]], links: Mapping[str, _EnvironmentData
         if first.inherited:
             yield (
                 ("environments", first.index, "database"),
-                f"the default database source {quote(first.source)} leads back to this environment: "
-                + chain,
+                f"the default database source {quote(first.source)} leads back to this environment: " + chain,
                 "give this environment a database of its own",
             )
         else:
@@ -289,9 +279,7 @@ def _sources_without_database(
         written.append((("defaults", "database", "source"), strategy, source))
     for name, database in databases.items():
         if not database.inherited and name not in in_cycle and database.source != name:
-            written.append(
-                (("environments", database.index, "database", "source"), database.strategy, database.source)
-            )
+            written.append((("environments", database.index, "database", "source"), database.strategy, database.source))
     for loc, strategy, source in written:
         if strategy not in SOURCED_STRATEGIES or not isinstance(source, str):
             continue
@@ -310,8 +298,7 @@ def _sources_without_database(
             advice = f"; point at {quote(owner)}, which owns it" if owner is not None else ""
             yield (
                 loc,
-                f"environment {quote(source)} does not own a database "
-                f"(it shares {quote(target.source)}'s){advice}",
+                f"environment {quote(source)} does not own a database (it shares {quote(target.source)}'s){advice}",
                 "name the environment that owns the database: shared sources do not chain",
             )
         elif strategy == "branch" and target.strategy != "dedicated":
@@ -357,8 +344,6 @@ def _supabase_organization_needed(
             loc,
             f"strategy {quote(strategy)}{used_by} needs a Supabase organization: "
             "set stagefleet:supabase.organizationSlug",
-            "set it with: pulumi config set --path 'stagefleet:supabase.organizationSlug' "
-            "<organization slug>",
+            "set it with: pulumi config set --path 'stagefleet:supabase.organizationSlug' <organization slug>",
         )
         return
-

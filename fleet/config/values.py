@@ -14,10 +14,19 @@ from fleet.config.problems import NAMESPACE, Finding
 # Keys whose value is an object or a list: the Pulumi runtime hands those to the program as JSON.
 _STRUCTURED_KEYS = frozenset(
     {
-        "railway", "supabase", "defaults", "limits", "prices", "environments", "policy",
-        "pullRequest", "review", "featureFlags", "statsig",
+        "railway",
+        "supabase",
+        "defaults",
+        "limits",
+        "prices",
+        "environments",
+        "policy",
+        "pullRequest",
+        "review",
+        "featureFlags",
+        "statsig",
     }
-)  # fmt: skip
+)
 
 
 def namespace_values(mapping: Mapping[str, Any]) -> tuple[dict[str, Any], list[Finding]]:

@@ -307,10 +307,7 @@ class RailwayClient(ApiClient):
                     }
                 )
             },
-            failure=(
-                f"Railway variables {_names(variables)} of {_scope(environment_id, service_id)} "
-                "could not be set"
-            ),
+            failure=(f"Railway variables {_names(variables)} of {_scope(environment_id, service_id)} could not be set"),
             secrets=variables.values(),
         )
 
@@ -408,9 +405,7 @@ class RailwayClient(ApiClient):
         """Generate a railway.app domain for the service; if the answer is lost, adopt the
         domain that appeared for the same environment and service."""
         failure = f"Railway domain for {_scope(environment_id, service_id)} could not be created"
-        payload = _without_none(
-            {"environmentId": environment_id, "serviceId": service_id, "targetPort": target_port}
-        )
+        payload = _without_none({"environmentId": environment_id, "serviceId": service_id, "targetPort": target_port})
 
         def create() -> ServiceDomainInfo:
             data = self._execute(ops.SERVICE_DOMAIN_CREATE, {"input": payload}, failure=failure, idempotent=False)
@@ -469,9 +464,7 @@ class RailwayClient(ApiClient):
             return None
         return _service_instance(data["serviceInstance"])
 
-    def update_service_instance(
-        self, *, environment_id: str, service_id: str, settings: Mapping[str, Any]
-    ) -> None:
+    def update_service_instance(self, *, environment_id: str, service_id: str, settings: Mapping[str, Any]) -> None:
         """Set these settings (Railway's names; None clears one) of the service in this
         environment only; settings not named are left alone. Takes effect at the next deployment."""
         self._execute(
@@ -602,8 +595,13 @@ class RailwayClient(ApiClient):
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
-            raise self.error(ApiFailure, failure, f"unexpected answer (HTTP {status}, not a GraphQL response)",
-                             operation=operation, status_code=status)  # fmt: skip
+            raise self.error(
+                ApiFailure,
+                failure,
+                f"unexpected answer (HTTP {status}, not a GraphQL response)",
+                operation=operation,
+                status_code=status,
+            )
 
         errors = payload.get("errors") or []
         if errors:
@@ -612,8 +610,13 @@ class RailwayClient(ApiClient):
             raise self.error(kind, failure, scrub(reason, secrets), operation=operation, status_code=status)
         data = payload.get("data")
         if status >= 400 or not isinstance(data, dict):
-            raise self.error(ApiFailure, failure, f"unexpected answer (HTTP {status}, no data)",
-                             operation=operation, status_code=status)  # fmt: skip
+            raise self.error(
+                ApiFailure,
+                failure,
+                f"unexpected answer (HTTP {status}, no data)",
+                operation=operation,
+                status_code=status,
+            )
         return data
 
 
@@ -746,8 +749,8 @@ def _timestamp(value: Any) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)

@@ -19,7 +19,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource
@@ -93,7 +93,5 @@ class Deployment(Resource, module="railway", name="Deployment"):
     settings: pulumi.Output[dict[str, str]]
     deployment_id: pulumi.Output[str]
 
-    def __init__(
-        self, resource_name: str, args: DeploymentArgs, opts: Optional[pulumi.ResourceOptions] = None
-    ) -> None:
+    def __init__(self, resource_name: str, args: DeploymentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(DeploymentProvider(), resource_name, args_to_props(args, deployment_id=None), opts)

@@ -10,14 +10,14 @@ points it at the wanted branch; a second trigger would deploy the service from t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from providers._resource import DeclarativeProvider, Schema, Text, args_to_props
-from providers.railway import forks
 from providers.api import NotFound
+from providers.railway import forks
 from providers.railway.client import DeploymentTriggerInfo, RailwayClient
 
 __all__ = ["DeploymentTrigger", "DeploymentTriggerArgs", "DeploymentTriggerProvider"]
@@ -132,6 +132,6 @@ class DeploymentTrigger(Resource, module="railway", name="DeploymentTrigger"):
     provider: pulumi.Output[str]
 
     def __init__(
-        self, resource_name: str, args: DeploymentTriggerArgs, opts: Optional[pulumi.ResourceOptions] = None
+        self, resource_name: str, args: DeploymentTriggerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(DeploymentTriggerProvider(), resource_name, args_to_props(args), opts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
@@ -22,16 +22,14 @@ __all__ = ["Environment", "EnvironmentArgs", "EnvironmentProvider"]
 class EnvironmentArgs:
     project_id: pulumi.Input[str]
     name: pulumi.Input[str]
-    source_environment_id: Optional[pulumi.Input[str]]
+    source_environment_id: pulumi.Input[str] | None
     ephemeral: pulumi.Input[bool] = False
 
 
 def _keeps_its_name(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
     # Names are unique within a project: a replacement that keeps the name must delete the old
     # environment before creating the new one. An unknown value may turn out the same.
-    return all(
-        isinstance(news.get(key), Unknown) or olds.get(key) == news.get(key) for key in ("project_id", "name")
-    )
+    return all(isinstance(news.get(key), Unknown) or olds.get(key) == news.get(key) for key in ("project_id", "name"))
 
 
 class EnvironmentProvider(DeclarativeProvider):
@@ -93,11 +91,9 @@ class Environment(Resource, module="railway", name="Environment"):
 
     project_id: pulumi.Output[str]
     name: pulumi.Output[str]
-    source_environment_id: pulumi.Output[Optional[str]]
+    source_environment_id: pulumi.Output[str | None]
     ephemeral: pulumi.Output[bool]
     environment_id: pulumi.Output[str]
 
-    def __init__(
-        self, resource_name: str, args: EnvironmentArgs, opts: Optional[pulumi.ResourceOptions] = None
-    ) -> None:
+    def __init__(self, resource_name: str, args: EnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(EnvironmentProvider(), resource_name, args_to_props(args, environment_id=None), opts)

@@ -4,7 +4,7 @@ domains, so every environment gets its own)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
@@ -21,7 +21,7 @@ class ServiceDomainArgs:
     project_id: pulumi.Input[str]
     environment_id: pulumi.Input[str]
     service_id: pulumi.Input[str]
-    target_port: Optional[pulumi.Input[int]] = None
+    target_port: pulumi.Input[int] | None = None
 
 
 class ServiceDomainProvider(DeclarativeProvider):
@@ -88,11 +88,9 @@ class ServiceDomain(Resource, module="railway", name="ServiceDomain"):
     project_id: pulumi.Output[str]
     environment_id: pulumi.Output[str]
     service_id: pulumi.Output[str]
-    target_port: pulumi.Output[Optional[int]]
+    target_port: pulumi.Output[int | None]
     domain: pulumi.Output[str]
     url: pulumi.Output[str]
 
-    def __init__(
-        self, resource_name: str, args: ServiceDomainArgs, opts: Optional[pulumi.ResourceOptions] = None
-    ) -> None:
+    def __init__(self, resource_name: str, args: ServiceDomainArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(ServiceDomainProvider(), resource_name, args_to_props(args, domain=None, url=None), opts)

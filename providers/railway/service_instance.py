@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
@@ -38,10 +38,10 @@ SETTINGS = {
 class ServiceInstanceArgs:
     environment_id: pulumi.Input[str]
     service_id: pulumi.Input[str]
-    healthcheck_path: Optional[pulumi.Input[str]] = None
-    healthcheck_timeout: Optional[pulumi.Input[int]] = None
+    healthcheck_path: pulumi.Input[str] | None = None
+    healthcheck_timeout: pulumi.Input[int] | None = None
     sleep_application: pulumi.Input[bool] = False
-    root_directory: Optional[pulumi.Input[str]] = None
+    root_directory: pulumi.Input[str] | None = None
 
 
 def service_instance_id(environment_id: str, service_id: str) -> str:
@@ -118,12 +118,12 @@ class ServiceInstance(Resource, module="railway", name="ServiceInstance"):
 
     environment_id: pulumi.Output[str]
     service_id: pulumi.Output[str]
-    healthcheck_path: pulumi.Output[Optional[str]]
-    healthcheck_timeout: pulumi.Output[Optional[int]]
+    healthcheck_path: pulumi.Output[str | None]
+    healthcheck_timeout: pulumi.Output[int | None]
     sleep_application: pulumi.Output[bool]
-    root_directory: pulumi.Output[Optional[str]]
+    root_directory: pulumi.Output[str | None]
 
     def __init__(
-        self, resource_name: str, args: ServiceInstanceArgs, opts: Optional[pulumi.ResourceOptions] = None
+        self, resource_name: str, args: ServiceInstanceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(ServiceInstanceProvider(), resource_name, args_to_props(args), opts)

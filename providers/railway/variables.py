@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
@@ -28,7 +28,7 @@ class VariablesArgs:
     project_id: pulumi.Input[str]
     environment_id: pulumi.Input[str]
     # None: the environment's shared variables.
-    service_id: Optional[pulumi.Input[str]]
+    service_id: pulumi.Input[str] | None
     variables: pulumi.Input[Mapping[str, pulumi.Input[str]]]
 
 
@@ -99,11 +99,9 @@ class Variables(Resource, module="railway", name="Variables"):
 
     project_id: pulumi.Output[str]
     environment_id: pulumi.Output[str]
-    service_id: pulumi.Output[Optional[str]]
+    service_id: pulumi.Output[str | None]
     variables: pulumi.Output[dict[str, str]]
 
-    def __init__(
-        self, resource_name: str, args: VariablesArgs, opts: Optional[pulumi.ResourceOptions] = None
-    ) -> None:
+    def __init__(self, resource_name: str, args: VariablesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["variables"]))
         super().__init__(VariablesProvider(), resource_name, args_to_props(args), opts)

@@ -159,7 +159,7 @@ def _moment(milliseconds: Any) -> dt.datetime | None:
     if isinstance(milliseconds, bool) or not isinstance(milliseconds, (int, float)):
         return None
     try:
-        return dt.datetime.fromtimestamp(milliseconds / 1000, tz=dt.timezone.utc)
+        return dt.datetime.fromtimestamp(milliseconds / 1000, tz=dt.UTC)
     except (OverflowError, OSError, ValueError):
         return None
 
@@ -334,9 +334,7 @@ class StatsigClient(RestClient):
     def delete_gate(self, gate_id: str, *, label: str | None = None) -> bool:
         """Delete the gate; False when it was already gone."""
         try:
-            self.request(
-                DELETE_GATE, id=gate_id, failure=f"Statsig gate {_label(label, gate_id)} could not be deleted"
-            )
+            self.request(DELETE_GATE, id=gate_id, failure=f"Statsig gate {_label(label, gate_id)} could not be deleted")
         except NotFound:
             return False
         return True

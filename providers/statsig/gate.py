@@ -23,7 +23,7 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, Resource, UpdateResult
@@ -108,7 +108,7 @@ class TextList(Prop):
     """A list of non-empty strings, each matching `pattern`; duplicates are dropped, order kept.
     Items may be unknown in preview."""
 
-    pattern: Optional[re.Pattern[str]] = None
+    pattern: re.Pattern[str] | None = None
     what: str = "a string"
     non_empty: bool = False
 
@@ -138,7 +138,7 @@ class TextList(Prop):
 # ---------------------------------------------------------------- what is written and read
 
 
-def gate_description(description: str, owner: Optional[str]) -> str:
+def gate_description(description: str, owner: str | None) -> str:
     """The description stagefleet writes: the flag's, the owner, then the marker (fleet.naming)."""
     return naming.statsig_gate_description(description, owner)
 
@@ -149,7 +149,7 @@ def is_managed(gate: GateInfo) -> bool:
     return naming.is_managed_gate_description(gate.description)
 
 
-def _parse_description(text: str) -> tuple[str, Optional[str]]:
+def _parse_description(text: str) -> tuple[str, str | None]:
     """(description, owner) from a managed gate's description."""
     body = text.rstrip()[: -len(MANAGED_MARKER)].rstrip()
     match = _OWNER_PART.search(body)
@@ -255,13 +255,24 @@ class GateProvider(DeclarativeProvider):
         Description("description", required=False, default=""),
         Owner("owner", required=False),
         TextList("emails", required=False, default=[], pattern=_EMAIL, what="an email address"),
-        TextList("user_ids", required=False, default=[], pattern=_USER_ID,
-                 what="a user id (letters, digits, '_', '.', ':', '-'; at most 128)"),
-        TextList("environments", required=False, default=["staging"], pattern=_ENVIRONMENT,
-                 what="a Statsig environment name", non_empty=True),
+        TextList(
+            "user_ids",
+            required=False,
+            default=[],
+            pattern=_USER_ID,
+            what="a user id (letters, digits, '_', '.', ':', '-'; at most 128)",
+        ),
+        TextList(
+            "environments",
+            required=False,
+            default=["staging"],
+            pattern=_ENVIRONMENT,
+            what="a Statsig environment name",
+            non_empty=True,
+        ),
         Choice("on_delete", required=False, default="delete", choices=ON_DELETE_CHOICES),
         delete_before_replace=_same_gate,
-    )  # fmt: skip
+    )
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checked = self.schema.check(news)
@@ -354,7 +365,7 @@ class GateProvider(DeclarativeProvider):
 class GateArgs:
     name: pulumi.Input[str]
     description: pulumi.Input[str] = ""
-    owner: Optional[pulumi.Input[str]] = None
+    owner: pulumi.Input[str] | None = None
     emails: pulumi.Input[Sequence[pulumi.Input[str]]] = field(default_factory=list)
     user_ids: pulumi.Input[Sequence[pulumi.Input[str]]] = field(default_factory=list)
     environments: pulumi.Input[Sequence[pulumi.Input[str]]] = field(default_factory=lambda: ["staging"])
@@ -371,12 +382,12 @@ class Gate(Resource, module="statsig", name="Gate"):
 
     name: pulumi.Output[str]
     description: pulumi.Output[str]
-    owner: pulumi.Output[Optional[str]]
+    owner: pulumi.Output[str | None]
     emails: pulumi.Output[list[str]]
     user_ids: pulumi.Output[list[str]]
     environments: pulumi.Output[list[str]]
     on_delete: pulumi.Output[str]
     gate_id: pulumi.Output[str]
 
-    def __init__(self, resource_name: str, args: GateArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, resource_name: str, args: GateArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(GateProvider(), resource_name, args_to_props(args, gate_id=None), opts)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
@@ -27,7 +27,7 @@ __all__ = ["Branch", "BranchArgs", "BranchProvider"]
 class BranchArgs:
     parent_ref: pulumi.Input[str]
     name: pulumi.Input[str]
-    git_branch: Optional[pulumi.Input[str]] = None
+    git_branch: pulumi.Input[str] | None = None
     with_data: pulumi.Input[bool] = False
 
 
@@ -38,9 +38,7 @@ def _outputs(branch: BranchInfo) -> dict[str, Any]:
 def _keeps_its_name(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
     # Branch names are unique on a parent: a replacement that keeps parent and name must delete
     # the old branch before creating the new one. An unknown value may turn out the same.
-    return all(
-        isinstance(news.get(key), Unknown) or olds.get(key) == news.get(key) for key in ("parent_ref", "name")
-    )
+    return all(isinstance(news.get(key), Unknown) or olds.get(key) == news.get(key) for key in ("parent_ref", "name"))
 
 
 class BranchProvider(DeclarativeProvider):
@@ -85,9 +83,7 @@ class BranchProvider(DeclarativeProvider):
         if inputs["git_branch"] is not None and inputs["git_branch"] != olds.get("git_branch"):
             with SupabaseClient.from_settings() as supabase:
                 supabase.update_branch_git_branch(id_, inputs["git_branch"], label=inputs["name"])
-        return UpdateResult(
-            {**inputs, "branch_id": id_, "ref": olds["ref"], "api_url": api_url_for(olds["ref"])}
-        )
+        return UpdateResult({**inputs, "branch_id": id_, "ref": olds["ref"], "api_url": api_url_for(olds["ref"])})
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         with SupabaseClient.from_settings() as supabase:
@@ -102,13 +98,13 @@ class Branch(Resource, module="supabase", name="Branch"):
 
     parent_ref: pulumi.Output[str]
     name: pulumi.Output[str]
-    git_branch: pulumi.Output[Optional[str]]
+    git_branch: pulumi.Output[str | None]
     with_data: pulumi.Output[bool]
     branch_id: pulumi.Output[str]
     ref: pulumi.Output[str]
     api_url: pulumi.Output[str]
 
-    def __init__(self, resource_name: str, args: BranchArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, resource_name: str, args: BranchArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(
             BranchProvider(), resource_name, args_to_props(args, branch_id=None, ref=None, api_url=None), opts
         )

@@ -117,10 +117,26 @@ _GONE_STATUSES = frozenset({"REMOVED", "GOING_DOWN"})
 HEALTH_SERVICES: tuple[str, ...] = ("db", "rest")
 # V1CreateProjectBody.desired_instance_size (the contract test keeps this in step with the spec).
 INSTANCE_SIZES: tuple[str, ...] = (
-    "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge",
-    "16xlarge", "24xlarge", "24xlarge_optimized_memory", "24xlarge_optimized_cpu", "24xlarge_high_memory",
-    "48xlarge", "48xlarge_optimized_memory", "48xlarge_optimized_cpu", "48xlarge_high_memory",
-)  # fmt: skip
+    "nano",
+    "micro",
+    "small",
+    "medium",
+    "large",
+    "xlarge",
+    "2xlarge",
+    "4xlarge",
+    "8xlarge",
+    "12xlarge",
+    "16xlarge",
+    "24xlarge",
+    "24xlarge_optimized_memory",
+    "24xlarge_optimized_cpu",
+    "24xlarge_high_memory",
+    "48xlarge",
+    "48xlarge_optimized_memory",
+    "48xlarge_optimized_cpu",
+    "48xlarge_high_memory",
+)
 # The organization's projects page size (the API's maximum) and a bound on pages read.
 _PAGE_SIZE = 100
 _MAX_PAGES = 50
@@ -319,9 +335,7 @@ class SupabaseClient(RestClient):
         existing = {project.ref for project in self.find_projects(organization_slug=organization_slug, name=name)}
 
         def create() -> ProjectInfo:
-            payload = self.request(
-                CREATE_PROJECT, json=body, failure=failure, idempotent=False, secrets=(db_pass,)
-            )
+            payload = self.request(CREATE_PROJECT, json=body, failure=failure, idempotent=False, secrets=(db_pass,))
             return self.parsed(_project, payload, CREATE_PROJECT, failure)
 
         def find_new() -> ProjectInfo | None:
@@ -343,9 +357,7 @@ class SupabaseClient(RestClient):
     def get_project(self, ref: str) -> ProjectInfo | None:
         """The project, or None when it does not exist (a branch's ref is not a project)."""
         try:
-            payload = self.request(
-                GET_PROJECT, ref=ref, failure=f"Supabase project {ref} could not be read"
-            )
+            payload = self.request(GET_PROJECT, ref=ref, failure=f"Supabase project {ref} could not be read")
         except NotFound:
             return None
         return self.parsed(_project, payload, GET_PROJECT, f"Supabase project {ref} could not be read")
@@ -459,9 +471,7 @@ class SupabaseClient(RestClient):
         if not isinstance(payload, list):
             raise self.unexpected(PROJECT_HEALTH, failure, "not a list of services")
         return {
-            str(item.get("name")): str(item.get("status") or "UNKNOWN")
-            for item in payload
-            if isinstance(item, Mapping)
+            str(item.get("name")): str(item.get("status") or "UNKNOWN") for item in payload if isinstance(item, Mapping)
         }
 
     # ------------------------------------------------------------ branches
@@ -567,8 +577,13 @@ class SupabaseClient(RestClient):
                 terminal=project.status in TERMINAL_STATUSES,
             )
 
-        self._await(probe, what=f'Supabase project "{label}" ({ref})', ref=ref, deadline=deadline,
-                    clean_up=lambda: self.delete_project(ref))  # fmt: skip
+        self._await(
+            probe,
+            what=f'Supabase project "{label}" ({ref})',
+            ref=ref,
+            deadline=deadline,
+            clean_up=lambda: self.delete_project(ref),
+        )
 
     def await_branch_healthy(self, branch_id: str, ref: str, *, label: str, deadline: float) -> None:
         """Wait until the branch's services (HEALTH_SERVICES) are ACTIVE_HEALTHY; the branch's
@@ -585,8 +600,13 @@ class SupabaseClient(RestClient):
             status = detail.status or _summary(health)
             return _Probe(status, terminal=detail.status in TERMINAL_STATUSES)
 
-        self._await(probe, what=f'Supabase branch "{label}" ({ref})', ref=ref, deadline=deadline,
-                    clean_up=lambda: self.delete_branch(branch_id))  # fmt: skip
+        self._await(
+            probe,
+            what=f'Supabase branch "{label}" ({ref})',
+            ref=ref,
+            deadline=deadline,
+            clean_up=lambda: self.delete_branch(branch_id),
+        )
 
     def _await(
         self, probe: Callable[[], _Probe], *, what: str, ref: str, deadline: float, clean_up: Callable[[], bool]
@@ -626,9 +646,7 @@ class SupabaseClient(RestClient):
         try:
             clean_up()
         except ApiError as problem:
-            return (
-                f"Deleting it failed too ({problem}): delete it in the Supabase dashboard, then {_RECREATE_HINT}."
-            )
+            return f"Deleting it failed too ({problem}): delete it in the Supabase dashboard, then {_RECREATE_HINT}."
         return f"It was deleted so nothing half-made is left; {_RECREATE_HINT}."
 
     # ------------------------------------------------------------ plumbing
@@ -693,7 +711,7 @@ def _timestamp(value: Any) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _branch(node: Mapping[str, Any]) -> BranchInfo:

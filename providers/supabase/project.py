@@ -8,9 +8,8 @@ fleet. `ProjectKeys` (providers/supabase/project_keys.py) does the waiting, so c
 from __future__ import annotations
 
 import secrets
-
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
@@ -26,12 +25,12 @@ class ProjectArgs:
     name: pulumi.Input[str]
     organization_slug: pulumi.Input[str]
     # None lets Supabase choose; the choice is then recorded and a later region replaces.
-    region: Optional[pulumi.Input[str]]
+    region: pulumi.Input[str] | None
     # None: the provider generates one at create and keeps it (output `database_password`), so a
     # project waits for no other resource before it can be requested.
-    db_pass: Optional[pulumi.Input[str]] = None
+    db_pass: pulumi.Input[str] | None = None
     # Record-only after creation: a change is stored, the project is not resized (see update).
-    instance_size: Optional[pulumi.Input[str]] = None
+    instance_size: pulumi.Input[str] | None = None
 
 
 # Coming up and healthy are one expected lifecycle: ProjectKeys waits for the step between them in
@@ -41,7 +40,7 @@ class ProjectArgs:
 _EXPECTED_LIFECYCLE = frozenset({"COMING_UP", "ACTIVE_HEALTHY"})
 
 
-def refreshed_status(recorded: Optional[str], live: str) -> str:
+def refreshed_status(recorded: str | None, live: str) -> str:
     if recorded in _EXPECTED_LIFECYCLE and live in _EXPECTED_LIFECYCLE:
         return recorded
     return live
@@ -52,7 +51,7 @@ def generated_password() -> str:
     return secrets.token_urlsafe(32)
 
 
-def project_outputs(ref: str, status: Optional[str]) -> dict[str, Any]:
+def project_outputs(ref: str, status: str | None) -> dict[str, Any]:
     return {"ref": ref, "api_url": api_url_for(ref), "db_host": db_host_for(ref), "status": status}
 
 
@@ -93,7 +92,7 @@ class ProjectProvider(DeclarativeProvider):
                 "name": project.name,
                 "organization_slug": props.get("organization_slug") or project.organization_slug,
                 # A region left to Supabase stays unset, or the next diff would replace the project.
-                "region": props["region"] if "region" in props else project.region,
+                "region": props.get("region", project.region),
                 "db_pass": props.get("db_pass"),
                 "database_password": props.get("database_password"),
                 "instance_size": props.get("instance_size"),
@@ -133,17 +132,19 @@ class Project(Resource, module="supabase", name="Project"):
 
     name: pulumi.Output[str]
     organization_slug: pulumi.Output[str]
-    region: pulumi.Output[Optional[str]]
-    db_pass: pulumi.Output[Optional[str]]
+    region: pulumi.Output[str | None]
+    db_pass: pulumi.Output[str | None]
     database_password: pulumi.Output[str]
-    instance_size: pulumi.Output[Optional[str]]
+    instance_size: pulumi.Output[str | None]
     ref: pulumi.Output[str]
     api_url: pulumi.Output[str]
     db_host: pulumi.Output[str]
     status: pulumi.Output[str]
 
-    def __init__(self, resource_name: str, args: ProjectArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["db_pass", "database_password"]))
+    def __init__(self, resource_name: str, args: ProjectArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(additional_secret_outputs=["db_pass", "database_password"])
+        )
         super().__init__(
             ProjectProvider(),
             resource_name,

@@ -20,7 +20,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, Resource, UpdateResult
@@ -59,11 +59,11 @@ class ProjectKeysArgs:
     label: pulumi.Input[str]
     # Kind "project": the database password and host (Project.db_pass / Project.db_host).
     # Kind "branch": unused (the branch's own database user, password and host are read).
-    db_pass: Optional[pulumi.Input[str]] = None
-    db_host: Optional[pulumi.Input[str]] = None
+    db_pass: pulumi.Input[str] | None = None
+    db_host: pulumi.Input[str] | None = None
     kind: pulumi.Input[str] = PROJECT
     # Kind "branch": Branch.branch_id.
-    branch_id: Optional[pulumi.Input[str]] = None
+    branch_id: pulumi.Input[str] | None = None
     deadline_seconds: pulumi.Input[float] = DEFAULT_DEADLINE_SECONDS
 
 
@@ -107,7 +107,9 @@ class ProjectKeysProvider(DeclarativeProvider):
             # readiness costs no round trip more than the look that sees it healthy.
             early_keys = alongside.start(supabase.get_api_keys, ref, label=label)
             if inputs["kind"] == BRANCH:
-                supabase.await_branch_healthy(inputs["branch_id"], ref, label=label, deadline=inputs["deadline_seconds"])
+                supabase.await_branch_healthy(
+                    inputs["branch_id"], ref, label=label, deadline=inputs["deadline_seconds"]
+                )
             else:
                 supabase.await_project_healthy(ref, label=label, deadline=inputs["deadline_seconds"])
             outputs = _outputs(supabase, inputs, alongside, keys=early_keys.result_or_none())
@@ -229,18 +231,16 @@ class ProjectKeys(Resource, module="supabase", name="ProjectKeys"):
 
     project_ref: pulumi.Output[str]
     label: pulumi.Output[str]
-    db_pass: pulumi.Output[Optional[str]]
-    db_host: pulumi.Output[Optional[str]]
+    db_pass: pulumi.Output[str | None]
+    db_host: pulumi.Output[str | None]
     kind: pulumi.Output[str]
-    branch_id: pulumi.Output[Optional[str]]
+    branch_id: pulumi.Output[str | None]
     deadline_seconds: pulumi.Output[float]
     anon_key: pulumi.Output[str]
     service_role_key: pulumi.Output[str]
     connection_string: pulumi.Output[str]
 
-    def __init__(
-        self, resource_name: str, args: ProjectKeysArgs, opts: Optional[pulumi.ResourceOptions] = None
-    ) -> None:
+    def __init__(self, resource_name: str, args: ProjectKeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS))
         super().__init__(
             ProjectKeysProvider(),
@@ -248,4 +248,3 @@ class ProjectKeys(Resource, module="supabase", name="ProjectKeys"):
             args_to_props(args, anon_key=None, service_role_key=None, connection_string=None),
             opts,
         )
-

@@ -5,6 +5,7 @@ a header in its message. Whatever the failure (not sent, timed out, dropped, unu
 API answer that echoes the header back), what the clients raise has no token in its message,
 repr, args, chained exceptions or formatted traceback, and holds no httpx request or response.
 """
+
 from __future__ import annotations
 
 import traceback
@@ -49,13 +50,17 @@ FAILURES = {
 
 
 def _railway(handler: Callable[[httpx.Request], httpx.Response]) -> RailwayClient:
-    return RailwayClient(RailwaySettings(TOKEN, "https://railway.invalid/graphql/v2"), policy=NO_WAIT,
-                         transport=httpx.MockTransport(handler))  # fmt: skip
+    return RailwayClient(
+        RailwaySettings(TOKEN, "https://railway.invalid/graphql/v2"),
+        policy=NO_WAIT,
+        transport=httpx.MockTransport(handler),
+    )
 
 
 def _supabase(handler: Callable[[httpx.Request], httpx.Response]) -> SupabaseClient:
-    return SupabaseClient(SupabaseSettings(TOKEN, "https://supabase.invalid"), policy=NO_WAIT,
-                          transport=httpx.MockTransport(handler))  # fmt: skip
+    return SupabaseClient(
+        SupabaseSettings(TOKEN, "https://supabase.invalid"), policy=NO_WAIT, transport=httpx.MockTransport(handler)
+    )
 
 
 CALLS: dict[str, Callable[[Callable[[httpx.Request], httpx.Response]], Any]] = {

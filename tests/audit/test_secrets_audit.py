@@ -17,6 +17,7 @@ Searched for (the needles): the Railway and Supabase tokens (good and bad), ever
 access token and database password, every project's and branch's database password and API keys,
 every connection string, as written and percent-encoded.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -53,11 +54,11 @@ from providers.railway.environment import EnvironmentProvider
 from providers.railway.service_domain import ServiceDomainProvider
 from providers.railway.service_instance import ServiceInstanceProvider
 from providers.railway.variables import VariablesProvider
+from providers.statsig.gate import GateProvider
 from providers.supabase import client as supabase_client
 from providers.supabase.branch import BranchProvider
 from providers.supabase.project import ProjectProvider
 from providers.supabase.project_keys import ProjectKeysProvider
-from providers.statsig.gate import GateProvider
 from providers.tokens import AccessTokenProvider
 from sandbox.railway import RailwaySandbox
 from sandbox.statsig import StatsigSandbox
@@ -157,7 +158,9 @@ def _sandboxes() -> tuple[RailwaySandbox, SupabaseSandbox]:
         project_id=railway_config["projectId"],
         base_environment=railway_config["baseEnvironment"],
         base_environment_id=railway_config["baseEnvironmentId"],
-        services=[{"name": s["name"], "id": s["id"], "repository": s["repository"]} for s in railway_config["services"]],
+        services=[
+            {"name": s["name"], "id": s["id"], "repository": s["repository"]} for s in railway_config["services"]
+        ],
     )
     supabase.seed_organization(slug="gatewayz-sandbox", name="Gatewayz sandbox")
     return railway, supabase
@@ -236,8 +239,13 @@ def _whole_program(found: Evidence, patch: pytest.MonkeyPatch) -> None:
             found.add_secret("audit-db-pass-500-5f1c")
             try:
                 _host_resource(host, ProjectProvider(), "supabase:Project", "p500").create(
-                    {"name": "audit-500", "organization_slug": "gatewayz-sandbox", "region": None,
-                     "db_pass": "audit-db-pass-500-5f1c", "instance_size": None}  # fmt: skip
+                    {
+                        "name": "audit-500",
+                        "organization_slug": "gatewayz-sandbox",
+                        "region": None,
+                        "db_pass": "audit-db-pass-500-5f1c",
+                        "instance_size": None,
+                    }
                 )
             except EngineError as error:
                 _engine_error("Project.create with 500s on every attempt", error, found)
@@ -245,13 +253,25 @@ def _whole_program(found: Evidence, patch: pytest.MonkeyPatch) -> None:
             supabase.fail_next_projects(1, status="INIT_FAILED")
             found.add_secret("audit-db-pass-doomed-90ab")
             _, project = _host_resource(host, ProjectProvider(), "supabase:Project", "doomed").create(
-                {"name": "audit-doomed", "organization_slug": "gatewayz-sandbox", "region": None,
-                 "db_pass": "audit-db-pass-doomed-90ab", "instance_size": None}  # fmt: skip
+                {
+                    "name": "audit-doomed",
+                    "organization_slug": "gatewayz-sandbox",
+                    "region": None,
+                    "db_pass": "audit-db-pass-doomed-90ab",
+                    "instance_size": None,
+                }
             )
             try:
                 _host_resource(host, ProjectKeysProvider(), "supabase:ProjectKeys", "doomed-keys").create(
-                    {"project_ref": project["ref"], "label": "audit-doomed", "db_pass": project["db_pass"],
-                     "db_host": project["db_host"], "kind": "project", "branch_id": None, "deadline_seconds": 30.0}  # fmt: skip
+                    {
+                        "project_ref": project["ref"],
+                        "label": "audit-doomed",
+                        "db_pass": project["db_pass"],
+                        "db_host": project["db_host"],
+                        "kind": "project",
+                        "branch_id": None,
+                        "deadline_seconds": 30.0,
+                    }
                 )
             except EngineError as error:
                 _engine_error("ProjectKeys.create of an INIT_FAILED project", error, found)
@@ -284,12 +304,29 @@ def _status_lines(railway: RailwaySandbox, exports: dict[str, Any], work: Path, 
     outputs.write_text(json.dumps({key: value for key, value in exports.items() if key != "__secrecy"}))
     environ = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("RAILWAY_", "STAGEFLEET_"))},
-        "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8",
-        "RAILWAY_API_TOKEN": RAILWAY_TOKEN, "RAILWAY_API_URL": railway.url,
-    }  # fmt: skip
+        "PYTHONPATH": str(REPO),
+        "PYTHONIOENCODING": "utf-8",
+        "RAILWAY_API_TOKEN": RAILWAY_TOKEN,
+        "RAILWAY_API_URL": railway.url,
+    }
     for output_format in ("table", "markdown", "json"):
-        command = [sys.executable, "-m", "fleet", "status", "--stack", "sandbox", "--outputs", str(outputs), "--wait",
-                   "--deadline", "60", "--format", output_format, "--connect-to", f"up.railway.app={railway.edge_url}"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "fleet",
+            "status",
+            "--stack",
+            "sandbox",
+            "--outputs",
+            str(outputs),
+            "--wait",
+            "--deadline",
+            "60",
+            "--format",
+            output_format,
+            "--connect-to",
+            f"up.railway.app={railway.edge_url}",
+        ]
         done = subprocess.run(command, cwd=work, env=environ, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         found.logs.append((f"fleet status --format {output_format}", done.stdout + done.stderr))
@@ -303,13 +340,22 @@ def _host_resource(host: DynamicProviderHost, provider: Any, type_: str, name: s
     return DynamicResourceClient(host, provider, f"pulumi-python:dynamic/{type_}", name)
 
 
-def _bad_token_calls(host: DynamicProviderHost, state: existing_stack.State) -> list[tuple[DynamicResourceClient, dict]]:
+def _bad_token_calls(
+    host: DynamicProviderHost, state: existing_stack.State
+) -> list[tuple[DynamicResourceClient, dict]]:
     """Each resource type of the deployed stack created again with its recorded inputs (the API
     types only: an AccessToken calls no API)."""
-    providers = {"Environment": EnvironmentProvider, "Variables": VariablesProvider,
-                 "DeploymentTrigger": DeploymentTriggerProvider, "ServiceDomain": ServiceDomainProvider,
-                 "Project": ProjectProvider, "ProjectKeys": ProjectKeysProvider, "Branch": BranchProvider,
-                 "ServiceInstance": ServiceInstanceProvider, "Deployment": DeploymentProvider}  # fmt: skip
+    providers = {
+        "Environment": EnvironmentProvider,
+        "Variables": VariablesProvider,
+        "DeploymentTrigger": DeploymentTriggerProvider,
+        "ServiceDomain": ServiceDomainProvider,
+        "Project": ProjectProvider,
+        "ProjectKeys": ProjectKeysProvider,
+        "Branch": BranchProvider,
+        "ServiceInstance": ServiceInstanceProvider,
+        "Deployment": DeploymentProvider,
+    }
     calls: dict[str, tuple[DynamicResourceClient, dict]] = {}
     for resource in state.values():
         kind = resource.type.rsplit(":", 1)[-1]
@@ -354,13 +400,20 @@ class _Records(logging.Handler):
 
 
 def _every_provider_path_in_process(found: Evidence, patch: pytest.MonkeyPatch) -> None:
-    from tests.faults.conftest import RAILWAY_TOKEN as FAULT_RAILWAY_TOKEN, SUPABASE_TOKEN as FAULT_SUPABASE_TOKEN
+    from tests.faults.conftest import RAILWAY_TOKEN as FAULT_RAILWAY_TOKEN
     from tests.faults.conftest import STATSIG_KEY as FAULT_STATSIG_KEY
+    from tests.faults.conftest import SUPABASE_TOKEN as FAULT_SUPABASE_TOKEN
 
     for secret in (FAULT_RAILWAY_TOKEN, FAULT_SUPABASE_TOKEN, FAULT_STATSIG_KEY, matrix.DB_PASS, matrix.NEW_DB_PASS):
         found.add_secret(secret)
-    for name in (settings.RAILWAY_TOKEN_ENV, settings.RAILWAY_API_URL_ENV, settings.SUPABASE_TOKEN_ENV,
-                 settings.SUPABASE_API_URL_ENV, settings.STATSIG_KEY_ENV, settings.STATSIG_API_URL_ENV):  # fmt: skip
+    for name in (
+        settings.RAILWAY_TOKEN_ENV,
+        settings.RAILWAY_API_URL_ENV,
+        settings.SUPABASE_TOKEN_ENV,
+        settings.SUPABASE_API_URL_ENV,
+        settings.STATSIG_KEY_ENV,
+        settings.STATSIG_API_URL_ENV,
+    ):
         patch.delenv(name, raising=False)
     patch.setattr(http, "DEFAULT_RETRY_POLICY", FAST_RETRIES)
     patch.setattr(http, "READ_TIMEOUT", 0.1)
@@ -384,7 +437,7 @@ def _every_provider_path_in_process(found: Evidence, patch: pytest.MonkeyPatch) 
                 try:
                     state["result"] = operation.act(world, state)
                     failed = False
-                except Exception as error:  # noqa: BLE001 - every message is evidence
+                except Exception as error:
                     found.errors.append((f"{operation.name} under {fault}", "".join(traceback.format_exception(error))))
                     failed = True
                 sandbox.faults.clear()
@@ -395,9 +448,19 @@ def _every_provider_path_in_process(found: Evidence, patch: pytest.MonkeyPatch) 
                             found.add_secret(secret)
         _failures_in_process(railway, supabase, found)
         _collect_sandbox_secrets(railway, supabase, found)
-        for provider in (EnvironmentProvider(), VariablesProvider(), DeploymentTriggerProvider(), ServiceDomainProvider(),
-                         ProjectProvider(), ProjectKeysProvider(), BranchProvider(), AccessTokenProvider(),
-                         GateProvider(), ServiceInstanceProvider(), DeploymentProvider()):  # fmt: skip
+        for provider in (
+            EnvironmentProvider(),
+            VariablesProvider(),
+            DeploymentTriggerProvider(),
+            ServiceDomainProvider(),
+            ProjectProvider(),
+            ProjectKeysProvider(),
+            BranchProvider(),
+            AccessTokenProvider(),
+            GateProvider(),
+            ServiceInstanceProvider(),
+            DeploymentProvider(),
+        ):
             _world(railway, supabase, "pickle", statsig).configure(provider)
             found.pickles[f"in-process {type(provider).__name__}"] = base64.b64decode(serialize_provider(provider))
     finally:
@@ -410,17 +473,30 @@ def _every_provider_path_in_process(found: Evidence, patch: pytest.MonkeyPatch) 
     found.logs.extend(("in-process logging", line) for line in records.lines)
 
 
-def _world(railway: RailwaySandbox, supabase: SupabaseSandbox, tag: str, statsig: StatsigSandbox | None = None) -> World:
+def _world(
+    railway: RailwaySandbox, supabase: SupabaseSandbox, tag: str, statsig: StatsigSandbox | None = None
+) -> World:
     seed = railway.seed_project(
         name=tag,
-        services=[{"name": "api", "repository": "gatewayz/gatewayz-backend"},
-                  {"name": "worker", "repository": "gatewayz/gatewayz-backend"}],  # fmt: skip
+        services=[
+            {"name": "api", "repository": "gatewayz/gatewayz-backend"},
+            {"name": "worker", "repository": "gatewayz/gatewayz-backend"},
+        ],
     )
     organization = f"org-{tag}-{len(supabase.organizations())}"
     supabase.seed_organization(slug=organization)
     # Statsig gate names are unique per project: each world names its gate after its own tag.
-    return World(railway, supabase, seed.project_id, seed.base_environment_id, seed.service_ids["api"],
-                 seed.service_ids["worker"], organization, statsig, f"gate-{tag}"[:100])  # fmt: skip
+    return World(
+        railway,
+        supabase,
+        seed.project_id,
+        seed.base_environment_id,
+        seed.service_ids["api"],
+        seed.service_ids["worker"],
+        organization,
+        statsig,
+        f"gate-{tag}"[:100],
+    )
 
 
 def _failures_in_process(railway: RailwaySandbox, supabase: SupabaseSandbox, found: Evidence) -> None:
@@ -429,27 +505,36 @@ def _failures_in_process(railway: RailwaySandbox, supabase: SupabaseSandbox, fou
     def attempt(where: str, call: Any) -> None:
         try:
             call()
-        except Exception as error:  # noqa: BLE001 - every message is evidence
+        except Exception as error:
             found.errors.append((where, "".join(traceback.format_exception(error))))
         else:
             raise AssertionError(f"{where}: expected a failure")
 
     world = _world(railway, supabase, "failures")
-    bad = dict(world.config, **{"stagefleet:railwayToken": WRONG_RAILWAY_TOKEN,
-                                "stagefleet:supabaseAccessToken": WRONG_SUPABASE_TOKEN})  # fmt: skip
+    bad = dict(
+        world.config,
+        **{"stagefleet:railwayToken": WRONG_RAILWAY_TOKEN, "stagefleet:supabaseAccessToken": WRONG_SUPABASE_TOKEN},
+    )
     settings.configure(bad)
-    attempt("Environment.create with a bad token", lambda: EnvironmentProvider().create(matrix._environment_inputs(world)))
+    attempt(
+        "Environment.create with a bad token", lambda: EnvironmentProvider().create(matrix._environment_inputs(world))
+    )
     attempt("Project.create with a bad token", lambda: ProjectProvider().create(matrix._project_inputs(world)))
     attempt("Project.read with a bad token", lambda: ProjectProvider().read("abcdefghijklmnopqrst", {}))
 
     world.configure(ProjectProvider())
     supabase.fail_next_projects(1, status="INIT_FAILED")
     doomed = ProjectProvider().create(matrix._project_inputs(world, name="audit-init-failed"))
-    attempt("ProjectKeys.create of an INIT_FAILED project", lambda: ProjectKeysProvider().create(matrix._keys_inputs(doomed.outs)))
+    attempt(
+        "ProjectKeys.create of an INIT_FAILED project",
+        lambda: ProjectKeysProvider().create(matrix._keys_inputs(doomed.outs)),
+    )
     supabase.healthy_after = 30.0
     slow = ProjectProvider().create(matrix._project_inputs(world, name="audit-too-slow"))
-    attempt("ProjectKeys.create past its deadline",
-            lambda: ProjectKeysProvider().create({**matrix._keys_inputs(slow.outs), "deadline_seconds": 0.2}))  # fmt: skip
+    attempt(
+        "ProjectKeys.create past its deadline",
+        lambda: ProjectKeysProvider().create({**matrix._keys_inputs(slow.outs), "deadline_seconds": 0.2}),
+    )
     supabase.healthy_after = 0.05
 
 
@@ -467,8 +552,14 @@ def test_the_audit_saw_what_it_should(evidence: Evidence) -> None:
     status = dict(evidence.logs)["fleet status --format table"]
     assert "healthy" in status and "https://" in status, "fleet status reported the deployed services"
     messages = "\n".join(text for _, text in evidence.errors)
-    for expected in ("Railway rejected the API token", "Supabase rejected the access token", "HTTP 500",
-                     "INIT_FAILED", "was not ACTIVE_HEALTHY within", "gave up after"):  # fmt: skip
+    for expected in (
+        "Railway rejected the API token",
+        "Supabase rejected the access token",
+        "HTTP 500",
+        "INIT_FAILED",
+        "was not ACTIVE_HEALTHY within",
+        "gave up after",
+    ):
         assert expected in messages, expected
     assert len(evidence.outputs) >= 100
     for kind, declared in SECRET_OUTPUTS.items():

@@ -5,6 +5,7 @@ asserted is what the figures mean regardless of speed: a no-op up writes nothing
 sends nothing, every environment was provisioned, every service became healthy with exactly one
 deployment.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -46,7 +47,6 @@ def test_program_eval_runs_and_reports_per_environment_time() -> None:
     assert all(run["per_env_ms_best"] > 0 for run in figures["runs"])
 
 
-
 def test_api_economy_finds_one_deployment_per_service_and_one_more_per_service_for_a_variable_edit(
     economy: dict,
 ) -> None:
@@ -59,9 +59,22 @@ def test_api_economy_finds_one_deployment_per_service_and_one_more_per_service_f
 
 def test_readiness_runs_until_every_service_is_healthy_with_exactly_one_deployment() -> None:
     figures = readiness.main(
-        ["--sizes", "1", "--healthy-after", "0.3", "--latency", "0", "--building", "0.2", "--deploying", "0.2",
-         "--repeats", "1", "--no-write"]
-    )  # fmt: skip
+        [
+            "--sizes",
+            "1",
+            "--healthy-after",
+            "0.3",
+            "--latency",
+            "0",
+            "--building",
+            "0.2",
+            "--deploying",
+            "0.2",
+            "--repeats",
+            "1",
+            "--no-write",
+        ]
+    )
     [run] = figures["runs"]
     assert (run["environments"], run["services"]) == (1, 2)
     # `fleet status --wait` exited 0 (main raises otherwise), each service with its one deployment.

@@ -5,6 +5,7 @@ machine without that checkout the tests that need one skip, saying where it shou
 environment variable `CI` set, as every CI service sets it) they fail instead, so a pipeline that
 lost its contracts cannot pass while checking none of them.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,7 +28,9 @@ def contract(relative: str, what: str) -> Path:
     if not path.is_file():
         where = f"{what} is not at {path} (shared/contracts is a checkout of its own, beside the repository)"
         if in_ci():
-            pytest.fail(f"{where}; CI is set, so the contract tests must run: check out shared beside the repository",
-                        pytrace=False)  # fmt: skip
+            pytest.fail(
+                f"{where}; CI is set, so the contract tests must run: check out shared beside the repository",
+                pytrace=False,
+            )
         pytest.skip(where)
     return path

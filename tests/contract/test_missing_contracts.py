@@ -1,5 +1,6 @@
 """Without ../shared/contracts the contract tests skip on a developer's machine and fail in CI,
 saying where the contracts should be."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -37,14 +37,35 @@ SANDBOX_SDL = REPO / "sandbox" / "railway.graphql"
 # The operations the sandbox must serve (sections environments, variables, deploy triggers,
 # service domains, deployments and service instance settings, and the project query): a dropped field in the SDL fails here, not silently.
 REQUIRED_OPERATIONS = {
-    "EnvironmentCreate", "Environments", "Environment", "EnvironmentRename", "EnvironmentDelete",
-    "EnvironmentStagedChanges", "EnvironmentPatchCommitStaged", "EnvironmentUnskipService",
-    "VariableUpsert", "VariableCollectionUpsert", "VariableDelete", "Variables",
-    "VariablesForServiceDeployment", "EnvironmentVariableMeta",
-    "DeploymentTriggers", "DeploymentTriggerCreate", "DeploymentTriggerUpdate", "DeploymentTriggerDelete",
-    "ServiceDomainCreate", "ServiceDomainUpdate", "ServiceDomainDelete", "Domains", "ServiceDomainAvailable",
+    "EnvironmentCreate",
+    "Environments",
+    "Environment",
+    "EnvironmentRename",
+    "EnvironmentDelete",
+    "EnvironmentStagedChanges",
+    "EnvironmentPatchCommitStaged",
+    "EnvironmentUnskipService",
+    "VariableUpsert",
+    "VariableCollectionUpsert",
+    "VariableDelete",
+    "Variables",
+    "VariablesForServiceDeployment",
+    "EnvironmentVariableMeta",
+    "DeploymentTriggers",
+    "DeploymentTriggerCreate",
+    "DeploymentTriggerUpdate",
+    "DeploymentTriggerDelete",
+    "ServiceDomainCreate",
+    "ServiceDomainUpdate",
+    "ServiceDomainDelete",
+    "Domains",
+    "ServiceDomainAvailable",
     "ProjectPrSettings",
-    "ServiceInstanceUpdate", "ServiceInstanceDeployV2", "Deployment", "LatestDeployment", "Deployments",
+    "ServiceInstanceUpdate",
+    "ServiceInstanceDeployV2",
+    "Deployment",
+    "LatestDeployment",
+    "Deployments",
 }
 
 
@@ -97,8 +118,9 @@ def type_problems(ours: GraphQLNamedType, theirs: GraphQLNamedType | None) -> li
     if isinstance(ours, (GraphQLObjectType, GraphQLInterfaceType)):
         assert isinstance(theirs, (GraphQLObjectType, GraphQLInterfaceType))
         published_interfaces = {i.name for i in theirs.interfaces}
-        problems += [f"{ours.name}: does not implement {i.name}" for i in ours.interfaces
-                     if i.name not in published_interfaces]
+        problems += [
+            f"{ours.name}: does not implement {i.name}" for i in ours.interfaces if i.name not in published_interfaces
+        ]
         for name, field in ours.fields.items():
             if name not in theirs.fields:
                 problems.append(f"{ours.name}.{name}: no such field")
@@ -112,8 +134,11 @@ def type_problems(ours: GraphQLNamedType, theirs: GraphQLNamedType | None) -> li
                 problems.append(f"{ours.name}.{name}: no such input field")
             elif str(input_field.type) != str(published_field.type):
                 problems.append(f"{ours.name}.{name}: type {input_field.type} != published {published_field.type}")
-        problems += [f"{ours.name}.{name}: required input field omitted" for name, f in theirs.fields.items()
-                     if name not in ours.fields and is_non_null_type(f.type)]
+        problems += [
+            f"{ours.name}.{name}: required input field omitted"
+            for name, f in theirs.fields.items()
+            if name not in ours.fields and is_non_null_type(f.type)
+        ]
     elif isinstance(ours, GraphQLEnumType):
         assert isinstance(theirs, GraphQLEnumType)
         problems += [f"{ours.name}.{v}: no such enum value" for v in ours.values if v not in theirs.values]
@@ -156,14 +181,17 @@ def test_operations_in_the_subset_validate_against_the_sandbox_schema(sandbox):
 
 
 def test_operations_in_the_subset_validate_against_the_published_schema(published, sandbox):
-    errors = {name: [e.message for e in validate(published, doc)] for name, doc in operations_in_subset(sandbox).items()}
+    errors = {
+        name: [e.message for e in validate(published, doc)] for name, doc in operations_in_subset(sandbox).items()
+    }
 
     assert {name: errs for name, errs in errors.items() if errs} == {}
 
 
 def test_checker_reports_a_field_whose_type_differs(published):
-    tampered = build_schema("type Query { environment(id: String!): Environment }\n"
-                            "type Environment { id: ID! name: String }")
+    tampered = build_schema(
+        "type Query { environment(id: String!): Environment }\ntype Environment { id: ID! name: String }"
+    )
 
     problems = [p for t in sandbox_types(tampered) for p in type_problems(t, published.get_type(t.name))]
 

@@ -2,16 +2,17 @@
 environment lifecycle is one of the documents in providers/railway/operations.py, which
 test_operations_contract.py validates against Railway's published schema. So no document can
 escape the contract check by being built somewhere else."""
+
 from __future__ import annotations
 
 from pulumi.dynamic import Config, ConfigureRequest
 
+from providers import settings
 from providers.railway import operations
 from providers.railway.deployment_trigger import DeploymentTriggerProvider
 from providers.railway.environment import EnvironmentProvider
 from providers.railway.service_domain import ServiceDomainProvider
 from providers.railway.variables import VariablesProvider
-from providers import settings
 from sandbox.railway import RailwaySandbox
 
 TOKEN = "contract-test-token"
@@ -24,7 +25,9 @@ def test_every_document_sent_in_a_lifecycle_is_a_contract_checked_operation():
         providers = [EnvironmentProvider(), VariablesProvider(), DeploymentTriggerProvider(), ServiceDomainProvider()]
         for provider in providers:
             provider.configure(
-                ConfigureRequest(Config({"stagefleet:railwayToken": TOKEN, "stagefleet:railwayApiUrl": sandbox.url}, "stagefleet"))
+                ConfigureRequest(
+                    Config({"stagefleet:railwayToken": TOKEN, "stagefleet:railwayApiUrl": sandbox.url}, "stagefleet")
+                )
             )
         try:
             _lifecycle(sandbox, seed, *providers)
@@ -37,7 +40,12 @@ def test_every_document_sent_in_a_lifecycle_is_a_contract_checked_operation():
 
 def _lifecycle(sandbox, seed, environments, variables, triggers, domains):
     service = seed.service_ids["api"]
-    env = {"project_id": seed.project_id, "name": "staging-contract", "source_environment_id": seed.base_environment_id, "ephemeral": False}
+    env = {
+        "project_id": seed.project_id,
+        "name": "staging-contract",
+        "source_environment_id": seed.base_environment_id,
+        "ephemeral": False,
+    }
     created = environments.create(env)
     environments.update(created.id, created.outs, {**env, "name": "staging-contract-2"})
     scope = {"project_id": seed.project_id, "environment_id": created.id, "service_id": service}

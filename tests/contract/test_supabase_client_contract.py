@@ -142,9 +142,7 @@ def query_value(raw: list[str], schema: dict[str, Any]) -> Any:
 
 def test_every_endpoint_of_the_client_is_an_operation_of_the_spec(spec: dict[str, Any]) -> None:
     missing = [
-        endpoint.key
-        for endpoint in ENDPOINTS
-        if endpoint.method.lower() not in spec["paths"].get(endpoint.path, {})
+        endpoint.key for endpoint in ENDPOINTS if endpoint.method.lower() not in spec["paths"].get(endpoint.path, {})
     ]
     assert missing == []
 
@@ -160,17 +158,31 @@ def test_the_instance_sizes_the_provider_accepts_are_the_specs(spec: dict[str, A
 
 
 def test_the_health_services_the_client_asks_for_are_declared(spec: dict[str, Any]) -> None:
-    [services] = [p for p in operation(spec, "GET", "/v1/projects/{ref}/health")["parameters"] if p["name"] == "services"]
+    [services] = [
+        p for p in operation(spec, "GET", "/v1/projects/{ref}/health")["parameters"] if p["name"] == "services"
+    ]
     assert set(HEALTH_SERVICES) <= set(services["schema"]["items"]["enum"])
 
 
 def test_the_body_check_is_not_vacuous(spec: dict[str, Any], registry: Any) -> None:
     create = validator(registry, request_body_schema(spec, "POST", "/v1/projects") or {})
-    assert create.is_valid({"name": "n", "organization_slug": "o", "db_pass": "p",
-                            "region_selection": {"type": "specific", "code": "us-east-1"}})  # fmt: skip
+    assert create.is_valid(
+        {
+            "name": "n",
+            "organization_slug": "o",
+            "db_pass": "p",
+            "region_selection": {"type": "specific", "code": "us-east-1"},
+        }
+    )
     assert not create.is_valid({"name": "n", "organization_slug": "o"})  # no db_pass
-    assert not create.is_valid({"name": "n", "organization_slug": "o", "db_pass": "p",
-                                "region_selection": {"type": "specific", "code": "mars-1"}})  # fmt: skip
+    assert not create.is_valid(
+        {
+            "name": "n",
+            "organization_slug": "o",
+            "db_pass": "p",
+            "region_selection": {"type": "specific", "code": "mars-1"},
+        }
+    )
     password = validator(registry, request_body_schema(spec, "PATCH", "/v1/projects/{ref}/database/password") or {})
     assert not password.is_valid({"password": "abc"})  # minLength 4
 
@@ -190,8 +202,13 @@ def sent(spec: dict[str, Any]) -> Iterator[list[Any]]:
     lost or conflicting creates and clean up failed starts."""
     from sandbox.supabase import SupabaseSandbox
 
-    with pytest.MonkeyPatch.context() as patch, SupabaseSandbox(tokens={TOKEN}, healthy_after=0.1, lifetime=120) as sandbox:
-        patch.setattr(supabase_client, "DEFAULT_WAIT_POLICY", supabase_client.WaitPolicy(first_delay=0.02, max_delay=0.1))
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        SupabaseSandbox(tokens={TOKEN}, healthy_after=0.1, lifetime=120) as sandbox,
+    ):
+        patch.setattr(
+            supabase_client, "DEFAULT_WAIT_POLICY", supabase_client.WaitPolicy(first_delay=0.02, max_delay=0.1)
+        )
         patch.setattr(http, "DEFAULT_RETRY_POLICY", replace(http.DEFAULT_RETRY_POLICY, base_delay=0.01, max_delay=0.05))
         sandbox.seed_organization(slug=ORGANIZATION, name="Gatewayz")
         providers = [ProjectProvider(), ProjectKeysProvider(), BranchProvider()]
@@ -213,20 +230,34 @@ def _lifecycle(sandbox: Any, projects: ProjectProvider, keys: ProjectKeysProvide
         assert result.failures == []
         return result.inputs
 
-    project_props = {"name": "gatewayz-staging-contract", "organization_slug": ORGANIZATION, "region": "eu-west-2",
-                     "db_pass": "contract-db-pass-1", "instance_size": "micro"}  # fmt: skip
+    project_props = {
+        "name": "gatewayz-staging-contract",
+        "organization_slug": ORGANIZATION,
+        "region": "eu-west-2",
+        "db_pass": "contract-db-pass-1",
+        "instance_size": "micro",
+    }
     sandbox.faults.add("POST /v1/projects", "drop_after_apply", times=1)  # adopt by name
     project = projects.create(check(projects, project_props))
-    keys_props = {"project_ref": project.id, "label": project_props["name"], "db_pass": project_props["db_pass"],
-                  "db_host": project.outs["db_host"], "deadline_seconds": 30}  # fmt: skip
+    keys_props = {
+        "project_ref": project.id,
+        "label": project_props["name"],
+        "db_pass": project_props["db_pass"],
+        "db_host": project.outs["db_host"],
+        "deadline_seconds": 30,
+    }
     project_keys = keys.create(check(keys, keys_props))
     renamed = {**project_props, "name": "gatewayz-staging-contract-2", "db_pass": "contract-db-pass-2"}
     projects.update(project.id, project.outs, check(projects, renamed))
     projects.read(project.id, project.outs)
     keys.read(project_keys.id, project_keys.outs)
 
-    branch_props = {"parent_ref": project.id, "name": "gatewayz-staging-pr-7", "git_branch": "feature/seven",
-                    "with_data": True}  # fmt: skip
+    branch_props = {
+        "parent_ref": project.id,
+        "name": "gatewayz-staging-pr-7",
+        "git_branch": "feature/seven",
+        "with_data": True,
+    }
     branch = branches.create(check(branches, branch_props))
     branches.create(check(branches, branch_props))  # 409, adopted
     branches.update(branch.id, branch.outs, check(branches, {**branch_props, "git_branch": "feature/seven-b"}))
@@ -262,13 +293,17 @@ def test_every_request_maps_to_a_spec_template_and_a_declared_endpoint(spec: dic
     assert [f"{method} {template}" for method, _, template in mapped] == [entry.key for entry in sent]
 
 
-def test_every_query_parameter_sent_is_declared_with_a_valid_value(spec: dict[str, Any], registry: Any, sent: list[Any]) -> None:
+def test_every_query_parameter_sent_is_declared_with_a_valid_value(
+    spec: dict[str, Any], registry: Any, sent: list[Any]
+) -> None:
     problems: list[str] = []
     checked = 0
     for entry in sent:
         template = template_of(spec, entry.method, entry.path)
         assert template is not None
-        declared = {p["name"]: p for p in operation(spec, entry.method, template).get("parameters", []) if p["in"] == "query"}
+        declared = {
+            p["name"]: p for p in operation(spec, entry.method, template).get("parameters", []) if p["in"] == "query"
+        }
         values: dict[str, list[str]] = {}
         for name, value in parse_qsl(entry.query_string, keep_blank_values=True):
             values.setdefault(name, []).append(value)
@@ -298,7 +333,9 @@ def test_every_request_body_sent_validates_against_the_operations_schema(
         if schema is None:
             assert entry.body is None, f"{entry.key} sent a body its operation does not take"
             continue
-        problems.extend(f"{entry.key}: {error.message}" for error in validator(registry, schema).iter_errors(entry.body))
+        problems.extend(
+            f"{entry.key}: {error.message}" for error in validator(registry, schema).iter_errors(entry.body)
+        )
         # No field the spec does not declare (the schemas allow extra properties; we do not).
         undeclared = set(entry.body) - set(resolved(spec, schema).get("properties", {}))
         problems.extend(f"{entry.key}: undeclared field {name}" for name in sorted(undeclared))

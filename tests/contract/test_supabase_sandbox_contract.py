@@ -27,6 +27,7 @@ SPEC_URI = "urn:supabase:management-api-v1"
 TOKEN = "sbp_contract"
 ORG = "gatewayz"
 
+
 @pytest.fixture(scope="module", autouse=True)
 def published_spec() -> None:
     contract("supabase/management-api-v1.openapi.json", "Supabase's published OpenAPI spec")
@@ -77,8 +78,9 @@ def response_validator(spec: dict[str, Any], route: Route, status: int, *, stric
         converted = openapi_to_json_schema(spec, strict=strict)
         registry = referencing.Registry().with_resource(SPEC_URI, DRAFT4.create_resource(converted))
         _REGISTRIES[strict] = registry
-    pointer = _pointer("paths", route.template, route.method.lower(), "responses", str(status),
-                       "content", "application/json", "schema")
+    pointer = _pointer(
+        "paths", route.template, route.method.lower(), "responses", str(status), "content", "application/json", "schema"
+    )
     return jsonschema.Draft4Validator({"$ref": f"{SPEC_URI}#/{pointer}"}, registry=registry)
 
 
@@ -110,15 +112,29 @@ def samples() -> Iterator[dict[str, list[tuple[int, Any]]]]:
             rec.call("GET /v1/organizations", "/v1/organizations")
             rec.call("GET /v1/organizations/{slug}", f"/v1/organizations/{ORG}")
             rec.call("GET /v1/projects/available-regions", "/v1/projects/available-regions", organization_slug=ORG)
-            project = rec.call("POST /v1/projects", "/v1/projects", {
-                "name": "gatewayz-staging-dev1", "organization_slug": ORG, "db_pass": "pw-1234",
-                "region_selection": {"type": "specific", "code": "us-east-1"}, "desired_instance_size": "micro",
-            })
+            project = rec.call(
+                "POST /v1/projects",
+                "/v1/projects",
+                {
+                    "name": "gatewayz-staging-dev1",
+                    "organization_slug": ORG,
+                    "db_pass": "pw-1234",
+                    "region_selection": {"type": "specific", "code": "us-east-1"},
+                    "desired_instance_size": "micro",
+                },
+            )
             ref = project["ref"]
             sb.fail_next_projects(1)
-            rec.call("POST /v1/projects", "/v1/projects", {
-                "name": "fails", "organization_slug": ORG, "db_pass": "pw-1234", "region": "eu-west-1",
-            })
+            rec.call(
+                "POST /v1/projects",
+                "/v1/projects",
+                {
+                    "name": "fails",
+                    "organization_slug": ORG,
+                    "db_pass": "pw-1234",
+                    "region": "eu-west-1",
+                },
+            )
             # Both sides of the status machine: COMING_UP now, ACTIVE_HEALTHY / INIT_FAILED later.
             for _ in range(2):
                 rec.call("GET /v1/projects/{ref}", f"/v1/projects/{ref}")
@@ -129,21 +145,31 @@ def samples() -> Iterator[dict[str, list[tuple[int, Any]]]]:
             rec.call("GET /v1/projects/{ref}/api-keys", f"/v1/projects/{ref}/api-keys")
             rec.call("GET /v1/projects/{ref}/api-keys", f"/v1/projects/{ref}/api-keys", reveal="true")
             rec.call("PATCH /v1/projects/{ref}", f"/v1/projects/{ref}", {"name": "renamed"})
-            rec.call("PATCH /v1/projects/{ref}/database/password", f"/v1/projects/{ref}/database/password",
-                     {"password": "n3w-pass"})
-            rec.call("PATCH /v1/projects/{ref}/billing/addons", f"/v1/projects/{ref}/billing/addons",
-                     {"addon_type": "compute_instance", "addon_variant": "ci_small"})
+            rec.call(
+                "PATCH /v1/projects/{ref}/database/password",
+                f"/v1/projects/{ref}/database/password",
+                {"password": "n3w-pass"},
+            )
+            rec.call(
+                "PATCH /v1/projects/{ref}/billing/addons",
+                f"/v1/projects/{ref}/billing/addons",
+                {"addon_type": "compute_instance", "addon_variant": "ci_small"},
+            )
             rec.call("GET /v1/projects/{ref}/billing/addons", f"/v1/projects/{ref}/billing/addons")
             rec.call("GET /v1/projects/{ref}/branches", f"/v1/projects/{ref}/branches")
-            branch = rec.call("POST /v1/projects/{ref}/branches", f"/v1/projects/{ref}/branches",
-                              {"branch_name": "pr-42", "git_branch": "feature/x", "with_data": False})
+            branch = rec.call(
+                "POST /v1/projects/{ref}/branches",
+                f"/v1/projects/{ref}/branches",
+                {"branch_name": "pr-42", "git_branch": "feature/x", "with_data": False},
+            )
             rec.call("GET /v1/projects/{ref}/branches", f"/v1/projects/{ref}/branches")
             rec.call("GET /v1/projects/{ref}/branches/{name}", f"/v1/projects/{ref}/branches/pr-42")
             rec.call("GET /v1/branches/{branch_id_or_ref}", f"/v1/branches/{branch['id']}")
             rec.call("GET /v1/branches/{branch_id_or_ref}", f"/v1/branches/{ref}")
             rec.call("GET /v1/projects/{ref}/health", f"/v1/projects/{branch['project_ref']}/health", services="db")
-            rec.call("PATCH /v1/branches/{branch_id_or_ref}", f"/v1/branches/{branch['id']}",
-                     {"git_branch": "feature/y"})
+            rec.call(
+                "PATCH /v1/branches/{branch_id_or_ref}", f"/v1/branches/{branch['id']}", {"git_branch": "feature/y"}
+            )
             rec.call("DELETE /v1/branches/{branch_id_or_ref}", f"/v1/branches/{branch['id']}")
             rec.call("DELETE /v1/projects/{ref}/branches", f"/v1/projects/{ref}/branches")
             rec.call("DELETE /v1/projects/{ref}", f"/v1/projects/{ref}")
@@ -166,7 +192,9 @@ def test_every_served_route_exists_in_the_spec(spec, route):
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.key)
 def test_every_served_route_answers_a_2xx_status_of_the_spec(spec, samples, route):
     assert route.key in samples, f"the contract scenario never called {route.key}"
-    declared = {code for code in spec["paths"][route.template][route.method.lower()]["responses"] if code.startswith("2")}
+    declared = {
+        code for code in spec["paths"][route.template][route.method.lower()]["responses"] if code.startswith("2")
+    }
 
     assert {str(status) for status, _ in samples[route.key]} <= declared
 

@@ -1,4 +1,5 @@
 """`make sandbox` end to end: the real pulumi CLI drives the program against the local emulator."""
+
 from __future__ import annotations
 
 import shutil
@@ -11,7 +12,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(shutil.which("pulumi") is None, reason="the pulumi CLI is not on PATH (it cannot be installed on this machine)"),
+    pytest.mark.skipif(
+        shutil.which("pulumi") is None, reason="the pulumi CLI is not on PATH (it cannot be installed on this machine)"
+    ),
 ]
 
 

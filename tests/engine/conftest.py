@@ -1,4 +1,5 @@
 """Engine tests: providers driven through `python -m pulumi.dynamic` over gRPC, against the sandbox."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -6,8 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from sandbox.railway import RailwaySandbox
 from harness.host import DynamicProviderHost
+from sandbox.railway import RailwaySandbox
 
 TOKEN = "engine-test-token-4f2a9b"
 
@@ -36,7 +37,9 @@ def railway() -> Iterator[Seeded]:
             ],
             variables={"APP_ENV": "staging"},
         )
-        yield Seeded(sandbox, seed.project_id, seed.base_environment_id, seed.service_ids["api"], seed.service_ids["web"])
+        yield Seeded(
+            sandbox, seed.project_id, seed.base_environment_id, seed.service_ids["api"], seed.service_ids["web"]
+        )
 
 
 @pytest.fixture

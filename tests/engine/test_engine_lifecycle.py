@@ -1,5 +1,6 @@
 """Each provider, pickled by the SDK and run in `python -m pulumi.dynamic`, through the calls
 `pulumi up`, `pulumi refresh` and `pulumi destroy` make."""
+
 from __future__ import annotations
 
 import base64
@@ -9,6 +10,7 @@ import pytest
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
+from harness.host import DynamicResourceClient, EngineError
 from providers.railway.deployment import DeploymentProvider
 from providers.railway.deployment_trigger import DeploymentTriggerProvider
 from providers.railway.environment import EnvironmentProvider
@@ -17,7 +19,6 @@ from providers.railway.service_instance import ServiceInstanceProvider
 from providers.railway.variables import VariablesProvider
 from providers.tokens import AccessTokenProvider
 from tests.engine.conftest import TOKEN
-from harness.host import DynamicResourceClient, EngineError
 
 ENVIRONMENT = "pulumi-python:dynamic/railway:Environment"
 VARIABLES = "pulumi-python:dynamic/railway:Variables"
@@ -44,11 +45,18 @@ def up_update(resource: DynamicResourceClient, resource_id: str, state: dict, ol
     checked, failures = resource.check(old_inputs, new_inputs)
     assert failures == []
     diff = resource.diff(resource_id, state, checked)
-    return diff, (resource.update(resource_id, state, checked) if diff.changes == provider_pb2.DiffResponse.DIFF_SOME else None)
+    return diff, (
+        resource.update(resource_id, state, checked) if diff.changes == provider_pb2.DiffResponse.DIFF_SOME else None
+    )
 
 
 def environment_inputs(railway, name="staging-dev1-alice") -> dict:
-    return {"project_id": railway.project_id, "name": name, "source_environment_id": railway.base_environment_id, "ephemeral": False}
+    return {
+        "project_id": railway.project_id,
+        "name": name,
+        "source_environment_id": railway.base_environment_id,
+        "ephemeral": False,
+    }
 
 
 def test_environment_is_created_forked_from_the_base_environment(host, railway):
@@ -67,7 +75,9 @@ def test_environment_rename_is_an_in_place_update(host, railway):
     diff, new_state = up_update(resource, environment_id, state, inputs, renamed)
     assert list(diff.replaces) == []
     assert new_state["name"] == "staging-alice"
-    assert [e["name"] for e in railway.sandbox.environments(railway.project_id) if e["id"] == environment_id] == ["staging-alice"]
+    assert [e["name"] for e in railway.sandbox.environments(railway.project_id) if e["id"] == environment_id] == [
+        "staging-alice"
+    ]
 
 
 def test_environment_source_change_is_a_replacement(host, railway):
@@ -97,15 +107,21 @@ def test_destroy_deletes_the_environment(host, railway):
 def test_variables_upsert_in_one_call_and_drop_only_names_they_no_longer_manage(host, railway):
     environment_id, _ = up_create(environments(host), environment_inputs(railway))
     resource = DynamicResourceClient(host, VariablesProvider(), VARIABLES, "dev1-alice-api-variables")
-    inputs = {"project_id": railway.project_id, "environment_id": environment_id, "service_id": railway.api_id,
-              "variables": {"SUPABASE_URL": "https://a.supabase.co", "FEATURE_X": "on"}}
+    inputs = {
+        "project_id": railway.project_id,
+        "environment_id": environment_id,
+        "service_id": railway.api_id,
+        "variables": {"SUPABASE_URL": "https://a.supabase.co", "FEATURE_X": "on"},
+    }
     railway.sandbox.journal_clear()
     variables_id, state = up_create(resource, inputs)
     assert railway.sandbox.journal_count("variableCollectionUpsert") == 1
     assert variables_id == f"{environment_id}:{railway.api_id}"
 
     railway.sandbox.set_variable(environment_id, railway.api_id, "SET_BY_HAND", "kept")
-    _, new_state = up_update(resource, variables_id, state, inputs, {**inputs, "variables": {"SUPABASE_URL": "https://b.supabase.co"}})
+    _, new_state = up_update(
+        resource, variables_id, state, inputs, {**inputs, "variables": {"SUPABASE_URL": "https://b.supabase.co"}}
+    )
     live = railway.sandbox.variables(environment_id, railway.api_id)
     assert live["SUPABASE_URL"] == "https://b.supabase.co"
     assert "FEATURE_X" not in live
@@ -116,8 +132,12 @@ def test_variables_upsert_in_one_call_and_drop_only_names_they_no_longer_manage(
 def test_refresh_shows_a_variable_changed_by_hand(host, railway):
     environment_id, _ = up_create(environments(host), environment_inputs(railway))
     resource = DynamicResourceClient(host, VariablesProvider(), VARIABLES, "dev1-alice-api-variables")
-    inputs = {"project_id": railway.project_id, "environment_id": environment_id, "service_id": railway.api_id,
-              "variables": {"LOG_LEVEL": "info"}}
+    inputs = {
+        "project_id": railway.project_id,
+        "environment_id": environment_id,
+        "service_id": railway.api_id,
+        "variables": {"LOG_LEVEL": "info"},
+    }
     variables_id, state = up_create(resource, inputs)
     railway.sandbox.set_variable(environment_id, railway.api_id, "LOG_LEVEL", "debug")
     _, refreshed = resource.read(variables_id, state)
@@ -127,8 +147,14 @@ def test_refresh_shows_a_variable_changed_by_hand(host, railway):
 def test_deployment_trigger_follows_the_environment_branch_and_updates_in_place(host, railway):
     environment_id, _ = up_create(environments(host), environment_inputs(railway))
     resource = DynamicResourceClient(host, DeploymentTriggerProvider(), TRIGGER, "dev1-alice-api-trigger")
-    inputs = {"project_id": railway.project_id, "environment_id": environment_id, "service_id": railway.api_id,
-              "repository": "gatewayz/gatewayz-backend", "branch": "feature/alice-payment", "provider": "github"}
+    inputs = {
+        "project_id": railway.project_id,
+        "environment_id": environment_id,
+        "service_id": railway.api_id,
+        "repository": "gatewayz/gatewayz-backend",
+        "branch": "feature/alice-payment",
+        "provider": "github",
+    }
     trigger_id, state = up_create(resource, inputs)
     assert [t["branch"] for t in railway.sandbox.triggers(environment_id, railway.api_id)] == ["feature/alice-payment"]
 
@@ -142,8 +168,12 @@ def test_deployment_trigger_follows_the_environment_branch_and_updates_in_place(
 def test_service_domain_outputs_domain_and_url_with_the_port_crossing_the_wire_as_a_float(host, railway):
     environment_id, _ = up_create(environments(host), environment_inputs(railway))
     resource = DynamicResourceClient(host, ServiceDomainProvider(), DOMAIN, "dev1-alice-api-domain")
-    inputs = {"project_id": railway.project_id, "environment_id": environment_id, "service_id": railway.api_id,
-              "target_port": 8000.0}
+    inputs = {
+        "project_id": railway.project_id,
+        "environment_id": environment_id,
+        "service_id": railway.api_id,
+        "target_port": 8000.0,
+    }
     domain_id, state = up_create(resource, inputs)
     [domain] = railway.sandbox.service_domains(environment_id, railway.api_id)
     assert domain["id"] == domain_id and domain["targetPort"] == 8000
@@ -161,8 +191,13 @@ def test_access_token_is_generated_with_its_prefix_and_replaced_when_keepers_cha
 
 def test_pickled_providers_carry_no_token_and_no_state(host):
     providers = (
-        EnvironmentProvider(), VariablesProvider(), DeploymentTriggerProvider(), ServiceDomainProvider(),
-        AccessTokenProvider(), ServiceInstanceProvider(), DeploymentProvider(),
+        EnvironmentProvider(),
+        VariablesProvider(),
+        DeploymentTriggerProvider(),
+        ServiceDomainProvider(),
+        AccessTokenProvider(),
+        ServiceInstanceProvider(),
+        DeploymentProvider(),
     )
     for provider in providers:
         pickled = base64.b64decode(DynamicResourceClient(host, provider, ENVIRONMENT, "x").pickled_provider)
@@ -176,19 +211,55 @@ def test_check_and_diff_make_no_requests_and_need_no_credentials(unconfigured_ho
     railway.sandbox.journal_clear()
     resources = [
         (environments(unconfigured_host), environment_inputs(railway)),
-        (DynamicResourceClient(unconfigured_host, VariablesProvider(), VARIABLES, "v"),
-         {"project_id": railway.project_id, "environment_id": "e", "service_id": railway.api_id, "variables": {"A": "1"}}),
-        (DynamicResourceClient(unconfigured_host, DeploymentTriggerProvider(), TRIGGER, "t"),
-         {"project_id": railway.project_id, "environment_id": "e", "service_id": railway.api_id,
-          "repository": "o/r", "branch": "main", "provider": "github"}),
-        (DynamicResourceClient(unconfigured_host, ServiceDomainProvider(), DOMAIN, "d"),
-         {"project_id": railway.project_id, "environment_id": "e", "service_id": railway.api_id, "target_port": 80.0}),
-        (DynamicResourceClient(unconfigured_host, ServiceInstanceProvider(), SETTINGS, "s"),
-         {"environment_id": "e", "service_id": railway.api_id, "healthcheck_path": "/health",
-          "healthcheck_timeout": 120.0, "sleep_application": True}),
-        (DynamicResourceClient(unconfigured_host, DeploymentProvider(), DEPLOYMENT, "dep"),
-         {"environment_id": "e", "service_id": railway.api_id, "branch": "main", "variables_digest": "sha256:0",
-          "settings": {"healthcheckPath": "/health"}}),
+        (
+            DynamicResourceClient(unconfigured_host, VariablesProvider(), VARIABLES, "v"),
+            {
+                "project_id": railway.project_id,
+                "environment_id": "e",
+                "service_id": railway.api_id,
+                "variables": {"A": "1"},
+            },
+        ),
+        (
+            DynamicResourceClient(unconfigured_host, DeploymentTriggerProvider(), TRIGGER, "t"),
+            {
+                "project_id": railway.project_id,
+                "environment_id": "e",
+                "service_id": railway.api_id,
+                "repository": "o/r",
+                "branch": "main",
+                "provider": "github",
+            },
+        ),
+        (
+            DynamicResourceClient(unconfigured_host, ServiceDomainProvider(), DOMAIN, "d"),
+            {
+                "project_id": railway.project_id,
+                "environment_id": "e",
+                "service_id": railway.api_id,
+                "target_port": 80.0,
+            },
+        ),
+        (
+            DynamicResourceClient(unconfigured_host, ServiceInstanceProvider(), SETTINGS, "s"),
+            {
+                "environment_id": "e",
+                "service_id": railway.api_id,
+                "healthcheck_path": "/health",
+                "healthcheck_timeout": 120.0,
+                "sleep_application": True,
+            },
+        ),
+        (
+            DynamicResourceClient(unconfigured_host, DeploymentProvider(), DEPLOYMENT, "dep"),
+            {
+                "environment_id": "e",
+                "service_id": railway.api_id,
+                "branch": "main",
+                "variables_digest": "sha256:0",
+                "settings": {"healthcheckPath": "/health"},
+            },
+        ),
     ]
     for resource, inputs in resources:
         checked, failures = resource.check({}, inputs)
@@ -235,23 +306,58 @@ def test_refresh_of_unchanged_resources_reports_exactly_their_state(host, railwa
     scope = {"project_id": railway.project_id, "environment_id": environment_id, "service_id": railway.api_id}
     created = {
         "environment": (environments(host), environment_id, environment_state),
-        "variables": (DynamicResourceClient(host, VariablesProvider(), VARIABLES, "v"),
-                      *up_create(DynamicResourceClient(host, VariablesProvider(), VARIABLES, "v"), {**scope, "variables": {"A": "1"}})),
-        "trigger": (DynamicResourceClient(host, DeploymentTriggerProvider(), TRIGGER, "t"),
-                    *up_create(DynamicResourceClient(host, DeploymentTriggerProvider(), TRIGGER, "t"),
-                               {**scope, "repository": "gatewayz/gatewayz-backend", "branch": "feature/x"})),
-        "domain": (DynamicResourceClient(host, ServiceDomainProvider(), DOMAIN, "d"),
-                   *up_create(DynamicResourceClient(host, ServiceDomainProvider(), DOMAIN, "d"), {**scope, "target_port": 8000.0})),
-        "token": (DynamicResourceClient(host, AccessTokenProvider(), TOKEN_TYPE, "k"),
-                  *up_create(DynamicResourceClient(host, AccessTokenProvider(), TOKEN_TYPE, "k"), {"prefix": "p", "keepers": {"a": "b"}})),
-        "settings": (DynamicResourceClient(host, ServiceInstanceProvider(), SETTINGS, "s"),
-                     *up_create(DynamicResourceClient(host, ServiceInstanceProvider(), SETTINGS, "s"),
-                                {"environment_id": environment_id, "service_id": railway.api_id,
-                                 "healthcheck_path": "/health", "healthcheck_timeout": 120.0, "sleep_application": True})),
-        "deployment": (DynamicResourceClient(host, DeploymentProvider(), DEPLOYMENT, "dep"),
-                       *up_create(DynamicResourceClient(host, DeploymentProvider(), DEPLOYMENT, "dep"),
-                                  {"environment_id": environment_id, "service_id": railway.api_id, "branch": "feature/x",
-                                   "variables_digest": "sha256:0", "settings": {"healthcheckPath": "/health"}})),
+        "variables": (
+            DynamicResourceClient(host, VariablesProvider(), VARIABLES, "v"),
+            *up_create(
+                DynamicResourceClient(host, VariablesProvider(), VARIABLES, "v"), {**scope, "variables": {"A": "1"}}
+            ),
+        ),
+        "trigger": (
+            DynamicResourceClient(host, DeploymentTriggerProvider(), TRIGGER, "t"),
+            *up_create(
+                DynamicResourceClient(host, DeploymentTriggerProvider(), TRIGGER, "t"),
+                {**scope, "repository": "gatewayz/gatewayz-backend", "branch": "feature/x"},
+            ),
+        ),
+        "domain": (
+            DynamicResourceClient(host, ServiceDomainProvider(), DOMAIN, "d"),
+            *up_create(
+                DynamicResourceClient(host, ServiceDomainProvider(), DOMAIN, "d"), {**scope, "target_port": 8000.0}
+            ),
+        ),
+        "token": (
+            DynamicResourceClient(host, AccessTokenProvider(), TOKEN_TYPE, "k"),
+            *up_create(
+                DynamicResourceClient(host, AccessTokenProvider(), TOKEN_TYPE, "k"),
+                {"prefix": "p", "keepers": {"a": "b"}},
+            ),
+        ),
+        "settings": (
+            DynamicResourceClient(host, ServiceInstanceProvider(), SETTINGS, "s"),
+            *up_create(
+                DynamicResourceClient(host, ServiceInstanceProvider(), SETTINGS, "s"),
+                {
+                    "environment_id": environment_id,
+                    "service_id": railway.api_id,
+                    "healthcheck_path": "/health",
+                    "healthcheck_timeout": 120.0,
+                    "sleep_application": True,
+                },
+            ),
+        ),
+        "deployment": (
+            DynamicResourceClient(host, DeploymentProvider(), DEPLOYMENT, "dep"),
+            *up_create(
+                DynamicResourceClient(host, DeploymentProvider(), DEPLOYMENT, "dep"),
+                {
+                    "environment_id": environment_id,
+                    "service_id": railway.api_id,
+                    "branch": "feature/x",
+                    "variables_digest": "sha256:0",
+                    "settings": {"healthcheckPath": "/health"},
+                },
+            ),
+        ),
     }
     for kind, (resource, resource_id, state) in created.items():
         read_id, refreshed = resource.read(resource_id, state)

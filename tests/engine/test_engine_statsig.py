@@ -1,6 +1,7 @@
 """The Statsig Gate provider, pickled by the SDK and run in `python -m pulumi.dynamic`, through the
 calls `pulumi preview`, `pulumi up`, `pulumi refresh` and `pulumi destroy` make, against the
 Statsig sandbox. The host retries with the production policy."""
+
 from __future__ import annotations
 
 import base64
@@ -11,9 +12,9 @@ import pytest
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
+from harness.host import PROVIDER_KEY, DynamicProviderHost, DynamicResourceClient, EngineError
 from providers.statsig.gate import EMAIL_RULE, MANAGED_MARKER, USER_ID_RULE, GateProvider
 from sandbox.statsig import StatsigSandbox
-from harness.host import PROVIDER_KEY, DynamicProviderHost, DynamicResourceClient, EngineError
 
 KEY = "console-engine-test-key-6a1f0c"
 GATE = "pulumi-python:dynamic/statsig:Gate"
@@ -82,7 +83,9 @@ def up_update(resource: DynamicResourceClient, resource_id: str, state: dict, ol
     checked, failures = resource.check(old_inputs, new_inputs)
     assert failures == []
     diff = resource.diff(resource_id, state, checked)
-    return diff, (resource.update(resource_id, state, checked) if diff.changes == provider_pb2.DiffResponse.DIFF_SOME else None)
+    return diff, (
+        resource.update(resource_id, state, checked) if diff.changes == provider_pb2.DiffResponse.DIFF_SOME else None
+    )
 
 
 def without_provider(state: dict) -> dict:
@@ -98,9 +101,15 @@ def test_up_creates_the_gate_and_its_state_is_the_inputs_and_the_gate_id(host, s
     gate_id, state = up_create(gates(host), gate_inputs(user_ids=["user-42"]))
     assert gate_id == "checkout_v2"
     assert without_provider(state) == {
-        "name": "Checkout V2", "description": "New checkout flow", "owner": "alice", "emails": [EMAIL],
-        "user_ids": ["user-42"], "environments": ["staging"], "on_delete": "delete", "gate_id": "checkout_v2",
-    }  # fmt: skip
+        "name": "Checkout V2",
+        "description": "New checkout flow",
+        "owner": "alice",
+        "emails": [EMAIL],
+        "user_ids": ["user-42"],
+        "environments": ["staging"],
+        "on_delete": "delete",
+        "gate_id": "checkout_v2",
+    }
     gate = statsig.gate(gate_id)
     assert gate is not None and gate["isEnabled"] is True
     assert gate["description"] == f"New checkout flow (owner: alice) {MANAGED_MARKER}"
@@ -158,9 +167,17 @@ def test_refresh_shows_rules_changed_by_hand_and_the_next_up_rewrites_them(host,
     resource = gates(host)
     inputs = gate_inputs()
     gate_id, state = up_create(resource, inputs)
-    statsig.sandbox.set_rules(gate_id, [{"name": EMAIL_RULE, "passPercentage": 100, "environments": ["production"],
-                                         "conditions": [{"type": "email", "operator": "any",
-                                                         "targetValue": [EMAIL, "mallory@elsewhere.dev"]}]}])  # fmt: skip
+    statsig.sandbox.set_rules(
+        gate_id,
+        [
+            {
+                "name": EMAIL_RULE,
+                "passPercentage": 100,
+                "environments": ["production"],
+                "conditions": [{"type": "email", "operator": "any", "targetValue": [EMAIL, "mallory@elsewhere.dev"]}],
+            }
+        ],
+    )
     _, refreshed = resource.read(gate_id, state)
     assert (refreshed["emails"], refreshed["environments"]) == ([EMAIL, "mallory@elsewhere.dev"], ["production"])
     diff, new_state = up_update(resource, gate_id, refreshed, inputs, inputs)

@@ -1,6 +1,7 @@
 """The Supabase providers, pickled by the SDK and run in `python -m pulumi.dynamic`, through the
 calls `pulumi preview`, `pulumi up`, `pulumi refresh` and `pulumi destroy` make, against the
 Supabase sandbox. The host polls with the production backoff (first look again after 1 s)."""
+
 from __future__ import annotations
 
 import base64
@@ -12,12 +13,12 @@ import pytest
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
+from harness.host import PROVIDER_KEY, DynamicProviderHost, DynamicResourceClient, EngineError
 from providers.supabase.branch import BranchProvider
 from providers.supabase.client import DEFAULT_WAIT_POLICY
 from providers.supabase.project import ProjectProvider
 from providers.supabase.project_keys import ProjectKeysProvider
 from sandbox.supabase import SupabaseSandbox
-from harness.host import PROVIDER_KEY, DynamicProviderHost, DynamicResourceClient, EngineError
 
 TOKEN = "sbp_engine_test_8d2c4e"
 ORGANIZATION = "gatewayz"
@@ -97,7 +98,9 @@ def up_update(resource: DynamicResourceClient, resource_id: str, state: dict, ol
     checked, failures = resource.check(old_inputs, new_inputs)
     assert failures == []
     diff = resource.diff(resource_id, state, checked)
-    return diff, (resource.update(resource_id, state, checked) if diff.changes == provider_pb2.DiffResponse.DIFF_SOME else None)
+    return diff, (
+        resource.update(resource_id, state, checked) if diff.changes == provider_pb2.DiffResponse.DIFF_SOME else None
+    )
 
 
 def project_inputs(name: str = "gatewayz-staging-dev1-alice", **overrides) -> dict:
@@ -105,22 +108,39 @@ def project_inputs(name: str = "gatewayz-staging-dev1-alice", **overrides) -> di
 
 
 def keys_inputs(state: dict, **overrides) -> dict:
-    return {"project_ref": state["ref"], "label": state["name"], "db_pass": state["db_pass"],
-            "db_host": state["db_host"], "kind": "project", "deadline_seconds": 60.0, **overrides}  # fmt: skip
+    return {
+        "project_ref": state["ref"],
+        "label": state["name"],
+        "db_pass": state["db_pass"],
+        "db_host": state["db_host"],
+        "kind": "project",
+        "deadline_seconds": 60.0,
+        **overrides,
+    }
 
 
 def branch_keys_inputs(state: dict, **overrides) -> dict:
-    return {"project_ref": state["ref"], "label": state["name"], "kind": "branch", "branch_id": state["branch_id"],
-            "deadline_seconds": 60.0, **overrides}  # fmt: skip
+    return {
+        "project_ref": state["ref"],
+        "label": state["name"],
+        "kind": "branch",
+        "branch_id": state["branch_id"],
+        "deadline_seconds": 60.0,
+        **overrides,
+    }
 
 
 def test_a_project_is_created_at_once_and_its_keys_wait_until_it_is_healthy(host, supabase):
     ref, state = up_create(projects(host), project_inputs())
     # (None values, like the unset instance_size, do not cross the wire.)
     assert {k: v for k, v in state.items() if k != PROVIDER_KEY} == {
-        **project_inputs(), "ref": ref, "api_url": f"https://{ref}.supabase.co", "db_host": f"db.{ref}.supabase.co",
-        "status": "COMING_UP", "database_password": project_inputs()["db_pass"],
-    }  # fmt: skip
+        **project_inputs(),
+        "ref": ref,
+        "api_url": f"https://{ref}.supabase.co",
+        "db_host": f"db.{ref}.supabase.co",
+        "status": "COMING_UP",
+        "database_password": project_inputs()["db_pass"],
+    }
     assert [p["status"] for p in supabase.projects()] == ["COMING_UP"]
 
     keys_id, keys_state = up_create(keys(host), keys_inputs(state))
@@ -139,7 +159,9 @@ def test_a_project_that_fails_to_start_is_deleted_and_the_error_says_what_to_do(
     with pytest.raises(EngineError) as raised:
         up_create(keys(host), keys_inputs(state))
     details = raised.value.details
-    assert f'Supabase project "gatewayz-staging-dev1-alice" ({ref}) failed to start: its status is INIT_FAILED' in details
+    assert (
+        f'Supabase project "gatewayz-staging-dev1-alice" ({ref}) failed to start: its status is INIT_FAILED' in details
+    )
     assert "pulumi up --refresh" in details
     assert DB_PASS not in details and TOKEN not in details
     assert supabase.projects() == []
@@ -169,8 +191,9 @@ def test_a_branch_is_created_at_once_its_keys_wait_and_destroy_deletes_it(host, 
     assert supabase.sandbox.branching_enabled(parent_ref) is False
 
     resource = branches(host)
-    branch_id, state = up_create(resource, {"parent_ref": parent_ref, "name": "gatewayz-staging-pr-42",
-                                            "git_branch": "feature/pr-42"})  # fmt: skip
+    branch_id, state = up_create(
+        resource, {"parent_ref": parent_ref, "name": "gatewayz-staging-pr-42", "git_branch": "feature/pr-42"}
+    )
     assert supabase.sandbox.branching_enabled(parent_ref) is True
     [default, branch] = supabase.sandbox.branches(parent_ref)
     assert default["is_default"] and (branch["id"], branch["status"]) == (branch_id, "COMING_UP")
@@ -202,7 +225,11 @@ def test_rename_and_new_password_are_in_place_updates(host, supabase):
     assert list(diff.replaces) == []
     assert (new_state["name"], new_state["db_pass"]) == ("gatewayz-staging-alice", "rotated-db-pass-0042")
     [project] = supabase.projects()
-    assert (project["ref"], project["name"], project["db_pass"]) == (ref, "gatewayz-staging-alice", "rotated-db-pass-0042")
+    assert (project["ref"], project["name"], project["db_pass"]) == (
+        ref,
+        "gatewayz-staging-alice",
+        "rotated-db-pass-0042",
+    )
 
 
 def test_a_new_region_is_a_replacement(host, supabase):
@@ -235,8 +262,9 @@ def test_refresh_of_unchanged_resources_reports_exactly_their_state(host, supaba
     project_keys = keys(host)
     keys_id, keys_state = up_create(project_keys, keys_inputs(project_state))
     branch = branches(host)
-    branch_id, branch_state = up_create(branch, {"parent_ref": ref, "name": "gatewayz-staging-pr-42",
-                                                 "git_branch": "feature/pr-42", "with_data": True})  # fmt: skip
+    branch_id, branch_state = up_create(
+        branch, {"parent_ref": ref, "name": "gatewayz-staging-pr-42", "git_branch": "feature/pr-42", "with_data": True}
+    )
     branch_keys = keys(host, "pr-42")
     branch_keys_id, branch_keys_state = up_create(branch_keys, branch_keys_inputs(branch_state))
 
@@ -262,7 +290,11 @@ def test_refresh_reports_a_paused_project(host, supabase):
 
 
 def test_pickled_providers_carry_no_token_and_no_state(host):
-    for provider, type_token in ((ProjectProvider(), PROJECT), (ProjectKeysProvider(), KEYS), (BranchProvider(), BRANCH)):
+    for provider, type_token in (
+        (ProjectProvider(), PROJECT),
+        (ProjectKeysProvider(), KEYS),
+        (BranchProvider(), BRANCH),
+    ):
         pickled = base64.b64decode(DynamicResourceClient(host, provider, type_token, "x").pickled_provider)
         assert TOKEN.encode() not in pickled
         assert b"httpx" not in pickled
@@ -276,12 +308,25 @@ def test_check_and_diff_make_no_requests_and_need_no_credentials(unconfigured_ho
     # (resource, inputs, an input whose change is an update, one whose change replaces)
     resources = [
         (projects(unconfigured_host), project_inputs(), "name", "region"),
-        (keys(unconfigured_host), {"project_ref": ref, "label": "a", "db_pass": DB_PASS, "db_host": f"db.{ref}.supabase.co"},
-         "label", "project_ref"),
-        (keys(unconfigured_host, "pr"), {"project_ref": ref, "label": "pr", "kind": "branch", "branch_id": "b-1"},
-         "label", "branch_id"),
-        (branches(unconfigured_host), {"parent_ref": ref, "name": "pr-1", "git_branch": "main"}, "git_branch", "parent_ref"),
-    ]  # fmt: skip
+        (
+            keys(unconfigured_host),
+            {"project_ref": ref, "label": "a", "db_pass": DB_PASS, "db_host": f"db.{ref}.supabase.co"},
+            "label",
+            "project_ref",
+        ),
+        (
+            keys(unconfigured_host, "pr"),
+            {"project_ref": ref, "label": "pr", "kind": "branch", "branch_id": "b-1"},
+            "label",
+            "branch_id",
+        ),
+        (
+            branches(unconfigured_host),
+            {"parent_ref": ref, "name": "pr-1", "git_branch": "main"},
+            "git_branch",
+            "parent_ref",
+        ),
+    ]
     for resource, inputs, updatable, replacing in resources:
         checked, failures = resource.check({}, inputs)
         assert failures == []
@@ -333,9 +378,14 @@ def test_four_projects_come_up_side_by_side(host, supabase):
         waited = list(pool.map(wait, states))
     # Each wait looked more than once (its project was still coming up), and every wait had
     # begun before any had ended: in a queue, a wait's first look would follow another's last.
-    looks = {state["ref"]: [e.at for e in supabase.sandbox.journal
-                            if e.key == "GET /v1/projects/{ref}" and e.path.endswith(state["ref"])]
-             for state in states}  # fmt: skip
+    looks = {
+        state["ref"]: [
+            e.at
+            for e in supabase.sandbox.journal
+            if e.key == "GET /v1/projects/{ref}" and e.path.endswith(state["ref"])
+        ]
+        for state in states
+    }
     assert all(len(at) >= 2 for at in looks.values()), looks
     assert max(at[0] for at in looks.values()) < min(at[-1] for at in looks.values())
     assert sorted(p["name"] for p in supabase.projects()) == names

@@ -1,5 +1,6 @@
 """`pulumi up`, `pulumi refresh` and `pulumi destroy` of the whole sandbox stack, without the CLI:
 the real program, the real provider host, both emulators."""
+
 from __future__ import annotations
 
 import contextlib
@@ -33,15 +34,18 @@ class Stack:
 def deployed_stack() -> Iterator[Stack]:
     """Both sandboxes, seeded as Pulumi.sandbox.yaml expects, a provider host, and the program up."""
     railway_config = load_stack_config(REPO / "Pulumi.sandbox.yaml")["stagefleet:railway"]
-    with RailwaySandbox(tokens={RAILWAY_TOKEN}, lifetime=300) as railway, SupabaseSandbox(
-        tokens={SUPABASE_TOKEN}, healthy_after=0.3, lifetime=300
-    ) as supabase:
+    with (
+        RailwaySandbox(tokens={RAILWAY_TOKEN}, lifetime=300) as railway,
+        SupabaseSandbox(tokens={SUPABASE_TOKEN}, healthy_after=0.3, lifetime=300) as supabase,
+    ):
         railway.seed_project(
             name=railway_config["projectName"],
             project_id=railway_config["projectId"],
             base_environment=railway_config["baseEnvironment"],
             base_environment_id=railway_config["baseEnvironmentId"],
-            services=[{"name": s["name"], "id": s["id"], "repository": s["repository"]} for s in railway_config["services"]],
+            services=[
+                {"name": s["name"], "id": s["id"], "repository": s["repository"]} for s in railway_config["services"]
+            ],
         )
         supabase.seed_organization(slug="gatewayz-sandbox", name="Gatewayz sandbox")
         with DynamicProviderHost() as provider_host:
@@ -110,7 +114,9 @@ def test_up_creates_a_project_per_dedicated_database_and_a_branch_for_the_branch
     projects = sorted(p["name"] for p in supabase.projects() if not p["is_branch"])
     assert projects == ["gatewayz-sandbox-staging-dev1-alice", "gatewayz-sandbox-staging-main"]
     main_ref = next(p["ref"] for p in supabase.projects() if p["name"] == "gatewayz-sandbox-staging-main")
-    assert [b["name"] for b in supabase.branches(main_ref) if not b["is_default"]] == ["gatewayz-sandbox-staging-dev2-bob"]
+    assert [b["name"] for b in supabase.branches(main_ref) if not b["is_default"]] == [
+        "gatewayz-sandbox-staging-dev2-bob"
+    ]
 
 
 def test_services_are_wired_to_their_database_with_the_key_their_config_names(deployed, sandboxes):
@@ -157,17 +163,22 @@ def test_a_branch_is_made_only_after_its_parent_project_is_healthy(deployed, san
     journal = list(supabase.journal)
     main_ref = next(p["ref"] for p in supabase.projects() if p["name"] == "gatewayz-sandbox-staging-main")
     branch_created = next(e.at for e in journal if e.key == "POST /v1/projects/{ref}/branches")
-    main_created = next(e.at for e in journal if e.key == "POST /v1/projects" and e.body["name"] == "gatewayz-sandbox-staging-main")
+    main_created = next(
+        e.at for e in journal if e.key == "POST /v1/projects" and e.body["name"] == "gatewayz-sandbox-staging-main"
+    )
     assert branch_created - main_created >= 0.3  # healthy_after: the parent was up first
-    assert any(e.key == "GET /v1/projects/{ref}/api-keys" and main_ref in e.path and e.at < branch_created for e in journal)
+    assert any(
+        e.key == "GET /v1/projects/{ref}/api-keys" and main_ref in e.path and e.at < branch_created for e in journal
+    )
 
 
 @pytest.mark.own_stack
 def test_a_review_stack_comes_up_on_a_branch_of_the_fleet_database_and_goes_away_cleanly(deployed, host, sandboxes):
     import json
 
-    from programs.review import deploy_review, load_review
     import pulumi
+
+    from programs.review import deploy_review, load_review
 
     railway, supabase = sandboxes
     template = load_stack_config(REPO / "Pulumi.pr.yaml")
@@ -218,9 +229,9 @@ def test_each_deployment_saw_the_variables_and_settings_written_before_it(deploy
     for name, service_id in SERVICES.items():
         [deployment] = railway.deployments(environment_id=alice, service_id=service_id)
         live = railway.variables(alice, service_id)
-        assert {key: deployment["variables"].get(key) for key in ("SUPABASE_URL", "SUPABASE_KEY", "STAGING_ACCESS_TOKEN")} == {
-            key: live[key] for key in ("SUPABASE_URL", "SUPABASE_KEY", "STAGING_ACCESS_TOKEN")
-        }, name
+        assert {
+            key: deployment["variables"].get(key) for key in ("SUPABASE_URL", "SUPABASE_KEY", "STAGING_ACCESS_TOKEN")
+        } == {key: live[key] for key in ("SUPABASE_URL", "SUPABASE_KEY", "STAGING_ACCESS_TOKEN")}, name
         # dev1-alice is a team environment in the sandbox stack: it does not sleep.
         assert deployment["settings"]["sleepApplication"] is False
     [api] = railway.deployments(environment_id=alice, service_id=SERVICES["api"])

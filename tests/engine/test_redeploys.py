@@ -1,16 +1,17 @@
 """One deployment per change: edits of the deployed sandbox stack through the real provider host,
 counted in the sandbox's deployments — never one per write, never one for nothing."""
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 
 from harness import existing_stack
 from harness.mocks import TODAY, stack_mapping
-from harness.new_stack import up as up_new_stack
 from programs.fleet import deploy_fleet, load_fleet_spec
-from tests.engine.test_program_up import PROJECT, SERVICES, host, sandboxes  # noqa: F401 - fixtures
+from tests.engine.test_program_up import PROJECT, SERVICES, Stack, deployed_stack
 from tests.program.support import edit
 
 
@@ -19,10 +20,25 @@ def program(mapping):
 
 
 @pytest.fixture
-def state(host, sandboxes):
-    deployment = up_new_stack(program(stack_mapping("Pulumi.sandbox.yaml")), host)
-    assert deployment.error is None, deployment.error
-    return existing_stack.state_of(deployment)
+def stack() -> Iterator[Stack]:
+    """Each test edits what `up` made, so each has a stack of its own."""
+    with deployed_stack() as own:
+        yield own
+
+
+@pytest.fixture
+def host(stack):
+    return stack.host
+
+
+@pytest.fixture
+def sandboxes(stack):
+    return stack.sandboxes
+
+
+@pytest.fixture
+def state(stack):
+    return existing_stack.state_of(stack.deployment)
 
 
 def deployments_by_environment(railway) -> Counter:
@@ -57,7 +73,7 @@ def test_an_edit_of_one_variable_deploys_each_service_of_that_environment_once(h
     up_with(mapping, host, state)
     assert deployments_by_environment(railway) - before == Counter({"staging-dev1-alice": len(SERVICES)})
     alice = next(e["id"] for e in railway.environments(PROJECT) if e["name"] == "staging-dev1-alice")
-    newest = railway.deployments(environment_id=alice)[-len(SERVICES):]
+    newest = railway.deployments(environment_id=alice)[-len(SERVICES) :]
     assert {d["variables"]["LOG_LEVEL"] for d in newest} == {"debug"}
     assert {d["trigger"] for d in railway.deployments()} == {"api"}, "no write deployed anything by itself"
 

@@ -7,6 +7,7 @@ The matrix, its worlds and its settings are defined in bench/fault_matrix.py; ev
 test here, and nothing is written: `venv/bin/python -m bench.fault_matrix` prints the tables and
 writes bench/results/fault_matrix.json.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -4,6 +4,7 @@ change, so `pulumi refresh` shows it, and the next `pulumi up` puts things back.
 First each case on its own, provider by provider; then all of them at once on the whole sandbox
 stack, through the real provider host: up, hand edits, refresh, up, refresh again.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -104,15 +105,18 @@ API = "33333333-3333-4333-8333-333333333333"
 @pytest.fixture
 def stack() -> Iterator[tuple[RailwaySandbox, SupabaseSandbox, DynamicProviderHost]]:
     railway_config = load_stack_config(REPO / "Pulumi.sandbox.yaml")["stagefleet:railway"]
-    with RailwaySandbox(tokens={RAILWAY_TOKEN}, lifetime=300) as railway, SupabaseSandbox(
-        tokens={SUPABASE_TOKEN}, healthy_after=0.2, lifetime=300
-    ) as supabase:
+    with (
+        RailwaySandbox(tokens={RAILWAY_TOKEN}, lifetime=300) as railway,
+        SupabaseSandbox(tokens={SUPABASE_TOKEN}, healthy_after=0.2, lifetime=300) as supabase,
+    ):
         railway.seed_project(
             name=railway_config["projectName"],
             project_id=railway_config["projectId"],
             base_environment=railway_config["baseEnvironment"],
             base_environment_id=railway_config["baseEnvironmentId"],
-            services=[{"name": s["name"], "id": s["id"], "repository": s["repository"]} for s in railway_config["services"]],
+            services=[
+                {"name": s["name"], "id": s["id"], "repository": s["repository"]} for s in railway_config["services"]
+            ],
         )
         supabase.seed_organization(slug="gatewayz-sandbox", name="Gatewayz sandbox")
         with DynamicProviderHost() as host:
@@ -155,8 +159,12 @@ def test_hand_edits_show_in_refresh_and_the_next_up_repairs_them(stack) -> None:
 
     drift = {(d.name, d.kind) for d in existing_stack.refresh(state, host)}
     assert ("dev1-alice-api-variables", "changed") in drift
-    assert {("dev2-bob-environment", "gone"), ("dev2-bob-api-variables", "gone"), ("dev2-bob-api-trigger", "gone"),
-            ("dev2-bob-api-domain", "gone")} <= drift  # fmt: skip
+    assert {
+        ("dev2-bob-environment", "gone"),
+        ("dev2-bob-api-variables", "gone"),
+        ("dev2-bob-api-trigger", "gone"),
+        ("dev2-bob-api-domain", "gone"),
+    } <= drift
     assert {("dev1-alice-database-project", "gone"), ("dev1-alice-database-keys", "gone")} <= drift
     assert ("main-api-domain", "gone") in drift
     unrelated = {name for name, _ in drift} - {
@@ -167,7 +175,12 @@ def test_hand_edits_show_in_refresh_and_the_next_up_repairs_them(stack) -> None:
     run = existing_stack.up(sandbox_program, host, state)
     assert run.error is None, run.error
     created = {step.name for step in run.ops("create")}
-    assert {"dev2-bob-environment", "dev1-alice-database-project", "dev1-alice-database-keys", "main-api-domain"} <= created
+    assert {
+        "dev2-bob-environment",
+        "dev1-alice-database-project",
+        "dev1-alice-database-keys",
+        "main-api-domain",
+    } <= created
 
     environments = {e["name"]: e["id"] for e in railway.environments(project_id)}
     assert environments["staging-dev2-bob"] != bob_env

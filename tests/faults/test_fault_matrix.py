@@ -7,6 +7,7 @@ no orphan. A fault on one request only must never fail an operation. The checks 
 bench/fault_matrix.py's `run_cell`, the same ones `venv/bin/python -m bench.fault_matrix` makes
 when it writes the matrix to bench/results; this session writes nothing.
 """
+
 from __future__ import annotations
 
 import pytest

@@ -8,6 +8,7 @@ a service's deploy trigger) the next `pulumi up` adopts what was made. Where the
 (Supabase project names; a service may have several domains) the error says to delete what was
 made just now first, or the next run makes a second one.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -73,7 +74,10 @@ def test_a_trigger_made_unrecorded_is_adopted_by_the_next_run(world: World, monk
         world.railway.delete_trigger(copied["id"])
     world.railway.faults.add("deploymentTriggerCreate", "drop_after_apply", times=ALWAYS)
     _arm_after_first_call(
-        monkeypatch, RailwayClient, "list_triggers", lambda: world.railway.faults.add("deploymentTriggers", "503", times=ALWAYS)
+        monkeypatch,
+        RailwayClient,
+        "list_triggers",
+        lambda: world.railway.faults.add("deploymentTriggers", "503", times=ALWAYS),
     )
     provider = world.configure(DeploymentTriggerProvider())
     inputs = matrix._trigger_inputs(world, environment_id)
@@ -123,7 +127,9 @@ def test_a_project_made_unrecorded_is_named_so_it_can_be_removed_before_the_next
     with pytest.raises(ApiFailure) as failed:
         provider.create(inputs)
     message = str(failed.value)
-    assert f'Supabase project "{matrix.PROJECT_NAME}" could not be created in organization {world.organization}' in message
+    assert (
+        f'Supabase project "{matrix.PROJECT_NAME}" could not be created in organization {world.organization}' in message
+    )
     assert MAY_EXIST in message
     assert f'delete (or `pulumi import`) any project called "{matrix.PROJECT_NAME}" made just now' in message
     _no_secret(message)

@@ -1,6 +1,7 @@
 """The harness runs the program whatever state the thread's event loop was left in: after
 `asyncio.run` (which leaves no current loop, as tests/status does before tests/bench runs) and
 after the current loop was closed."""
+
 from __future__ import annotations
 
 import asyncio

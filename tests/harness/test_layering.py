@@ -1,6 +1,7 @@
 """Who imports whom. The program's layers point one way: __main__ -> programs -> components ->
 providers, and the config model in fleet/ imports none of them (its CLI's API commands use the
 providers' clients). The harness and the benchmarks stand outside tests/ and import nothing from it."""
+
 from __future__ import annotations
 
 import ast

@@ -48,10 +48,12 @@ def fleet(tmp_path: Path) -> Iterator[Fleet]:
         StatsigSandbox(keys={STATSIG_KEY}, lifetime=120) as statsig,
     ):
         railway.seed_project(
-            name="gatewayz", project_id=PROJECT_ID, base_environment="staging-template",
+            name="gatewayz",
+            project_id=PROJECT_ID,
+            base_environment="staging-template",
             base_environment_id=BASE_ENVIRONMENT_ID,
             services=[{"name": "api", "repository": "gatewayz/gatewayz-backend"}],
-        )  # fmt: skip
+        )
         supabase.seed_organization(ORGANIZATION, "Gatewayz")
         yield Fleet(railway=railway, supabase=supabase, statsig=statsig, directory=tmp_path)
 

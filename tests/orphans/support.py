@@ -41,15 +41,19 @@ RAILWAY_TOKEN = "rw-orphans-test-token-5d2c81"
 SUPABASE_TOKEN = "sb-orphans-test-token-81ae07"
 STATSIG_KEY = "st-orphans-test-key-3f9a44"
 
-NOW = dt.datetime(2027, 1, 15, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2027, 1, 15, 12, 0, tzinfo=dt.UTC)
 NOW_ARG = ("--now", "2027-01-15T12:00:00Z")
 DAY = dt.timedelta(days=1)
 HOUR = dt.timedelta(hours=1)
 
 ENV_VARS = (
-    "RAILWAY_API_TOKEN", "RAILWAY_API_URL", "SUPABASE_ACCESS_TOKEN", "SUPABASE_API_URL",
-    "STATSIG_CONSOLE_API_KEY", "STATSIG_API_URL",
-)  # fmt: skip
+    "RAILWAY_API_TOKEN",
+    "RAILWAY_API_URL",
+    "SUPABASE_ACCESS_TOKEN",
+    "SUPABASE_API_URL",
+    "STATSIG_CONSOLE_API_KEY",
+    "STATSIG_API_URL",
+)
 # What a dynamic resource's state keeps of its provider: the provider object, pickled (base64).
 PICKLED_PROVIDER = "gASVNwAAAAAAAACMHHByb3ZpZGVycy5yYWlsd2F5LmVudmlyb25tZW50lIwTRW52aXJvbm1lbnRQcm92aWRlcpSTlCmBlC4="
 ENVIRONMENT = "pulumi-python:dynamic/railway:Environment"
@@ -86,25 +90,41 @@ def stack_export(stack: str, resources: Iterable[Owned]) -> dict[str, Any]:
     base = f"urn:pulumi:{stack}::stagefleet"
     stack_urn = f"{base}::pulumi:pulumi:Stack::stagefleet-{stack}"
     provider_urn = f"{base}::pulumi:providers:pulumi-python::default_1_0_0"
-    secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
-              "ciphertext": "v1:Xk3B7j0Lq8WmJ1sE:8fQ2...=="}  # fmt: skip
+    secret = {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+        "ciphertext": "v1:Xk3B7j0Lq8WmJ1sE:8fQ2...==",
+    }
     document_resources: list[dict[str, Any]] = [
         {
-            "urn": stack_urn, "custom": False, "type": "pulumi:pulumi:Stack",
+            "urn": stack_urn,
+            "custom": False,
+            "type": "pulumi:pulumi:Stack",
             "outputs": {"catalog": "| environment | kind |", "accessTokens": secret},
-            "created": "2026-11-20T09:14:02.118734Z", "modified": "2027-01-10T16:40:51.90211Z",
+            "created": "2026-11-20T09:14:02.118734Z",
+            "modified": "2027-01-10T16:40:51.90211Z",
         },
         {
-            "urn": provider_urn, "custom": True, "id": "5c0a1e3f-7a9b-4c2d-8e6f-0a1b2c3d4e5f",
-            "type": "pulumi:providers:pulumi-python", "inputs": {}, "outputs": {},
-            "created": "2026-11-20T09:14:02.5Z", "modified": "2026-11-20T09:14:02.5Z",
+            "urn": provider_urn,
+            "custom": True,
+            "id": "5c0a1e3f-7a9b-4c2d-8e6f-0a1b2c3d4e5f",
+            "type": "pulumi:providers:pulumi-python",
+            "inputs": {},
+            "outputs": {},
+            "created": "2026-11-20T09:14:02.5Z",
+            "modified": "2026-11-20T09:14:02.5Z",
         },
-    ]  # fmt: skip
+    ]
     for index, owned in enumerate(resources):
         component = f"{base}::{owned.parent}::component-{index}"
         document_resources.append(
-            {"urn": component, "custom": False, "type": owned.parent, "parent": stack_urn,
-             "created": "2026-11-20T09:14:03Z", "modified": "2026-11-20T09:14:03Z"}  # fmt: skip
+            {
+                "urn": component,
+                "custom": False,
+                "type": owned.parent,
+                "parent": stack_urn,
+                "created": "2026-11-20T09:14:03Z",
+                "modified": "2026-11-20T09:14:03Z",
+            }
         )
         properties = {
             "__provider": PICKLED_PROVIDER,
@@ -152,9 +172,12 @@ class Fleet:
     def environment(self, name: str, number: int, age: dt.timedelta, *, owner: str | None = None) -> str:
         environment_id = uuid(number)
         self.railway.seed_environment(
-            PROJECT_ID, name, environment_id=environment_id, source_environment_id=BASE_ENVIRONMENT_ID,
+            PROJECT_ID,
+            name,
+            environment_id=environment_id,
+            source_environment_id=BASE_ENVIRONMENT_ID,
             created_at=NOW - age,
-        )  # fmt: skip
+        )
         if owner is not None:
             self.own(owner, Owned(ENVIRONMENT, environment_id, name, {"project_id": PROJECT_ID}))
         return environment_id
@@ -201,8 +224,17 @@ class Fleet:
 
     def arguments(self, *extra: str, states: Sequence[Path] | None = None) -> list[str]:
         paths = self.states() if states is None else states
-        return ["orphans", "--stack", "staging", "--file", str(STACK_FILE), *NOW_ARG,
-                "--state", *map(str, paths), *extra]  # fmt: skip
+        return [
+            "orphans",
+            "--stack",
+            "staging",
+            "--file",
+            str(STACK_FILE),
+            *NOW_ARG,
+            "--state",
+            *map(str, paths),
+            *extra,
+        ]
 
     def environ(self, *, railway: bool = True, supabase: bool = True, statsig: bool = True) -> dict[str, str]:
         values: dict[str, str] = {}
@@ -263,7 +295,11 @@ def run_process(arguments: Sequence[str], environ: Mapping[str, str], cwd: Path 
     base = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
     result = subprocess.run(
         [sys.executable, "-m", "fleet", *arguments],
-        cwd=cwd, env={**base, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8", **environ},
-        capture_output=True, text=True, encoding="utf-8", timeout=60,
-    )  # fmt: skip
+        cwd=cwd,
+        env={**base, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8", **environ},
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
     return Result(result.returncode, result.stdout, result.stderr)

@@ -38,8 +38,9 @@ def owners(*resources: OwnedResource, stacks: tuple[str, ...] = ("staging",)) ->
 
 
 def decide(live, owned=None, *, open_prs=None, min_age=dt.timedelta(hours=24)):
-    return find(live, owned or owners(), CONVENTIONS, now=NOW, prices=SPEC.prices, min_age=min_age,
-                open_pull_requests=open_prs)  # fmt: skip
+    return find(
+        live, owned or owners(), CONVENTIONS, now=NOW, prices=SPEC.prices, min_age=min_age, open_pull_requests=open_prs
+    )
 
 
 def why(findings) -> list[tuple[str, str]]:
@@ -59,8 +60,12 @@ def test_what_a_stack_owns_is_never_reported():
         OwnedResource("pr-14", "supabase-branch", "branch-14", f"{PREFIX}-pr-14"),
         OwnedResource("staging", "statsig-gate", "payments-v2", "payments-v2"),
     )
-    live = [environment("staging-main", "env-main"), project(f"{PREFIX}-staging-main", "ref-main"),
-            branch(f"{PREFIX}-pr-14", "branch-14"), gate("payments-v2")]  # fmt: skip
+    live = [
+        environment("staging-main", "env-main"),
+        project(f"{PREFIX}-staging-main", "ref-main"),
+        branch(f"{PREFIX}-pr-14", "branch-14"),
+        gate("payments-v2"),
+    ]
 
     assert decide(live, owned) == ([], [])
 
@@ -191,8 +196,13 @@ def test_the_monthly_cost_is_the_fleets_price_of_what_it_is(live, monthly):
 
 
 def test_orphans_are_listed_by_vendor_and_kind_then_name():
-    live = [gate("b-flag"), branch(f"{PREFIX}-pr-2"), project(f"{PREFIX}-staging-z"), environment("staging-b", "e2"),
-            environment("pr-9", "e1")]  # fmt: skip
+    live = [
+        gate("b-flag"),
+        branch(f"{PREFIX}-pr-2"),
+        project(f"{PREFIX}-staging-z"),
+        environment("staging-b", "e2"),
+        environment("pr-9", "e1"),
+    ]
 
     old, _ = decide(live)
 

@@ -74,24 +74,31 @@ def test_railway_listing_reads_every_page_and_skips_deleted_environments():
         body = json.loads(request.content)
         assert body["operationName"] == "Environments"
         first = body["variables"]["after"] is None
-        node: dict[str, Any] = {"id": "e-1" if first else "e-2", "name": "pr-1" if first else "pr-2",
-                                "projectId": "p", "createdAt": "2026-12-04T10:00:00.000Z"}  # fmt: skip
+        node: dict[str, Any] = {
+            "id": "e-1" if first else "e-2",
+            "name": "pr-1" if first else "pr-2",
+            "projectId": "p",
+            "createdAt": "2026-12-04T10:00:00.000Z",
+        }
         if not first:
             node["deletedAt"] = None
         gone = {"id": "e-0", "name": "pr-0", "projectId": "p", "deletedAt": "2026-12-05T00:00:00Z"}
-        page = {"edges": [{"node": node}, {"node": gone}],
-                "pageInfo": {"hasNextPage": first, "endCursor": "c1" if first else "c2"}}  # fmt: skip
+        page = {
+            "edges": [{"node": node}, {"node": gone}],
+            "pageInfo": {"hasNextPage": first, "endCursor": "c1" if first else "c2"},
+        }
         return httpx.Response(200, json={"data": {"environments": page}})
 
     policy = RetryPolicy(attempts=1, sleep=lambda _: None)
-    client = RailwayClient(RailwaySettings("t", "https://railway.test/graphql/v2"), policy=policy,
-                           transport=httpx.MockTransport(answer))  # fmt: skip
+    client = RailwayClient(
+        RailwaySettings("t", "https://railway.test/graphql/v2"), policy=policy, transport=httpx.MockTransport(answer)
+    )
     with client:
         listed = client.list_environments("p")
 
     assert [(e.id, e.created_at) for e in listed] == [
-        ("e-1", dt.datetime(2026, 12, 4, 10, tzinfo=dt.timezone.utc)),
-        ("e-2", dt.datetime(2026, 12, 4, 10, tzinfo=dt.timezone.utc)),
+        ("e-1", dt.datetime(2026, 12, 4, 10, tzinfo=dt.UTC)),
+        ("e-2", dt.datetime(2026, 12, 4, 10, tzinfo=dt.UTC)),
     ]
 
 
@@ -133,8 +140,10 @@ def test_supabase_branches_say_when_they_were_made(fleet):
     with supabase(fleet) as client:
         branches = client.list_branches(parent)
 
-    assert [(b.name, b.is_default, b.id) for b in branches] == [("main", True, branches[0].id),
-                                                                ("gatewayz-pr-14", False, uuid(10))]  # fmt: skip
+    assert [(b.name, b.is_default, b.id) for b in branches] == [
+        ("main", True, branches[0].id),
+        ("gatewayz-pr-14", False, uuid(10)),
+    ]
     assert branches[1].created_at == NOW - 2 * DAY and branches[1].status == "ACTIVE_HEALTHY"
 
 

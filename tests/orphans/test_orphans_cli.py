@@ -69,8 +69,10 @@ def test_no_credential_is_printed_when_every_api_rejects_it(fleet):
 
     assert result.exit_code == 2
     assert [line.split(":")[1].strip() for line in result.stderr.splitlines()] == [
-        "Railway could not be checked", "Supabase could not be checked", "Statsig could not be checked",
-    ]  # fmt: skip
+        "Railway could not be checked",
+        "Supabase could not be checked",
+        "Statsig could not be checked",
+    ]
     assert json.loads(result.stdout)["orphans"] == []
     for secret in ("rw-rejected-token-93d1", "sb-rejected-token-5e72", "st-rejected-key-11ab", *SECRETS):
         assert secret not in result.stdout and secret not in result.stderr

@@ -74,8 +74,12 @@ def test_it_finds_what_escaped_the_stacks_and_says_why(credentials):
     ]
     document = json.loads(result.stdout)
     assert [o["id"] for o in document["orphans"]] == [
-        ids["pr-14"], ids["staging-dev9-zoe"], ids["duplicate"], ids[f"{PREFIX}-pr-14"], ids["checkout-v3"],
-    ]  # fmt: skip
+        ids["pr-14"],
+        ids["staging-dev9-zoe"],
+        ids["duplicate"],
+        ids[f"{PREFIX}-pr-14"],
+        ids["checkout-v3"],
+    ]
     assert [o["monthlyUsd"] for o in document["orphans"]] == [20.0, 20.0, 10.0, 9.73, 0.0]
     assert [(o["name"], o["ageSeconds"]) for o in document["recent"]] == [("pr-17", 7200)]
     assert document["stacks"] == ["pr-15", "staging"]
@@ -89,10 +93,25 @@ def test_it_never_reports_what_a_stack_owns_nor_a_name_outside_our_conventions(c
 
     document = json.loads(result.stdout)
     reported = {o["name"] for o in document["orphans"] + document["recent"]}
-    owned = {"staging-main", "staging-dev1-alice", MAIN, f"{PREFIX}-staging-dev3-charlie", "payments-v2", "pr-15",
-             f"{PREFIX}-pr-15"}  # fmt: skip
-    not_ours = {"production", "my-app", "staging-template", f"{PREFIX}-production", f"{PREFIX}-pr-3", "by-hand",
-                "old-flag", "main"}  # fmt: skip
+    owned = {
+        "staging-main",
+        "staging-dev1-alice",
+        MAIN,
+        f"{PREFIX}-staging-dev3-charlie",
+        "payments-v2",
+        "pr-15",
+        f"{PREFIX}-pr-15",
+    }
+    not_ours = {
+        "production",
+        "my-app",
+        "staging-template",
+        f"{PREFIX}-production",
+        f"{PREFIX}-pr-3",
+        "by-hand",
+        "old-flag",
+        "main",
+    }
     assert reported & owned == set() and reported & not_ours == set()
     duplicate = next(o for o in document["orphans"] if o["name"] == ALICE)
     assert duplicate["id"] == "c" * 20  # the owned one, bbbb..., is not reported
@@ -381,9 +400,7 @@ def test_a_state_file_that_is_not_an_export_is_a_usage_error(credentials, tmp_pa
     result = run_in_process(credentials.arguments(states=[bad]))
 
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == (
-        f"error: {bad}: expected the JSON object `pulumi stack export` prints, got a list\n"
-    )
+    assert result.stderr == (f"error: {bad}: expected the JSON object `pulumi stack export` prints, got a list\n")
 
 
 def test_a_review_stack_is_not_the_fleet_stack_orphans_works_on(credentials):

@@ -44,17 +44,30 @@ def seed_readme_fleet(fleet: Fleet) -> list[Path]:
     environment("production", "0d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a", 400 * DAY)  # not ours
 
     main = fleet.project(f"{PREFIX}-staging-main", "k", 60 * DAY, owner="staging", size="small")
-    supabase.seed_project(f"{PREFIX}-staging-dev1-alice", "gatewayz", ref="hwdpxqzlmnbvcrtykjse",
-                          instance_size="micro", created_at=NOW - 45 * DAY - dt.timedelta(minutes=3))  # fmt: skip
-    fleet.own("staging", Owned("pulumi-python:dynamic/supabase:Project", "hwdpxqzlmnbvcrtykjse",
-                               f"{PREFIX}-staging-dev1-alice"))  # fmt: skip
+    supabase.seed_project(
+        f"{PREFIX}-staging-dev1-alice",
+        "gatewayz",
+        ref="hwdpxqzlmnbvcrtykjse",
+        instance_size="micro",
+        created_at=NOW - 45 * DAY - dt.timedelta(minutes=3),
+    )
+    fleet.own(
+        "staging",
+        Owned("pulumi-python:dynamic/supabase:Project", "hwdpxqzlmnbvcrtykjse", f"{PREFIX}-staging-dev1-alice"),
+    )
     # The same create, answered after the client gave up, sent again: a second project.
-    supabase.seed_project(f"{PREFIX}-staging-dev1-alice", "gatewayz", ref="vqzmhkwtrnbxlcpyjdfa",
-                          instance_size="micro", created_at=NOW - 45 * DAY)  # fmt: skip
+    supabase.seed_project(
+        f"{PREFIX}-staging-dev1-alice",
+        "gatewayz",
+        ref="vqzmhkwtrnbxlcpyjdfa",
+        instance_size="micro",
+        created_at=NOW - 45 * DAY,
+    )
     fleet.branch(main, f"{PREFIX}-pr-15", 15, 2 * DAY, owner="pr-15")
     # Its stack was removed by hand with `pulumi stack rm --force`: the branch stayed.
-    supabase.seed_branch(main, f"{PREFIX}-pr-14", branch_id="4c7e9a12-3b5d-4f60-8e21-9d0a6b3c5f78",
-                         created_at=NOW - 9 * DAY)  # fmt: skip
+    supabase.seed_branch(
+        main, f"{PREFIX}-pr-14", branch_id="4c7e9a12-3b5d-4f60-8e21-9d0a6b3c5f78", created_at=NOW - 9 * DAY
+    )
 
     fleet.gate("payments-v2", 20 * DAY, owner="staging")
     fleet.gate("checkout-v3", 40 * DAY)  # its flag was removed and the stack not run since
@@ -67,8 +80,18 @@ def seed_readme_fleet(fleet: Fleet) -> list[Path]:
 
 def test_the_readmes_orphans_example_is_the_real_output(fleet):
     states = seed_readme_fleet(fleet)
-    arguments = ["orphans", "--stack", "staging", *NOW_ARG, "--format", "table",
-                 "--state", *(path.name for path in states), "--open-prs", "open-prs.json"]  # fmt: skip
+    arguments = [
+        "orphans",
+        "--stack",
+        "staging",
+        *NOW_ARG,
+        "--format",
+        "table",
+        "--state",
+        *(path.name for path in states),
+        "--open-prs",
+        "open-prs.json",
+    ]
 
     result = run_process(arguments, fleet.environ(), cwd=fleet.directory)
 

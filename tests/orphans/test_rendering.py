@@ -110,9 +110,11 @@ def test_the_json_has_every_field_of_every_orphan():
         "monthlyUsd": 9.73,
     }
     assert [(o["name"], o["reason"]) for o in document["orphans"]] == [
-        ("pr-14", "closed-pull-request"), ("gatewayz-staging-dev1-alice", "duplicate"),
-        ("gatewayz-pr-14", "closed-pull-request"), ("checkout-v3", "unowned"),
-    ]  # fmt: skip
+        ("pr-14", "closed-pull-request"),
+        ("gatewayz-staging-dev1-alice", "duplicate"),
+        ("gatewayz-pr-14", "closed-pull-request"),
+        ("checkout-v3", "unowned"),
+    ]
     assert [(o["name"], o["ageSeconds"]) for o in document["recent"]] == [("pr-17", 7200)]
     assert "deleted" not in document
 
@@ -132,9 +134,7 @@ def test_one_orphan_and_one_of_unknown_size_are_said_so():
 
     lines = render_table(report).splitlines()
 
-    assert lines[2] == (
-        "Supabase  project  gatewayz-staging-x  ref-x   3d        —  no stack owns it"
-    )
+    assert lines[2] == ("Supabase  project  gatewayz-staging-x  ref-x   3d        —  no stack owns it")
     assert lines[-2] == (
         "1 orphan, an estimated $0.00 a month (and 1 object of unknown size): "
         "`python -m fleet orphans --stack staging --delete` deletes it."

@@ -103,10 +103,19 @@ EXPORT = {
                 "custom": True,
                 "id": "b7a1c9e2-0d4f-4a6b-8c2e-3f5a7b9d1e20",
                 "type": "pulumi-python:dynamic/supabase:Branch",
-                "inputs": {"__provider": "gASV...", "name": "gatewayz-pr-14", "parent_ref": "kqmzjvwxabcdefghijkl",
-                           "with_data": False},
-                "outputs": {"__provider": "gASV...", "name": "gatewayz-pr-14", "parent_ref": "kqmzjvwxabcdefghijkl",
-                            "ref": "pqrstuvwxyzabcdefghi", "with_data": False},
+                "inputs": {
+                    "__provider": "gASV...",
+                    "name": "gatewayz-pr-14",
+                    "parent_ref": "kqmzjvwxabcdefghijkl",
+                    "with_data": False,
+                },
+                "outputs": {
+                    "__provider": "gASV...",
+                    "name": "gatewayz-pr-14",
+                    "parent_ref": "kqmzjvwxabcdefghijkl",
+                    "ref": "pqrstuvwxyzabcdefghi",
+                    "with_data": False,
+                },
                 "parent": "urn:pulumi:pr-14::stagefleet::stagefleet:index:StagingEnvironment::pr-14",
                 "created": "2027-01-08T09:02:15.2Z",
                 "modified": "2027-01-08T09:02:15.2Z",
@@ -120,8 +129,10 @@ EXPORT = {
                 "id": "pqrstuvwxyzabcdefghi",
                 "type": "pulumi-python:dynamic/supabase:ProjectKeys",
                 "outputs": {
-                    "anon_key": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
-                                 "ciphertext": "v1:9Qk2:Zm9v"},
+                    "anon_key": {
+                        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+                        "ciphertext": "v1:9Qk2:Zm9v",
+                    },
                 },
                 "additionalSecretOutputs": ["anon_key", "service_role_key", "connection_string"],
             },
@@ -133,8 +144,12 @@ EXPORT = {
                 "custom": True,
                 "id": "3c1b5e7a9d2f4b6c",
                 "type": "pulumi-python:dynamic:AccessToken",
-                "outputs": {"value": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
-                                      "ciphertext": "v1:abc"}},
+                "outputs": {
+                    "value": {
+                        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+                        "ciphertext": "v1:abc",
+                    }
+                },
             },
             {
                 "urn": (
@@ -150,7 +165,7 @@ EXPORT = {
         ],
         "pending_operations": [],
     },
-}  # fmt: skip
+}
 
 
 def test_a_real_export_gives_its_stack_and_the_ids_it_owns_by_type():
@@ -175,8 +190,9 @@ def test_a_name_kept_secret_is_no_name():
     document = json.loads(json.dumps(EXPORT))
     resource = document["deployment"]["resources"][3]
     resource["outputs"]["name"] = resource["inputs"]["name"] = {
-        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:x"
-    }  # fmt: skip
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+        "ciphertext": "v1:x",
+    }
 
     assert orphans.parse_stack_export(document).resources[0].name is None
 
@@ -190,8 +206,9 @@ def test_the_owners_are_every_export_and_every_listed_stack():
     assert owners.stacks == {"staging", "pr-14", "pr-15"}
     assert owners.owns("statsig-gate", "payments-v2") and not owners.owns("railway-environment", "payments-v2")
     assert owners.ids("railway-environment") == [
-        "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d",
-    ]  # fmt: skip
+        "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+        "0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d",
+    ]
     assert [r.id for r in owners.named("supabase-branch", "gatewayz-pr-14")] == ["b7a1c9e2-0d4f-4a6b-8c2e-3f5a7b9d1e20"]
 
 
@@ -202,16 +219,31 @@ def test_the_owners_are_every_export_and_every_listed_stack():
         ({"version": 3}, 'state.json: no "deployment" object: not the output of `pulumi stack export`'),
         ({"deployment": {"resources": {}}}, 'state.json: "deployment.resources" must be a list, got an object'),
         ({"deployment": {"resources": ["x"]}}, "state.json: resource 0: expected an object, got a string"),
-        ({"deployment": {"resources": [{"urn": "pr-14", "type": "t"}]}},
-         'state.json: resource 0: "urn" must be a Pulumi URN (urn:pulumi:<stack>::<project>::...)'),
-        ({"deployment": {"resources": [{"urn": "urn:pulumi:pr-1::p::t::n",
-                                        "type": "pulumi-python:dynamic/statsig:Gate"}]}},
-         'state.json: resource 0 (urn:pulumi:pr-1::p::t::n): "id" must be a non-empty string'),
-        ({"deployment": {"resources": [{"urn": "urn:pulumi:pr-1::p::t::n", "type": "t"},
-                                       {"urn": "urn:pulumi:pr-2::p::t::n", "type": "t"}]}},
-         "state.json: resources of more than one stack (pr-1, pr-2): one export per file"),
+        (
+            {"deployment": {"resources": [{"urn": "pr-14", "type": "t"}]}},
+            'state.json: resource 0: "urn" must be a Pulumi URN (urn:pulumi:<stack>::<project>::...)',
+        ),
+        (
+            {
+                "deployment": {
+                    "resources": [{"urn": "urn:pulumi:pr-1::p::t::n", "type": "pulumi-python:dynamic/statsig:Gate"}]
+                }
+            },
+            'state.json: resource 0 (urn:pulumi:pr-1::p::t::n): "id" must be a non-empty string',
+        ),
+        (
+            {
+                "deployment": {
+                    "resources": [
+                        {"urn": "urn:pulumi:pr-1::p::t::n", "type": "t"},
+                        {"urn": "urn:pulumi:pr-2::p::t::n", "type": "t"},
+                    ]
+                }
+            },
+            "state.json: resources of more than one stack (pr-1, pr-2): one export per file",
+        ),
     ],
-)  # fmt: skip
+)
 def test_what_is_not_an_export_is_refused_saying_why(document, message):
     with pytest.raises(JanitorInputError) as error:
         orphans.parse_stack_export(document, "state.json")
@@ -252,18 +284,33 @@ def fake_pulumi(directory: Path, stacks: list[dict], exports: dict[str, dict], f
 
 
 def test_without_state_files_every_stack_the_cli_lists_is_exported(tmp_path):
-    staging = {"version": 3, "deployment": {"resources": [
-        {"urn": "urn:pulumi:staging::stagefleet::pulumi-python:dynamic/statsig:Gate::flag-payments-v2",
-         "type": "pulumi-python:dynamic/statsig:Gate", "id": "payments-v2", "outputs": {"name": "payments-v2"}},
-    ]}}  # fmt: skip
+    staging = {
+        "version": 3,
+        "deployment": {
+            "resources": [
+                {
+                    "urn": "urn:pulumi:staging::stagefleet::pulumi-python:dynamic/statsig:Gate::flag-payments-v2",
+                    "type": "pulumi-python:dynamic/statsig:Gate",
+                    "id": "payments-v2",
+                    "outputs": {"name": "payments-v2"},
+                },
+            ]
+        },
+    }
     stacks = [
         {"name": "staging", "current": True, "lastUpdate": "2027-01-10T16:40:52.000Z", "resourceCount": 41},
         {"name": "organization/stagefleet/pr-14", "current": False, "resourceCount": 9},
         {"name": "pr-15", "current": False, "resourceCount": 0},
     ]
-    pulumi = fake_pulumi(tmp_path, stacks, {
-        "staging": staging, "organization/stagefleet/pr-14": EXPORT, "pr-15": {"version": 3, "deployment": {}},
-    })  # fmt: skip
+    pulumi = fake_pulumi(
+        tmp_path,
+        stacks,
+        {
+            "staging": staging,
+            "organization/stagefleet/pr-14": EXPORT,
+            "pr-15": {"version": 3, "deployment": {}},
+        },
+    )
 
     owners = read_owners([], pulumi=str(pulumi))
 

@@ -1,4 +1,5 @@
 """Helpers of the program tests: edits of a stack mapping (the program itself runs in harness.mocks)."""
+
 from __future__ import annotations
 
 import copy

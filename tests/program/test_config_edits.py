@@ -4,6 +4,7 @@ Both versions of the config run through the program under mocks; every resource 
 changed goes through its own provider's check and diff, unpickled from `__provider` exactly as the
 engine's provider host does it. The result is the plan a preview would print.
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,8 +19,8 @@ def plan(before: Graph, after: Graph) -> dict[str, str]:
     """Logical name -> create | delete | update | replace, for every dynamic resource that changes."""
     old = {r.name: r for r in before.resources if r.typ.startswith("pulumi-python:dynamic")}
     new = {r.name: r for r in after.resources if r.typ.startswith("pulumi-python:dynamic")}
-    steps = {name: "create" for name in new.keys() - old.keys()}
-    steps.update({name: "delete" for name in old.keys() - new.keys()})
+    steps = dict.fromkeys(new.keys() - old.keys(), "create")
+    steps.update(dict.fromkeys(old.keys() - new.keys(), "delete"))
     for name in old.keys() & new.keys():
         old_inputs = _plain_inputs(old[name])
         new_inputs = _plain_inputs(new[name])
@@ -44,7 +45,9 @@ def test_unchanged_config_plans_no_changes():
 
 
 def test_changing_a_developers_branch_updates_their_triggers_and_deploys_each_service_once():
-    edited = edit(stack_mapping(), "stagefleet:environments", lambda envs: envs[1].update(branch="feature/alice-payment-v3"))
+    edited = edit(
+        stack_mapping(), "stagefleet:environments", lambda envs: envs[1].update(branch="feature/alice-payment-v3")
+    )
     assert plan(evaluate(stack_mapping()).graph, evaluate(edited).graph) == {
         "dev1-alice-api-trigger": "update",
         "dev1-alice-web-trigger": "update",
@@ -54,8 +57,14 @@ def test_changing_a_developers_branch_updates_their_triggers_and_deploys_each_se
 
 
 def test_adding_an_environment_only_creates_its_resources():
-    newcomer = {"name": "dev4-dana", "kind": "developer", "owner": "dana@gatewayz.ai", "branch": "feature/dana-search",
-                "purpose": "Search v3", "expires": "2027-03-15"}
+    newcomer = {
+        "name": "dev4-dana",
+        "kind": "developer",
+        "owner": "dana@gatewayz.ai",
+        "branch": "feature/dana-search",
+        "purpose": "Search v3",
+        "expires": "2027-03-15",
+    }
     edited = edit(stack_mapping(), "stagefleet:environments", lambda envs: envs.append(newcomer))
     # A sixth environment at $30 a month needs room under the fleet's limits (fleet/policy.py).
     edited = edit(edited, "stagefleet:limits", lambda limits: limits.update(maxLongLived=6, monthlyBudgetUsd=200))
@@ -73,7 +82,9 @@ def test_adding_an_environment_only_creates_its_resources():
 
 
 def test_removing_an_environment_only_deletes_its_resources():
-    edited = edit(stack_mapping(), "stagefleet:environments", lambda envs: [e for e in envs if e["name"] != "dev3-charlie"])
+    edited = edit(
+        stack_mapping(), "stagefleet:environments", lambda envs: [e for e in envs if e["name"] != "dev3-charlie"]
+    )
     steps = plan(evaluate(stack_mapping()).graph, evaluate(edited).graph)
     assert set(steps.values()) == {"delete"}
     # dev3-charlie's branch of main's database goes with it; main's project stays.
@@ -82,7 +93,9 @@ def test_removing_an_environment_only_deletes_its_resources():
 
 
 def test_changing_a_default_variable_updates_every_variables_resource_and_redeploys_each_service_once():
-    edited = edit(stack_mapping(), "stagefleet:defaults", lambda defaults: defaults["variables"].update(LOG_LEVEL="warn"))
+    edited = edit(
+        stack_mapping(), "stagefleet:defaults", lambda defaults: defaults["variables"].update(LOG_LEVEL="warn")
+    )
     steps = plan(evaluate(stack_mapping()).graph, evaluate(edited).graph)
     # dev2-bob overrides LOG_LEVEL itself, so its variables do not change and it is not redeployed.
     changed = [(env, svc) for env in ("main", "dev1-alice", "dev3-charlie", "payments") for svc in ("api", "web")]
@@ -107,7 +120,9 @@ def test_changing_several_variables_of_one_environment_is_still_one_deployment_p
 
 
 def test_changing_a_healthcheck_path_updates_the_settings_and_redeploys_that_service_everywhere():
-    edited = edit(stack_mapping(), "stagefleet:railway", lambda railway: railway["services"][0].update(healthcheckPath="/healthz"))
+    edited = edit(
+        stack_mapping(), "stagefleet:railway", lambda railway: railway["services"][0].update(healthcheckPath="/healthz")
+    )
     steps = plan(evaluate(stack_mapping()).graph, evaluate(edited).graph)
     environments = ("main", "dev1-alice", "dev2-bob", "dev3-charlie", "payments")
     assert steps == {

@@ -1,4 +1,5 @@
 """Each database strategy under mocks: which resources exist and which values reach Railway."""
+
 from __future__ import annotations
 
 import json
@@ -48,7 +49,10 @@ def test_project_keys_wait_on_the_project_with_the_configured_deadline(staging):
 
 
 def test_services_get_the_key_their_config_names(staging):
-    assert variables_of(staging, "dev1-alice", "api")["SUPABASE_KEY"] == "service-role-key-of-ref-dev1-alice-database-project"
+    assert (
+        variables_of(staging, "dev1-alice", "api")["SUPABASE_KEY"]
+        == "service-role-key-of-ref-dev1-alice-database-project"
+    )
     assert variables_of(staging, "dev1-alice", "web")["SUPABASE_KEY"] == "anon-key-of-ref-dev1-alice-database-project"
 
 
@@ -63,7 +67,11 @@ def test_branch_database_branches_the_source_environments_project(staging):
     assert branch["git_branch"] == "feature/charlie-admin"
     assert branch["with_data"] is False
     keys = reveal(staging.graph.named("dev3-charlie-database-keys").inputs)
-    assert (keys["kind"], keys["branch_id"], keys["project_ref"]) == ("branch", "id-dev3-charlie-database-branch", "ref-dev3-charlie-database-branch")
+    assert (keys["kind"], keys["branch_id"], keys["project_ref"]) == (
+        "branch",
+        "id-dev3-charlie-database-branch",
+        "ref-dev3-charlie-database-branch",
+    )
 
 
 def test_branch_environment_services_use_the_branch(staging):
@@ -81,12 +89,23 @@ def test_external_database_creates_nothing_and_wires_the_given_url_and_key():
     mapping = edit(
         stack_mapping(),
         "stagefleet:environments",
-        lambda envs: envs[2].update(database={"strategy": "external", "supabaseUrl": "https://abcdefghijklmnop.supabase.co", "supabaseKey": "given-key"}),
+        lambda envs: envs[2].update(
+            database={
+                "strategy": "external",
+                "supabaseUrl": "https://abcdefghijklmnop.supabase.co",
+                "supabaseKey": "given-key",
+            }
+        ),
     )
     evaluation = evaluate(mapping)
-    assert [r.name for r in evaluation.graph.resources if r.name.startswith("dev2-bob-database")] == ["dev2-bob-database"]
+    assert [r.name for r in evaluation.graph.resources if r.name.startswith("dev2-bob-database")] == [
+        "dev2-bob-database"
+    ]
     variables = variables_of(evaluation, "dev2-bob")
-    assert (variables["SUPABASE_URL"], variables["SUPABASE_KEY"]) == ("https://abcdefghijklmnop.supabase.co", "given-key")
+    assert (variables["SUPABASE_URL"], variables["SUPABASE_KEY"]) == (
+        "https://abcdefghijklmnop.supabase.co",
+        "given-key",
+    )
     assert evaluation.exports["environments"]["dev2-bob"]["databaseRef"] == "abcdefghijklmnop"
 
 
@@ -102,7 +121,10 @@ def test_migrations_command_gets_the_database_in_its_environment_as_secrets(stag
     assert reveal(migrations.inputs["create"]) == 'supabase db push --db-url "$DATABASE_URL"'
     assert is_secret(migrations.inputs["environment"])
     environment = reveal(migrations.inputs["environment"])
-    assert environment["DATABASE_URL"] == "postgresql://postgres:pw@db.ref-dev1-alice-database-project.supabase.co:5432/postgres"
+    assert (
+        environment["DATABASE_URL"]
+        == "postgresql://postgres:pw@db.ref-dev1-alice-database-project.supabase.co:5432/postgres"
+    )
     assert environment["SUPABASE_URL"] == "https://ref-dev1-alice-database-project.supabase.co"
     assert environment["SUPABASE_SERVICE_ROLE_KEY"] == "service-role-key-of-ref-dev1-alice-database-project"
 

@@ -1,6 +1,7 @@
 """Feature flags in the program, under mocks: one Statsig gate per stagefleet:featureFlags entry,
 with the right targets, environments and on_delete; the `featureFlags` export; the Console API
 key nowhere in the graph or the exports; the catalog export still the CLI's markdown."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,11 +28,16 @@ GATE_TYPE = "pulumi-python:dynamic/statsig:Gate"
 CONSOLE_KEY = "console-SENTINEL-4f9c2b7e1d"
 
 MORE_FLAGS = [
-    {"name": "Chat Rewrite", "description": "Bob's chat", "owner": "bob@gatewayz.ai",
-     "enabledFor": ["bob@gatewayz.ai", "user_4821", "Charlie@GatewayZ.ai", "qa:bot-1"],
-     "environments": ["staging", "development"], "expires": "2027-01-15"},
+    {
+        "name": "Chat Rewrite",
+        "description": "Bob's chat",
+        "owner": "bob@gatewayz.ai",
+        "enabledFor": ["bob@gatewayz.ai", "user_4821", "Charlie@GatewayZ.ai", "qa:bot-1"],
+        "environments": ["staging", "development"],
+        "expires": "2027-01-15",
+    },
     {"name": "admin.console", "owner": "platform", "enabledFor": ["user_1"], "expires": "2026-12-20"},
-]  # fmt: skip
+]
 
 
 def with_flags(*flags: dict, statsig: dict | None = None) -> dict:
@@ -161,7 +167,12 @@ def test_the_provider_the_sandbox_and_the_config_model_agree_on_a_gate_id(name, 
 
 def test_the_config_model_knows_the_description_the_provider_writes():
     assert naming.STATSIG_MANAGED_MARKER == statsig_gate.MANAGED_MARKER
-    for description, owner in [("", "alice@gatewayz.ai"), ("Payment v2", "platform"), ("  padded  ", "qa"), ("x", None)]:
+    for description, owner in [
+        ("", "alice@gatewayz.ai"),
+        ("Payment v2", "platform"),
+        ("  padded  ", "qa"),
+        ("x", None),
+    ]:
         assert naming.statsig_gate_description(description, owner) == statsig_gate.gate_description(
             description.strip(), owner
         )
@@ -174,14 +185,18 @@ def test_the_feature_flags_export_lists_each_flag_readably(staging, three_flags)
     assert staging.secret_exports["featureFlags"] is False
     assert staging.exports["featureFlags"] == {
         "payments-v2": {
-            "gateId": "payments-v2", "owner": "alice@gatewayz.ai", "enabledFor": ["alice@gatewayz.ai"],
+            "gateId": "payments-v2",
+            "owner": "alice@gatewayz.ai",
+            "enabledFor": ["alice@gatewayz.ai"],
             "expires": "2027-01-31",
         },
-    }  # fmt: skip
+    }
     assert three_flags.exports["featureFlags"]["Chat Rewrite"] == {
-        "gateId": "chat_rewrite", "owner": "bob@gatewayz.ai",
-        "enabledFor": ["bob@gatewayz.ai", "user_4821", "Charlie@GatewayZ.ai", "qa:bot-1"], "expires": "2027-01-15",
-    }  # fmt: skip
+        "gateId": "chat_rewrite",
+        "owner": "bob@gatewayz.ai",
+        "enabledFor": ["bob@gatewayz.ai", "user_4821", "Charlie@GatewayZ.ai", "qa:bot-1"],
+        "expires": "2027-01-15",
+    }
     assert list(three_flags.exports["featureFlags"]) == ["payments-v2", "Chat Rewrite", "admin.console"]
 
 
@@ -221,7 +236,9 @@ def test_an_expired_flag_fails_the_program_before_any_resource():
 
 
 def test_an_invalid_flag_fails_the_program_with_its_config_path():
-    mapping = with_flags({"name": "chat/rewrite", "owner": "mallory", "enabledFor": ["bob smith"], "expires": "2027-01-15"})
+    mapping = with_flags(
+        {"name": "chat/rewrite", "owner": "mallory", "enabledFor": ["bob smith"], "expires": "2027-01-15"}
+    )
 
     graph, error = declared_before_failing(mapping)
 
@@ -244,16 +261,29 @@ def fleet_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_catalog_export_with_flags_is_byte_for_byte_the_clis_markdown(three_flags, tmp_path):
     mapping = with_flags(*MORE_FLAGS)
-    config = {key: json.loads(value) if isinstance(value, str) and value[:1] in "[{" else value for key, value in mapping.items()}
+    config = {
+        key: json.loads(value) if isinstance(value, str) and value[:1] in "[{" else value
+        for key, value in mapping.items()
+    }
     stack_file = tmp_path / "Pulumi.staging.yaml"
     stack_file.write_text(yaml.safe_dump({"config": config}, sort_keys=False), encoding="utf-8")
-    outputs = {key: "[secret]" if three_flags.secret_exports[key] else value for key, value in three_flags.exports.items()}
+    outputs = {
+        key: "[secret]" if three_flags.secret_exports[key] else value for key, value in three_flags.exports.items()
+    }
     (tmp_path / "outputs.json").write_text(json.dumps(outputs), encoding="utf-8")
 
     result = fleet_cli(
-        tmp_path, "catalog", "--stack", "staging", "--file", str(stack_file), "--outputs", "outputs.json",
-        "--format", "markdown",
-    )  # fmt: skip
+        tmp_path,
+        "catalog",
+        "--stack",
+        "staging",
+        "--file",
+        str(stack_file),
+        "--outputs",
+        "outputs.json",
+        "--format",
+        "markdown",
+    )
 
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == three_flags.exports["catalog"]
@@ -271,9 +301,17 @@ def test_the_committed_catalog_export_is_the_clis_markdown(staging, tmp_path):
     (tmp_path / "outputs.json").write_text(json.dumps(outputs), encoding="utf-8")
 
     result = fleet_cli(
-        tmp_path, "catalog", "--stack", "staging", "--file", str(REPO / "Pulumi.staging.yaml"),
-        "--outputs", "outputs.json", "--format", "markdown",
-    )  # fmt: skip
+        tmp_path,
+        "catalog",
+        "--stack",
+        "staging",
+        "--file",
+        str(REPO / "Pulumi.staging.yaml"),
+        "--outputs",
+        "outputs.json",
+        "--format",
+        "markdown",
+    )
 
     assert result.stdout == staging.exports["catalog"]
     assert result.stdout.endswith(

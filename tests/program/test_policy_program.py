@@ -1,5 +1,6 @@
 """The fleet's rules and its catalog in the program, under mocks: the program says what
 `python -m fleet validate` says, before it declares anything, and exports the catalog the CLI prints."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,12 +28,17 @@ def fleet_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def stack_file_of(mapping: dict, path: Path) -> Path:
     """The stack file a mapping (as the engine hands it to the program) was read from."""
-    config = {key: json.loads(value) if isinstance(value, str) and value[:1] in "[{" else value for key, value in mapping.items()}
+    config = {
+        key: json.loads(value) if isinstance(value, str) and value[:1] in "[{" else value
+        for key, value in mapping.items()
+    }
     path.write_text(yaml.safe_dump({"config": config}, sort_keys=False), encoding="utf-8")
     return path
 
 
-def declared_before_failing(mapping: dict, today: dt.date = TODAY, preview: bool = False) -> tuple[Graph, InvalidStackConfig]:
+def declared_before_failing(
+    mapping: dict, today: dt.date = TODAY, preview: bool = False
+) -> tuple[Graph, InvalidStackConfig]:
     """Run the program body until it fails; the resources it registered by then."""
     graph = Graph()
     install_mocks(MockMonitor(FleetMocks(graph)), stack="staging", preview=preview)
@@ -59,9 +65,17 @@ def test_catalog_export_is_byte_identical_to_the_clis_markdown_for_the_same_outp
     (tmp_path / "outputs.json").write_text(json.dumps(outputs), encoding="utf-8")
 
     result = fleet_cli(
-        tmp_path, "catalog", "--stack", "staging", "--file", str(REPO / "Pulumi.staging.yaml"),
-        "--outputs", "outputs.json", "--format", "markdown",
-    )  # fmt: skip
+        tmp_path,
+        "catalog",
+        "--stack",
+        "staging",
+        "--file",
+        str(REPO / "Pulumi.staging.yaml"),
+        "--outputs",
+        "outputs.json",
+        "--format",
+        "markdown",
+    )
 
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == staging.exports["catalog"]
@@ -91,7 +105,9 @@ def test_a_service_without_a_domain_leaves_the_next_services_url(tmp_path):
     (tmp_path / "outputs.json").write_text(json.dumps(outputs), encoding="utf-8")
     stack_file = stack_file_of(mapping, tmp_path / "Pulumi.staging.yaml")
 
-    result = fleet_cli(tmp_path, "catalog", "--stack", "staging", "--file", str(stack_file), "--outputs", "outputs.json")
+    result = fleet_cli(
+        tmp_path, "catalog", "--stack", "staging", "--file", str(stack_file), "--outputs", "outputs.json"
+    )
 
     assert result.stdout == evaluation.exports["catalog"]
     assert "| main | shared | https://main-web-domain.up.railway.app |" in result.stdout
@@ -152,7 +168,10 @@ def test_too_many_long_lived_environments_fail_the_program():
 
     _, error = declared_before_failing(mapping)
 
-    assert "stagefleet:environments[4]: 5 long-lived environments, 1 more than stagefleet:limits.maxLongLived allows (4)" in str(error)
+    assert (
+        "stagefleet:environments[4]: 5 long-lived environments, 1 more than stagefleet:limits.maxLongLived allows (4)"
+        in str(error)
+    )
 
 
 def test_warnings_are_logged_and_the_program_goes_on(monkeypatch):

@@ -1,5 +1,6 @@
 """A review stack pr-<n> under mocks: built from Pulumi.pr.yaml, the fleet stack's file and the
 fleet stack's outputs (a mocked StackReference carrying what the real fleet program exports)."""
+
 from __future__ import annotations
 
 import json

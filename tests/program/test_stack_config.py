@@ -1,6 +1,7 @@
 """The program reads its stack config with the SDK's public API only: the keys of the config bag
 `pulumi up` hands it (PULUMI_CONFIG), so unknown keys are reported, and every key the models know
 through `pulumi.runtime.get_config`, so config set by the automation API or by mocks counts too."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,11 @@ def ours(mapping: dict[str, Any]) -> dict[str, Any]:
 def review_mapping() -> dict[str, str]:
     config = load_stack_config(REPO / "Pulumi.pr.yaml")
     config["stagefleet:pullRequest"] = {
-        "number": 42, "branch": "feature/search-v3", "title": "Search v3", "author": "dana",
-    }  # fmt: skip
+        "number": 42,
+        "branch": "feature/search-v3",
+        "title": "Search v3",
+        "author": "dana",
+    }
     return {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
 
 

@@ -1,4 +1,5 @@
 """The program under mocks, for the real Pulumi.staging.yaml: the resource graph it declares."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,8 +7,8 @@ import json
 
 import pytest
 
-from fleet.catalog import catalog_rows, flag_rows, render_markdown
 from fleet import FleetSpec
+from fleet.catalog import catalog_rows, flag_rows, render_markdown
 from harness.mocks import evaluate, is_secret, reveal, stack_mapping
 from programs.config import InvalidStackConfig, stack_config
 from tests.program.support import edit
@@ -43,7 +44,13 @@ DATABASE_RESOURCES = {
     "branch": ["database", "database-branch", "database-keys", "database-migrations", "database-seed"],
     "shared": [],
 }
-STRATEGIES = {"main": "dedicated", "dev1-alice": "dedicated", "dev2-bob": "dedicated", "dev3-charlie": "branch", "payments": "shared"}
+STRATEGIES = {
+    "main": "dedicated",
+    "dev1-alice": "dedicated",
+    "dev2-bob": "dedicated",
+    "dev3-charlie": "branch",
+    "payments": "shared",
+}
 
 
 PER_SERVICE = ("settings", "variables", "trigger", "domain", "deployment")
@@ -233,7 +240,10 @@ def test_catalog_export_equals_the_rendering_of_config_with_urls(staging):
 
 def test_catalog_lists_purpose_owner_and_database(staging):
     catalog = staging.exports["catalog"]
-    assert "| payments | team | https://payments-api-domain.up.railway.app | shared (main) | Payments team integration | payments |" in catalog
+    assert (
+        "| payments | team | https://payments-api-domain.up.railway.app | shared (main) | Payments team integration | payments |"
+        in catalog
+    )
     assert "| dev3-charlie | developer | https://dev3-charlie-api-domain.up.railway.app | branch (main) |" in catalog
 
 
@@ -244,7 +254,15 @@ def test_no_secret_value_appears_in_non_secret_exports(staging):
 
 
 def test_invalid_config_fails_the_program_with_the_config_path_before_any_resource():
-    mapping = edit(stack_mapping(), "stagefleet:environments", lambda envs: envs[4]["database"].update(source="mian") if envs[4].get("database") else envs[4].update(database={"strategy": "shared", "source": "mian"}))
+    mapping = edit(
+        stack_mapping(),
+        "stagefleet:environments",
+        lambda envs: (
+            envs[4]["database"].update(source="mian")
+            if envs[4].get("database")
+            else envs[4].update(database={"strategy": "shared", "source": "mian"})
+        ),
+    )
     with pytest.raises(InvalidStackConfig) as raised:
         evaluate(mapping)
     assert 'stagefleet:environments[4].database.source: no environment named "mian"' in str(raised.value)
@@ -261,14 +279,11 @@ def test_stack_config_reads_only_the_stagefleet_namespace(monkeypatch):
     assert stack_config() == {"stagefleet:limits": "{}"}
 
 
-
 def test_token_keeper_changes_when_the_rotation_window_ends():
     last_day = evaluate(stack_mapping(), today=dt.date(2026, 12, 2)).graph.named("main-access-token")
     next_window = evaluate(stack_mapping(), today=dt.date(2026, 12, 3)).graph.named("main-access-token")
     assert reveal(last_day.inputs["keepers"])["rotation"] == "2026-09-04"
     assert reveal(next_window.inputs["keepers"])["rotation"] == "2026-12-03"
-
-
 
 
 def test_the_environments_export_names_each_services_id_url_healthcheck_and_deployment(staging):

@@ -117,4 +117,3 @@ def seeded(sandbox: RailwaySandbox) -> Railway:
         api_id=seed.service_ids["api"],
         worker_id=seed.service_ids["worker"],
     )
-

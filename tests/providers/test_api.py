@@ -163,6 +163,10 @@ def test_other_failures_that_outlast_the_retries_are_api_failures(name: str) -> 
 def test_the_family_is_one_tree_under_api_error() -> None:
     for kind in (api.NotFound, api.Conflict, api.AuthError, api.RateLimited, api.ApiFailure):
         assert issubclass(kind, ApiError)
-    error = NotFound("Statsig gate x could not be read: HTTP 404 (Statsig GET /console/v1/gates/{id})",
-                     api="Statsig", operation="GET /console/v1/gates/{id}", status_code=404)  # fmt: skip
+    error = NotFound(
+        "Statsig gate x could not be read: HTTP 404 (Statsig GET /console/v1/gates/{id})",
+        api="Statsig",
+        operation="GET /console/v1/gates/{id}",
+        status_code=404,
+    )
     assert (error.api, error.operation, error.status_code) == ("Statsig", "GET /console/v1/gates/{id}", 404)

@@ -146,7 +146,9 @@ def test_delete_sends_nothing_so_the_running_service_stays_up_until_its_successo
     ],
     ids=["branch", "variables", "settings"],
 )
-def test_a_change_of_what_the_code_sees_is_a_new_deployment(railway: Railway, environment_id: str, change: dict) -> None:
+def test_a_change_of_what_the_code_sees_is_a_new_deployment(
+    railway: Railway, environment_id: str, change: dict
+) -> None:
     olds = inputs(railway, environment_id)
     diff = DeploymentProvider().diff("d-1", {**olds, "deployment_id": "d-1"}, inputs(railway, environment_id, **change))
     assert diff.changes and diff.replaces == list(change)

@@ -199,9 +199,7 @@ def test_a_write_answered_with_5xx_raises_outcome_unknown_without_retrying(fake_
 
 
 @pytest.mark.parametrize("failure", [httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteTimeout])
-def test_a_write_that_may_have_been_sent_raises_outcome_unknown(
-    fake_time: FakeTime, failure: type[Exception]
-) -> None:
+def test_a_write_that_may_have_been_sent_raises_outcome_unknown(fake_time: FakeTime, failure: type[Exception]) -> None:
     handler, seen = scripted(failure)
     with session(handler, fake_time.policy()) as http:
         with pytest.raises(OutcomeUnknown):
@@ -210,9 +208,7 @@ def test_a_write_that_may_have_been_sent_raises_outcome_unknown(
 
 
 @pytest.mark.parametrize("failure", [httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ReadError])
-def test_an_idempotent_request_is_retried_after_a_lost_response(
-    fake_time: FakeTime, failure: type[Exception]
-) -> None:
+def test_an_idempotent_request_is_retried_after_a_lost_response(fake_time: FakeTime, failure: type[Exception]) -> None:
     handler, seen = scripted(failure, 200)
     with session(handler, fake_time.policy()) as http:
         assert http.send("GET", URL, idempotent=True).status_code == 200

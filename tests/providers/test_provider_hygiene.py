@@ -42,8 +42,13 @@ class Sample:
 SAMPLES = {
     "Environment": Sample(
         EnvironmentProvider,
-        {"project_id": "p", "name": "staging-a", "source_environment_id": "s", "ephemeral": False,
-         "environment_id": "e"},
+        {
+            "project_id": "p",
+            "name": "staging-a",
+            "source_environment_id": "s",
+            "ephemeral": False,
+            "environment_id": "e",
+        },
         {"project_id": "p", "name": "staging-b", "source_environment_id": Unknown(), "ephemeral": False},
     ),
     "Variables": Sample(
@@ -53,8 +58,14 @@ SAMPLES = {
     ),
     "DeploymentTrigger": Sample(
         DeploymentTriggerProvider,
-        {"project_id": "p", "environment_id": "e", "service_id": "s", "repository": "r", "branch": "a",
-         "provider": "github"},
+        {
+            "project_id": "p",
+            "environment_id": "e",
+            "service_id": "s",
+            "repository": "r",
+            "branch": "a",
+            "provider": "github",
+        },
         {"project_id": "p", "environment_id": "e", "service_id": "s", "repository": "r", "branch": "b"},
     ),
     "ServiceDomain": Sample(
@@ -69,8 +80,14 @@ SAMPLES = {
     ),
     "Deployment": Sample(
         DeploymentProvider,
-        {"environment_id": "e", "service_id": "s", "branch": "a", "variables_digest": "sha256:1", "settings": {},
-         "deployment_id": "d"},
+        {
+            "environment_id": "e",
+            "service_id": "s",
+            "branch": "a",
+            "variables_digest": "sha256:1",
+            "settings": {},
+            "deployment_id": "d",
+        },
         {"environment_id": "e", "service_id": "s", "branch": "a", "variables_digest": Unknown(), "settings": {}},
     ),
     "AccessToken": Sample(
@@ -125,9 +142,7 @@ def test_an_unknown_token_is_an_auth_error_that_does_not_repeat_it(railway: Rail
     settings.configure({"stagefleet:railwayToken": wrong, "stagefleet:railwayApiUrl": railway.sandbox.url})
     provider = EnvironmentProvider()
     with pytest.raises(AuthError) as caught:
-        provider.create(
-            provider.check({}, {"project_id": railway.project_id, "name": "staging-a"}).inputs
-        )
+        provider.create(provider.check({}, {"project_id": railway.project_id, "name": "staging-a"}).inputs)
     assert wrong not in str(caught.value) and "Not Authorized" in str(caught.value)
 
 
@@ -145,9 +160,7 @@ def test_variable_values_never_appear_in_errors(railway: Railway) -> None:
 
 def test_every_request_carries_the_source_query_parameter(railway: Railway) -> None:
     provider = railway.configure(EnvironmentProvider())
-    created = provider.create(
-        provider.check({}, {"project_id": railway.project_id, "name": "staging-a"}).inputs
-    )
+    created = provider.create(provider.check({}, {"project_id": railway.project_id, "name": "staging-a"}).inputs)
     provider.read(created.id, created.outs)
     assert {entry.query_string for entry in railway.sandbox.journal} == {"source=stagefleet"}
 
@@ -183,7 +196,12 @@ def test_every_document_sent_is_declared_in_operations(railway: Railway) -> None
         provider.read(created.id, updated.outs)
         provider.delete(created.id, updated.outs)
     deployments = railway.configure(DeploymentProvider())
-    deployment = {"environment_id": environment.id, "service_id": railway.api_id, "branch": "b", "variables_digest": "x"}
+    deployment = {
+        "environment_id": environment.id,
+        "service_id": railway.api_id,
+        "branch": "b",
+        "variables_digest": "x",
+    }
     railway.sandbox.faults.add("serviceInstanceDeployV2", "drop_after_apply")  # and the lookup after a lost answer
     started = deployments.create(deployments.check({}, deployment).inputs)
     deployments.read(started.id, started.outs)
@@ -248,8 +266,14 @@ def test_resources_register_their_type_tokens_inputs_and_secret_outputs(registra
         ),
         "pulumi-python:dynamic:AccessToken": (["keepers", "prefix", "value"], ["value"]),
         "pulumi-python:dynamic/railway:ServiceInstance": (
-            ["environment_id", "healthcheck_path", "healthcheck_timeout", "root_directory", "service_id",
-             "sleep_application"],
+            [
+                "environment_id",
+                "healthcheck_path",
+                "healthcheck_timeout",
+                "root_directory",
+                "service_id",
+                "sleep_application",
+            ],
             [],
         ),
         "pulumi-python:dynamic/railway:Deployment": (

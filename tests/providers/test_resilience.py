@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from providers import http
-
 from providers.api import ApiFailure
 from providers.railway.deployment_trigger import DeploymentTriggerProvider
 from providers.railway.environment import EnvironmentProvider
@@ -21,9 +20,13 @@ NAME = "staging-dev1-alice"
 
 
 def environment_inputs(railway: Railway) -> dict[str, Any]:
-    return EnvironmentProvider().check(
-        {}, {"project_id": railway.project_id, "name": NAME, "source_environment_id": railway.base_environment_id}
-    ).inputs
+    return (
+        EnvironmentProvider()
+        .check(
+            {}, {"project_id": railway.project_id, "name": NAME, "source_environment_id": railway.base_environment_id}
+        )
+        .inputs
+    )
 
 
 @pytest.fixture

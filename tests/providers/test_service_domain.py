@@ -130,7 +130,9 @@ def test_diff_replaces_on_environment_or_service(railway: Railway, changed: str,
 
 @pytest.mark.parametrize("port", [0, 70000, 80.5, "8080", True])
 def test_check_rejects_a_target_port_that_is_not_a_port(port: Any) -> None:
-    [failure] = ServiceDomainProvider().check(
-        {}, {"project_id": "p", "environment_id": "e", "service_id": "s", "target_port": port}
-    ).failures
+    [failure] = (
+        ServiceDomainProvider()
+        .check({}, {"project_id": "p", "environment_id": "e", "service_id": "s", "target_port": port})
+        .failures
+    )
     assert failure.property == "target_port"

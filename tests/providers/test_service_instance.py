@@ -49,11 +49,17 @@ def live_settings(railway: Railway, environment_id: str) -> dict[str, Any]:
 def test_create_writes_every_managed_setting_in_one_request_and_deploys_nothing(
     railway: Railway, environment_id: str, provider: ServiceInstanceProvider
 ) -> None:
-    provider.create(inputs(railway, environment_id, healthcheck_path="/health", healthcheck_timeout=120, sleep_application=True))
+    provider.create(
+        inputs(railway, environment_id, healthcheck_path="/health", healthcheck_timeout=120, sleep_application=True)
+    )
     [update] = [entry for entry in railway.sandbox.journal if entry.is_mutation]
     assert update.root_fields == ("serviceInstanceUpdate",)
     assert update.variables["environmentId"] == environment_id
-    assert update.variables["input"] == {"healthcheckPath": "/health", "healthcheckTimeout": 120, "sleepApplication": True}
+    assert update.variables["input"] == {
+        "healthcheckPath": "/health",
+        "healthcheckTimeout": 120,
+        "sleepApplication": True,
+    }
     assert railway.sandbox.deployments(environment_id=environment_id) == []
 
 
@@ -74,7 +80,9 @@ def test_create_names_the_instance_by_environment_and_service(
     assert created.outs == props
 
 
-def test_settings_left_out_are_not_sent(railway: Railway, environment_id: str, provider: ServiceInstanceProvider) -> None:
+def test_settings_left_out_are_not_sent(
+    railway: Railway, environment_id: str, provider: ServiceInstanceProvider
+) -> None:
     provider.create(inputs(railway, environment_id))
     [update] = [entry for entry in railway.sandbox.journal if entry.is_mutation]
     assert update.variables["input"] == {"sleepApplication": False}
@@ -132,7 +140,9 @@ def test_update_without_a_change_sends_nothing(
 ) -> None:
     olds = provider.create(inputs(railway, environment_id, healthcheck_path="/health")).outs
     railway.sandbox.journal_clear()
-    provider.update(f"{environment_id}:{railway.api_id}", olds, inputs(railway, environment_id, healthcheck_path="/health"))
+    provider.update(
+        f"{environment_id}:{railway.api_id}", olds, inputs(railway, environment_id, healthcheck_path="/health")
+    )
     assert railway.sandbox.journal == []
 
 

@@ -3,14 +3,18 @@ minimal GraphQL client (plain httpx, so these tests do not depend on providers/)
 
 from __future__ import annotations
 
+import queue
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
 import pytest
 
+from sandbox import server as _loopback_server
 from sandbox.railway import RailwaySandbox, SeedResult
+from sandbox.statsig import StatsigSandbox
 from sandbox.supabase import SupabaseSandbox
 from tests.sandbox.railway_support import FakeClock
 from tests.sandbox.supabase_support import HEALTHY_AFTER, ORG, Api
@@ -162,7 +166,6 @@ def project(api: Api) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- Statsig emulator fixtures
 
-from sandbox.statsig import StatsigSandbox  # appended section, kept self-contained
 
 STATSIG_KEY = "console-test"
 STATSIG_VERSION = "20240601"
@@ -244,11 +247,6 @@ def statsig_client(st: StatsigSandbox) -> Iterator[Callable[..., StatsigApi]]:
 
 
 # ---------------------------------------------------------------- the servers' pauses
-
-import queue  # appended section, kept self-contained
-import time
-
-from sandbox import server as _loopback_server
 
 
 class HeldPauses:

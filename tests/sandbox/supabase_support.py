@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 
-
 TOKEN = "sbp_test"
 ORG = "gatewayz"
 HEALTHY_AFTER = 0.3

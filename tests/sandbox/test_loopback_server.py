@@ -29,8 +29,13 @@ class EchoApp:
         self.applied.append(request)
         if request.path == "/boom":
             raise RuntimeError("emulator bug")
-        body = {"method": request.method, "path": request.path, "query": request.query,
-                "auth": request.headers.get("authorization"), "body": request.body.decode()}
+        body = {
+            "method": request.method,
+            "path": request.path,
+            "query": request.query,
+            "auth": request.headers.get("authorization"),
+            "body": request.body.decode(),
+        }
         return Response(201, {"Content-Type": "application/json", "X-Echo": "1"}, json.dumps(body).encode())
 
 
@@ -47,14 +52,20 @@ def server(app: EchoApp) -> Iterator[LoopbackServer]:
 
 def test_application_gets_method_path_query_headers_and_body(server, app):
     response = httpx.post(
-        f"{server.base_url}/v1/projects?reveal=true", content=b'{"name":"x"}',
-        headers={"Authorization": "Bearer sbp_x"}, timeout=5,
+        f"{server.base_url}/v1/projects?reveal=true",
+        content=b'{"name":"x"}',
+        headers={"Authorization": "Bearer sbp_x"},
+        timeout=5,
     )
 
     assert response.status_code == 201
     assert response.headers["X-Echo"] == "1"
     assert response.json() == {
-        "method": "POST", "path": "/v1/projects", "query": "reveal=true", "auth": "Bearer sbp_x", "body": '{"name":"x"}',
+        "method": "POST",
+        "path": "/v1/projects",
+        "query": "reveal=true",
+        "auth": "Bearer sbp_x",
+        "body": '{"name":"x"}',
     }
 
 
@@ -88,7 +99,12 @@ def test_journal_records_method_path_and_key(server):
     httpx.get(f"{server.base_url}/v1/projects?limit=1", timeout=5)
 
     entry = server.journal.entries()[-1]
-    assert (entry.method, entry.path, entry.key, entry.query_string) == ("GET", "/v1/projects", "GET /v1/projects", "limit=1")
+    assert (entry.method, entry.path, entry.key, entry.query_string) == (
+        "GET",
+        "/v1/projects",
+        "GET /v1/projects",
+        "limit=1",
+    )
     assert server.journal.count("GET /v1/projects") == 1
 
 

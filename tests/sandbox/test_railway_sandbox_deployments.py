@@ -83,7 +83,11 @@ def test_deploy_records_trigger_api(rw, gql, env, api):
 
 @pytest.mark.parametrize(
     ("target", "message"),
-    [("environment", "Environment not found"), ("service", "Service not found"), ("instance", "Service instance not found")],
+    [
+        ("environment", "Environment not found"),
+        ("service", "Service not found"),
+        ("instance", "Service instance not found"),
+    ],
 )
 def test_deploy_of_an_unknown_target_is_not_found(gql, env, scratch, api, target, message):
     environment_id = {"environment": MISSING, "service": env, "instance": scratch}[target]
@@ -125,7 +129,10 @@ def test_status_times_are_the_exact_instants_of_each_transition_however_late_the
 
     assert record["createdAt"] == start
     assert record["statusTimes"] == {
-        "QUEUED": start, "BUILDING": start + BUILDING_AT, "DEPLOYING": start + DEPLOYING_AT, "SUCCESS": start + DONE_AT,
+        "QUEUED": start,
+        "BUILDING": start + BUILDING_AT,
+        "DEPLOYING": start + DEPLOYING_AT,
+        "SUCCESS": start + DONE_AT,
     }
 
 
@@ -201,7 +208,12 @@ def test_an_instance_without_a_repository_still_deploys_with_no_branch(rw, gql):
 
     deployment_id = deploy(gql, seed.base_environment_id, seed.service_ids["redis"])
 
-    assert deployment(gql, deployment_id)["meta"] == {"branch": None, "repo": None, "commitHash": None, "commitMessage": None}
+    assert deployment(gql, deployment_id)["meta"] == {
+        "branch": None,
+        "repo": None,
+        "commitHash": None,
+        "commitMessage": None,
+    }
 
 
 def test_the_snapshot_has_shared_variables_overlaid_by_the_services_own(rw, gql, env, api):
@@ -231,7 +243,10 @@ def test_the_snapshot_has_the_instance_settings_of_its_start(rw, gql, env, seed)
     rw.update_service_instance(env, web, healthcheckPath="/changed")
 
     assert rw.deployments(environment_id=env)[0]["settings"] == {
-        "healthcheckPath": "/ready", "healthcheckTimeout": None, "sleepApplication": True, "rootDirectory": "apps/web",
+        "healthcheckPath": "/ready",
+        "healthcheckTimeout": None,
+        "sleepApplication": True,
+        "rootDirectory": "apps/web",
     }
 
 
@@ -258,8 +273,21 @@ def test_deployments_helper_returns_plain_records_in_creation_order(rw, gql, see
 
     assert [r["id"] for r in records] == [first, second]
     assert set(records[0]) == {
-        "id", "projectId", "environmentId", "serviceId", "status", "trigger", "createdAt", "statusTimes", "history",
-        "branch", "repo", "commitHash", "commitMessage", "variables", "settings",
+        "id",
+        "projectId",
+        "environmentId",
+        "serviceId",
+        "status",
+        "trigger",
+        "createdAt",
+        "statusTimes",
+        "history",
+        "branch",
+        "repo",
+        "commitHash",
+        "commitMessage",
+        "variables",
+        "settings",
     }
 
 
@@ -315,7 +343,9 @@ def test_latest_deployment_of_every_instance_comes_in_one_environment_query(gql,
 
     data = gql.data(ENVIRONMENT_DEPLOYMENTS, {"id": env})
 
-    latest = {e["node"]["serviceId"]: e["node"]["latestDeployment"] for e in data["environment"]["serviceInstances"]["edges"]}
+    latest = {
+        e["node"]["serviceId"]: e["node"]["latestDeployment"] for e in data["environment"]["serviceInstances"]["edges"]
+    }
     assert latest[api]["id"] == api_deployment and latest[api]["meta"]["branch"] == "main"
     assert latest[seed.service_ids["web"]] is None
 
@@ -410,7 +440,11 @@ def test_a_planned_failure_ends_failed_at_the_end_of_building(rw, gql, clock, en
     record = rw.deployment(deployment_id)
 
     assert record["status"] == "FAILED"
-    assert record["statusTimes"] == {"QUEUED": 1000.0, "BUILDING": 1000.0 + BUILDING_AT, "FAILED": 1000.0 + DEPLOYING_AT}
+    assert record["statusTimes"] == {
+        "QUEUED": 1000.0,
+        "BUILDING": 1000.0 + BUILDING_AT,
+        "FAILED": 1000.0 + DEPLOYING_AT,
+    }
 
 
 def test_a_planned_crash_ends_crashed_when_it_would_have_succeeded(rw, gql, clock, env, api):

@@ -116,7 +116,11 @@ def test_set_health_makes_the_health_path_answer_that_status(rw, edge, env, api,
 
     response = edge.get(domain, "/health")
 
-    assert (response.status_code, response.json()["status"], response.json()["deployment"]) == (health, "unhealthy", running)
+    assert (response.status_code, response.json()["status"], response.json()["deployment"]) == (
+        health,
+        "unhealthy",
+        running,
+    )
 
 
 def test_set_health_leaves_other_paths_answering(rw, edge, env, api, domain, running):
@@ -141,7 +145,9 @@ def test_a_first_deployment_that_crashes_fails_to_respond(rw, gql, clock, edge, 
     assert edge.get(domain).status_code == 502
 
 
-def test_a_new_deployment_that_crashes_leaves_the_running_one_answering(rw, gql, clock, edge, env, api, domain, running):
+def test_a_new_deployment_that_crashes_leaves_the_running_one_answering(
+    rw, gql, clock, edge, env, api, domain, running
+):
     rw.plan_outcome(env, api, "CRASHED")
     deploy(gql, env, api)
     clock.advance(DONE_AT)

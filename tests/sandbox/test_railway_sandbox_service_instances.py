@@ -50,7 +50,11 @@ def test_service_instance_answers_its_settings(gql, seed, api):
     instance = read(gql, seed.base_environment_id, api)
 
     assert (instance["environmentId"], instance["serviceId"]) == (seed.base_environment_id, api)
-    assert (instance["healthcheckPath"], instance["healthcheckTimeout"], instance["sleepApplication"]) == ("/health", None, None)
+    assert (instance["healthcheckPath"], instance["healthcheckTimeout"], instance["sleepApplication"]) == (
+        "/health",
+        None,
+        None,
+    )
 
 
 def test_a_fork_copies_the_instance_settings(gql, seed, env):
@@ -60,7 +64,11 @@ def test_a_fork_copies_the_instance_settings(gql, seed, env):
 
 @pytest.mark.parametrize(
     ("target", "message"),
-    [("environment", "Environment not found"), ("service", "Service not found"), ("instance", "Service instance not found")],
+    [
+        ("environment", "Environment not found"),
+        ("service", "Service not found"),
+        ("instance", "Service instance not found"),
+    ],
 )
 def test_service_instance_of_an_unknown_target_is_not_found(gql, seed, env, api, target, message):
     scratch = gql.data(CREATE_ENVIRONMENT, {"input": {"projectId": seed.project_id, "name": "scratch"}})
@@ -76,7 +84,11 @@ def test_update_sets_the_settings_of_that_environment_only(gql, seed, env, api):
     update(gql, api, {"healthcheckPath": "/healthz", "healthcheckTimeout": 120, "sleepApplication": True}, env)
 
     changed, base = read(gql, env, api), read(gql, seed.base_environment_id, api)
-    assert (changed["healthcheckPath"], changed["healthcheckTimeout"], changed["sleepApplication"]) == ("/healthz", 120, True)
+    assert (changed["healthcheckPath"], changed["healthcheckTimeout"], changed["sleepApplication"]) == (
+        "/healthz",
+        120,
+        True,
+    )
     assert (base["healthcheckPath"], base["healthcheckTimeout"], base["sleepApplication"]) == ("/health", None, None)
 
 
@@ -136,7 +148,10 @@ def test_service_instances_helper_includes_the_settings(rw, env, api):
     [instance] = [i for i in rw.service_instances(env) if i["serviceId"] == api]
 
     assert {k: instance[k] for k in ("healthcheckPath", "healthcheckTimeout", "sleepApplication", "rootDirectory")} == {
-        "healthcheckPath": "/health", "healthcheckTimeout": None, "sleepApplication": None, "rootDirectory": None,
+        "healthcheckPath": "/health",
+        "healthcheckTimeout": None,
+        "sleepApplication": None,
+        "rootDirectory": None,
     }
 
 

@@ -180,7 +180,7 @@ def test_journal_records_a_missing_query_string_as_empty(rw, gql, seed):
 
 
 def test_journal_uses_the_explicit_operation_name(rw, gql, seed):
-    document = PROJECT + "\nquery Other { project(id: \"x\") { id } }"
+    document = PROJECT + '\nquery Other { project(id: "x") { id } }'
 
     gql.post(document, {"id": seed.project_id}, operation_name="ProjectName")
 

@@ -73,7 +73,9 @@ def test_trigger_create_is_listed_for_its_service(rw, gql, seed):
 
     trigger = create_trigger(gql, seed, env)
 
-    listed = gql.data(TRIGGERS, {"projectId": seed.project_id, "environmentId": env, "serviceId": seed.service_ids["api"]})
+    listed = gql.data(
+        TRIGGERS, {"projectId": seed.project_id, "environmentId": env, "serviceId": seed.service_ids["api"]}
+    )
     assert [e["node"]["id"] for e in listed["deploymentTriggers"]["edges"]] == [trigger["id"]]
     assert rw.triggers(env)[0]["branch"] == "feature/x"
 
@@ -84,7 +86,10 @@ def test_trigger_update_changes_only_given_fields(rw, gql, seed):
     updated = gql.data(TRIGGER_UPDATE, {"id": trigger["id"], "input": {"branch": "feature/y"}})
 
     assert updated["deploymentTriggerUpdate"] == {
-        "id": trigger["id"], "repository": "gatewayz/gatewayz-backend", "branch": "feature/y", "checkSuites": False,
+        "id": trigger["id"],
+        "repository": "gatewayz/gatewayz-backend",
+        "branch": "feature/y",
+        "checkSuites": False,
     }
 
 
@@ -108,8 +113,12 @@ def test_missing_trigger_is_not_found(gql, seed):
 
 def test_trigger_for_a_missing_service_is_not_found(gql, seed):
     payload = {
-        "projectId": seed.project_id, "environmentId": seed.base_environment_id, "serviceId": MISSING,
-        "provider": "github", "repository": "r/r", "branch": "main",
+        "projectId": seed.project_id,
+        "environmentId": seed.base_environment_id,
+        "serviceId": MISSING,
+        "provider": "github",
+        "repository": "r/r",
+        "branch": "main",
     }
 
     errors = gql.errors(TRIGGER_CREATE, {"input": payload})
@@ -140,24 +149,35 @@ def test_domains_lists_service_domains_and_no_custom_domains(gql, seed):
     env = new_environment(gql, seed)
     domain = create_domain(gql, seed, env)
 
-    listed = gql.data(DOMAINS, {"projectId": seed.project_id, "environmentId": env, "serviceId": seed.service_ids["api"]})
+    listed = gql.data(
+        DOMAINS, {"projectId": seed.project_id, "environmentId": env, "serviceId": seed.service_ids["api"]}
+    )
 
-    assert listed["domains"] == {"serviceDomains": [{"id": domain["id"], "domain": domain["domain"]}], "customDomains": []}
+    assert listed["domains"] == {
+        "serviceDomains": [{"id": domain["id"], "domain": domain["domain"]}],
+        "customDomains": [],
+    }
 
 
 def test_domain_update_changes_name_and_port(rw, gql, seed):
     env = new_environment(gql, seed)
     domain = create_domain(gql, seed, env)
     payload = {
-        "serviceDomainId": domain["id"], "environmentId": env, "serviceId": seed.service_ids["api"],
-        "domain": "alice-api.up.railway.app", "targetPort": 9000,
+        "serviceDomainId": domain["id"],
+        "environmentId": env,
+        "serviceId": seed.service_ids["api"],
+        "domain": "alice-api.up.railway.app",
+        "targetPort": 9000,
     }
 
     assert gql.data(DOMAIN_UPDATE, {"input": payload}) == {"serviceDomainUpdate": True}
 
     assert rw.service_domains(env)[0] | {"id": None} == {
-        "id": None, "domain": "alice-api.up.railway.app", "environmentId": env,
-        "serviceId": seed.service_ids["api"], "targetPort": 9000,
+        "id": None,
+        "domain": "alice-api.up.railway.app",
+        "environmentId": env,
+        "serviceId": seed.service_ids["api"],
+        "targetPort": 9000,
     }
 
 
@@ -165,7 +185,9 @@ def test_domain_taken_by_another_is_unavailable_and_a_conflict_on_update(gql, se
     env = new_environment(gql, seed)
     first, second = create_domain(gql, seed, env), create_domain(gql, seed, env)
     payload = {
-        "serviceDomainId": second["id"], "environmentId": env, "serviceId": seed.service_ids["api"],
+        "serviceDomainId": second["id"],
+        "environmentId": env,
+        "serviceId": seed.service_ids["api"],
         "domain": first["domain"],
     }
 
@@ -204,5 +226,7 @@ def test_out_of_band_domain_delete_is_seen_by_the_api(rw, gql, seed):
 
     rw.delete_service_domain(domain["id"])
 
-    listed = gql.data(DOMAINS, {"projectId": seed.project_id, "environmentId": env, "serviceId": seed.service_ids["api"]})
+    listed = gql.data(
+        DOMAINS, {"projectId": seed.project_id, "environmentId": env, "serviceId": seed.service_ids["api"]}
+    )
     assert listed["domains"]["serviceDomains"] == []

@@ -85,9 +85,25 @@ def start(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
 
     def run(*extra: str) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "serve", "--stack-file", str(stack_file),
-             "--port", "0", "--token", "sandbox-token", "--lifetime", "60", *extra],
-            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
+            [
+                sys.executable,
+                "-m",
+                "sandbox",
+                "serve",
+                "--stack-file",
+                str(stack_file),
+                "--port",
+                "0",
+                "--token",
+                "sandbox-token",
+                "--lifetime",
+                "60",
+                *extra,
+            ],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            bufsize=0,
         )
         procs.append(proc)
         return proc
@@ -115,8 +131,10 @@ def read_urls(proc: subprocess.Popen[bytes]) -> list[str]:
 
 def graphql(url: str, query: str, variables: dict) -> dict:
     response = httpx.post(
-        url, json={"query": query, "variables": variables},
-        headers={"Authorization": "Bearer sandbox-token"}, timeout=10,
+        url,
+        json={"query": query, "variables": variables},
+        headers={"Authorization": "Bearer sandbox-token"},
+        timeout=10,
     )
     body = response.json()
     assert "errors" not in body, body
@@ -133,8 +151,10 @@ def test_serve_seeds_the_stack_file_project_with_its_fixed_ids(served):
     _, url = served
 
     response = httpx.post(
-        f"{url}?source=stagefleet", json={"query": PROJECT, "variables": {"id": PROJECT_ID}},
-        headers={"Authorization": "Bearer sandbox-token"}, timeout=10,
+        f"{url}?source=stagefleet",
+        json={"query": PROJECT, "variables": {"id": PROJECT_ID}},
+        headers={"Authorization": "Bearer sandbox-token"},
+        timeout=10,
     )
 
     project = response.json()["data"]["project"]
@@ -146,8 +166,12 @@ def test_serve_seeds_the_stack_file_project_with_its_fixed_ids(served):
 def test_serve_accepts_only_the_given_token(served):
     _, url = served
 
-    response = httpx.post(url, json={"query": PROJECT, "variables": {"id": PROJECT_ID}},
-                          headers={"Authorization": "Bearer other"}, timeout=10)
+    response = httpx.post(
+        url,
+        json={"query": PROJECT, "variables": {"id": PROJECT_ID}},
+        headers={"Authorization": "Bearer other"},
+        timeout=10,
+    )
 
     assert response.json() == {"errors": [{"message": "Not Authorized"}], "data": None}
 
@@ -168,7 +192,10 @@ def test_serve_rejects_a_stack_file_without_railway_block(tmp_path):
 
     done = subprocess.run(
         [sys.executable, "-m", "sandbox", "serve", "--stack-file", str(stack_file), "--port", "0"],
-        cwd=REPO, capture_output=True, text=True, timeout=STOP_TIMEOUT * 2,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=STOP_TIMEOUT * 2,
     )
 
     assert done.returncode == 2
@@ -206,9 +233,22 @@ def test_serve_rejects_negative_deploy_seconds(tmp_path):
     stack_file.write_text(STACK)
 
     done = subprocess.run(
-        [sys.executable, "-m", "sandbox", "serve", "--stack-file", str(stack_file), "--port", "0",
-         "--deploy-seconds", "-1"],
-        cwd=REPO, capture_output=True, text=True, timeout=STOP_TIMEOUT * 2,
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "serve",
+            "--stack-file",
+            str(stack_file),
+            "--port",
+            "0",
+            "--deploy-seconds",
+            "-1",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=STOP_TIMEOUT * 2,
     )
 
     assert done.returncode == 2 and "--deploy-seconds" in done.stderr

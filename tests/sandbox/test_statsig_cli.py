@@ -51,9 +51,25 @@ def start(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
         stack_file = tmp_path / "Pulumi.sandbox.yaml"
         stack_file.write_text(stack)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "serve", "--stack-file", str(stack_file), "--port", "0",
-             "--token", "sandbox-token", "--lifetime", "60", *extra],
-            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
+            [
+                sys.executable,
+                "-m",
+                "sandbox",
+                "serve",
+                "--stack-file",
+                str(stack_file),
+                "--port",
+                "0",
+                "--token",
+                "sandbox-token",
+                "--lifetime",
+                "60",
+                *extra,
+            ],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            bufsize=0,
         )
         procs.append(proc)
         return proc
@@ -91,8 +107,10 @@ def test_serve_accepts_the_token_as_statsig_api_key(start):
     url = read_line(proc)
 
     response = httpx.post(
-        f"{url}/console/v1/gates", json={"name": "Checkout v2"},
-        headers={"STATSIG-API-KEY": "sandbox-token", "STATSIG-API-VERSION": "20240601"}, timeout=10,
+        f"{url}/console/v1/gates",
+        json={"name": "Checkout v2"},
+        headers={"STATSIG-API-KEY": "sandbox-token", "STATSIG-API-VERSION": "20240601"},
+        timeout=10,
     )
 
     assert response.status_code == 201 and response.json()["data"]["id"] == "checkout_v2"

@@ -11,10 +11,17 @@ GATE = "/gates/checkout_v2"
 
 
 def test_create_answers_201_with_the_gate_wrapped_in_message_and_data(statsig, make_rule):
-    response = statsig.request("POST", "/gates", {
-        "name": "Checkout v2", "description": "new checkout", "isEnabled": True, "idType": "userID",
-        "rules": [make_rule(emails=["alice@gatewayz.ai"])],
-    })
+    response = statsig.request(
+        "POST",
+        "/gates",
+        {
+            "name": "Checkout v2",
+            "description": "new checkout",
+            "isEnabled": True,
+            "idType": "userID",
+            "rules": [make_rule(emails=["alice@gatewayz.ai"])],
+        },
+    )
 
     assert response.status_code == 201
     body = response.json()
@@ -128,9 +135,15 @@ def test_get_unknown_id_answers_404(statsig):
 def test_full_update_replaces_rules_and_description(statsig, make_rule):
     statsig.create_gate(description="old", rules=[make_rule(emails=["a@x.io"])])
 
-    response = statsig.request("POST", GATE, {
-        "description": "new", "isEnabled": True, "rules": [make_rule(user_ids=["u-9"])],
-    })
+    response = statsig.request(
+        "POST",
+        GATE,
+        {
+            "description": "new",
+            "isEnabled": True,
+            "rules": [make_rule(user_ids=["u-9"])],
+        },
+    )
 
     assert response.status_code == 200 and response.json()["message"] == "Gate updated successfully."
     gate = response.json()["data"]
@@ -303,8 +316,12 @@ def test_list_answers_gates_with_pagination(statsig):
     assert body["message"] == "Gates listed successfully."
     assert [g["id"] for g in body["data"]] == ["gate_one", "gate_two"]
     assert body["pagination"] == {
-        "itemsPerPage": 100, "pageNumber": 1, "totalItems": 2,
-        "nextPage": None, "previousPage": None, "all": "/console/v1/gates",
+        "itemsPerPage": 100,
+        "pageNumber": 1,
+        "totalItems": 2,
+        "nextPage": None,
+        "previousPage": None,
+        "all": "/console/v1/gates",
     }
 
 
@@ -401,7 +418,11 @@ def test_a_rule_without_environments_applies_to_all_of_them(statsig):
 
 
 def test_create_rejects_an_email_condition_without_a_target_list(statsig):
-    rule = {"name": "r", "passPercentage": 100, "conditions": [{"type": "email", "operator": "any", "targetValue": "a@x.io"}]}
+    rule = {
+        "name": "r",
+        "passPercentage": 100,
+        "conditions": [{"type": "email", "operator": "any", "targetValue": "a@x.io"}],
+    }
 
     response = statsig.request("POST", "/gates", {"name": "Checkout v2", "rules": [rule]})
 

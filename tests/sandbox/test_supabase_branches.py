@@ -44,7 +44,9 @@ def test_later_branches_do_not_add_another_default(api, sb, parent):
     api.create_branch(parent, "pr-2")
 
     assert [(b["name"], b["is_default"]) for b in sb.branches(parent)] == [
-        ("main", True), ("pr-1", False), ("pr-2", False),
+        ("main", True),
+        ("pr-1", False),
+        ("pr-2", False),
     ]
 
 
@@ -125,7 +127,11 @@ def test_branch_config_has_connection_details_by_id_or_ref(api, parent):
 
     assert by_id == by_ref
     assert by_id["ref"] == branch["project_ref"]
-    assert (by_id["db_host"], by_id["db_port"], by_id["db_user"]) == (f"db.{branch['project_ref']}.supabase.co", 5432, "postgres")
+    assert (by_id["db_host"], by_id["db_port"], by_id["db_user"]) == (
+        f"db.{branch['project_ref']}.supabase.co",
+        5432,
+        "postgres",
+    )
     assert by_id["db_pass"]
 
 
@@ -228,7 +234,9 @@ def test_branch_projects_are_listed_by_the_state_helper_but_not_the_api(api, sb,
     ref = api.create_branch(parent)["project_ref"]
 
     assert [p["ref"] for p in api.get("/v1/projects").json()] == [parent]
-    assert [(p["ref"], p["is_branch"], p["parent_ref"]) for p in sb.projects() if p["is_branch"]] == [(ref, True, parent)]
+    assert [(p["ref"], p["is_branch"], p["parent_ref"]) for p in sb.projects() if p["is_branch"]] == [
+        (ref, True, parent)
+    ]
 
 
 def test_branch_database_password_can_be_updated_through_its_ref(api, parent):

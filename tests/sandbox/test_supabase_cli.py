@@ -49,9 +49,25 @@ def start(tmp_path: Path) -> Iterator:
         stack_file = tmp_path / "Pulumi.sandbox.yaml"
         stack_file.write_text(stack)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "serve", "--stack-file", str(stack_file), "--port", "0",
-             "--token", "sandbox-token", "--lifetime", "60", *extra],
-            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
+            [
+                sys.executable,
+                "-m",
+                "sandbox",
+                "serve",
+                "--stack-file",
+                str(stack_file),
+                "--port",
+                "0",
+                "--token",
+                "sandbox-token",
+                "--lifetime",
+                "60",
+                *extra,
+            ],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            bufsize=0,
         )
         procs.append(proc)
         return proc
@@ -91,8 +107,10 @@ def test_serve_creates_projects_in_the_seeded_organization(start):
     url = read_line(proc)
 
     response = httpx.post(
-        f"{url}/v1/projects", json={"name": "p", "organization_slug": "gatewayz", "db_pass": "pw-1234"},
-        headers={"Authorization": "Bearer sbp_sandbox"}, timeout=10,
+        f"{url}/v1/projects",
+        json={"name": "p", "organization_slug": "gatewayz", "db_pass": "pw-1234"},
+        headers={"Authorization": "Bearer sbp_sandbox"},
+        timeout=10,
     )
 
     assert response.status_code == 201 and response.json()["status"] == "COMING_UP"
@@ -136,7 +154,10 @@ def test_serve_rejects_a_supabase_block_without_organization_slug(tmp_path):
 
     done = subprocess.run(
         [sys.executable, "-m", "sandbox", "serve", "--stack-file", str(stack_file), "--port", "0"],
-        cwd=REPO, capture_output=True, text=True, timeout=STOP_TIMEOUT * 2,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=STOP_TIMEOUT * 2,
     )
 
     assert done.returncode == 2

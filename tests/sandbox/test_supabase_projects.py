@@ -35,10 +35,16 @@ def _jwt_claims(token: str) -> dict:
 
 
 def test_create_project_answers_201_coming_up_with_a_twenty_letter_ref(api):
-    response = api.post("/v1/projects", {
-        "name": "gatewayz-staging-dev1", "organization_slug": ORG, "db_pass": "pw-1234",
-        "region_selection": {"type": "specific", "code": "eu-west-1"}, "desired_instance_size": "micro",
-    })
+    response = api.post(
+        "/v1/projects",
+        {
+            "name": "gatewayz-staging-dev1",
+            "organization_slug": ORG,
+            "db_pass": "pw-1234",
+            "region_selection": {"type": "specific", "code": "eu-west-1"},
+            "desired_instance_size": "micro",
+        },
+    )
 
     assert response.status_code == 201
     body = response.json()
@@ -53,10 +59,16 @@ def test_create_project_accepts_the_deprecated_region_field(api):
 
 
 def test_create_project_rejects_region_and_region_selection_together(api):
-    response = api.post("/v1/projects", {
-        "name": "x", "organization_slug": ORG, "db_pass": "pw-1234", "region": "us-east-1",
-        "region_selection": {"type": "specific", "code": "us-east-1"},
-    })
+    response = api.post(
+        "/v1/projects",
+        {
+            "name": "x",
+            "organization_slug": ORG,
+            "db_pass": "pw-1234",
+            "region": "us-east-1",
+            "region_selection": {"type": "specific", "code": "us-east-1"},
+        },
+    )
 
     assert response.status_code == 400
     assert "region" in response.json()["message"]
@@ -273,8 +285,9 @@ def test_out_of_band_helpers_raise_key_error_for_unknown_refs(sb):
 
 
 def test_instance_size_can_be_changed_with_the_compute_addon(api, sb, project):
-    response = api.patch(f"/v1/projects/{project['ref']}/billing/addons",
-                         {"addon_type": "compute_instance", "addon_variant": "ci_small"})
+    response = api.patch(
+        f"/v1/projects/{project['ref']}/billing/addons", {"addon_type": "compute_instance", "addon_variant": "ci_small"}
+    )
 
     assert response.status_code == 200
     assert sb.projects()[0]["desired_instance_size"] == "small"
@@ -325,7 +338,8 @@ def test_health_reports_each_requested_service_coming_up_then_healthy(api, proje
     ref = project["ref"]
 
     assert [(h["name"], h["status"], h["healthy"]) for h in api.health(ref)] == [
-        ("db", "COMING_UP", False), ("rest", "COMING_UP", False),
+        ("db", "COMING_UP", False),
+        ("rest", "COMING_UP", False),
     ]
     wait_until(lambda: all(h["status"] == "ACTIVE_HEALTHY" for h in api.health(ref)))
 

@@ -120,8 +120,11 @@ def test_faults_match_the_path_template_not_the_concrete_path(api, sb, project):
 def test_fault_wildcard_matches_every_route(api, sb):
     sb.faults.add("*", "502", times=2)
 
-    statuses = [api.get("/v1/projects").status_code, api.get("/v1/organizations").status_code,
-                api.get("/v1/projects").status_code]
+    statuses = [
+        api.get("/v1/projects").status_code,
+        api.get("/v1/organizations").status_code,
+        api.get("/v1/projects").status_code,
+    ]
 
     assert statuses == [502, 502, 200]
 
@@ -189,7 +192,11 @@ def test_journal_records_key_method_path_query_string_and_parsed_body(api, sb):
     create, listing = sb.journal
     assert (create.key, create.method, create.path, create.status) == (CREATE, "POST", "/v1/projects", 201)
     assert create.body == CREATE_BODY and create.operation_name == "v1-create-a-project"
-    assert (listing.key, listing.query_string, listing.body) == ("GET /v1/organizations/{slug}/projects", "limit=5", None)
+    assert (listing.key, listing.query_string, listing.body) == (
+        "GET /v1/organizations/{slug}/projects",
+        "limit=5",
+        None,
+    )
     assert listing.variables == {"slug": ORG}
 
 

@@ -45,4 +45,3 @@ def sandbox_fleet(tmp_path: Path) -> Iterator[SandboxFleet]:
         seed = sandbox.seed_project(name="gatewayz", base_environment="staging-template", services=SERVICES)
         sandbox.journal_clear()
         yield SandboxFleet(sandbox=sandbox, seed=seed, directory=tmp_path)
-

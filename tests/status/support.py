@@ -29,7 +29,7 @@ from providers.settings import RailwaySettings
 from sandbox.railway import DeployTiming, RailwaySandbox, SeedResult
 
 PROJECT_ID = "project-1"
-CREATED = dt.datetime(2026, 12, 4, 10, 0, tzinfo=dt.timezone.utc)
+CREATED = dt.datetime(2026, 12, 4, 10, 0, tzinfo=dt.UTC)
 COMMIT = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 
 
@@ -37,10 +37,17 @@ def deployment(
     deployment_id: str, status: str, *, service_id: str = "svc-api", environment_id: str = "env-main"
 ) -> DeploymentInfo:
     return DeploymentInfo(
-        id=deployment_id, status=status, environment_id=environment_id, service_id=service_id,
-        created_at=CREATED, status_updated_at=CREATED, branch="main", commit_hash=COMMIT,
-        commit_message="Add search", static_url=None,
-    )  # fmt: skip
+        id=deployment_id,
+        status=status,
+        environment_id=environment_id,
+        service_id=service_id,
+        created_at=CREATED,
+        status_updated_at=CREATED,
+        branch="main",
+        commit_hash=COMMIT,
+        commit_message="Add search",
+        static_url=None,
+    )
 
 
 def target(
@@ -51,9 +58,14 @@ def target(
     healthcheck_path: str | None = "/health",
 ) -> ServiceTarget:
     return ServiceTarget(
-        environment=environment, environment_id=f"env-{environment}", service=service,
-        service_id=f"svc-{service}", url=url, healthcheck_path=healthcheck_path, sleeps_when_idle=False,
-    )  # fmt: skip
+        environment=environment,
+        environment_id=f"env-{environment}",
+        service=service,
+        service_id=f"svc-{service}",
+        url=url,
+        healthcheck_path=healthcheck_path,
+        sleeps_when_idle=False,
+    )
 
 
 def stack(*targets: ServiceTarget) -> StackTargets:
@@ -85,8 +97,12 @@ class FakeRailway:
             self.on_call(environment_id, number)
         answers = self.script[environment_id]
         answer = answers[min(number, len(answers) - 1)]
-        status = "error" if isinstance(answer, Exception) else "gone" if answer is None else ",".join(
-            f"{d.status}" if d else "none" for d in answer.values()
+        status = (
+            "error"
+            if isinstance(answer, Exception)
+            else "gone"
+            if answer is None
+            else ",".join(f"{d.status}" if d else "none" for d in answer.values())
         )
         self.journal.append(f"api {environment_id}: {status}")
         if isinstance(answer, Exception):
@@ -123,8 +139,6 @@ class FakeEdge:
         raise answer("fake", request=request)
 
 
-
-
 class Server:
     """A plain HTTP server on 127.0.0.1 (ephemeral port) that records each request's Host header
     and path and answers `status`; for probe and --connect-to tests."""
@@ -138,7 +152,7 @@ class Server:
         self.release = threading.Event()
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            def do_GET(self) -> None:
                 owner.seen.append((self.headers.get("Host", ""), self.path))
                 if owner.delay:
                     owner.release.wait(owner.delay)
@@ -166,8 +180,6 @@ class Server:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(5)
-
-
 
 
 # --- the real Railway sandbox and its edge --------------------------------------------------------
@@ -206,9 +218,10 @@ class SandboxFleet:
         Railway environment id."""
         with self.client() as railway:
             environment = railway.create_environment(
-                project_id=self.seed.project_id, name=f"staging-{name}",
+                project_id=self.seed.project_id,
+                name=f"staging-{name}",
                 source_environment_id=self.seed.base_environment_id,
-            )  # fmt: skip
+            )
             services: dict[str, Any] = {}
             for spec in SERVICES:
                 service_id = self.seed.service_ids[spec["name"]]
@@ -220,9 +233,11 @@ class SandboxFleet:
                     url = f"https://{domain.domain}"
                 deployment_id = railway.deploy_service(environment_id=environment.id, service_id=service_id)
                 services[spec["name"]] = {
-                    "serviceId": service_id, "url": url, "healthcheckPath": spec.get("healthcheckPath"),
+                    "serviceId": service_id,
+                    "url": url,
+                    "healthcheckPath": spec.get("healthcheckPath"),
                     "deploymentId": deployment_id,
-                }  # fmt: skip
+                }
         self.exported[name] = {
             "kind": "team",
             "railwayEnvironmentId": environment.id,
@@ -250,33 +265,53 @@ class SandboxFleet:
 
     def status_command(self, *args: str, deadline: float = 20.0, wait: bool = True) -> list[str]:
         command = [
-            sys.executable, "-m", "fleet", "status", "--stack", "sandbox", "--outputs", str(self.outputs()),
-            "--deadline", f"{deadline:g}", "--connect-to", f"up.railway.app={self.sandbox.edge_url}", *args,
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "fleet",
+            "status",
+            "--stack",
+            "sandbox",
+            "--outputs",
+            str(self.outputs()),
+            "--deadline",
+            f"{deadline:g}",
+            "--connect-to",
+            f"up.railway.app={self.sandbox.edge_url}",
+            *args,
+        ]
         return command + (["--wait"] if wait else [])
 
     def environ(self, token: str = SANDBOX_TOKEN) -> dict[str, str]:
         base = {k: v for k, v in os.environ.items() if k not in ("RAILWAY_API_TOKEN", "STAGEFLEET_CONNECT_TO")}
         return {
-            **base, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8",
-            "RAILWAY_API_TOKEN": token, "RAILWAY_API_URL": self.sandbox.url,
-        }  # fmt: skip
+            **base,
+            "PYTHONPATH": str(REPO),
+            "PYTHONIOENCODING": "utf-8",
+            "RAILWAY_API_TOKEN": token,
+            "RAILWAY_API_URL": self.sandbox.url,
+        }
 
     def status(
         self, *args: str, deadline: float = 20.0, wait: bool = True, token: str = SANDBOX_TOKEN
     ) -> subprocess.CompletedProcess[str]:
         """`python -m fleet status` as CI runs it: a process, output piped."""
         return subprocess.run(
-            self.status_command(*args, deadline=deadline, wait=wait), cwd=self.directory, env=self.environ(token),
-            capture_output=True, text=True, encoding="utf-8", timeout=deadline + 60,
-        )  # fmt: skip
+            self.status_command(*args, deadline=deadline, wait=wait),
+            cwd=self.directory,
+            env=self.environ(token),
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=deadline + 60,
+        )
 
     def api_requests(self, environment_id: str) -> list[float]:
         """When each EnvironmentDeployments request for the environment arrived (sandbox clock)."""
         return [
-            entry.at for entry in self.sandbox.journal
+            entry.at
+            for entry in self.sandbox.journal
             if entry.operation_name == "EnvironmentDeployments" and entry.variables.get("id") == environment_id
-        ]  # fmt: skip
+        ]
 
     def wait_for_status(self, environment_id: str, service: str, wanted: str, timeout: float = 20.0) -> None:
         """Until the sandbox says the service's latest deployment has `wanted` status (bounded)."""

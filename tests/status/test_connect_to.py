@@ -71,13 +71,18 @@ def test_the_first_matching_rule_wins(http_server):
     ("text", "message"),
     [
         ("up.railway.app", "expected SUFFIX=URL (e.g. up.railway.app=http://127.0.0.1:8788), got 'up.railway.app'"),
-        ("=http://127.0.0.1:1", "expected SUFFIX=URL (e.g. up.railway.app=http://127.0.0.1:8788), got '=http://127.0.0.1:1'"),
+        (
+            "=http://127.0.0.1:1",
+            "expected SUFFIX=URL (e.g. up.railway.app=http://127.0.0.1:8788), got '=http://127.0.0.1:1'",
+        ),
         ("up.railway.app=127.0.0.1:8788", "'127.0.0.1:8788' is not an http:// or https:// URL"),
         ("up.railway.app=ftp://127.0.0.1", "'ftp://127.0.0.1' is not an http:// or https:// URL"),
-        ("up.railway.app=http://127.0.0.1:1/base",
-         "'http://127.0.0.1:1/base': give only scheme, host and port; the probe keeps its own path"),
+        (
+            "up.railway.app=http://127.0.0.1:1/base",
+            "'http://127.0.0.1:1/base': give only scheme, host and port; the probe keeps its own path",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_malformed_rule_says_what_is_expected(text, message):
     with pytest.raises(ValueError) as raised:
         ConnectTo.parse(text)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
 import ssl
-import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -91,13 +91,29 @@ def self_signed_server(tmp_path: Path) -> Iterator[str]:
         pytest.skip("openssl is not installed: cannot make a self-signed certificate")
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-         "-days", "1", "-subj", "/CN=127.0.0.1"],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -129,10 +145,12 @@ def test_an_untrusted_certificate_is_named_as_a_tls_failure(self_signed_server):
     [
         (httpx.ConnectTimeout("x"), "timed out after 5s"),
         (httpx.ReadTimeout("x"), "timed out after 5s"),
-        (httpx.RemoteProtocolError("Server disconnected without sending a response."),
-         "connection closed without an answer"),
+        (
+            httpx.RemoteProtocolError("Server disconnected without sending a response."),
+            "connection closed without an answer",
+        ),
     ],
-)  # fmt: skip
+)
 def test_failures_are_named_in_words(failure, words):
     assert describe_failure(failure, 5.0) == words
 

@@ -6,37 +6,65 @@ import datetime as dt
 import io
 
 from fleet.probe import ProbeResult
-from fleet.watch import ServiceReport
 from fleet.status import LiveProgress, PlainProgress, render_json, render_markdown, render_table
+from fleet.watch import ServiceReport
 from tests.status.support import COMMIT, CREATED, PROJECT_ID, deployment
 
 NOW = CREATED + dt.timedelta(minutes=4, seconds=10)
 LOGS = f"https://railway.com/project/{PROJECT_ID}/service/svc-worker?environmentId=env-main&id=d2"
 
 
-def report(service: str, verdict: str, status: str | None, *, url: str | None, probe: ProbeResult | None,
-           deployment_id: str = "d1", note: str | None = None,
-           healthy_at: dt.datetime | None = None) -> ServiceReport:  # fmt: skip
+def report(
+    service: str,
+    verdict: str,
+    status: str | None,
+    *,
+    url: str | None,
+    probe: ProbeResult | None,
+    deployment_id: str = "d1",
+    note: str | None = None,
+    healthy_at: dt.datetime | None = None,
+) -> ServiceReport:
     found = deployment(deployment_id, status, service_id=f"svc-{service}") if status else None
     logs = (
         f"https://railway.com/project/{PROJECT_ID}/service/svc-{service}?environmentId=env-main&id={deployment_id}"
-        if found else None
-    )  # fmt: skip
+        if found
+        else None
+    )
     return ServiceReport(
-        environment="main", environment_id="env-main", service=service, service_id=f"svc-{service}",
-        verdict=verdict, url=url, deployment=found, note=note, probe=probe, logs_url=logs,  # type: ignore[arg-type]
+        environment="main",
+        environment_id="env-main",
+        service=service,
+        service_id=f"svc-{service}",
+        verdict=verdict,
+        url=url,
+        deployment=found,
+        note=note,
+        probe=probe,
+        logs_url=logs,  # type: ignore[arg-type]
         healthy_at=healthy_at,
-    )  # fmt: skip
+    )
 
 
 REPORTS = [
-    report("api", "healthy", "SUCCESS", url="https://main-api.up.railway.app",
-           probe=ProbeResult("https://main-api.up.railway.app/health", 200, 84, None, 0.0),
-           healthy_at=CREATED + dt.timedelta(minutes=3, seconds=2, microseconds=250000)),
+    report(
+        "api",
+        "healthy",
+        "SUCCESS",
+        url="https://main-api.up.railway.app",
+        probe=ProbeResult("https://main-api.up.railway.app/health", 200, 84, None, 0.0),
+        healthy_at=CREATED + dt.timedelta(minutes=3, seconds=2, microseconds=250000),
+    ),
     report("worker", "failed", "FAILED", url=None, probe=None, deployment_id="d2"),
-    report("web", "waiting", "DEPLOYING", url="https://main-web.up.railway.app", deployment_id="d3",
-           probe=ProbeResult("https://main-web.up.railway.app/", None, None, "connection refused", 0.0)),
-]  # fmt: skip
+    report(
+        "web",
+        "waiting",
+        "DEPLOYING",
+        url="https://main-web.up.railway.app",
+        deployment_id="d3",
+        probe=ProbeResult("https://main-web.up.railway.app/", None, None, "connection refused", 0.0),
+    ),
+]
 
 
 def test_the_table_aligns_each_service_then_says_where_the_logs_of_the_unhealthy_ones_are():
@@ -52,7 +80,7 @@ def test_the_table_aligns_each_service_then_says_where_the_logs_of_the_unhealthy
         f"main/worker: failed — FAILED, a1b2c3d; logs: {LOGS}\n"
         "main/web: waiting — DEPLOYING, a1b2c3d, connection refused; logs: "
         f"https://railway.com/project/{PROJECT_ID}/service/svc-web?environmentId=env-main&id=d3\n"
-    )  # fmt: skip
+    )
 
 
 def test_the_markdown_is_the_pull_request_comment_with_logs_for_what_is_not_healthy():
@@ -65,7 +93,7 @@ def test_the_markdown_is_the_pull_request_comment_with_logs_for_what_is_not_heal
         f"| ❌ | main | worker | FAILED | `a1b2c3d` | — | no URL | [logs]({LOGS}) |\n"
         "| ⏳ | main | web | DEPLOYING | `a1b2c3d` | https://main-web.up.railway.app | connection refused | "
         f"[logs](https://railway.com/project/{PROJECT_ID}/service/svc-web?environmentId=env-main&id=d3) |\n"
-    )  # fmt: skip
+    )
 
 
 def test_the_markdown_of_a_healthy_stack_says_all_are_healthy():
@@ -93,22 +121,35 @@ def test_the_json_document_per_environment_and_service():
                 "verdict": "failed",
                 "services": {
                     "api": {
-                        "serviceId": "svc-api", "verdict": "healthy", "status": "SUCCESS", "note": None,
-                        "deploymentId": "d1", "commit": COMMIT, "createdAt": "2026-12-04T10:00:00Z",
+                        "serviceId": "svc-api",
+                        "verdict": "healthy",
+                        "status": "SUCCESS",
+                        "note": None,
+                        "deploymentId": "d1",
+                        "commit": COMMIT,
+                        "createdAt": "2026-12-04T10:00:00Z",
                         "logsUrl": f"https://railway.com/project/{PROJECT_ID}/service/svc-api?environmentId=env-main&id=d1",
                         "url": "https://main-api.up.railway.app",
                         "probe": {"status": 200, "latencyMs": 84, "error": None},
                         "healthyAt": "2026-12-04T10:03:02.250000Z",
                     },
                     "worker": {
-                        "serviceId": "svc-worker", "verdict": "failed", "status": "FAILED", "note": None,
-                        "deploymentId": "d2", "commit": COMMIT, "createdAt": "2026-12-04T10:00:00Z",
-                        "logsUrl": LOGS, "url": None, "probe": None, "healthyAt": None,
+                        "serviceId": "svc-worker",
+                        "verdict": "failed",
+                        "status": "FAILED",
+                        "note": None,
+                        "deploymentId": "d2",
+                        "commit": COMMIT,
+                        "createdAt": "2026-12-04T10:00:00Z",
+                        "logsUrl": LOGS,
+                        "url": None,
+                        "probe": None,
+                        "healthyAt": None,
                     },
                 },
             }
         },
-    }  # fmt: skip
+    }
 
 
 def test_an_environment_is_waiting_while_any_service_is_and_none_failed():

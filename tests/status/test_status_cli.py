@@ -26,24 +26,32 @@ OUTPUTS = {
             "railwayEnvironmentId": "env-main",
             "urls": {"api": "https://main-api.up.railway.app"},
             "services": {
-                "api": {"serviceId": "svc-api", "url": "https://main-api.up.railway.app",
-                        "healthcheckPath": "/health", "deploymentId": "d1"},
+                "api": {
+                    "serviceId": "svc-api",
+                    "url": "https://main-api.up.railway.app",
+                    "healthcheckPath": "/health",
+                    "deploymentId": "d1",
+                },
                 "worker": {"serviceId": "svc-worker", "url": None, "healthcheckPath": None, "deploymentId": "d2"},
             },
             "sleepsWhenIdle": False,
         }
     },
     "accessTokens": "[secret]",
-}  # fmt: skip
+}
 
 
 def fleet(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k not in ("RAILWAY_API_TOKEN", "RAILWAY_API_URL")}
     return subprocess.run(
         [sys.executable, "-m", "fleet", *args],
-        cwd=cwd, env={**base, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8", **(env or {})},
-        capture_output=True, text=True, encoding="utf-8", timeout=60,
-    )  # fmt: skip
+        cwd=cwd,
+        env={**base, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8", **(env or {})},
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
 
 
 @pytest.fixture
@@ -94,9 +102,16 @@ def test_without_a_token_it_says_where_the_token_comes_from(outputs_file):
 
 def test_a_malformed_connect_to_is_a_usage_error(outputs_file):
     result = fleet(
-        outputs_file.parent, "status", "--stack", "staging", "--outputs", "outputs.json",
-        "--connect-to", "up.railway.app", env={"RAILWAY_API_TOKEN": "t"},
-    )  # fmt: skip
+        outputs_file.parent,
+        "status",
+        "--stack",
+        "staging",
+        "--outputs",
+        "outputs.json",
+        "--connect-to",
+        "up.railway.app",
+        env={"RAILWAY_API_TOKEN": "t"},
+    )
 
     assert result.returncode == 2
     assert result.stderr == (
@@ -106,7 +121,9 @@ def test_a_malformed_connect_to_is_a_usage_error(outputs_file):
 
 @pytest.mark.parametrize("deadline", ["0", "-5", "soon"])
 def test_a_deadline_must_be_a_positive_number_of_seconds(outputs_file, deadline):
-    result = fleet(outputs_file.parent, "status", "--stack", "staging", "--outputs", "outputs.json", "--deadline", deadline)
+    result = fleet(
+        outputs_file.parent, "status", "--stack", "staging", "--outputs", "outputs.json", "--deadline", deadline
+    )
 
     assert result.returncode == 2
     assert f"argument --deadline: expected a number of seconds above 0, got '{deadline}'" in result.stderr
@@ -126,21 +143,31 @@ def run(outputs_file: Path, railway: FakeRailway, edge: FakeEdge, **options: Any
     stdout, stderr = io.StringIO(), io.StringIO()
     code = status.run(
         status.Options(stack="staging", outputs=outputs_file, **options),
-        stdout=stdout, stderr=stderr, railway=railway, transport=edge.transport(),
-    )  # fmt: skip
+        stdout=stdout,
+        stderr=stderr,
+        railway=railway,
+        transport=edge.transport(),
+    )
     return code, stdout.getvalue(), stderr.getvalue()
 
 
 def healthy_railway() -> FakeRailway:
-    return FakeRailway({"env-main": [{
-        "svc-api": deployment("d1", "SUCCESS"),
-        "svc-worker": deployment("d2", "SUCCESS", service_id="svc-worker"),
-    }]})  # fmt: skip
+    return FakeRailway(
+        {
+            "env-main": [
+                {
+                    "svc-api": deployment("d1", "SUCCESS"),
+                    "svc-worker": deployment("d2", "SUCCESS", service_id="svc-worker"),
+                }
+            ]
+        }
+    )
 
 
 def test_all_healthy_exits_0_and_prints_only_the_status(outputs_file):
-    code, stdout, stderr = run(outputs_file, healthy_railway(), FakeEdge({"main-api.up.railway.app": [200]}),
-                               format="json")  # fmt: skip
+    code, stdout, stderr = run(
+        outputs_file, healthy_railway(), FakeEdge({"main-api.up.railway.app": [200]}), format="json"
+    )
 
     assert (code, stderr) == (0, "")
     assert json.loads(stdout)["summary"] == {"healthy": 2, "failed": 0, "waiting": 0}
@@ -155,10 +182,16 @@ def test_the_probe_goes_to_the_url_and_its_healthcheck_path(outputs_file):
 
 
 def test_an_unhealthy_service_exits_1_and_is_listed_on_stderr_with_its_logs(outputs_file):
-    railway = FakeRailway({"env-main": [{
-        "svc-api": deployment("d1", "SUCCESS"),
-        "svc-worker": deployment("d2", "CRASHED", service_id="svc-worker"),
-    }]})  # fmt: skip
+    railway = FakeRailway(
+        {
+            "env-main": [
+                {
+                    "svc-api": deployment("d1", "SUCCESS"),
+                    "svc-worker": deployment("d2", "CRASHED", service_id="svc-worker"),
+                }
+            ]
+        }
+    )
 
     code, stdout, stderr = run(outputs_file, railway, FakeEdge({"main-api.up.railway.app": [200]}), format="markdown")
 
@@ -172,13 +205,20 @@ def test_an_unhealthy_service_exits_1_and_is_listed_on_stderr_with_its_logs(outp
 
 
 def test_waiting_past_the_deadline_says_how_long_it_waited(outputs_file):
-    railway = FakeRailway({"env-main": [{
-        "svc-api": deployment("d1", "BUILDING"),
-        "svc-worker": deployment("d2", "SUCCESS", service_id="svc-worker"),
-    }]})  # fmt: skip
+    railway = FakeRailway(
+        {
+            "env-main": [
+                {
+                    "svc-api": deployment("d1", "BUILDING"),
+                    "svc-worker": deployment("d2", "SUCCESS", service_id="svc-worker"),
+                }
+            ]
+        }
+    )
 
-    code, _, stderr = run(outputs_file, railway, FakeEdge({"main-api.up.railway.app": [404]}),
-                          wait=True, deadline=0.3, format="table")  # fmt: skip
+    code, _, stderr = run(
+        outputs_file, railway, FakeEdge({"main-api.up.railway.app": [404]}), wait=True, deadline=0.3, format="table"
+    )
 
     assert code == 1
     assert "error: stack staging: 1 of 2 services healthy; 1 waiting after waiting 0.3s:\n" in stderr

@@ -31,11 +31,11 @@ def test_a_healthy_fleet_exits_0(sandbox_fleet):
 
 def test_the_json_dates_when_this_run_first_saw_each_service_healthy(sandbox_fleet):
     sandbox_fleet.add_environment("main")
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
 
     result = sandbox_fleet.status("--format", "json")
 
-    ended = dt.datetime.now(dt.timezone.utc)
+    ended = dt.datetime.now(dt.UTC)
     assert result.returncode == 0, result.stderr
     services = json.loads(result.stdout)["environments"]["main"]["services"]
     for name, service in services.items():
@@ -67,7 +67,7 @@ def test_a_failed_build_exits_1_naming_the_service_and_its_logs(sandbox_fleet):
         f"; logs: https://railway.com/project/{sandbox_fleet.seed.project_id}/service/"
         f"{sandbox_fleet.service_id('api')}?environmentId={environment_id}&id={deployment_id}"
     )
-    listing = result.stderr[result.stderr.index("error: "):].splitlines()
+    listing = result.stderr[result.stderr.index("error: ") :].splitlines()
     assert [line.split(":")[0] for line in listing] == ["error", "  main/api"]  # the others are healthy
 
 
@@ -117,8 +117,10 @@ def test_nothing_answering_before_the_deadline_exits_1(sandbox_fleet):
     assert result.returncode == 1
     services = json.loads(result.stdout)["environments"]["main"]["services"]
     assert {name: (s["verdict"], s["status"]) for name, s in services.items()} == {
-        "api": ("waiting", "BUILDING"), "web": ("waiting", "BUILDING"), "worker": ("waiting", "BUILDING"),
-    }  # fmt: skip
+        "api": ("waiting", "BUILDING"),
+        "web": ("waiting", "BUILDING"),
+        "worker": ("waiting", "BUILDING"),
+    }
     # The edge has nothing to route to yet.
     assert services["api"]["probe"]["status"] == 404
 
@@ -171,7 +173,7 @@ def test_no_line_of_output_contains_the_token(sandbox_fleet):
 
     assert [run.returncode for run in runs] == [1, 1, 2]
     assert "Railway rejected the API token" in runs[2].stderr
-    for run, token in zip(runs, [SANDBOX_TOKEN, SANDBOX_TOKEN, "rw-status-wrong-token-93f1d0"]):
+    for run, token in zip(runs, [SANDBOX_TOKEN, SANDBOX_TOKEN, "rw-status-wrong-token-93f1d0"], strict=True):
         for line in (run.stdout + run.stderr).splitlines():
             assert token not in line
 
@@ -210,9 +212,14 @@ def test_a_first_deployment_that_starts_answering_is_confirmed_with_railway_at_o
     fleet, clock = frozen_fleet
     environment_id = fleet.add_environment("main")
     process = subprocess.Popen(
-        fleet.status_command("--format", "json", deadline=30), cwd=fleet.directory, env=fleet.environ(),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-    )  # fmt: skip
+        fleet.status_command("--format", "json", deadline=30),
+        cwd=fleet.directory,
+        env=fleet.environ(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
     try:
         # Railway said BUILDING and the edge answered 404: now every deployment succeeds at once.
         wait_until(lambda: fleet.api_requests(environment_id) and fleet.sandbox.edge_journal)
@@ -233,7 +240,9 @@ def test_a_first_deployment_that_starts_answering_is_confirmed_with_railway_at_o
 
 def test_the_connect_to_rule_may_come_from_the_environment(sandbox_fleet):
     sandbox_fleet.add_environment("main")
-    command = [part for part in sandbox_fleet.status_command("--format", "json") if not part.startswith("up.railway.app=")]
+    command = [
+        part for part in sandbox_fleet.status_command("--format", "json") if not part.startswith("up.railway.app=")
+    ]
     command.remove("--connect-to")
     env = {**sandbox_fleet.environ(), "STAGEFLEET_CONNECT_TO": f"up.railway.app={sandbox_fleet.sandbox.edge_url}"}
 

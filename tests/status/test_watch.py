@@ -18,8 +18,16 @@ API = "main-api.up.railway.app"
 # Railway polled only when a probe says something new answers: every other call is the test's.
 NO_REGULAR_POLLS = Schedule(api_first=60.0, api_cap=60.0)
 # Railway polled as fast as the test wants: the script, not the clock, decides what happens.
-QUICK = Schedule(api_first=0.01, api_growth=1.0, api_cap=0.01, api_per_second=1000.0, api_burst=10,
-                 probe_quick=0.01, probe_growth=1.0, probe_cap=0.01)  # fmt: skip
+QUICK = Schedule(
+    api_first=0.01,
+    api_growth=1.0,
+    api_cap=0.01,
+    api_per_second=1000.0,
+    api_burst=10,
+    probe_quick=0.01,
+    probe_growth=1.0,
+    probe_cap=0.01,
+)
 
 
 def watch(
@@ -41,8 +49,15 @@ def watch(
 
     async def run() -> list[ServiceReport]:
         async with probe_client(transport=edge.transport()) as http:
-            watcher = Watch(targets, railway=railway, http=http, deadline=deadline, schedule=schedule, progress=record,
-                            wall_clock=wall_clock)  # fmt: skip
+            watcher = Watch(
+                targets,
+                railway=railway,
+                http=http,
+                deadline=deadline,
+                schedule=schedule,
+                progress=record,
+                wall_clock=wall_clock,
+            )
             return await (watcher.wait() if wait else watcher.look())
 
     return asyncio.run(run())
@@ -70,10 +85,15 @@ def test_a_first_deployment_is_confirmed_with_railway_as_soon_as_its_url_starts_
 def test_a_redeploy_is_healthy_only_once_railway_says_the_new_deployment_is_up():
     # The old deployment answers 2xx throughout: only Railway knows when the new one is up.
     railway, edge = shared_journal(
-        {"env-main": [{"svc-api": deployment("d2", "BUILDING")}, {"svc-api": deployment("d2", "DEPLOYING")},
-                      {"svc-api": deployment("d2", "SUCCESS")}]},
+        {
+            "env-main": [
+                {"svc-api": deployment("d2", "BUILDING")},
+                {"svc-api": deployment("d2", "DEPLOYING")},
+                {"svc-api": deployment("d2", "SUCCESS")},
+            ]
+        },
         {API: [200]},
-    )  # fmt: skip
+    )
     progress: list[ServiceReport] = []
 
     [report] = watch(stack(target()), railway, edge, progress=progress)
@@ -81,8 +101,11 @@ def test_a_redeploy_is_healthy_only_once_railway_says_the_new_deployment_is_up()
     assert report.verdict == "healthy"
     # The 2xx seen before Railway said SUCCESS came from the old deployment: it does not count.
     assert [(r.status, r.verdict) for r in progress if r.status] == [
-        ("BUILDING", "waiting"), ("DEPLOYING", "waiting"), ("SUCCESS", "waiting"), ("SUCCESS", "healthy"),
-    ]  # fmt: skip
+        ("BUILDING", "waiting"),
+        ("DEPLOYING", "waiting"),
+        ("SUCCESS", "waiting"),
+        ("SUCCESS", "healthy"),
+    ]
     # Healthy on a probe sent after Railway said SUCCESS.
     success = railway.journal.index("api env-main: SUCCESS")
     assert railway.journal[success + 1] == f"probe {API}: 200"
@@ -90,7 +113,9 @@ def test_a_redeploy_is_healthy_only_once_railway_says_the_new_deployment_is_up()
 
 
 def test_a_failed_build_ends_the_wait_as_failed_with_its_logs():
-    railway = FakeRailway({"env-main": [{"svc-api": deployment("d1", "BUILDING")}, {"svc-api": deployment("d1", "FAILED")}]})
+    railway = FakeRailway(
+        {"env-main": [{"svc-api": deployment("d1", "BUILDING")}, {"svc-api": deployment("d1", "FAILED")}]}
+    )
 
     [report] = watch(stack(target()), railway, FakeEdge({API: [404]}))
 
@@ -131,8 +156,14 @@ def test_a_sleeping_deployment_whose_url_answers_is_healthy():
 
 
 def test_a_service_without_a_url_is_healthy_once_deployed_and_never_probed():
-    railway = FakeRailway({"env-main": [{"svc-worker": deployment("d1", "BUILDING", service_id="svc-worker")},
-                                        {"svc-worker": deployment("d1", "SUCCESS", service_id="svc-worker")}]})  # fmt: skip
+    railway = FakeRailway(
+        {
+            "env-main": [
+                {"svc-worker": deployment("d1", "BUILDING", service_id="svc-worker")},
+                {"svc-worker": deployment("d1", "SUCCESS", service_id="svc-worker")},
+            ]
+        }
+    )
     edge = FakeEdge({})
 
     [report] = watch(stack(target("worker", url=None)), railway, edge)
@@ -143,8 +174,9 @@ def test_a_service_without_a_url_is_healthy_once_deployed_and_never_probed():
 
 def test_one_request_per_environment_answers_for_all_its_services():
     both = lambda status: {  # noqa: E731
-        "svc-api": deployment("d1", status), "svc-web": deployment("d2", status, service_id="svc-web"),
-    }  # fmt: skip
+        "svc-api": deployment("d1", status),
+        "svc-web": deployment("d2", status, service_id="svc-web"),
+    }
     railway = FakeRailway({"env-main": [both("BUILDING"), both("SUCCESS")]})
     edge = FakeEdge({API: [200], "main-web.up.railway.app": [200]})
     targets = stack(target(), target("web", url="https://main-web.up.railway.app"))
@@ -156,11 +188,15 @@ def test_one_request_per_environment_answers_for_all_its_services():
 
 
 def test_each_environment_is_polled_on_its_own():
-    railway = FakeRailway({
-        "env-main": [{"svc-api": deployment("d1", "SUCCESS")}],
-        "env-dev": [{"svc-api": deployment("d2", "BUILDING", environment_id="env-dev")},
-                    {"svc-api": deployment("d2", "FAILED", environment_id="env-dev")}],
-    })  # fmt: skip
+    railway = FakeRailway(
+        {
+            "env-main": [{"svc-api": deployment("d1", "SUCCESS")}],
+            "env-dev": [
+                {"svc-api": deployment("d2", "BUILDING", environment_id="env-dev")},
+                {"svc-api": deployment("d2", "FAILED", environment_id="env-dev")},
+            ],
+        }
+    )
     edge = FakeEdge({API: [200], "dev-api.up.railway.app": [404]})
     targets = stack(target(), target(environment="dev", url="https://dev-api.up.railway.app"))
 
@@ -183,7 +219,9 @@ def test_a_service_missing_from_its_environment_has_failed():
 
 
 def test_a_railway_error_is_shown_and_the_next_poll_carries_on():
-    error = ApiFailure("Railway deployments of environment env-main could not be read: HTTP 503", api="Railway", operation="x")
+    error = ApiFailure(
+        "Railway deployments of environment env-main could not be read: HTTP 503", api="Railway", operation="x"
+    )
     railway = FakeRailway({"env-main": [error, {"svc-api": deployment("d1", "SUCCESS")}]})
     progress: list[ServiceReport] = []
 
@@ -236,8 +274,9 @@ def test_one_look_at_a_deployment_on_its_way_is_waiting():
 
 
 def test_progress_reports_each_state_change_once():
-    railway = FakeRailway({"env-main": [{"svc-api": deployment("d1", "BUILDING")}] * 3
-                           + [{"svc-api": deployment("d1", "SUCCESS")}]})  # fmt: skip
+    railway = FakeRailway(
+        {"env-main": [{"svc-api": deployment("d1", "BUILDING")}] * 3 + [{"svc-api": deployment("d1", "SUCCESS")}]}
+    )
     progress: list[ServiceReport] = []
 
     watch(stack(target()), railway, FakeEdge({API: [404] * 3 + [200]}), progress=progress)
@@ -311,9 +350,9 @@ def test_one_look_dates_a_healthy_service_too():
 
 def test_healthy_at_defaults_to_the_utc_time_now():
     railway = FakeRailway({"env-main": [{"svc-api": deployment("d1", "SUCCESS")}]})
-    before = dt.datetime.now(dt.timezone.utc)
+    before = dt.datetime.now(dt.UTC)
 
     [report] = watch(stack(target()), railway, FakeEdge({API: [200]}), wait=False)
 
     assert report.healthy_at is not None and report.healthy_at.tzinfo is not None
-    assert before <= report.healthy_at <= dt.datetime.now(dt.timezone.utc)
+    assert before <= report.healthy_at <= dt.datetime.now(dt.UTC)

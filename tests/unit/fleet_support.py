@@ -1,5 +1,6 @@
 """A fleet config for the cost, catalog and policy tests, with every database strategy, and the
 real staging stack file."""
+
 from __future__ import annotations
 
 import copy
@@ -18,8 +19,12 @@ TODAY = dt.date(2026, 11, 26)
 #   main  20 + 15 = 35.00   alice 20 + 10 = 30.00   bob 20 + 10 = 30.00
 #   charlie 20 + 9.73 = 29.73   payments 20 + 0 (shared) = 20.00   total 144.73
 STAGING_COSTS = {
-    "main": "35.00", "dev1-alice": "30.00", "dev2-bob": "30.00", "dev3-charlie": "29.73", "payments": "20.00",
-}  # fmt: skip
+    "main": "35.00",
+    "dev1-alice": "30.00",
+    "dev2-bob": "30.00",
+    "dev3-charlie": "29.73",
+    "payments": "20.00",
+}
 STAGING_TOTAL = "144.73"
 
 FLEET: dict[str, Any] = {
@@ -34,18 +39,43 @@ FLEET: dict[str, Any] = {
     "stagefleet:supabase": {"organizationSlug": "gatewayz", "instanceSize": "micro"},
     "stagefleet:defaults": {"database": {"strategy": "dedicated"}},
     "stagefleet:environments": [
-        {"name": "main", "kind": "shared", "owner": "platform", "branch": "main", "purpose": "Latest main",
-         "database": {"strategy": "dedicated", "instanceSize": "medium"}},
-        {"name": "dev1-alice", "kind": "developer", "owner": "alice@gatewayz.ai", "branch": "feature/alice",
-         "purpose": "Payments", "expires": "2027-01-31"},
-        {"name": "qa", "kind": "team", "owner": "qa", "branch": "release",
-         "database": {"strategy": "branch", "source": "main"}},
-        {"name": "payments", "kind": "team", "branch": "feature/payment-v2",
-         "database": {"strategy": "shared", "source": "main"}},
-        {"name": "legacy", "kind": "team", "branch": "legacy",
-         "database": {"strategy": "external", "supabaseUrl": "https://abc.supabase.co", "supabaseKey": "k"}},
+        {
+            "name": "main",
+            "kind": "shared",
+            "owner": "platform",
+            "branch": "main",
+            "purpose": "Latest main",
+            "database": {"strategy": "dedicated", "instanceSize": "medium"},
+        },
+        {
+            "name": "dev1-alice",
+            "kind": "developer",
+            "owner": "alice@gatewayz.ai",
+            "branch": "feature/alice",
+            "purpose": "Payments",
+            "expires": "2027-01-31",
+        },
+        {
+            "name": "qa",
+            "kind": "team",
+            "owner": "qa",
+            "branch": "release",
+            "database": {"strategy": "branch", "source": "main"},
+        },
+        {
+            "name": "payments",
+            "kind": "team",
+            "branch": "feature/payment-v2",
+            "database": {"strategy": "shared", "source": "main"},
+        },
+        {
+            "name": "legacy",
+            "kind": "team",
+            "branch": "legacy",
+            "database": {"strategy": "external", "supabaseUrl": "https://abc.supabase.co", "supabaseKey": "k"},
+        },
     ],
-}  # fmt: skip
+}
 # main 20 + 60 (medium) = 80.00; alice 20 + 10 (micro) = 30.00; qa 20 + 9.73 = 29.73;
 # payments 20 + 0 = 20.00; legacy 20 + 0 (external) = 20.00; total 179.73
 FLEET_COSTS = {"main": "80.00", "dev1-alice": "30.00", "qa": "29.73", "payments": "20.00", "legacy": "20.00"}

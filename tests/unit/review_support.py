@@ -4,6 +4,7 @@ pull request as CI sets it, and `python -m fleet` run as CI runs it."""
 import subprocess
 from pathlib import Path
 from typing import Any
+
 from tests import fleet_command
 
 REPO = Path(__file__).resolve().parents[2]
@@ -20,22 +21,37 @@ def fleet_config() -> dict[str, Any]:
             "projectName": "gatewayz",
             "baseEnvironmentId": "base-env-1",
             "services": [
-                {"name": "api", "id": "svc-api", "repository": "gatewayz/gatewayz-backend",
-                 "variables": {"LOG_LEVEL": "warn"}},
+                {
+                    "name": "api",
+                    "id": "svc-api",
+                    "repository": "gatewayz/gatewayz-backend",
+                    "variables": {"LOG_LEVEL": "warn"},
+                },
                 {"name": "web", "id": "svc-web", "repository": "gatewayz/gatewayz-frontend"},
             ],
-        },  # fmt: skip
+        },
         "stagefleet:supabase": {"organizationSlug": "gatewayz"},
         "stagefleet:defaults": {"variables": {"APP_ENV": "staging"}, "database": {"strategy": "dedicated"}},
         "stagefleet:environments": [
             {"name": "main", "kind": "shared", "branch": "main"},
             {"name": "dev1-alice", "kind": "developer", "owner": "alice@gatewayz.ai", "branch": "feature/alice"},
-            {"name": "payments", "kind": "team", "branch": "feature/payment-v2",
-             "database": {"strategy": "shared", "source": "main"}},
-            {"name": "legacy", "kind": "team", "branch": "legacy",
-             "database": {"strategy": "external", "supabaseUrl": "https://legacyref.supabase.co",
-                          "supabaseKey": "legacy-key"}},
-        ],  # fmt: skip
+            {
+                "name": "payments",
+                "kind": "team",
+                "branch": "feature/payment-v2",
+                "database": {"strategy": "shared", "source": "main"},
+            },
+            {
+                "name": "legacy",
+                "kind": "team",
+                "branch": "legacy",
+                "database": {
+                    "strategy": "external",
+                    "supabaseUrl": "https://legacyref.supabase.co",
+                    "supabaseKey": "legacy-key",
+                },
+            },
+        ],
     }
 
 

@@ -1,4 +1,5 @@
 """The catalog (the team wiki table) and the table renderers."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,14 +15,15 @@ def test_the_catalog_from_config_alone_shows_pending_urls():
     markdown = catalog.catalog_markdown(spec_of(fleet_config()))
 
     assert markdown == (
-        HEADER + RULE
+        HEADER
+        + RULE
         + "| main | shared | pending | dedicated | Latest main | platform | main | — | stays up | $80.00 |\n"
         + "| dev1-alice | developer | pending | dedicated | Payments | alice@gatewayz.ai | feature/alice | 2027-01-31 | sleeps | $30.00 |\n"
         + "| qa | team | pending | branch (main) | — | qa | release | — | stays up | $29.73 |\n"
         + "| payments | team | pending | shared (main) | — | — | feature/payment-v2 | — | stays up | $20.00 |\n"
         + "| legacy | team | pending | external | — | — | legacy | — | stays up | $20.00 |\n"
         + "\n5 environments, estimated $179.73 a month in total.\n"
-    )  # fmt: skip
+    )
 
 
 def test_deployed_urls_show_the_first_services_url_in_config_order():
@@ -48,18 +50,29 @@ def test_deployed_urls_show_the_first_services_url_in_config_order():
 def test_the_staging_catalog_with_outputs():
     outputs = {
         "environments": {
-            name: {"kind": "x", "urls": {"api": f"https://{name}-api.up.railway.app", "web": f"https://{name}-web.up.railway.app"}}
+            name: {
+                "kind": "x",
+                "urls": {"api": f"https://{name}-api.up.railway.app", "web": f"https://{name}-web.up.railway.app"},
+            }
             for name in ("main", "dev1-alice", "dev2-bob", "dev3-charlie", "payments")
         },
         "accessTokens": "[secret]",
-    }  # fmt: skip
+    }
 
     rows = catalog.catalog_rows(staging_spec(), catalog.urls_from_outputs(outputs))
 
     assert rows[4].cells() == [
-        "payments", "team", "https://payments-api.up.railway.app", "shared (main)", "Payments team integration",
-        "payments", "feature/payment-v2", "—", "stays up", "$20.00",
-    ]  # fmt: skip
+        "payments",
+        "team",
+        "https://payments-api.up.railway.app",
+        "shared (main)",
+        "Payments team integration",
+        "payments",
+        "feature/payment-v2",
+        "—",
+        "stays up",
+        "$20.00",
+    ]
     assert [str(row.monthly_cost) for row in rows] == ["35.00", "30.00", "30.00", "29.73", "20.00"]
 
 
@@ -83,10 +96,18 @@ def test_the_catalog_as_json():
 
     assert document["totalMonthlyCostUsd"] == 179.73
     assert document["environments"][0] == {
-        "environment": "main", "kind": "shared", "url": "https://m", "database": "dedicated",
-        "purpose": "Latest main", "owner": "platform", "branch": "main", "expires": None, "sleepsWhenIdle": False,
-        "readiness": None, "monthlyCostUsd": 80.0,
-    }  # fmt: skip
+        "environment": "main",
+        "kind": "shared",
+        "url": "https://m",
+        "database": "dedicated",
+        "purpose": "Latest main",
+        "owner": "platform",
+        "branch": "main",
+        "expires": None,
+        "sleepsWhenIdle": False,
+        "readiness": None,
+        "monthlyCostUsd": 80.0,
+    }
     assert document["environments"][3]["url"] is None  # pending
     assert document["environments"][3]["owner"] is None
 
@@ -105,8 +126,19 @@ def test_the_terminal_table_aligns_every_column():
     lines = text.splitlines()
 
     assert lines[0].split() == [
-        "environment", "kind", "URL", "database", "purpose", "owner", "branch", "expires", "when", "idle", "monthly", "cost",
-    ]  # fmt: skip
+        "environment",
+        "kind",
+        "URL",
+        "database",
+        "purpose",
+        "owner",
+        "branch",
+        "expires",
+        "when",
+        "idle",
+        "monthly",
+        "cost",
+    ]
     assert set(lines[1]) == {"-", " "}
     # every column starts at the same offset on every line
     assert lines[2].index("shared") == lines[3].index("developer") == lines[0].index("kind")
@@ -130,11 +162,14 @@ STATUS = {
     "stack": "staging",
     "healthy": False,
     "environments": {
-        "main": {"verdict": "healthy", "services": {"api": {"url": "https://main-api.up.railway.app"}, "web": {"url": None}}},
+        "main": {
+            "verdict": "healthy",
+            "services": {"api": {"url": "https://main-api.up.railway.app"}, "web": {"url": None}},
+        },
         "dev1-alice": {"verdict": "failed", "services": {"api": {"url": "https://alice-api.up.railway.app"}}},
         "qa": {"verdict": "waiting", "services": {"api": {"url": "https://qa-api.up.railway.app"}}},
     },
-}  # fmt: skip
+}
 
 
 def test_a_status_puts_each_environments_readiness_after_its_url():
@@ -163,10 +198,12 @@ def test_readiness_without_urls_follows_the_pending_url():
     ("document", "message"),
     [
         ({"environments": []}, "expected the JSON `python -m fleet status --format json` prints"),
-        ({"environments": {"main": {"verdict": "fine", "services": {}}}},
-         "environments.main: expected its services and a verdict (healthy, failed, waiting)"),
+        (
+            {"environments": {"main": {"verdict": "fine", "services": {}}}},
+            "environments.main: expected its services and a verdict (healthy, failed, waiting)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_document_that_is_not_a_status_is_refused(document, message):
     with pytest.raises(ValueError) as raised:
         catalog.from_status(document)
@@ -193,12 +230,7 @@ def test_markdown_table_with_alignment_and_footer():
 
 def test_aligned_table_pads_rules_and_right_aligns():
     assert tables.aligned(COLUMNS, [["a", "$1.00"], ["bb", "$10.00"]], [["total", "$11.00"]]) == (
-        "name   amount\n"
-        "-----  ------\n"
-        "a       $1.00\n"
-        "bb     $10.00\n"
-        "-----  ------\n"
-        "total  $11.00\n"
+        "name   amount\n-----  ------\na       $1.00\nbb     $10.00\n-----  ------\ntotal  $11.00\n"
     )
 
 

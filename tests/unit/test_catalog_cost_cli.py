@@ -1,5 +1,6 @@
 """`python -m fleet catalog`, `cost` and the policy in `validate`, run as CI runs them: a process in
 the project directory (output piped, so markdown unless --format says otherwise)."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from fleet import catalog, cli
-from tests.unit.fleet_support import REPO, staging_spec
 from tests import fleet_command
+from tests.unit.fleet_support import REPO, staging_spec
 
 TODAY = ("--today", "2026-11-26")
 
@@ -136,9 +137,17 @@ def test_catalog_takes_urls_from_the_outputs_and_readiness_from_the_status(proje
     (project / "status.json").write_text(json.dumps(status_document(main="waiting")), encoding="utf-8")
 
     result = fleet(
-        project, "catalog", "--stack", "staging", "--outputs", "outputs.json", "--status", "status.json",
-        "--format", "json",
-    )  # fmt: skip
+        project,
+        "catalog",
+        "--stack",
+        "staging",
+        "--outputs",
+        "outputs.json",
+        "--status",
+        "status.json",
+        "--format",
+        "json",
+    )
 
     main = json.loads(result.stdout)["environments"][0]
     assert (main["url"], main["readiness"]) == ("https://from-outputs.up.railway.app", "waiting")
@@ -161,8 +170,12 @@ def test_catalog_as_json(project):
     document = json.loads(result.stdout)
     assert document["stack"] == "staging"
     assert [env["environment"] for env in document["environments"]] == [
-        "main", "dev1-alice", "dev2-bob", "dev3-charlie", "payments",
-    ]  # fmt: skip
+        "main",
+        "dev1-alice",
+        "dev2-bob",
+        "dev3-charlie",
+        "payments",
+    ]
     assert document["totalMonthlyCostUsd"] == 144.73
 
 
@@ -240,15 +253,23 @@ def test_cost_against_a_base_as_json(project):
     shutil.copy(project / "Pulumi.staging.yaml", project / "base.yaml")
     add_environment(project)
 
-    document = json.loads(fleet(project, "cost", "--stack", "staging", "--base", "base.yaml", "--format", "json").stdout)
+    document = json.loads(
+        fleet(project, "cost", "--stack", "staging", "--base", "base.yaml", "--format", "json").stdout
+    )
 
     assert document["diff"]["base"] == "base.yaml"
     assert document["diff"]["deltaUsd"] == 30.0
     assert document["diff"]["summary"].startswith("this adds $30.00/month")
     assert document["diff"]["changes"] == [
-        {"name": "dev4-dana", "change": "added", "beforeUsd": None, "afterUsd": 30.0, "deltaUsd": 30.0,
-         "database": "dedicated micro"},
-    ]  # fmt: skip
+        {
+            "name": "dev4-dana",
+            "change": "added",
+            "beforeUsd": None,
+            "afterUsd": 30.0,
+            "deltaUsd": 30.0,
+            "database": "dedicated micro",
+        },
+    ]
 
 
 def test_cost_against_an_identical_base(project):
@@ -265,13 +286,16 @@ def test_cost_of_a_review_stack_is_per_day(project):
     result = fleet(project, "cost", "--stack", "pr")
 
     assert (result.returncode, result.stdout) == (
-        0, "Review stack pr: $0.98 a day (Railway $0.66, branch of main $0.32); left idle, the janitor destroys it after 7 days.\n",
-    )  # fmt: skip
+        0,
+        "Review stack pr: $0.98 a day (Railway $0.66, branch of main $0.32); left idle, the janitor destroys it after 7 days.\n",
+    )
 
 
 def test_an_instance_size_without_a_price_makes_catalog_and_cost_exit_1(project):
     path = project / "Pulumi.staging.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("instanceSize: small", "instanceSize: 48xlarge"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("instanceSize: small", "instanceSize: 48xlarge"), encoding="utf-8"
+    )
 
     for command in ("catalog", "cost"):
         result = fleet(project, command, "--stack", "staging")
@@ -309,8 +333,12 @@ def git(cwd: Path, *args: str) -> None:
     env.update(HOME=str(cwd), GIT_CONFIG_NOSYSTEM="1", GIT_CEILING_DIRECTORIES=str(cwd.parent))
     subprocess.run(
         ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", *args],
-        cwd=cwd, env=env, check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+        cwd=cwd,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture
@@ -338,7 +366,9 @@ def test_cost_against_a_git_revision_from_another_directory(repository):
     sub = repository / "ci"
     sub.mkdir()
 
-    result = fleet(sub, "cost", "--stack", "staging", "--file", "../Pulumi.staging.yaml", "--base", "../Pulumi.staging.yaml@HEAD")
+    result = fleet(
+        sub, "cost", "--stack", "staging", "--file", "../Pulumi.staging.yaml", "--base", "../Pulumi.staging.yaml@HEAD"
+    )
 
     assert result.returncode == 0
     assert result.stdout.startswith("this adds $30.00/month")

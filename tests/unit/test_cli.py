@@ -58,8 +58,10 @@ def test_validate_reports_ok_with_the_environments_and_exits_0(project):
     result = fleet(project, "validate", "--stack", "staging", *TODAY)
 
     assert (result.returncode, result.stdout, result.stderr) == (
-        0, "ok: stack staging — 2 environments (main, dev1-alice)\n", "",
-    )  # fmt: skip
+        0,
+        "ok: stack staging — 2 environments (main, dev1-alice)\n",
+        "",
+    )
 
 
 def test_validate_lists_every_problem_on_stderr_and_exits_1(project):
@@ -116,8 +118,9 @@ def test_validate_accepts_the_real_staging_stack_file():
     result = fleet(REPO, "validate", "--stack", "staging", *TODAY)
 
     assert (result.returncode, result.stdout) == (
-        0, "ok: stack staging — 5 environments (main, dev1-alice, dev2-bob, dev3-charlie, payments)\n",
-    )  # fmt: skip
+        0,
+        "ok: stack staging — 5 environments (main, dev1-alice, dev2-bob, dev3-charlie, payments)\n",
+    )
 
 
 def test_running_without_a_command_is_a_usage_error(project):
@@ -168,8 +171,13 @@ def python_m_fleet(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
     return subprocess.run(
         [sys.executable, "-m", "fleet", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=60,
-    )  # fmt: skip
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
 
 
 @pytest.mark.parametrize(
@@ -189,6 +197,7 @@ def test_the_in_process_cli_gives_what_python_m_fleet_gives(project: Path, args:
     in_process, process = fleet(project, *args), python_m_fleet(project, *args)
 
     assert (in_process.returncode, in_process.stdout, in_process.stderr) == (
-        process.returncode, process.stdout, process.stderr,
-    )  # fmt: skip
-
+        process.returncode,
+        process.stdout,
+        process.stderr,
+    )

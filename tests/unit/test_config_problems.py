@@ -137,18 +137,14 @@ def test_number_where_text_is_expected_is_a_type_error(config, problems_of):
 def test_boolean_variable_value_is_rejected_with_a_quoting_hint(config, problems_of, error_of):
     config[ENVS][2]["variables"] = {"PAYMENTS_SANDBOX": True}
 
-    assert problems_of(config) == [
-        (f"{ENVS}[2].variables.PAYMENTS_SANDBOX", "expected a string, got a boolean")
-    ]
+    assert problems_of(config) == [(f"{ENVS}[2].variables.PAYMENTS_SANDBOX", "expected a string, got a boolean")]
     assert error_of(config).problems[0].hint == 'put it in quotes, e.g. "true"'
 
 
 def test_port_given_as_text_is_a_type_error(config, problems_of):
     config[RAILWAY]["services"][0]["port"] = "8000"
 
-    assert problems_of(config) == [
-        (f"{RAILWAY}.services[0].port", "expected a whole number, got a string")
-    ]
+    assert problems_of(config) == [(f"{RAILWAY}.services[0].port", "expected a whole number, got a string")]
 
 
 def test_fractional_port_is_rejected(config, problems_of):
@@ -166,17 +162,13 @@ def test_port_outside_the_tcp_range_is_rejected(config, problems_of):
 def test_domain_given_as_text_is_a_type_error(config, problems_of):
     config[RAILWAY]["services"][0]["domain"] = "no"
 
-    assert problems_of(config) == [
-        (f"{RAILWAY}.services[0].domain", "expected true or false, got a string")
-    ]
+    assert problems_of(config) == [(f"{RAILWAY}.services[0].domain", "expected true or false, got a string")]
 
 
 def test_unknown_environment_kind_is_rejected_with_the_choices(config, problems_of):
     config[ENVS][2]["kind"] = "squad"
 
-    assert problems_of(config) == [
-        (f"{ENVS}[2].kind", 'must be one of shared, team or developer, got "squad"')
-    ]
+    assert problems_of(config) == [(f"{ENVS}[2].kind", 'must be one of shared, team or developer, got "squad"')]
 
 
 def test_unknown_database_strategy_is_rejected_with_the_choices(config, problems_of):
@@ -199,9 +191,7 @@ def test_empty_text_is_rejected(config, problems_of):
 def test_duplicate_environment_name_is_rejected(config, problems_of):
     config[ENVS].append({"name": "dev1-alice", "kind": "team", "branch": "main"})
 
-    assert problems_of(config) == [
-        (f"{ENVS}[3].name", f'environment name "dev1-alice" is already used by {ENVS}[1]')
-    ]
+    assert problems_of(config) == [(f"{ENVS}[3].name", f'environment name "dev1-alice" is already used by {ENVS}[1]')]
 
 
 def test_duplicate_service_name_is_rejected(config, problems_of):
@@ -286,9 +276,7 @@ def test_source_naming_a_faulty_environment_is_not_reported_as_missing(config, p
     config[ENVS][0]["branch"] = "main."
     config[ENVS][2]["database"] = {"strategy": "shared", "source": "main"}
 
-    assert problems_of(config) == [
-        (f"{ENVS}[0].branch", '"main." is not a valid git branch name: it ends with "."')
-    ]
+    assert problems_of(config) == [(f"{ENVS}[0].branch", '"main." is not a valid git branch name: it ends with "."')]
 
 
 def test_environment_sharing_its_own_database_is_rejected(config, problems_of):
@@ -406,9 +394,7 @@ def test_invalid_variable_name_is_rejected(config, problems_of, place, path):
 def test_secret_variable_value_is_rejected_with_an_alternative(config, problems_of, error_of):
     config[ENVS][2]["variables"] = {"STRIPE_KEY": {"secure": "v1:abc"}}
 
-    assert problems_of(config) == [
-        (f"{ENVS}[2].variables.STRIPE_KEY", "secret values are not supported in variables")
-    ]
+    assert problems_of(config) == [(f"{ENVS}[2].variables.STRIPE_KEY", "secret values are not supported in variables")]
     assert "base Railway environment" in str(error_of(config).problems[0].hint)
 
 
@@ -450,9 +436,7 @@ def test_expiry_on_a_day_that_does_not_exist_is_rejected(config, problems_of):
 def test_expiry_with_a_time_of_day_is_rejected(config, problems_of):
     config[ENVS][1]["expires"] = datetime.datetime(2027, 1, 31, 12, 0)
 
-    assert problems_of(config) == [
-        (f"{ENVS}[1].expires", "expected a date (YYYY-MM-DD), not a date and time")
-    ]
+    assert problems_of(config) == [(f"{ENVS}[1].expires", "expected a date (YYYY-MM-DD), not a date and time")]
 
 
 @pytest.mark.parametrize("key", ["railwayApiUrl", "supabaseApiUrl"])
@@ -512,8 +496,7 @@ def test_error_text_has_one_line_per_problem(config, error_of):
     config[ENVS][2]["database"] = {"strategy": "shared", "source": "mian"}
 
     assert str(error_of(config)) == (
-        f"{ENVS}[1].owner: required for developer environments\n"
-        f'{ENVS}[2].database.source: no environment named "mian"'
+        f'{ENVS}[1].owner: required for developer environments\n{ENVS}[2].database.source: no environment named "mian"'
     )
 
 
@@ -553,9 +536,7 @@ def test_healthcheck_path_must_be_a_url_path(config, problems_of):
 def test_healthcheck_timeout_is_at_most_an_hour(config, problems_of):
     config[RAILWAY]["services"][0]["healthcheckTimeout"] = 7200
 
-    assert problems_of(config) == [
-        (f"{RAILWAY}.services[0].healthcheckTimeout", "must be at most 3600")
-    ]
+    assert problems_of(config) == [(f"{RAILWAY}.services[0].healthcheckTimeout", "must be at most 3600")]
 
 
 def test_healthcheck_timeout_is_read_in_seconds(config):

@@ -1,4 +1,5 @@
 """The cost model, checked against amounts computed by hand."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -52,8 +53,12 @@ def test_every_strategy_is_charged_by_its_rule():
     assert payments.supabase == D("0.00")  # shared: free to the borrower
     assert legacy.supabase == D("0.00")  # external: not ours to pay
     assert [c.describe_database() for c in estimate.environments] == [
-        "dedicated medium", "dedicated micro", "branch of main", "shared with main", "external",
-    ]  # fmt: skip
+        "dedicated medium",
+        "dedicated micro",
+        "branch of main",
+        "shared with main",
+        "external",
+    ]
 
 
 def test_the_price_table_overrides_the_defaults_key_by_key():
@@ -68,13 +73,17 @@ def test_the_price_table_overrides_the_defaults_key_by_key():
 
     # main 25 + 55.50; alice 25 + 10 (micro keeps its default); qa 25 + 0.5 / 24 * 730 = 15.2083 -> 15.21
     assert totals(estimate) == {
-        "main": "80.50", "dev1-alice": "35.00", "qa": "40.21", "payments": "25.00", "legacy": "25.00",
-    }  # fmt: skip
+        "main": "80.50",
+        "dev1-alice": "35.00",
+        "qa": "40.21",
+        "payments": "25.00",
+        "legacy": "25.00",
+    }
     assert estimate.total == D("205.71")
 
 
 def test_pulumi_numbers_arrive_as_floats_and_as_json_text():
-    config = {key: value for key, value in fleet_config().items()}
+    config = dict(fleet_config().items())
     config["stagefleet:prices"] = '{"railwayPerLongLivedEnvironmentUsd": 20.0, "supabaseComputeUsd": {"micro": 10.0}}'
 
     assert str(cost.estimate(spec_of(config)).total) == FLEET_TOTAL
@@ -82,9 +91,18 @@ def test_pulumi_numbers_arrive_as_floats_and_as_json_text():
 
 def test_the_default_compute_prices_are_supabases_published_ones():
     assert DEFAULT_SUPABASE_COMPUTE_USD == {
-        "nano": 0, "micro": 10, "small": 15, "medium": 60, "large": 110, "xlarge": 210, "2xlarge": 410,
-        "4xlarge": 960, "8xlarge": 1870, "12xlarge": 2800, "16xlarge": 3730,
-    }  # fmt: skip
+        "nano": 0,
+        "micro": 10,
+        "small": 15,
+        "medium": 60,
+        "large": 110,
+        "xlarge": 210,
+        "2xlarge": 410,
+        "4xlarge": 960,
+        "8xlarge": 1870,
+        "12xlarge": 2800,
+        "16xlarge": 3730,
+    }
     assert set(DEFAULT_SUPABASE_COMPUTE_USD) < set(INSTANCE_SIZES)
 
 
@@ -200,15 +218,27 @@ def test_a_fleet_without_a_shared_environment_has_no_review_estimate():
 
 def test_adding_an_environment_adds_its_cost():
     base = cost.estimate(staging_spec())
-    config = staging_config_with(lambda envs: envs.append(
-        {"name": "dev4-dana", "kind": "developer", "owner": "dana@gatewayz.ai", "branch": "feature/dana",
-         "expires": "2027-01-31"}
-    ))  # fmt: skip
+    config = staging_config_with(
+        lambda envs: envs.append(
+            {
+                "name": "dev4-dana",
+                "kind": "developer",
+                "owner": "dana@gatewayz.ai",
+                "branch": "feature/dana",
+                "expires": "2027-01-31",
+            }
+        )
+    )
 
     diff = cost.compare(base, cost.estimate(FleetSpec.from_config(config)))
 
     [change] = diff.changes
-    assert (change.environment, change.change, change.before, change.after_total) == ("dev4-dana", "added", None, D("30.00"))
+    assert (change.environment, change.change, change.before, change.after_total) == (
+        "dev4-dana",
+        "added",
+        None,
+        D("30.00"),
+    )
     assert diff.delta == D("30.00")
     assert diff.summary() == "this adds $30.00/month (estimated total $174.73/month, $24.73 over the $150.00 budget)"
 
@@ -271,22 +301,31 @@ def test_the_estimate_and_the_diff_as_json():
     assert document["totalMonthlyUsd"] == 124.73
     assert document["budget"] == {"monthlyUsd": 150.0, "remainingUsd": 25.27, "over": False}
     assert document["environments"][0] == {
-        "name": "main", "kind": "shared",
+        "name": "main",
+        "kind": "shared",
         "database": {"strategy": "dedicated", "source": None, "instanceSize": "small"},
-        "railwayUsd": 20.0, "supabaseUsd": 15.0, "monthlyUsd": 35.0,
-    }  # fmt: skip
+        "railwayUsd": 20.0,
+        "supabaseUsd": 15.0,
+        "monthlyUsd": 35.0,
+    }
     assert document["reviewStack"]["perDayUsd"] == 0.98
     assert document["reviewStack"]["maxPerDayUsd"] == 9.8
     assert cost.compare(base, head).as_json() == {
         "changes": [
-            {"name": "payments", "change": "removed", "beforeUsd": 20.0, "afterUsd": None, "deltaUsd": -20.0,
-             "database": "shared with main"},
+            {
+                "name": "payments",
+                "change": "removed",
+                "beforeUsd": 20.0,
+                "afterUsd": None,
+                "deltaUsd": -20.0,
+                "database": "shared with main",
+            },
         ],
         "beforeUsd": 144.73,
         "afterUsd": 124.73,
         "deltaUsd": -20.0,
         "summary": "this saves $20.00/month (estimated total $124.73/month, budget $150.00)",
-    }  # fmt: skip
+    }
 
 
 def test_money_is_formatted_with_thousands_and_signs():

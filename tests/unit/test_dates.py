@@ -10,7 +10,7 @@ import pytest
 
 from fleet import dates, janitor
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 FLEET = Path(__file__).resolve().parents[2] / "fleet"
 
 
@@ -63,7 +63,9 @@ def test_an_offset_is_kept_and_no_offset_means_utc():
     assert dates.parse_timestamp("2026-11-25T10:00:00") == dt.datetime(2026, 11, 25, 10, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("text", ["", "tomorrow", "2026-11-25Z", "Z", "2026-11-25T10:00:00+01:00Z", "2026-13-01T00:00Z"])
+@pytest.mark.parametrize(
+    "text", ["", "tomorrow", "2026-11-25Z", "Z", "2026-11-25T10:00:00+01:00Z", "2026-13-01T00:00Z"]
+)
 def test_what_is_no_date_and_time_is_refused(text):
     with pytest.raises(ValueError):
         dates.parse_timestamp(text)

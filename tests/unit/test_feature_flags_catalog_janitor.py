@@ -1,5 +1,6 @@
 """Feature flags in the catalog (markdown, table, JSON; the CLI as CI runs it) and in the janitor's
 report of expired flags."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,8 +14,8 @@ import yaml
 
 from fleet import catalog, janitor
 from fleet.janitor import ExpiredFlag
-from tests.unit.fleet_support import REPO, fleet_config, spec_of, staging_spec
 from tests import fleet_command
+from tests.unit.fleet_support import REPO, fleet_config, spec_of, staging_spec
 
 FLAGS = "stagefleet:featureFlags"
 
@@ -31,11 +32,21 @@ Feature flags (Statsig gates):
 def with_flags() -> dict:
     config = fleet_config()
     config[FLAGS] = [
-        {"name": "payments-v2", "description": "Payment v2 checkout", "owner": "alice@gatewayz.ai",
-         "enabledFor": ["alice@gatewayz.ai", "user_4821"], "expires": "2027-01-31"},
-        {"name": "Release Notes.Beta", "owner": "qa", "enabledFor": ["qa-bot"], "environments": ["staging", "development"],
-         "expires": "2026-12-15"},
-    ]  # fmt: skip
+        {
+            "name": "payments-v2",
+            "description": "Payment v2 checkout",
+            "owner": "alice@gatewayz.ai",
+            "enabledFor": ["alice@gatewayz.ai", "user_4821"],
+            "expires": "2027-01-31",
+        },
+        {
+            "name": "Release Notes.Beta",
+            "owner": "qa",
+            "enabledFor": ["qa-bot"],
+            "environments": ["staging", "development"],
+            "expires": "2026-12-15",
+        },
+    ]
     return config
 
 
@@ -102,13 +113,25 @@ def test_the_json_lists_flags_with_gate_ids_owners_and_environments():
     document = catalog.render_json(catalog.catalog_rows(spec), catalog.flag_rows(spec))
 
     assert document["featureFlags"] == [
-        {"flag": "payments-v2", "gateId": "payments-v2", "description": "Payment v2 checkout",
-         "enabledFor": ["alice@gatewayz.ai", "user_4821"], "environments": ["staging"],
-         "owner": "alice@gatewayz.ai", "expires": "2027-01-31"},
-        {"flag": "Release Notes.Beta", "gateId": "release_notes.beta", "description": None,
-         "enabledFor": ["qa-bot"], "environments": ["staging", "development"], "owner": "qa",
-         "expires": "2026-12-15"},
-    ]  # fmt: skip
+        {
+            "flag": "payments-v2",
+            "gateId": "payments-v2",
+            "description": "Payment v2 checkout",
+            "enabledFor": ["alice@gatewayz.ai", "user_4821"],
+            "environments": ["staging"],
+            "owner": "alice@gatewayz.ai",
+            "expires": "2027-01-31",
+        },
+        {
+            "flag": "Release Notes.Beta",
+            "gateId": "release_notes.beta",
+            "description": None,
+            "enabledFor": ["qa-bot"],
+            "environments": ["staging", "development"],
+            "owner": "qa",
+            "expires": "2026-12-15",
+        },
+    ]
 
 
 def test_the_staging_catalog_ends_with_the_example_flag():
@@ -126,11 +149,16 @@ def test_catalog_cli_markdown_json_and_table_list_the_flags(project):
     assert markdown.stdout == catalog.catalog_markdown(staging_spec())
     assert markdown.stdout.endswith(STAGING_FLAGS_MARKDOWN)
     assert document["featureFlags"] == [
-        {"flag": "payments-v2", "gateId": "payments-v2",
-         "description": "Payment v2 checkout, in progress on feature/alice-payment",
-         "enabledFor": ["alice@gatewayz.ai"], "environments": ["staging"], "owner": "alice@gatewayz.ai",
-         "expires": "2027-01-31"},
-    ]  # fmt: skip
+        {
+            "flag": "payments-v2",
+            "gateId": "payments-v2",
+            "description": "Payment v2 checkout, in progress on feature/alice-payment",
+            "enabledFor": ["alice@gatewayz.ai"],
+            "environments": ["staging"],
+            "owner": "alice@gatewayz.ai",
+            "expires": "2027-01-31",
+        },
+    ]
     assert table.stdout.splitlines()[-5:] == [
         "Feature flags (Statsig gates):",
         "",
@@ -143,8 +171,10 @@ def test_catalog_cli_markdown_json_and_table_list_the_flags(project):
 # --- the janitor ------------------------------------------------------------------------------
 
 NOW = "2026-11-26T09:00:00Z"
-STACKS = [{"name": "staging", "current": True, "lastUpdate": "2026-11-25T08:00:00.000Z"},
-          {"name": "pr-12", "current": False, "lastUpdate": "2026-11-25T17:03:10.000Z"}]  # fmt: skip
+STACKS = [
+    {"name": "staging", "current": True, "lastUpdate": "2026-11-25T08:00:00.000Z"},
+    {"name": "pr-12", "current": False, "lastUpdate": "2026-11-25T17:03:10.000Z"},
+]
 
 
 def janitor_project(tmp_path: Path, flags: list[dict]) -> Path:
@@ -161,11 +191,15 @@ def run_janitor(cwd: Path, *extra: str) -> subprocess.CompletedProcess[str]:
 
 
 EXPIRING = [
-    {"name": "payments-v2", "owner": "alice@gatewayz.ai", "enabledFor": ["alice@gatewayz.ai", "user_4821"],
-     "expires": "2026-11-01"},
+    {
+        "name": "payments-v2",
+        "owner": "alice@gatewayz.ai",
+        "enabledFor": ["alice@gatewayz.ai", "user_4821"],
+        "expires": "2026-11-01",
+    },
     {"name": "Search Beta", "owner": "qa", "enabledFor": ["qa-bot"], "expires": "2026-11-26"},  # today: still valid
     {"name": "old-admin", "owner": "platform", "enabledFor": ["ops@gatewayz.ai"], "expires": "2026-11-25"},
-]  # fmt: skip
+]
 
 
 def test_the_janitor_reports_expired_flags_as_json(tmp_path):
@@ -175,11 +209,21 @@ def test_the_janitor_reports_expired_flags_as_json(tmp_path):
 
     assert (result.returncode, result.stderr) == (0, "")
     assert json.loads(result.stdout)["expiredFlags"] == [
-        {"flag": "payments-v2", "gateId": "payments-v2", "expires": "2026-11-01", "owner": "alice@gatewayz.ai",
-         "enabledFor": ["alice@gatewayz.ai", "user_4821"]},
-        {"flag": "old-admin", "gateId": "old-admin", "expires": "2026-11-25", "owner": "platform",
-         "enabledFor": ["ops@gatewayz.ai"]},
-    ]  # fmt: skip
+        {
+            "flag": "payments-v2",
+            "gateId": "payments-v2",
+            "expires": "2026-11-01",
+            "owner": "alice@gatewayz.ai",
+            "enabledFor": ["alice@gatewayz.ai", "user_4821"],
+        },
+        {
+            "flag": "old-admin",
+            "gateId": "old-admin",
+            "expires": "2026-11-25",
+            "owner": "platform",
+            "enabledFor": ["ops@gatewayz.ai"],
+        },
+    ]
 
 
 def test_the_janitor_lists_expired_flags_last_in_its_text_output(tmp_path):
@@ -195,8 +239,9 @@ def test_the_janitor_lists_expired_flags_last_in_its_text_output(tmp_path):
         "ops@gatewayz.ai)",
     ]
     assert [line.split(":")[0] for line in lines if line.startswith("expired-flag ")] == [
-        "expired-flag payments-v2", "expired-flag old-admin",
-    ]  # fmt: skip
+        "expired-flag payments-v2",
+        "expired-flag old-admin",
+    ]
 
 
 def test_without_the_fleet_stack_no_flag_is_reported(tmp_path):
@@ -216,9 +261,11 @@ def test_plan_reports_expired_flags_in_config_order():
     config = fleet_config()
     config[FLAGS] = EXPIRING
 
-    report = janitor.plan([], [], now=dt.datetime(2026, 11, 26, 9, tzinfo=dt.timezone.utc), fleet=spec_of(config))
+    report = janitor.plan([], [], now=dt.datetime(2026, 11, 26, 9, tzinfo=dt.UTC), fleet=spec_of(config))
 
     assert report.expired_flags == [
-        ExpiredFlag("payments-v2", "payments-v2", dt.date(2026, 11, 1), "alice@gatewayz.ai", ("alice@gatewayz.ai", "user_4821")),
+        ExpiredFlag(
+            "payments-v2", "payments-v2", dt.date(2026, 11, 1), "alice@gatewayz.ai", ("alice@gatewayz.ai", "user_4821")
+        ),
         ExpiredFlag("old-admin", "old-admin", dt.date(2026, 11, 25), "platform", ("ops@gatewayz.ai",)),
-    ]  # fmt: skip
+    ]

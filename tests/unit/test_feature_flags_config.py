@@ -1,5 +1,6 @@
 """stagefleet:featureFlags and stagefleet:statsig in the config model: every rule, with the exact
 config path and message a DevOps engineer reads in CI."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,10 +45,14 @@ def test_a_flag_is_parsed_with_its_defaults(flagged):
 
     assert spec.feature_flags == [
         FeatureFlagSpec(
-            name="payments-v2", description="", owner="alice@gatewayz.ai", enabled_for=["alice@gatewayz.ai"],
-            environments=["staging"], expires=dt.date(2027, 1, 31),
+            name="payments-v2",
+            description="",
+            owner="alice@gatewayz.ai",
+            enabled_for=["alice@gatewayz.ai"],
+            environments=["staging"],
+            expires=dt.date(2027, 1, 31),
         )
-    ]  # fmt: skip
+    ]
     assert spec.statsig == StatsigSpec(on_delete="delete")
     assert spec.limits.max_flag_days == 90
 
@@ -124,9 +129,7 @@ NAME_HINT = 'use 3 to 100 letters, digits, spaces, "_", "-" and ".", e.g. paymen
 def test_a_gate_name_statsig_refuses_is_reported_with_why(flagged, problems_of, error_of, name, reason):
     flagged[FLAGS][0]["name"] = name
 
-    assert problems_of(flagged) == [
-        (f"{FLAGS}[0].name", f'"{name}" is not a valid Statsig gate name: {reason}')
-    ]
+    assert problems_of(flagged) == [(f"{FLAGS}[0].name", f'"{name}" is not a valid Statsig gate name: {reason}')]
     assert error_of(flagged).problems[0].hint == NAME_HINT
 
 
@@ -165,9 +168,11 @@ def test_names_that_give_the_same_gate_id_are_duplicates(flagged, problems_of, s
     gate_id = naming.statsig_gate_id(second)
 
     assert problems_of(flagged) == [
-        (f"{FLAGS}[1].name",
-         f'feature flag "{second}" has the Statsig gate id "{gate_id}", as "{first}" ({FLAGS}[0]) has'),
-    ]  # fmt: skip
+        (
+            f"{FLAGS}[1].name",
+            f'feature flag "{second}" has the Statsig gate id "{gate_id}", as "{first}" ({FLAGS}[0]) has',
+        ),
+    ]
 
 
 def test_an_enabled_for_entry_listed_twice_is_reported_emails_without_case(flagged, problems_of):
@@ -238,7 +243,9 @@ def test_enabled_for_must_list_somebody(flagged, problems_of, error_of):
     flagged[FLAGS][0]["enabledFor"] = []
 
     assert problems_of(flagged) == [(f"{FLAGS}[0].enabledFor", "must list at least one email address or user id")]
-    assert error_of(flagged).problems[0].hint == "the people who see the flag on staging, e.g. its owner's email address"
+    assert (
+        error_of(flagged).problems[0].hint == "the people who see the flag on staging, e.g. its owner's email address"
+    )
 
 
 def test_enabled_for_is_required(flagged, problems_of):
@@ -253,8 +260,17 @@ def test_enabled_for_given_as_one_string_is_a_type_error(flagged, problems_of):
     assert problems_of(flagged) == [(f"{FLAGS}[0].enabledFor", "expected a list, got a string")]
 
 
-@pytest.mark.parametrize("entry", ["alice@gatewayz", "@gatewayz.ai", "alice@@gatewayz.ai", "alice smith@gatewayz.ai",
-                                   "alice@-gatewayz.ai", "a" * 65 + "@gatewayz.ai"])  # fmt: skip
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "alice@gatewayz",
+        "@gatewayz.ai",
+        "alice@@gatewayz.ai",
+        "alice smith@gatewayz.ai",
+        "alice@-gatewayz.ai",
+        "a" * 65 + "@gatewayz.ai",
+    ],
+)
 def test_an_entry_with_an_at_sign_must_be_an_email_address(flagged, problems_of, error_of, entry):
     flagged[FLAGS][0]["enabledFor"] = ["bob@gatewayz.ai", entry]
 
@@ -315,7 +331,7 @@ def test_an_environment_name_statsig_refuses_is_reported(flagged, problems_of, e
         (f"{FLAGS}[0].environments[1]", f'"{environment}" is not a Statsig environment name')
     ]
     assert error_of(flagged).problems[0].hint == (
-        'an environment of the Statsig project, e.g. staging or development: 1 to 100 letters, digits, '
+        "an environment of the Statsig project, e.g. staging or development: 1 to 100 letters, digits, "
         'spaces, "_", "-" and "."'
     )
 
@@ -336,9 +352,11 @@ def test_a_description_that_does_not_fit_with_the_owner_and_the_marker_is_report
     flagged[FLAGS][0]["description"] = "x" * (room + 1)
 
     assert problems_of(flagged) == [
-        (f"{FLAGS}[0].description",
-         f'has {room + 1} characters; at most {room} fit: Statsig allows 1000 and stagefleet appends "{added}"'),
-    ]  # fmt: skip
+        (
+            f"{FLAGS}[0].description",
+            f'has {room + 1} characters; at most {room} fit: Statsig allows 1000 and stagefleet appends "{added}"',
+        ),
+    ]
 
 
 def test_the_room_for_the_description_depends_on_the_owner(flagged, problems_of):
@@ -347,10 +365,12 @@ def test_the_room_for_the_description_depends_on_the_owner(flagged, problems_of)
     flagged[FLAGS][0].update(description="x" * 960)
 
     assert problems_of(flagged) == [
-        (f"{FLAGS}[0].description",
-         'has 960 characters; at most 958 fit: Statsig allows 1000 and stagefleet appends '
-         '" (owner: platform) [managed by stagefleet]"'),
-    ]  # fmt: skip
+        (
+            f"{FLAGS}[0].description",
+            "has 960 characters; at most 958 fit: Statsig allows 1000 and stagefleet appends "
+            '" (owner: platform) [managed by stagefleet]"',
+        ),
+    ]
 
 
 def test_a_description_that_is_not_text_is_a_type_error(flagged, problems_of):
@@ -420,7 +440,10 @@ def test_the_console_key_is_a_secret_and_never_echoed(flagged, error_of):
     assert [(p.path, p.message) for p in error.problems] == [
         ("stagefleet:statsigConsoleKey", "expected a non-empty string or {secure: <ciphertext>}")
     ]
-    assert error.problems[0].hint == "set it with: pulumi config set --secret --path 'stagefleet:statsigConsoleKey' <value>"
+    assert (
+        error.problems[0].hint
+        == "set it with: pulumi config set --secret --path 'stagefleet:statsigConsoleKey' <value>"
+    )
     assert "console-abc123" not in str(error)
 
 
@@ -435,8 +458,10 @@ def test_a_misspelt_feature_flags_key_is_suggested(flagged, error_of):
 
     problem = error_of(flagged).problems[0]
     assert (problem.path, problem.message, problem.hint) == (
-        "stagefleet:featureFlag", "unknown key", 'did you mean "stagefleet:featureFlags"?',
-    )  # fmt: skip
+        "stagefleet:featureFlag",
+        "unknown key",
+        'did you mean "stagefleet:featureFlags"?',
+    )
 
 
 def test_max_flag_days_must_be_positive(flagged, problems_of):
@@ -450,5 +475,7 @@ def test_problems_of_flags_come_after_the_environments_in_config_order(flagged, 
     flagged[FLAGS] = [a_flag(owner="mallory"), a_flag(name="pv")]
 
     assert [path for path, _ in problems_of(flagged)] == [
-        "stagefleet:environments[2].branch", f"{FLAGS}[0].owner", f"{FLAGS}[1].name",
-    ]  # fmt: skip
+        "stagefleet:environments[2].branch",
+        f"{FLAGS}[0].owner",
+        f"{FLAGS}[1].name",
+    ]

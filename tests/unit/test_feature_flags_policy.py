@@ -1,5 +1,6 @@
 """The expiry rules of feature flags (fleet/policy.py): like developer environments', bounded by
 stagefleet:limits.maxFlagDays; and `python -m fleet validate` saying so."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,15 +11,17 @@ import pytest
 import yaml
 
 from fleet import policy
-from tests.unit.fleet_support import REPO, TODAY, fleet_config, spec_of, staging_spec
 from tests import fleet_command
+from tests.unit.fleet_support import REPO, TODAY, fleet_config, spec_of, staging_spec
 
 FLAGS = "stagefleet:featureFlags"
 
 
 def with_flags(*flags: dict, **config) -> dict:
     fleet = fleet_config()
-    fleet[FLAGS] = [{"name": f"flag-{i}", "owner": "platform", "enabledFor": ["user_1"], **flag} for i, flag in enumerate(flags)]
+    fleet[FLAGS] = [
+        {"name": f"flag-{i}", "owner": "platform", "enabledFor": ["user_1"], **flag} for i, flag in enumerate(flags)
+    ]
     fleet.update(config)
     return fleet
 
@@ -96,9 +99,12 @@ def test_a_flag_expiring_beyond_max_flag_days_is_an_error():
     config = with_flags({"expires": "2027-02-25"})
 
     assert found(config) == [
-        ("error", f"{FLAGS}[0].expires",
-         "2027-02-25 is 91 days away; a feature flag may last at most 90 days from today (stagefleet:limits.maxFlagDays)"),
-    ]  # fmt: skip
+        (
+            "error",
+            f"{FLAGS}[0].expires",
+            "2027-02-25 is 91 days away; a feature flag may last at most 90 days from today (stagefleet:limits.maxFlagDays)",
+        ),
+    ]
     assert hints(config) == [
         "set 2027-02-24 or earlier and extend it when the time comes, or raise stagefleet:limits.maxFlagDays"
     ]
@@ -110,9 +116,12 @@ def test_max_flag_days_moves_the_limit_and_is_independent_of_max_developer_days(
     )
 
     assert found(config) == [
-        ("error", f"{FLAGS}[0].expires",
-         "2026-12-27 is 31 days away; a feature flag may last at most 30 days from today (stagefleet:limits.maxFlagDays)"),
-    ]  # fmt: skip
+        (
+            "error",
+            f"{FLAGS}[0].expires",
+            "2026-12-27 is 31 days away; a feature flag may last at most 30 days from today (stagefleet:limits.maxFlagDays)",
+        ),
+    ]
     config["stagefleet:limits"]["maxFlagDays"] = 31
     assert found(config) == []
 

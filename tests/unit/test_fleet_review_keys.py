@@ -51,7 +51,9 @@ def test_review_stack_ttl_is_read_from_limits(config):
     assert FleetSpec.from_config(config).limits.review_stack_ttl_days == 3
 
 
-@pytest.mark.parametrize(("value", "message"), [(0, "must be greater than 0"), (2.5, "expected a whole number, got 2.5")])
+@pytest.mark.parametrize(
+    ("value", "message"), [(0, "must be greater than 0"), (2.5, "expected a whole number, got 2.5")]
+)
 def test_review_stack_ttl_must_be_a_positive_whole_number(config, problems_of, value, message):
     config["stagefleet:limits"] = {"reviewStackTtlDays": value}
 
@@ -77,13 +79,16 @@ def test_policy_given_as_json_is_decoded(config):
 @pytest.mark.parametrize(
     ("host", "message", "hint"),
     [
-        ("https://api.gatewayz.ai/v1", '"https://api.gatewayz.ai/v1" is a URL, not a hostname',
-         'give the hostname only, e.g. "api.gatewayz.ai"'),
+        (
+            "https://api.gatewayz.ai/v1",
+            '"https://api.gatewayz.ai/v1" is a URL, not a hostname',
+            'give the hostname only, e.g. "api.gatewayz.ai"',
+        ),
         ("*.gatewayz.ai", '"*.gatewayz.ai" is a wildcard', 'list "gatewayz.ai": its subdomains count too'),
         ("api.gatewayz.ai:443", '"api.gatewayz.ai:443" is not a hostname', None),
         ("-bad.example", '"-bad.example" is not a hostname', None),
     ],
-)  # fmt: skip
+)
 def test_a_production_host_must_be_a_hostname(config, error_of, host, message, hint):
     config["stagefleet:policy"] = {"productionHosts": [host]}
 

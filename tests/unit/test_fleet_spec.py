@@ -20,8 +20,12 @@ def staging() -> FleetSpec:
 
 def test_the_staging_stack_file_is_valid(staging):
     assert [env.name for env in staging.environments] == [
-        "main", "dev1-alice", "dev2-bob", "dev3-charlie", "payments",
-    ]  # fmt: skip
+        "main",
+        "dev1-alice",
+        "dev2-bob",
+        "dev3-charlie",
+        "payments",
+    ]
 
 
 def test_the_staging_stack_file_describes_the_railway_project(staging):
@@ -35,8 +39,11 @@ def test_the_staging_stack_file_describes_the_railway_project(staging):
 def test_the_staging_stack_file_gives_every_database_strategy_an_owner(staging):
     strategies = {env.name: staging.database_for(env).strategy for env in staging.environments}
     assert strategies == {
-        "main": "dedicated", "dev1-alice": "dedicated", "dev2-bob": "dedicated",
-        "dev3-charlie": "branch", "payments": "shared",
+        "main": "dedicated",
+        "dev1-alice": "dedicated",
+        "dev2-bob": "dedicated",
+        "dev3-charlie": "branch",
+        "payments": "shared",
     }
     assert staging.database_owner(staging.environment("payments")).name == "main"
 
@@ -57,7 +64,11 @@ def test_defaults_apply_when_the_stack_file_leaves_them_out(config):
     assert spec.limits.max_long_lived is None
     # Every database is dedicated, so the stagefleet:supabase block is there; its optional keys default.
     supabase = spec.supabase
-    assert (supabase.instance_size, supabase.project_prefix, supabase.readiness_deadline_seconds) == ("micro", None, 600)
+    assert (supabase.instance_size, supabase.project_prefix, supabase.readiness_deadline_seconds) == (
+        "micro",
+        None,
+        600,
+    )
     assert (supabase.migrations, supabase.seed) == (None, None)
 
 
@@ -70,8 +81,12 @@ def test_variables_merge_defaults_then_service_then_environment(config):
     merged = spec.variables_for(spec.environment("payments"), spec.railway.services[0])
 
     assert merged == {
-        "APP_ENV": "staging", "LOG_LEVEL": "debug", "A": "defaults", "B": "service", "C": "environment",
-    }  # fmt: skip
+        "APP_ENV": "staging",
+        "LOG_LEVEL": "debug",
+        "A": "defaults",
+        "B": "service",
+        "C": "environment",
+    }
 
 
 def test_service_variables_override_defaults(config):
@@ -160,8 +175,10 @@ def test_structured_values_given_as_json_strings_are_decoded(config):
 def test_decrypted_secrets_are_secret_strings(config):
     config["stagefleet:railwayToken"] = "rw-token"
     config["stagefleet:environments"][2]["database"] = {
-        "strategy": "external", "supabaseUrl": "https://abc.supabase.co", "supabaseKey": "service-key",
-    }  # fmt: skip
+        "strategy": "external",
+        "supabaseUrl": "https://abc.supabase.co",
+        "supabaseKey": "service-key",
+    }
 
     spec = FleetSpec.from_config(config)
 

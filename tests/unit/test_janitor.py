@@ -15,27 +15,52 @@ NOW = "2026-11-26T09:00:00Z"
 # `pulumi stack ls --json` on a self-managed backend, recorded; the fleet stack, review stacks in
 # every state, and stacks that are not review stacks at all.
 STACKS = [
-    {"name": "staging", "current": True, "lastUpdate": "2026-11-25T08:00:00.000Z", "updateInProgress": False,
-     "resourceCount": 57},
+    {
+        "name": "staging",
+        "current": True,
+        "lastUpdate": "2026-11-25T08:00:00.000Z",
+        "updateInProgress": False,
+        "resourceCount": 57,
+    },
     # pull request #12 was merged; its stack is still there
-    {"name": "pr-12", "current": False, "lastUpdate": "2026-11-25T17:03:10.000Z", "updateInProgress": False,
-     "resourceCount": 14},
+    {
+        "name": "pr-12",
+        "current": False,
+        "lastUpdate": "2026-11-25T17:03:10.000Z",
+        "updateInProgress": False,
+        "resourceCount": 14,
+    },
     # #15 is open and was pushed yesterday
-    {"name": "pr-15", "current": False, "lastUpdate": "2026-11-25T10:00:00.000Z", "updateInProgress": False,
-     "resourceCount": 14},
+    {
+        "name": "pr-15",
+        "current": False,
+        "lastUpdate": "2026-11-25T10:00:00.000Z",
+        "updateInProgress": False,
+        "resourceCount": 14,
+    },
     # #9 is open but nobody has pushed for 10 days
-    {"name": "pr-9", "current": False, "lastUpdate": "2026-11-16T08:00:00.000Z", "updateInProgress": False,
-     "resourceCount": 14},
+    {
+        "name": "pr-9",
+        "current": False,
+        "lastUpdate": "2026-11-16T08:00:00.000Z",
+        "updateInProgress": False,
+        "resourceCount": 14,
+    },
     # #20 is closed, but its stack is being updated right now
-    {"name": "pr-20", "current": False, "lastUpdate": "2026-11-26T08:59:00.000Z", "updateInProgress": True,
-     "resourceCount": 3},
+    {
+        "name": "pr-20",
+        "current": False,
+        "lastUpdate": "2026-11-26T08:59:00.000Z",
+        "updateInProgress": True,
+        "resourceCount": 3,
+    },
     # #21 is open; CI created the stack but the first `pulumi up` has not finished yet
     {"name": "pr-21", "current": False, "updateInProgress": False, "resourceCount": 0},
     # not review stacks, whatever their age
     {"name": "sandbox", "current": False, "lastUpdate": "2025-01-01T00:00:00.000Z", "updateInProgress": False},
     {"name": "pr-abc", "current": False, "lastUpdate": "2025-01-01T00:00:00.000Z", "updateInProgress": False},
     {"name": "preview-12", "current": False, "lastUpdate": "2025-01-01T00:00:00.000Z", "updateInProgress": False},
-]  # fmt: skip
+]
 
 # `gh pr list --state open --json number,headRefName,updatedAt`, recorded.
 OPEN_PRS = [
@@ -90,20 +115,26 @@ def destroyed(cwd: Path, *extra: str) -> list[str]:
 
 def test_the_stack_of_a_closed_pull_request_is_destroyed(inputs):
     assert decision(report(inputs)["destroy"], "pr-12") == {
-        "stack": "pr-12", "pullRequest": 12, "reason": "pull request #12 is closed",
-    }  # fmt: skip
+        "stack": "pr-12",
+        "pullRequest": 12,
+        "reason": "pull request #12 is closed",
+    }
 
 
 def test_a_stack_idle_beyond_the_ttl_is_destroyed(inputs):
     assert decision(report(inputs)["destroy"], "pr-9") == {
-        "stack": "pr-9", "pullRequest": 9, "reason": "not updated for 10 days (TTL 7)",
-    }  # fmt: skip
+        "stack": "pr-9",
+        "pullRequest": 9,
+        "reason": "not updated for 10 days (TTL 7)",
+    }
 
 
 def test_the_stack_of_an_open_fresh_pull_request_is_kept(inputs):
     assert decision(report(inputs)["keep"], "pr-15") == {
-        "stack": "pr-15", "pullRequest": 15, "reason": "pull request #15 is open, updated 0 days ago (TTL 7)",
-    }  # fmt: skip
+        "stack": "pr-15",
+        "pullRequest": 15,
+        "reason": "pull request #15 is open, updated 0 days ago (TTL 7)",
+    }
 
 
 def test_stacks_without_a_pull_request_number_are_never_destroyed(inputs):
@@ -111,8 +142,10 @@ def test_stacks_without_a_pull_request_number_are_never_destroyed(inputs):
 
     for stack in ("staging", "sandbox", "pr-abc", "preview-12"):
         assert decision(kept, stack) == {
-            "stack": stack, "pullRequest": None, "reason": "not a review stack (its name is not pr-<number>)",
-        }  # fmt: skip
+            "stack": stack,
+            "pullRequest": None,
+            "reason": "not a review stack (its name is not pr-<number>)",
+        }
 
 
 def test_a_stack_with_an_update_in_progress_is_left_alone_even_when_its_pull_request_is_closed(inputs):
@@ -120,7 +153,9 @@ def test_a_stack_with_an_update_in_progress_is_left_alone_even_when_its_pull_req
 
 
 def test_a_never_updated_stack_of_an_open_pull_request_is_kept(inputs):
-    assert decision(report(inputs)["keep"], "pr-21")["reason"] == "pull request #21 is open; the stack was never updated"
+    assert (
+        decision(report(inputs)["keep"], "pr-21")["reason"] == "pull request #21 is open; the stack was never updated"
+    )
 
 
 def test_exactly_what_should_go_is_destroyed(inputs):
@@ -134,8 +169,9 @@ def test_fully_qualified_stack_names_are_understood_and_kept_whole(inputs):
     result = report(inputs)
 
     assert [(e["stack"], e["pullRequest"]) for e in result["destroy"]] == [
-        ("gatewayz/stagefleet/pr-9", 9), ("gatewayz/stagefleet/pr-12", 12),
-    ]  # fmt: skip
+        ("gatewayz/stagefleet/pr-9", 9),
+        ("gatewayz/stagefleet/pr-12", 12),
+    ]
     assert decision(result["keep"], "gatewayz/stagefleet/staging")["pullRequest"] is None
 
 
@@ -246,12 +282,14 @@ def test_a_stack_list_that_is_not_a_list_is_rejected(inputs):
     [
         ({"current": False}, 'entry 0: "name" must be a non-empty string'),
         ({"name": 12}, 'entry 0: "name" must be a non-empty string'),
-        ({"name": "pr-12", "lastUpdate": "last tuesday"},
-         'entry 0 ("pr-12"): "lastUpdate" must be an ISO 8601 date and time'),
+        (
+            {"name": "pr-12", "lastUpdate": "last tuesday"},
+            'entry 0 ("pr-12"): "lastUpdate" must be an ISO 8601 date and time',
+        ),
         ({"name": "pr-12", "updateInProgress": "no"}, 'entry 0 ("pr-12"): "updateInProgress" must be true or false'),
         ({"name": "pr-12", "resourceCount": "14"}, 'entry 0 ("pr-12"): "resourceCount" must be a whole number'),
     ],
-)  # fmt: skip
+)
 def test_a_stack_entry_of_the_wrong_shape_is_rejected(inputs, entry, message):
     result = malformed(inputs, "stacks.json", json.dumps([entry]))
 
@@ -265,10 +303,13 @@ def test_a_stack_entry_of_the_wrong_shape_is_rejected(inputs, entry, message):
         ('[{"number": "15"}]', 'entry 0: "number" must be a pull request number (1 or more)'),
         ("[15, 16]", "entry 0: expected an object, got a number"),
         ('[{"number": 15, "updatedAt": 5}]', 'entry 0: "updatedAt" must be an ISO 8601 date and time'),
-        ("null", "expected a JSON list (the output of `gh pr list --state open --json "
-                 "number,headRefName,updatedAt`), got null"),
+        (
+            "null",
+            "expected a JSON list (the output of `gh pr list --state open --json "
+            "number,headRefName,updatedAt`), got null",
+        ),
     ],
-)  # fmt: skip
+)
 def test_an_open_pull_request_list_of_the_wrong_shape_is_rejected(inputs, content, message):
     result = malformed(inputs, "prs.json", content)
 
@@ -289,7 +330,9 @@ def test_json_output_has_destroy_keep_expired_and_expired_flags(inputs):
     assert set(report(inputs)) == {"destroy", "keep", "expired", "expiredFlags"}
 
 
-@pytest.mark.parametrize("option", [["--ttl-days", "0"], ["--ttl-days", "x"], ["--now", "tomorrow"], ["--format", "xml"]])
+@pytest.mark.parametrize(
+    "option", [["--ttl-days", "0"], ["--ttl-days", "x"], ["--now", "tomorrow"], ["--format", "xml"]]
+)
 def test_bad_options_are_usage_errors(inputs, option):
     result = janitor(inputs, *option)
 

@@ -99,7 +99,9 @@ def test_an_email_address_has_at_most_254_characters():
     assert not naming.is_email_address(_address(255))
 
 
-@pytest.mark.parametrize("text", ["alice@gatewayz", "alice@@gatewayz.ai", "al ice@gatewayz.ai", "alice@-x.ai", "alice@x.ai\n"])
+@pytest.mark.parametrize(
+    "text", ["alice@gatewayz", "alice@@gatewayz.ai", "al ice@gatewayz.ai", "alice@-x.ai", "alice@x.ai\n"]
+)
 def test_what_is_no_email_address(text):
     assert naming.is_email(text) and not naming.is_email_address(text)
 
@@ -121,7 +123,9 @@ def test_environment_names_are_short_lowercase_and_dns_friendly():
 
 
 def test_a_supabase_project_prefix_leaves_room_for_the_longest_environment_name():
-    longest = naming.supabase_project_name("p" * naming.SUPABASE_PROJECT_PREFIX_LIMIT, "e" * naming.ENVIRONMENT_NAME_MAX)
+    longest = naming.supabase_project_name(
+        "p" * naming.SUPABASE_PROJECT_PREFIX_LIMIT, "e" * naming.ENVIRONMENT_NAME_MAX
+    )
     assert len(longest) == naming.SUPABASE_PROJECT_NAME_LIMIT
 
 
@@ -144,9 +148,22 @@ def test_railway_names_stagefleet_gives_are_recognised(name, environment, number
 
 
 @pytest.mark.parametrize(
-    "name", ["production", "staging", "staging-", "my-app", "pr-", "pr-012", "pr-12-old", "Staging-main",
-             "staging-Main", "staging-a_b", "preview-pr-12", f"staging-{'a' * 32}"],
-)  # fmt: skip
+    "name",
+    [
+        "production",
+        "staging",
+        "staging-",
+        "my-app",
+        "pr-",
+        "pr-012",
+        "pr-12-old",
+        "Staging-main",
+        "staging-Main",
+        "staging-a_b",
+        "preview-pr-12",
+        f"staging-{'a' * 32}",
+    ],
+)
 def test_railway_names_stagefleet_never_gives_are_not_ours(name):
     assert not naming.is_stagefleet_railway_environment(name)
     assert naming.pr_environment_number(name) is None
@@ -174,9 +191,19 @@ def test_supabase_names_stagefleet_gives_are_recognised(name, number):
 
 
 @pytest.mark.parametrize(
-    "name", ["gatewayz", "gatewayz-production", "my-app", "other-staging-main", "gatewayz-staging-",
-             "gatewayz-pr-014", "gatewayzstaging-main", "gatewayz-staging-Main", "main"],
-)  # fmt: skip
+    "name",
+    [
+        "gatewayz",
+        "gatewayz-production",
+        "my-app",
+        "other-staging-main",
+        "gatewayz-staging-",
+        "gatewayz-pr-014",
+        "gatewayzstaging-main",
+        "gatewayz-staging-Main",
+        "main",
+    ],
+)
 def test_supabase_names_stagefleet_never_gives_are_not_ours(name):
     assert not naming.is_stagefleet_supabase_name("gatewayz", name)
     assert naming.supabase_name_pr_number("gatewayz", name) is None

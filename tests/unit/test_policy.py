@@ -1,4 +1,5 @@
 """The fleet's rules (fleet/policy.py): each rule, its config path, its hint, and its severity."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,8 +42,10 @@ def test_more_environments_than_max_long_lived_is_an_error_at_the_first_one_beyo
     [problem] = policy.check(spec_of(config), TODAY)
 
     assert (problem.severity, problem.path, problem.message) == (
-        "error", f"{ENVS}[3]", "5 long-lived environments, 2 more than stagefleet:limits.maxLongLived allows (3)",
-    )  # fmt: skip
+        "error",
+        f"{ENVS}[3]",
+        "5 long-lived environments, 2 more than stagefleet:limits.maxLongLived allows (3)",
+    )
     assert "pulumi config set --path 'stagefleet:limits.maxLongLived' 5" in problem.hint
 
 
@@ -76,10 +79,13 @@ def test_the_budget_uses_the_price_table():
     config["stagefleet:prices"] = {"supabaseBranchPerDayUsd": 0.33}  # qa: 0.33 / 24 * 730 = 10.0375 -> 10.04
 
     assert found(config) == [
-        ("error", "stagefleet:limits.monthlyBudgetUsd",
-         "the estimated monthly cost $180.04 is $0.31 over the budget of $179.73 "
-         "(largest: main $80.00, qa $30.04, dev1-alice $30.00)"),
-    ]  # fmt: skip
+        (
+            "error",
+            "stagefleet:limits.monthlyBudgetUsd",
+            "the estimated monthly cost $180.04 is $0.31 over the budget of $179.73 "
+            "(largest: main $80.00, qa $30.04, dev1-alice $30.00)",
+        ),
+    ]
 
 
 # --- expiry -----------------------------------------------------------------------------------
@@ -107,16 +113,21 @@ def test_an_environment_past_its_expiry_is_an_error(kind):
     [problem] = policy.check(spec_of(config), TODAY)
 
     assert (problem.severity, problem.path, problem.message) == (
-        "error", f"{ENVS}[1].expires",
+        "error",
+        f"{ENVS}[1].expires",
         'environment "dev1-alice" (owner alice@gatewayz.ai) expired on 2026-11-20, 6 days ago',
-    )  # fmt: skip
+    )
     assert problem.hint.startswith("remove it from stagefleet:environments, or extend it: pulumi config set --path ")
 
 
 def test_the_expiry_date_itself_is_still_valid_with_a_warning():
     assert found(with_expiry("developer", "2026-11-26")) == [
-        ("warning", f"{ENVS}[1].expires", 'environment "dev1-alice" (owner alice@gatewayz.ai) expires today, on 2026-11-26'),
-    ]  # fmt: skip
+        (
+            "warning",
+            f"{ENVS}[1].expires",
+            'environment "dev1-alice" (owner alice@gatewayz.ai) expires today, on 2026-11-26',
+        ),
+    ]
     assert found(with_expiry("developer", "2026-11-25"))[0][0] == "error"
 
 
@@ -128,8 +139,9 @@ def test_expiring_within_7_days_is_a_warning(expires, when):
     [problem] = policy.check(spec_of(with_expiry("team", expires)), TODAY)
 
     assert (problem.severity, problem.message) == (
-        "warning", f'environment "dev1-alice" (owner alice@gatewayz.ai) expires {when}, on {expires}',
-    )  # fmt: skip
+        "warning",
+        f'environment "dev1-alice" (owner alice@gatewayz.ai) expires {when}, on {expires}',
+    )
     assert problem.hint.startswith("after that date validate and pulumi up fail until it is removed or extended")
 
 
@@ -141,8 +153,10 @@ def test_a_developer_environment_without_expiry_is_an_error():
     [problem] = policy.check(spec_of(with_expiry("developer", None)), TODAY)
 
     assert (problem.severity, problem.path, problem.message) == (
-        "error", f"{ENVS}[1].expires", "required for developer environments",
-    )  # fmt: skip
+        "error",
+        f"{ENVS}[1].expires",
+        "required for developer environments",
+    )
     assert problem.hint == (
         "at most 90 days from today (stagefleet:limits.maxDeveloperDays), "
         f"e.g. pulumi config set --path '{ENVS}[1].expires' 2027-02-24"
@@ -158,10 +172,13 @@ def test_a_developer_environment_may_last_max_developer_days():
     assert found(with_expiry("developer", "2027-02-24")) == []  # TODAY + 90 days
 
     assert found(with_expiry("developer", "2027-02-25")) == [
-        ("error", f"{ENVS}[1].expires",
-         "2027-02-25 is 91 days away; a developer environment may last at most 90 days from today "
-         "(stagefleet:limits.maxDeveloperDays)"),
-    ]  # fmt: skip
+        (
+            "error",
+            f"{ENVS}[1].expires",
+            "2027-02-25 is 91 days away; a developer environment may last at most 90 days from today "
+            "(stagefleet:limits.maxDeveloperDays)",
+        ),
+    ]
 
 
 def test_max_developer_days_comes_from_the_limits():
@@ -179,11 +196,15 @@ def test_today_decides_and_is_given_by_the_caller():
 
     assert policy.check(spec, dt.date(2027, 1, 23)) == []
     assert [(p.severity, p.path) for p in policy.check(spec, dt.date(2027, 1, 24))] == [
-        ("warning", f"{ENVS}[1].expires"), ("warning", f"{ENVS}[2].expires"), ("warning", flag),
-    ]  # fmt: skip
+        ("warning", f"{ENVS}[1].expires"),
+        ("warning", f"{ENVS}[2].expires"),
+        ("warning", flag),
+    ]
     assert [(p.severity, p.path) for p in policy.check(spec, dt.date(2027, 2, 1))] == [
-        ("error", f"{ENVS}[1].expires"), ("error", f"{ENVS}[2].expires"), ("error", flag),
-    ]  # fmt: skip
+        ("error", f"{ENVS}[1].expires"),
+        ("error", f"{ENVS}[2].expires"),
+        ("error", flag),
+    ]
 
 
 # --- branches ---------------------------------------------------------------------------------
@@ -196,10 +217,11 @@ def test_two_environments_deploying_the_same_branch_is_a_warning_at_the_second()
     [problem] = policy.check(spec_of(config), TODAY)
 
     assert (problem.severity, problem.path, problem.message) == (
-        "warning", f"{ENVS}[3].branch",
+        "warning",
+        f"{ENVS}[3].branch",
         f'branch "feature/alice" is already deployed by environment "dev1-alice" ({ENVS}[1]): '
         "every push to it deploys api and web to both",
-    )  # fmt: skip
+    )
     assert problem.hint == 'give "payments" a branch of its own, or use "dev1-alice" instead of a second copy'
 
 
@@ -274,7 +296,10 @@ def test_enforce_returns_warnings_and_raises_with_errors_and_warnings():
         policy.enforce(spec_of(config), TODAY)
     assert [p.path for p in raised.value.problems] == [f"{ENVS}[1]"]
     assert [p.path for p in raised.value.warnings] == [f"{ENVS}[3].branch"]
-    assert str(raised.value) == f"{ENVS}[1]: 5 long-lived environments, 4 more than stagefleet:limits.maxLongLived allows (1)"
+    assert (
+        str(raised.value)
+        == f"{ENVS}[1]: 5 long-lived environments, 4 more than stagefleet:limits.maxLongLived allows (1)"
+    )
 
 
 def test_problem_lines_mark_warnings_and_indent_hints():

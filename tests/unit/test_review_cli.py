@@ -32,13 +32,16 @@ config:
 """
 
 # What `pulumi config set --path stagefleet:pullRequest.* ...` leaves in Pulumi.pr-12.yaml.
-REVIEW_STACK = TEMPLATE + """\
+REVIEW_STACK = (
+    TEMPLATE
+    + """\
   stagefleet:pullRequest:
     number: 12
     branch: feature/search
     title: "Search: first cut"
     author: bob
 """
+)
 
 
 @pytest.fixture

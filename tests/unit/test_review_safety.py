@@ -96,8 +96,7 @@ def test_a_branch_source_must_have_a_dedicated_database():
     assert problems(config, fleet_with()) == [
         (
             "stagefleet:review.database.source",
-            'environment "legacy" has no Supabase project to branch: its database strategy is external, '
-            "not dedicated",
+            'environment "legacy" has no Supabase project to branch: its database strategy is external, not dedicated',
         )
     ]
 
@@ -115,8 +114,10 @@ def test_a_branch_of_an_environment_that_shares_points_at_the_owner():
 def test_the_default_branch_source_must_be_dedicated_too():
     config = fleet_config()
     config["stagefleet:environments"][0]["database"] = {
-        "strategy": "external", "supabaseUrl": "https://mainref.supabase.co", "supabaseKey": "k",
-    }  # fmt: skip
+        "strategy": "external",
+        "supabaseUrl": "https://mainref.supabase.co",
+        "supabaseKey": "k",
+    }
     fleet = FleetSpec.from_config(config)
 
     [(path, message)] = problems(review_config(), fleet)
@@ -129,8 +130,11 @@ def test_the_default_branch_source_must_be_dedicated_too():
 def test_a_dedicated_review_database_needs_the_fleets_supabase_organization():
     config = fleet_config()
     del config["stagefleet:supabase"]
-    config["stagefleet:defaults"]["database"] = {"strategy": "external", "supabaseUrl": "https://x.supabase.co",
-                                                 "supabaseKey": "k"}  # fmt: skip
+    config["stagefleet:defaults"]["database"] = {
+        "strategy": "external",
+        "supabaseUrl": "https://x.supabase.co",
+        "supabaseKey": "k",
+    }
     fleet = FleetSpec.from_config(config)
 
     [(path, message)] = problems(review_config(database={"strategy": "dedicated"}), fleet)

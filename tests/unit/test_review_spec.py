@@ -9,6 +9,7 @@ from fleet import DatabaseSpec, FleetConfigError, FleetSpec, ReviewSpec, load_re
 from fleet.stackfile import load_stack_config
 from tests.unit.review_support import PULL_REQUEST, REPO, fleet_config
 
+
 @pytest.fixture
 def fleet() -> FleetSpec:
     return FleetSpec.from_config(fleet_config())
@@ -37,16 +38,21 @@ def test_the_environment_carries_the_pull_request_branch_author_and_title(review
     environment = ReviewSpec.from_config(review, fleet).environment
 
     assert (environment.branch, environment.owner, environment.purpose) == (
-        "feature/checkout-v2", "alice", "Checkout v2",
-    )  # fmt: skip
+        "feature/checkout-v2",
+        "alice",
+        "Checkout v2",
+    )
 
 
 def test_the_pull_request_is_exposed_as_given(review, fleet):
     pull_request = ReviewSpec.from_config(review, fleet).pull_request
 
     assert (pull_request.number, pull_request.branch, pull_request.title, pull_request.author) == (
-        42, "feature/checkout-v2", "Checkout v2", "alice",
-    )  # fmt: skip
+        42,
+        "feature/checkout-v2",
+        "Checkout v2",
+        "alice",
+    )
 
 
 def test_the_default_database_is_a_branch_of_the_first_shared_environment(review, fleet):
@@ -169,7 +175,7 @@ def test_the_pull_request_branch_must_be_a_valid_git_branch(review, fleet):
     [(path, message)] = problems(review, fleet)
 
     assert path == "stagefleet:pullRequest.branch"
-    assert message.endswith("is not a valid git branch name: it contains \"..\"")
+    assert message.endswith('is not a valid git branch name: it contains ".."')
 
 
 @pytest.mark.parametrize("key", ["number", "branch", "title", "author"])
@@ -219,8 +225,10 @@ def test_an_unknown_review_key_is_reported_with_the_allowed_keys(review, fleet):
 
     [problem] = caught.value.problems
     assert (problem.path, problem.message, problem.hint) == (
-        "stagefleet:review.databse", "unknown key", 'did you mean "database"?',
-    )  # fmt: skip
+        "stagefleet:review.databse",
+        "unknown key",
+        'did you mean "database"?',
+    )
 
 
 def test_review_variables_override_service_and_fleet_defaults(review, fleet):

@@ -38,8 +38,10 @@ def test_no_problem_report_contains_a_secret_value(config, error_of, place_secre
 def test_the_spec_does_not_show_secrets(config):
     config["stagefleet:railwayToken"] = SECRET
     config["stagefleet:environments"][2]["database"] = {
-        "strategy": "external", "supabaseUrl": "https://abc.supabase.co", "supabaseKey": SECRET,
-    }  # fmt: skip
+        "strategy": "external",
+        "supabaseUrl": "https://abc.supabase.co",
+        "supabaseKey": SECRET,
+    }
 
     spec = FleetSpec.from_config(config)
 
@@ -48,9 +50,11 @@ def test_the_spec_does_not_show_secrets(config):
 
 def test_a_secret_in_an_invalid_environment_is_not_shown(config, error_of):
     config["stagefleet:environments"][2] = {
-        "name": "Payments", "kind": "team", "branch": "main",
+        "name": "Payments",
+        "kind": "team",
+        "branch": "main",
         "database": {"strategy": "external", "supabaseUrl": "https://abc.supabase.co", "supabaseKey": SECRET},
-    }  # fmt: skip
+    }
 
     assert SECRET not in _everything_printed(error_of(config))
 

@@ -28,7 +28,9 @@ def test_dedicated_database_without_supabase_block_names_the_missing_organizatio
 
 def test_branch_database_without_organization_is_reported_on_its_strategy(config, problems_of):
     del config[SUPABASE]
-    config[ENVS].insert(0, {"name": "pr-1", "kind": "team", "branch": "pr-1", "database": {"strategy": "branch", "source": "main"}})
+    config[ENVS].insert(
+        0, {"name": "pr-1", "kind": "team", "branch": "pr-1", "database": {"strategy": "branch", "source": "main"}}
+    )
 
     # Reported once, on the first environment that needs it.
     assert problems_of(config) == [(f"{ENVS}[0].database.strategy", f'strategy "branch" {NEEDS_ORGANIZATION}')]
@@ -40,7 +42,10 @@ def test_organization_needed_by_the_default_database_is_reported_on_the_default(
     config[DEFAULTS]["database"] = {"strategy": "dedicated"}
 
     assert problems_of(config) == [
-        (f"{DEFAULTS}.database.strategy", f'strategy "dedicated" (used by environment "dev1-alice") {NEEDS_ORGANIZATION}')
+        (
+            f"{DEFAULTS}.database.strategy",
+            f'strategy "dedicated" (used by environment "dev1-alice") {NEEDS_ORGANIZATION}',
+        )
     ]
 
 
@@ -69,9 +74,7 @@ def test_a_default_database_no_environment_uses_needs_no_organization(config):
 def test_invalid_organization_slug_is_reported_once_where_it_is_written(config, problems_of, error_of):
     config[SUPABASE]["organizationSlug"] = "gateway z"
 
-    assert problems_of(config) == [
-        (f"{SUPABASE}.organizationSlug", '"gateway z" is not a Supabase organization slug')
-    ]
+    assert problems_of(config) == [(f"{SUPABASE}.organizationSlug", '"gateway z" is not a Supabase organization slug')]
     assert error_of(config).problems[0].hint == (
         'use letters, digits, "_" and "-": the slug in the dashboard URL supabase.com/dashboard/org/<slug>'
     )
@@ -147,7 +150,11 @@ def test_supabase_block_defaults(config):
     supabase = FleetSpec.from_config(config).supabase
 
     assert (supabase.organization_slug, supabase.region) == ("gatewayz", "us-east-1")
-    assert (supabase.instance_size, supabase.project_prefix, supabase.readiness_deadline_seconds) == ("micro", None, 600)
+    assert (supabase.instance_size, supabase.project_prefix, supabase.readiness_deadline_seconds) == (
+        "micro",
+        None,
+        600,
+    )
     assert (supabase.migrations, supabase.seed) == (None, None)
 
 
@@ -204,8 +211,8 @@ def test_readiness_deadline_given_as_a_whole_float_becomes_an_int(config):
 
 
 def test_migrations_and_seed_are_read_with_the_default_directory(config):
-    config[SUPABASE]["migrations"] = {"command": "supabase db push --db-url \"$DATABASE_URL\""}
-    config[SUPABASE]["seed"] = {"command": "psql \"$DATABASE_URL\" -f supabase/seed.sql"}
+    config[SUPABASE]["migrations"] = {"command": 'supabase db push --db-url "$DATABASE_URL"'}
+    config[SUPABASE]["seed"] = {"command": 'psql "$DATABASE_URL" -f supabase/seed.sql'}
 
     supabase = FleetSpec.from_config(config).supabase
 
@@ -259,7 +266,9 @@ def test_sharing_an_environment_that_shares_is_rejected_pointing_at_the_owner(co
             'environment "payments" does not own a database (it shares "main"\'s); point at "main", which owns it',
         )
     ]
-    assert error_of(config).problems[0].hint == "name the environment that owns the database: shared sources do not chain"
+    assert (
+        error_of(config).problems[0].hint == "name the environment that owns the database: shared sources do not chain"
+    )
 
 
 def test_each_link_of_a_chain_of_shared_sources_points_at_the_owner(config, problems_of):
@@ -270,8 +279,14 @@ def test_each_link_of_a_chain_of_shared_sources_points_at_the_owner(config, prob
     ]
 
     assert problems_of(config) == [
-        (f"{ENVS}[3].database.source", 'environment "b" does not own a database (it shares "c"\'s); point at "main", which owns it'),
-        (f"{ENVS}[4].database.source", 'environment "c" does not own a database (it shares "main"\'s); point at "main", which owns it'),
+        (
+            f"{ENVS}[3].database.source",
+            'environment "b" does not own a database (it shares "c"\'s); point at "main", which owns it',
+        ),
+        (
+            f"{ENVS}[4].database.source",
+            'environment "c" does not own a database (it shares "main"\'s); point at "main", which owns it',
+        ),
     ]
 
 
@@ -421,7 +436,9 @@ def test_instance_size_on_a_database_that_is_not_dedicated_is_rejected(config, p
 def test_instance_size_on_the_default_shared_database_is_rejected(config, problems_of):
     config[DEFAULTS]["database"]["instanceSize"] = "small"
 
-    assert problems_of(config) == [(f"{DEFAULTS}.database.instanceSize", "only used with strategy dedicated, not shared")]
+    assert problems_of(config) == [
+        (f"{DEFAULTS}.database.instanceSize", "only used with strategy dedicated, not shared")
+    ]
 
 
 def test_unknown_database_instance_size_is_rejected(config, problems_of):
@@ -529,10 +546,16 @@ def test_every_supabase_problem_is_reported_together(config, problems_of):
     config[ENVS][1]["database"] = {"strategy": "shared", "source": "payments", "withData": True}
 
     assert problems_of(config) == [
-        (f"{RAILWAY}.services[0].supabaseKey", "must be anon or service_role, got another string (not shown: it may be a key)"),
+        (
+            f"{RAILWAY}.services[0].supabaseKey",
+            "must be anon or service_role, got another string (not shown: it may be a key)",
+        ),
         (f"{SUPABASE}.readinessDeadlineSeconds", "must be greater than 0"),
         (f"{SUPABASE}.region", '"emea" is a Supabase region group, not a region'),
         (f"{ENVS}[0].database.strategy", f'strategy "dedicated" {NEEDS_ORGANIZATION}'),
-        (f"{ENVS}[1].database.source", 'environment "payments" does not own a database (it shares "main"\'s); point at "main", which owns it'),
+        (
+            f"{ENVS}[1].database.source",
+            'environment "payments" does not own a database (it shares "main"\'s); point at "main", which owns it',
+        ),
         (f"{ENVS}[1].database.withData", "only used with strategy branch, not shared"),
     ]

@@ -130,8 +130,11 @@ def test_actionlint_reports_nothing():
         )
     result = subprocess.run(
         [*command, *map(str, FILES)],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
 
@@ -171,7 +174,7 @@ def test_each_action_is_pinned_to_the_same_sha_everywhere():
             action, _, sha = uses.partition("@")
             pins.setdefault(action, set()).add(sha)
 
-    assert {action: len(shas) for action, shas in pins.items()} == {action: 1 for action in pins}
+    assert {action: len(shas) for action, shas in pins.items()} == dict.fromkeys(pins, 1)
 
 
 # --- triggers ------------------------------------------------------------------------------------
@@ -222,16 +225,20 @@ def test_only_the_orphans_report_may_write_issues():
 
     assert writers == {("janitor.yml", "orphans")}
     assert job_named("janitor.yml", "orphans")["permissions"] == {
-        "contents": "read", "pull-requests": "read", "issues": "write",
-    }  # fmt: skip
+        "contents": "read",
+        "pull-requests": "read",
+        "issues": "write",
+    }
 
 
 def test_only_jobs_that_comment_may_write_to_pull_requests():
     writers = {(file, name) for file, name, job in all_jobs() if job["permissions"].get("pull-requests") == "write"}
 
     assert writers == {
-        ("preview.yml", "preview"), ("review-stack.yml", "deploy"), ("review-stack.yml", "fork-notice"),
-    }  # fmt: skip
+        ("preview.yml", "preview"),
+        ("review-stack.yml", "deploy"),
+        ("review-stack.yml", "fork-notice"),
+    }
 
 
 # --- secrets -------------------------------------------------------------------------------------
@@ -329,9 +336,13 @@ def commands(file: str, name: str) -> str:
 @pytest.mark.parametrize(("file", "name", "job"), all_jobs(), ids=job_ids())
 def test_jobs_that_run_the_project_install_its_requirements_themselves(file, name, job):
     scripts = "\n".join(run_scripts(job))
-    runs_project = "pulumi " in scripts or "fleet" in scripts or any(
-        str(step.get("uses", "")).startswith("pulumi/actions@") and step.get("with", {}).get("command")
-        for step in steps(job)
+    runs_project = (
+        "pulumi " in scripts
+        or "fleet" in scripts
+        or any(
+            str(step.get("uses", "")).startswith("pulumi/actions@") and step.get("with", {}).get("command")
+            for step in steps(job)
+        )
     )
     if not runs_project:
         return
@@ -351,9 +362,16 @@ def test_preview_validates_the_fleet_stack_and_the_review_template():
 def test_preview_comments_the_diff_of_staging_in_one_edited_comment():
     [step] = [s for s in steps(job_named("preview.yml", "preview")) if s.get("with", {}).get("command")]
 
-    assert step["with"].items() >= {
-        "command": "preview", "stack-name": "staging", "diff": True, "comment-on-pr": True, "edit-pr-comment": True,
-    }.items()  # fmt: skip
+    assert (
+        step["with"].items()
+        >= {
+            "command": "preview",
+            "stack-name": "staging",
+            "diff": True,
+            "comment-on-pr": True,
+            "edit-pr-comment": True,
+        }.items()
+    )
 
 
 def test_preview_runs_only_for_changes_to_the_program_or_a_stack_file():
@@ -448,7 +466,7 @@ def test_an_unhealthy_staging_fails_the_deploy_with_the_status_table():
 def test_review_stacks_wait_for_the_environment_to_answer_after_pulumi_up():
     job = job_named("review-stack.yml", "deploy")
 
-    assert step_index(job, 'pulumi up --stack "$STACK"') < step_index(job, "fleet status --stack \"$STACK\" --wait")
+    assert step_index(job, 'pulumi up --stack "$STACK"') < step_index(job, 'fleet status --stack "$STACK" --wait')
     wait = steps(job)[step_index(job, 'fleet status --stack "$STACK" --wait')]
     assert "--outputs outputs.json --format markdown > status.md || status=$?" in wait["run"]
     assert "continue-on-error" not in wait and "if" not in wait
@@ -462,7 +480,7 @@ def test_the_review_comment_shows_the_status_and_is_edited_in_place_when_the_wai
 
     # The first comment (or its edit) already holds a one-look status table under the URLs...
     assert 'fleet status --stack "$STACK" --outputs outputs.json --format markdown > status.md' in comment["run"]
-    assert "startswith(\"<!-- stagefleet:review-stack -->\")" in comment["run"]
+    assert 'startswith("<!-- stagefleet:review-stack -->")' in comment["run"]
     assert 'echo "id=${comment_id}" >> "$GITHUB_OUTPUT"' in comment["run"]
     # ...and the wait edits that one comment, found by the id the comment step gave.
     assert wait["env"]["COMMENT_ID"] == "${{ steps.comment.outputs.id }}"
@@ -530,7 +548,7 @@ def test_one_issue_found_by_its_marker_is_opened_or_edited_while_orphans_remain_
     assert steps(job).index(issue) > step_index(job, "--open-prs open-prs.json")
     # Found by the hidden marker its body starts with, among the open issues.
     assert "marker='<!-- stagefleet:orphans -->'" in script
-    assert "gh issue list --repo \"$GITHUB_REPOSITORY\" --state open" in script
+    assert 'gh issue list --repo "$GITHUB_REPOSITORY" --state open' in script
     assert 'startswith("<!-- stagefleet:orphans -->")' in script
     body = script[script.index("{\n") : script.index("} > issue.md")]
     assert body.splitlines()[1].strip() == 'echo "$marker"' and "cat orphans.md" in body

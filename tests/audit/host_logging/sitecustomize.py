@@ -4,6 +4,7 @@ here): every logger at DEBUG, as someone chasing a problem with verbose logging 
 The lines go to the file named by STAGEFLEET_AUDIT_LOG rather than to stderr: the test harness
 reads the host's stderr pipe only when the host stops, and a full pipe would block the host. The
 audit searches both that file and the host's stderr for secrets."""
+
 import logging
 import os
 

@@ -32,12 +32,20 @@ class FakeSleep:
 
 
 def policy(sleep: FakeSleep | None = None, jitter: float = 0.0, **overrides: Any) -> RetryPolicy:
-    settings: dict[str, Any] = {"attempts": 4, "base_delay": 1.0, "max_delay": 8.0, "sleep": sleep or FakeSleep(),
-                                "jitter": lambda: jitter, "wall_clock": lambda: 1_700_000_000.0}  # fmt: skip
+    settings: dict[str, Any] = {
+        "attempts": 4,
+        "base_delay": 1.0,
+        "max_delay": 8.0,
+        "sleep": sleep or FakeSleep(),
+        "jitter": lambda: jitter,
+        "wall_clock": lambda: 1_700_000_000.0,
+    }
     return RetryPolicy(**{**settings, **overrides})
 
 
-def client(handler: Handler, *, seen: list[httpx.Request] | None = None, retry: RetryPolicy | None = None) -> StatsigClient:
+def client(
+    handler: Handler, *, seen: list[httpx.Request] | None = None, retry: RetryPolicy | None = None
+) -> StatsigClient:
     def recording(request: httpx.Request) -> httpx.Response:
         if seen is not None:
             seen.append(request)
@@ -46,10 +54,23 @@ def client(handler: Handler, *, seen: list[httpx.Request] | None = None, retry: 
     return StatsigClient(StatsigSettings(KEY, API), policy=retry or policy(), transport=httpx.MockTransport(recording))
 
 
-def gate_node(gate_id: str = "checkout_v2", *, name: str = "Checkout V2", description: str = "d", status: str = "In Progress",
-              rules: list | None = None) -> dict[str, Any]:  # fmt: skip
-    return {"id": gate_id, "name": name, "description": description, "idType": "userID", "isEnabled": True,
-            "status": status, "rules": rules or []}  # fmt: skip
+def gate_node(
+    gate_id: str = "checkout_v2",
+    *,
+    name: str = "Checkout V2",
+    description: str = "d",
+    status: str = "In Progress",
+    rules: list | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": gate_id,
+        "name": name,
+        "description": description,
+        "idType": "userID",
+        "isEnabled": True,
+        "status": status,
+        "rules": rules or [],
+    }
 
 
 def ok(data: Any, status: int = 200, **extra: Any) -> Handler:
@@ -113,8 +134,13 @@ def test_create_sends_an_enabled_user_id_gate_with_its_rules() -> None:
     assert gate.id == "checkout_v2" and gate.rules == (rule,)
     [request] = seen
     assert (request.method, str(request.url)) == ("POST", GATES)
-    assert json.loads(request.content) == {"name": "Checkout V2", "description": "d", "isEnabled": True,
-                                           "idType": "userID", "rules": [rule]}  # fmt: skip
+    assert json.loads(request.content) == {
+        "name": "Checkout V2",
+        "description": "d",
+        "isEnabled": True,
+        "idType": "userID",
+        "rules": [rule],
+    }
 
 
 def test_update_is_a_partial_update_of_description_enabled_and_rules() -> None:
@@ -144,10 +170,14 @@ def test_archive_and_delete_and_unarchive_use_their_endpoints() -> None:
 def test_every_request_is_a_declared_endpoint() -> None:
     declared = {endpoint.key for endpoint in ENDPOINTS}
     assert declared == {
-        "GET /console/v1/gates", "POST /console/v1/gates", "GET /console/v1/gates/{id}",
-        "PATCH /console/v1/gates/{id}", "DELETE /console/v1/gates/{id}", "PUT /console/v1/gates/{id}/archive",
+        "GET /console/v1/gates",
+        "POST /console/v1/gates",
+        "GET /console/v1/gates/{id}",
+        "PATCH /console/v1/gates/{id}",
+        "DELETE /console/v1/gates/{id}",
+        "PUT /console/v1/gates/{id}/archive",
         "PUT /console/v1/gates/{id}/unarchive",
-    }  # fmt: skip
+    }
 
 
 def test_gate_ids_follow_statsigs_derivation_from_the_name() -> None:
@@ -185,11 +215,15 @@ def test_an_archived_gate_reads_archived() -> None:
 
 
 def test_find_falls_back_to_the_list_when_the_derived_id_misses() -> None:
-    handler = routes({
-        "GET /console/v1/gates/checkout_v2": error(404, "Gate not found."),
-        "GET /console/v1/gates": ok([gate_node("other", name="Other"), gate_node("checkout-v2-x1", name="checkout v2")],
-                                    pagination={"nextPage": None}),
-    })  # fmt: skip
+    handler = routes(
+        {
+            "GET /console/v1/gates/checkout_v2": error(404, "Gate not found."),
+            "GET /console/v1/gates": ok(
+                [gate_node("other", name="Other"), gate_node("checkout-v2-x1", name="checkout v2")],
+                pagination={"nextPage": None},
+            ),
+        }
+    )
     with client(handler) as statsig:
         found = statsig.find_gate("Checkout V2")
     assert found is not None and found.id == "checkout-v2-x1"
@@ -215,13 +249,17 @@ def test_a_lost_create_that_did_not_happen_is_sent_again() -> None:
         raise httpx.ReadTimeout("timed out")
 
     seen: list[httpx.Request] = []
-    handler = routes({
-        "POST /console/v1/gates": sequence(lost, ok(gate_node(), 201)),
-        "GET /console/v1/gates/checkout_v2": error(404, "Gate not found."),
-        "GET /console/v1/gates": ok([], pagination={"nextPage": None}),
-    })  # fmt: skip
+    handler = routes(
+        {
+            "POST /console/v1/gates": sequence(lost, ok(gate_node(), 201)),
+            "GET /console/v1/gates/checkout_v2": error(404, "Gate not found."),
+            "GET /console/v1/gates": ok([], pagination={"nextPage": None}),
+        }
+    )
     with client(handler, seen=seen) as statsig:
-        assert statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=always_owned).id == "checkout_v2"
+        assert (
+            statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=always_owned).id == "checkout_v2"
+        )
     assert [r.method for r in seen if r.method == "POST"] == ["POST", "POST"]
 
 
@@ -236,16 +274,21 @@ def test_a_lost_create_adopts_a_gate_with_the_stagefleet_marker() -> None:
     with client(handler, seen=seen) as statsig:
         gate = statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=is_managed)
     assert gate.id == "checkout_v2" and gate.description.endswith(MANAGED_MARKER)
-    assert [(r.method, r.url.path) for r in seen] == [("POST", "/console/v1/gates"), ("GET", "/console/v1/gates/checkout_v2")]
+    assert [(r.method, r.url.path) for r in seen] == [
+        ("POST", "/console/v1/gates"),
+        ("GET", "/console/v1/gates/checkout_v2"),
+    ]
 
 
 def test_a_lost_create_never_adopts_a_strangers_gate_of_that_name() -> None:
     seen: list[httpx.Request] = []
     stranger = gate_node(description="made by hand in the console")
-    handler = routes({
-        "POST /console/v1/gates": sequence(lost, error(400, "Name is already in use")),
-        "GET /console/v1/gates/checkout_v2": ok(stranger),
-    })  # fmt: skip
+    handler = routes(
+        {
+            "POST /console/v1/gates": sequence(lost, error(400, "Name is already in use")),
+            "GET /console/v1/gates/checkout_v2": ok(stranger),
+        }
+    )
     with client(handler, seen=seen) as statsig, pytest.raises(Conflict) as raised:
         statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=is_managed)
     # Not adopted: sent again, told the name is taken, and the gate is named as someone else's.
@@ -254,15 +297,19 @@ def test_a_lost_create_never_adopts_a_strangers_gate_of_that_name() -> None:
 
 
 def test_a_lost_create_whose_lookup_fails_too_says_the_gate_may_exist_unrecorded() -> None:
-    handler = routes({
-        "POST /console/v1/gates": lost,
-        "GET /console/v1/gates/checkout_v2": error(503, "Service Unavailable"),
-    })  # fmt: skip
+    handler = routes(
+        {
+            "POST /console/v1/gates": lost,
+            "GET /console/v1/gates/checkout_v2": error(503, "Service Unavailable"),
+        }
+    )
     with client(handler) as statsig, pytest.raises(ApiFailure) as raised:
         statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=is_managed)
     message = str(raised.value)
-    assert message.startswith('Statsig gate "Checkout V2" could not be created: Statsig\'s answer was lost and looking '
-                              "for what the request made failed too (")  # fmt: skip
+    assert message.startswith(
+        'Statsig gate "Checkout V2" could not be created: Statsig\'s answer was lost and looking '
+        "for what the request made failed too ("
+    )
     assert "it may have been made without being recorded: the next `pulumi up` adopts it" in message
     assert message.endswith("(Statsig POST /console/v1/gates)") and KEY not in message
     assert raised.value.__cause__ is None
@@ -270,11 +317,13 @@ def test_a_lost_create_whose_lookup_fails_too_says_the_gate_may_exist_unrecorded
 
 def test_a_create_lost_on_every_attempt_gives_up_within_the_policy() -> None:
     seen: list[httpx.Request] = []
-    handler = routes({
-        "POST /console/v1/gates": lost,
-        "GET /console/v1/gates/checkout_v2": error(404, "Gate not found."),
-        "GET /console/v1/gates": ok([], pagination={"nextPage": None}),
-    })  # fmt: skip
+    handler = routes(
+        {
+            "POST /console/v1/gates": lost,
+            "GET /console/v1/gates/checkout_v2": error(404, "Gate not found."),
+            "GET /console/v1/gates": ok([], pagination={"nextPage": None}),
+        }
+    )
     with client(handler, seen=seen) as statsig, pytest.raises(ApiFailure) as raised:
         statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=is_managed)
     assert [r.method for r in seen].count("POST") == 4
@@ -282,24 +331,30 @@ def test_a_create_lost_on_every_attempt_gives_up_within_the_policy() -> None:
 
 
 def test_a_taken_name_of_a_gate_not_owned_is_a_conflict_naming_the_gate() -> None:
-    handler = routes({
-        "POST /console/v1/gates": error(400, "Name is already in use"),
-        "GET /console/v1/gates/checkout_v2": ok(gate_node(description="someone else's")),
-    })  # fmt: skip
+    handler = routes(
+        {
+            "POST /console/v1/gates": error(400, "Name is already in use"),
+            "GET /console/v1/gates/checkout_v2": ok(gate_node(description="someone else's")),
+        }
+    )
     with client(handler) as statsig, pytest.raises(Conflict) as raised:
         statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=never_owned)
-    assert str(raised.value).startswith('Statsig gate "Checkout V2" could not be created: a gate named "Checkout V2" '
-                                        "(checkout_v2) already exists in Statsig and is not managed by stagefleet")  # fmt: skip
+    assert str(raised.value).startswith(
+        'Statsig gate "Checkout V2" could not be created: a gate named "Checkout V2" '
+        "(checkout_v2) already exists in Statsig and is not managed by stagefleet"
+    )
     assert raised.value.operation == "POST /console/v1/gates" and raised.value.__cause__ is None
 
 
 def test_a_taken_name_of_an_owned_archived_gate_unarchives_it() -> None:
     seen: list[httpx.Request] = []
-    handler = routes({
-        "POST /console/v1/gates": error(400, 'A gate with the name "Checkout V2" already exists.'),
-        "GET /console/v1/gates/checkout_v2": ok(gate_node(status="Archived")),
-        "PUT /console/v1/gates/checkout_v2/unarchive": ok(gate_node()),
-    })  # fmt: skip
+    handler = routes(
+        {
+            "POST /console/v1/gates": error(400, 'A gate with the name "Checkout V2" already exists.'),
+            "GET /console/v1/gates/checkout_v2": ok(gate_node(status="Archived")),
+            "PUT /console/v1/gates/checkout_v2/unarchive": ok(gate_node()),
+        }
+    )
     with client(handler, seen=seen) as statsig:
         gate = statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=always_owned)
     assert not gate.archived
@@ -307,7 +362,11 @@ def test_a_taken_name_of_an_owned_archived_gate_unarchives_it() -> None:
 
 
 def test_a_bad_request_that_is_not_a_taken_name_is_an_api_error_with_statsigs_words() -> None:
-    body = {"status": 400, "message": "Bad Request Exception", "errors": [{"property": "name", "errorMessage": "Required"}]}
+    body = {
+        "status": 400,
+        "message": "Bad Request Exception",
+        "errors": [{"property": "name", "errorMessage": "Required"}],
+    }
     with client(lambda _r: httpx.Response(400, json=body)) as statsig, pytest.raises(ApiFailure) as raised:
         statsig.create_gate(name="Checkout V2", description="d", rules=[], owned=always_owned)
     assert "HTTP 400 Bad Request Exception (name: Required) (Statsig POST /console/v1/gates)" in str(raised.value)
@@ -334,7 +393,9 @@ def test_an_unreachable_api_is_an_api_error_naming_what_failed() -> None:
 
     with client(refused) as statsig, pytest.raises(ApiFailure) as raised:
         statsig.delete_gate("checkout_v2", label="Checkout V2")
-    assert str(raised.value).startswith('Statsig gate "Checkout V2" (checkout_v2) could not be deleted: Statsig API unavailable')
+    assert str(raised.value).startswith(
+        'Statsig gate "Checkout V2" (checkout_v2) could not be deleted: Statsig API unavailable'
+    )
     assert KEY not in str(raised.value)
 
 
@@ -386,7 +447,9 @@ def test_a_429_that_never_clears_gives_up_after_the_policys_attempts() -> None:
     assert len(seen) == 4 and len(sleep.sleeps) == 3
     assert "gave up after 4 attempts" in str(raised.value) and "429" in str(raised.value)
     assert (raised.value.api, raised.value.operation, raised.value.status_code) == (
-        "Statsig", "DELETE /console/v1/gates/{id}", 429
+        "Statsig",
+        "DELETE /console/v1/gates/{id}",
+        429,
     )
 
 

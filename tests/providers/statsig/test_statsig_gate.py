@@ -4,6 +4,8 @@ answers, a name taken by someone else's gate)."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from pulumi.output import Unknown
 
@@ -16,9 +18,12 @@ PATCH = "PATCH /console/v1/gates/{id}"
 
 
 def email_rule(emails: list[str], environments: list[str] | None = None) -> dict:
-    return {"name": EMAIL_RULE, "passPercentage": 100,
-            "conditions": [{"type": "email", "operator": "any", "targetValue": emails}],
-            "environments": environments or ["staging"]}  # fmt: skip
+    return {
+        "name": EMAIL_RULE,
+        "passPercentage": 100,
+        "conditions": [{"type": "email", "operator": "any", "targetValue": emails}],
+        "environments": environments or ["staging"],
+    }
 
 
 def rules_of(gate: dict) -> list[dict]:
@@ -34,9 +39,15 @@ def test_create_makes_one_enabled_gate_targeting_the_emails_in_staging(statsig: 
     gate_id = statsig.name.replace(" ", "_")
     assert created.id == gate_id
     assert created.outs == {
-        "name": statsig.name, "description": "New checkout flow", "owner": "alice", "emails": [EMAIL],
-        "user_ids": [], "environments": ["staging"], "on_delete": "delete", "gate_id": gate_id,
-    }  # fmt: skip
+        "name": statsig.name,
+        "description": "New checkout flow",
+        "owner": "alice",
+        "emails": [EMAIL],
+        "user_ids": [],
+        "environments": ["staging"],
+        "on_delete": "delete",
+        "gate_id": gate_id,
+    }
     [gate] = statsig.named()
     assert (gate["id"], gate["isEnabled"], gate["idType"], gate["status"]) == (gate_id, True, "userID", "In Progress")
     assert gate["description"] == f"New checkout flow (owner: alice) {MANAGED_MARKER}"
@@ -51,10 +62,13 @@ def test_emails_and_user_ids_get_a_rule_each_so_either_passes(statsig: Statsig) 
     assert gate is not None
     assert rules_of(gate) == [
         email_rule([EMAIL], ["staging", "development"]),
-        {"name": USER_ID_RULE, "passPercentage": 100,
-         "conditions": [{"type": "user_id", "operator": "any", "targetValue": ["user-42", "svc:e2e"]}],
-         "environments": ["staging", "development"]},
-    ]  # fmt: skip
+        {
+            "name": USER_ID_RULE,
+            "passPercentage": 100,
+            "conditions": [{"type": "user_id", "operator": "any", "targetValue": ["user-42", "svc:e2e"]}],
+            "environments": ["staging", "development"],
+        },
+    ]
 
 
 def test_a_description_without_owner_still_ends_with_the_marker(statsig: Statsig) -> None:
@@ -86,15 +100,18 @@ def test_update_changes_rules_and_description_in_place(statsig: Statsig) -> None
     # The same gate, its stagefleet rule kept (Statsig keeps a rule's id across edits).
     assert after["createdTime"] == before["createdTime"]
     assert after["rules"][0]["id"] == before["rules"][0]["id"]
-    assert [w for w in statsig.writes()] == [PATCH]
+    assert list(statsig.writes()) == [PATCH]
     assert provider.read(created.id, updated.outs).outs == updated.outs
 
 
 def test_update_keeps_rules_added_by_hand_after_stagefleets(statsig: Statsig) -> None:
     created = statsig.create()
-    by_hand = {"name": "QA team", "passPercentage": 100,
-               "conditions": [{"type": "email", "operator": "str_contains_any", "targetValue": ["@qa.gatewayz.dev"]}],
-               "environments": ["staging"]}  # fmt: skip
+    by_hand = {
+        "name": "QA team",
+        "passPercentage": 100,
+        "conditions": [{"type": "email", "operator": "str_contains_any", "targetValue": ["@qa.gatewayz.dev"]}],
+        "environments": ["staging"],
+    }
     statsig.sandbox.set_rules(created.id, [email_rule([EMAIL]), by_hand])
     provider = statsig.provider()
     # Not stagefleet's rule: not reported, so no drift.
@@ -201,8 +218,12 @@ def test_refresh_of_an_unchanged_gate_reports_exactly_its_state(statsig: Statsig
     provider = statsig.provider()
     read = provider.read(created.id, created.outs)
     assert (read.id, read.outs) == (created.id, created.outs)
-    assert provider.diff(created.id, read.outs, statsig.inputs(user_ids=["user-42"],
-                                                               environments=["staging", "development"])).changes is False
+    assert (
+        provider.diff(
+            created.id, read.outs, statsig.inputs(user_ids=["user-42"], environments=["staging", "development"])
+        ).changes
+        is False
+    )
 
 
 def test_rules_changed_by_hand_show_as_drift_and_the_next_update_rewrites_them(statsig: Statsig) -> None:
@@ -227,13 +248,22 @@ def test_rules_changed_by_hand_show_as_drift_and_the_next_update_rewrites_them(s
         pytest.param(lambda sb, gid: sb.set_rules(gid, []), id="rules removed"),
         pytest.param(lambda sb, gid: sb.set_rules(gid, [{**email_rule([EMAIL]), "passPercentage": 50}]), id="50%"),
         pytest.param(
-            lambda sb, gid: sb.set_rules(gid, [{**email_rule([EMAIL]), "conditions": [
-                {"type": "email", "operator": "any", "targetValue": [EMAIL]},
-                {"type": "country", "operator": "any", "targetValue": ["NZ"]}]}]),
+            lambda sb, gid: sb.set_rules(
+                gid,
+                [
+                    {
+                        **email_rule([EMAIL]),
+                        "conditions": [
+                            {"type": "email", "operator": "any", "targetValue": [EMAIL]},
+                            {"type": "country", "operator": "any", "targetValue": ["NZ"]},
+                        ],
+                    }
+                ],
+            ),
             id="extra condition",
         ),
     ],
-)  # fmt: skip
+)
 def test_a_gate_that_no_longer_passes_its_targets_reads_enabled_for_nobody(statsig: Statsig, change) -> None:
     created = statsig.create()
     change(statsig.sandbox, created.id)
@@ -270,7 +300,7 @@ def test_a_rate_limited_create_waits_out_retry_after_and_creates_once(statsig: S
     created = statsig.create()
     attempts = [entry for entry in statsig.sandbox.journal if entry.key == CREATE]
     assert [entry.status for entry in attempts] == [429, 429, 201]
-    gaps = [later.at - earlier.at for earlier, later in zip(attempts, attempts[1:])]
+    gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(attempts)]
     assert all(gap >= 0.3 for gap in gaps), gaps
     assert len(statsig.named()) == 1 and created.id == statsig.named()[0]["id"]
 
@@ -311,8 +341,9 @@ def test_a_create_that_fails_with_a_server_error_is_retried_once_it_is_known_not
 
 
 def test_a_gate_of_that_name_made_by_someone_else_is_a_clear_conflict(statsig: Statsig) -> None:
-    foreign = statsig.sandbox.seed_gate(statsig.name.title(), description="Payments team's gate",
-                                        rules=[email_rule(["carol@gatewayz.dev"])])  # fmt: skip
+    foreign = statsig.sandbox.seed_gate(
+        statsig.name.title(), description="Payments team's gate", rules=[email_rule(["carol@gatewayz.dev"])]
+    )
     statsig.sandbox.journal_clear()
     with pytest.raises(Conflict) as raised:
         statsig.create()
@@ -327,8 +358,12 @@ def test_a_gate_of_that_name_made_by_someone_else_is_a_clear_conflict(statsig: S
 
 
 def test_an_earlier_runs_gate_of_that_name_is_adopted_and_brought_in_line(statsig: Statsig) -> None:
-    statsig.sandbox.seed_gate(statsig.name, description=f"old words {MANAGED_MARKER}",
-                              rules=[email_rule(["old@gatewayz.dev"])], is_enabled=False)  # fmt: skip
+    statsig.sandbox.seed_gate(
+        statsig.name,
+        description=f"old words {MANAGED_MARKER}",
+        rules=[email_rule(["old@gatewayz.dev"])],
+        is_enabled=False,
+    )
     statsig.sandbox.journal_clear()
     created = statsig.create()
     [gate] = statsig.named()
@@ -367,8 +402,15 @@ def test_check_rejects_what_statsig_would_refuse_or_misread(props: dict, where: 
 def test_check_normalises_and_fills_in_defaults() -> None:
     checked = GateProvider().check({}, {"name": "checkout v2", "emails": [f" {EMAIL}", EMAIL], "description": " d "})
     assert checked.failures == []
-    assert checked.inputs == {"name": "checkout v2", "description": "d", "owner": None, "emails": [EMAIL],
-                              "user_ids": [], "environments": ["staging"], "on_delete": "delete"}  # fmt: skip
+    assert checked.inputs == {
+        "name": "checkout v2",
+        "description": "d",
+        "owner": None,
+        "emails": [EMAIL],
+        "user_ids": [],
+        "environments": ["staging"],
+        "on_delete": "delete",
+    }
 
 
 def test_check_lets_unknown_values_through() -> None:

@@ -20,8 +20,16 @@ from providers.settings import SettingsError
 from providers.statsig.gate import Gate, GateArgs, GateProvider
 from tests.providers.statsig.conftest import EMAIL, KEY, OTHER_EMAIL, Statsig
 
-OLDS = {"name": "checkout v2", "description": "d", "owner": "alice", "emails": [EMAIL], "user_ids": [],
-        "environments": ["staging"], "on_delete": "delete", "gate_id": "checkout_v2"}  # fmt: skip
+OLDS = {
+    "name": "checkout v2",
+    "description": "d",
+    "owner": "alice",
+    "emails": [EMAIL],
+    "user_ids": [],
+    "environments": ["staging"],
+    "on_delete": "delete",
+    "gate_id": "checkout_v2",
+}
 NEWS = {"name": "checkout v2", "description": Unknown(), "owner": "alice", "emails": [EMAIL, Unknown()]}
 
 
@@ -115,8 +123,16 @@ def test_the_gate_registers_its_type_token_inputs_and_outputs(registrations: lis
     [reg] = registrations
     assert reg.type_token == "pulumi-python:dynamic/statsig:Gate"
     props = {key: value for key, value in reg.props.items() if key != "__provider"}
-    assert props == {"name": "checkout v2", "description": "", "owner": None, "emails": [EMAIL], "user_ids": [],
-                     "environments": ["staging"], "on_delete": "delete", "gate_id": None}  # fmt: skip
+    assert props == {
+        "name": "checkout v2",
+        "description": "",
+        "owner": None,
+        "emails": [EMAIL],
+        "user_ids": [],
+        "environments": ["staging"],
+        "on_delete": "delete",
+        "gate_id": None,
+    }
     # Nothing the gate holds is secret.
     assert not (reg.opts and reg.opts.additional_secret_outputs)
 

@@ -67,8 +67,13 @@ def test_a_blank_key_counts_as_missing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_statsig_settings_do_not_mix_with_the_others() -> None:
-    configure({"stagefleet:statsigConsoleKey": KEY, "stagefleet:railwayToken": "rw-token",
-               "stagefleet:supabaseAccessToken": "sbp-token"})  # fmt: skip
+    configure(
+        {
+            "stagefleet:statsigConsoleKey": KEY,
+            "stagefleet:railwayToken": "rw-token",
+            "stagefleet:supabaseAccessToken": "sbp-token",
+        }
+    )
     assert statsig_settings().api_key == KEY
     assert railway_settings().token == "rw-token"
     assert supabase_settings().token == "sbp-token"

@@ -55,21 +55,26 @@ def test_the_first_branch_enables_branching_and_returns_at_once(
     assert supabase.sandbox.journal_count("POST /v1/projects/{ref}/branches") == 1
 
 
-def test_a_second_branch_keeps_the_one_default_branch(supabase: Supabase, provider: BranchProvider, parent_ref: str) -> None:
+def test_a_second_branch_keeps_the_one_default_branch(
+    supabase: Supabase, provider: BranchProvider, parent_ref: str
+) -> None:
     provider.create(supabase.branch_inputs(parent_ref))
     provider.create(supabase.branch_inputs(parent_ref, name="gatewayz-staging-pr-43", with_data=True))
     assert names(supabase, parent_ref) == ["main", NAME, "gatewayz-staging-pr-43"]
     assert [b["with_data"] for b in supabase.sandbox.branches(parent_ref)][2] is True
 
 
-def test_a_branch_of_that_name_already_there_is_adopted(supabase: Supabase, provider: BranchProvider, parent_ref: str) -> None:
+def test_a_branch_of_that_name_already_there_is_adopted(
+    supabase: Supabase, provider: BranchProvider, parent_ref: str
+) -> None:
     first = provider.create(supabase.branch_inputs(parent_ref))
     again = provider.create(supabase.branch_inputs(parent_ref))
     assert again.id == first.id and again.outs == first.outs
     assert names(supabase, parent_ref).count(NAME) == 1
     assert [(e.key, e.status) for e in supabase.sandbox.journal if e.method == "POST"][-1] == (
-        "POST /v1/projects/{ref}/branches", 409,
-    )  # fmt: skip
+        "POST /v1/projects/{ref}/branches",
+        409,
+    )
 
 
 def test_a_lost_create_answer_adopts_the_branch_so_exactly_one_exists(
@@ -91,7 +96,9 @@ def test_the_default_branch_is_never_adopted(supabase: Supabase, provider: Branc
 def test_a_branch_of_a_missing_parent_is_a_clear_error(supabase: Supabase, provider: BranchProvider) -> None:
     with pytest.raises(NotFound) as caught:
         provider.create(supabase.branch_inputs("zzzzzzzzzzzzzzzzzzzz"))
-    assert 'Supabase branch "gatewayz-staging-pr-42" of project zzzzzzzzzzzzzzzzzzzz could not be created' in str(caught.value)
+    assert 'Supabase branch "gatewayz-staging-pr-42" of project zzzzzzzzzzzzzzzzzzzz could not be created' in str(
+        caught.value
+    )
 
 
 def test_read_reports_exactly_the_state_of_an_unchanged_branch(
@@ -108,7 +115,9 @@ def test_read_drops_a_branch_deleted_out_of_band(supabase: Supabase, provider: B
     assert provider.read(created.id, created.outs).id is None
 
 
-def test_read_drops_a_branch_whose_parent_is_gone(supabase: Supabase, provider: BranchProvider, parent_ref: str) -> None:
+def test_read_drops_a_branch_whose_parent_is_gone(
+    supabase: Supabase, provider: BranchProvider, parent_ref: str
+) -> None:
     created = provider.create(supabase.branch_inputs(parent_ref))
     supabase.sandbox.delete_project(parent_ref)
     assert provider.read(created.id, created.outs).id is None
@@ -133,7 +142,9 @@ def test_a_git_branch_the_resource_does_not_set_is_not_reported(
     # Linked by hand in the dashboard: not this resource's to manage, so no endless diff.
     with SupabaseClient.from_settings() as client:
         client.update_branch_git_branch(created.id, "linked-by-hand")
-    assert [b["git_branch"] for b in supabase.sandbox.branches(parent_ref) if b["id"] == created.id] == ["linked-by-hand"]
+    assert [b["git_branch"] for b in supabase.sandbox.branches(parent_ref) if b["id"] == created.id] == [
+        "linked-by-hand"
+    ]
     assert provider.read(created.id, created.outs).outs == created.outs
 
 
@@ -146,7 +157,9 @@ def test_delete_removes_the_branch_and_keeps_branching_on(
     assert created.outs["ref"] not in [p["ref"] for p in supabase.sandbox.projects()]
 
 
-def test_delete_of_a_branch_already_gone_succeeds(supabase: Supabase, provider: BranchProvider, parent_ref: str) -> None:
+def test_delete_of_a_branch_already_gone_succeeds(
+    supabase: Supabase, provider: BranchProvider, parent_ref: str
+) -> None:
     created = provider.create(supabase.branch_inputs(parent_ref))
     supabase.sandbox.delete_branch(created.id)
     provider.delete(created.id, created.outs)

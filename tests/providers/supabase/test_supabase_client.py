@@ -48,7 +48,9 @@ class FakeTime:
         return WaitPolicy(clock=lambda: self.now, sleep=self.sleep, **overrides)  # type: ignore[arg-type]
 
 
-def client(handler: Handler, *, wait: WaitPolicy | None = None, seen: list[httpx.Request] | None = None) -> SupabaseClient:
+def client(
+    handler: Handler, *, wait: WaitPolicy | None = None, seen: list[httpx.Request] | None = None
+) -> SupabaseClient:
     def recording(request: httpx.Request) -> httpx.Response:
         if seen is not None:
             seen.append(request)
@@ -76,13 +78,23 @@ def routes(table: dict[str, Callable[[httpx.Request], httpx.Response]]) -> Handl
 
 
 def project_node(status: str = "COMING_UP", *, ref: str = REF, name: str = "gatewayz-staging-a") -> dict[str, Any]:
-    return {"id": ref, "ref": ref, "organization_id": "gatewayz", "organization_slug": "gatewayz", "name": name,
-            "region": "us-east-1", "created_at": "2026-06-01T00:00:00Z", "status": status}  # fmt: skip
+    return {
+        "id": ref,
+        "ref": ref,
+        "organization_id": "gatewayz",
+        "organization_slug": "gatewayz",
+        "name": name,
+        "region": "us-east-1",
+        "created_at": "2026-06-01T00:00:00Z",
+        "status": status,
+    }
 
 
 def keys_node(anon: str = "anon-key-1", service_role: str = "service-key-1") -> list[dict[str, Any]]:
-    return [{"name": "anon", "api_key": anon, "type": "legacy"},
-            {"name": "service_role", "api_key": service_role, "type": "legacy"}]  # fmt: skip
+    return [
+        {"name": "anon", "api_key": anon, "type": "legacy"},
+        {"name": "service_role", "api_key": service_role, "type": "legacy"},
+    ]
 
 
 def statuses(*sequence: str) -> Callable[[httpx.Request], httpx.Response]:
@@ -111,13 +123,20 @@ def test_requests_carry_bearer_auth_and_go_to_the_v1_path() -> None:
 
 def test_create_project_sends_region_selection_and_instance_size() -> None:
     seen: list[httpx.Request] = []
-    handler = routes({
-        "GET /v1/organizations/gatewayz/projects": answer(200, {"projects": [], "pagination": {"count": 0, "limit": 100, "offset": 0}}),
-        "POST /v1/projects": answer(201, project_node()),
-    })  # fmt: skip
+    handler = routes(
+        {
+            "GET /v1/organizations/gatewayz/projects": answer(
+                200, {"projects": [], "pagination": {"count": 0, "limit": 100, "offset": 0}}
+            ),
+            "POST /v1/projects": answer(201, project_node()),
+        }
+    )
     with client(handler, seen=seen) as supabase:
         created = supabase.create_project(
-            name="gatewayz-staging-a", organization_slug="gatewayz", region="eu-west-2", db_pass=DB_PASS,
+            name="gatewayz-staging-a",
+            organization_slug="gatewayz",
+            region="eu-west-2",
+            db_pass=DB_PASS,
             instance_size="micro",
         )
     assert (created.ref, created.status) == (REF, "COMING_UP")
@@ -166,11 +185,15 @@ def test_find_projects_reads_every_page_and_skips_branches_and_removed_projects(
         offset = int(request.url.params["offset"])
         pages = {
             0: [{**project_node(ref="a" * 20), "is_branch": False}, {**project_node(ref="b" * 20), "is_branch": True}],
-            2: [{**project_node("REMOVED", ref="c" * 20), "is_branch": False},
-                {**project_node(ref="d" * 20, name="other"), "is_branch": False}],
+            2: [
+                {**project_node("REMOVED", ref="c" * 20), "is_branch": False},
+                {**project_node(ref="d" * 20, name="other"), "is_branch": False},
+            ],
             4: [{**project_node("ACTIVE_HEALTHY", ref="e" * 20), "is_branch": False}],
-        }  # fmt: skip
-        return httpx.Response(200, json={"projects": pages[offset], "pagination": {"count": 5, "limit": 2, "offset": offset}})
+        }
+        return httpx.Response(
+            200, json={"projects": pages[offset], "pagination": {"count": 5, "limit": 2, "offset": offset}}
+        )
 
     with client(organization_projects) as supabase:
         found = supabase.find_projects(organization_slug="gatewayz", name="gatewayz-staging-a")
@@ -261,10 +284,14 @@ def test_a_broken_branch_config_is_an_error_that_does_not_echo_its_password() ->
 
 
 def test_a_create_supabase_never_confirms_is_an_error_asking_for_a_refresh() -> None:
-    handler = routes({
-        "GET /v1/organizations/gatewayz/projects": answer(200, {"projects": [], "pagination": {"count": 0, "limit": 100, "offset": 0}}),
-        "POST /v1/projects": answer(502, {"message": "Bad Gateway"}),
-    })  # fmt: skip
+    handler = routes(
+        {
+            "GET /v1/organizations/gatewayz/projects": answer(
+                200, {"projects": [], "pagination": {"count": 0, "limit": 100, "offset": 0}}
+            ),
+            "POST /v1/projects": answer(502, {"message": "Bad Gateway"}),
+        }
+    )
     with client(handler) as supabase, pytest.raises(ApiFailure) as caught:
         supabase.create_project(name="p", organization_slug="gatewayz", region="us-east-1", db_pass=DB_PASS)
     assert "did not confirm it" in str(caught.value) and "pulumi refresh" in str(caught.value)
@@ -279,7 +306,9 @@ def test_a_lost_create_adopts_only_a_project_that_did_not_exist_before() -> None
 
     def listing(_request: httpx.Request) -> httpx.Response:
         page = next(listings)
-        return httpx.Response(200, json={"projects": page, "pagination": {"count": len(page), "limit": 100, "offset": 0}})
+        return httpx.Response(
+            200, json={"projects": page, "pagination": {"count": len(page), "limit": 100, "offset": 0}}
+        )
 
     def post(_request: httpx.Request) -> httpx.Response:
         posts.append(1)
@@ -314,10 +343,14 @@ def test_a_healthy_project_is_not_waited_for() -> None:
 def test_a_terminal_status_stops_the_wait_at_once_and_deletes_the_project() -> None:
     fake = FakeTime()
     deleted: list[str] = []
-    handler = routes({
-        f"GET /v1/projects/{REF}": statuses("COMING_UP", "INIT_FAILED"),
-        f"DELETE /v1/projects/{REF}": lambda request: deleted.append(request.url.path) or httpx.Response(200, json={}),
-    })  # fmt: skip
+    handler = routes(
+        {
+            f"GET /v1/projects/{REF}": statuses("COMING_UP", "INIT_FAILED"),
+            f"DELETE /v1/projects/{REF}": lambda request: (
+                deleted.append(request.url.path) or httpx.Response(200, json={})
+            ),
+        }
+    )
     with client(handler, wait=fake.wait()) as supabase, pytest.raises(ProjectFailedToStart) as caught:
         supabase.await_project_healthy(REF, label="gatewayz-staging-a", deadline=600)
     assert fake.sleeps == [1.0] and deleted == [f"/v1/projects/{REF}"]
@@ -331,10 +364,14 @@ def test_a_terminal_status_stops_the_wait_at_once_and_deletes_the_project() -> N
 def test_the_deadline_bounds_the_wait_and_the_project_is_deleted() -> None:
     fake = FakeTime()
     deleted: list[str] = []
-    handler = routes({
-        f"GET /v1/projects/{REF}": statuses("COMING_UP"),
-        f"DELETE /v1/projects/{REF}": lambda request: deleted.append(request.url.path) or httpx.Response(200, json={}),
-    })  # fmt: skip
+    handler = routes(
+        {
+            f"GET /v1/projects/{REF}": statuses("COMING_UP"),
+            f"DELETE /v1/projects/{REF}": lambda request: (
+                deleted.append(request.url.path) or httpx.Response(200, json={})
+            ),
+        }
+    )
     with client(handler, wait=fake.wait()) as supabase, pytest.raises(ReadinessDeadlineExceeded) as caught:
         supabase.await_project_healthy(REF, label="gatewayz-staging-a", deadline=30)
     # 1 + 2 + 4 + 8 + 10 = 25, then the last pause is cut to the 5 s left; one last look, then stop.
@@ -347,10 +384,12 @@ def test_the_deadline_bounds_the_wait_and_the_project_is_deleted() -> None:
 
 def test_a_failed_clean_up_says_to_delete_it_by_hand() -> None:
     fake = FakeTime()
-    handler = routes({
-        f"GET /v1/projects/{REF}": statuses("INIT_FAILED"),
-        f"DELETE /v1/projects/{REF}": answer(403, {"message": "Forbidden"}),
-    })  # fmt: skip
+    handler = routes(
+        {
+            f"GET /v1/projects/{REF}": statuses("INIT_FAILED"),
+            f"DELETE /v1/projects/{REF}": answer(403, {"message": "Forbidden"}),
+        }
+    )
     with client(handler, wait=fake.wait()) as supabase, pytest.raises(ProjectFailedToStart) as caught:
         supabase.await_project_healthy(REF, label="p", deadline=60)
     assert "Deleting it failed too" in str(caught.value) and "Supabase dashboard" in str(caught.value)
@@ -366,16 +405,20 @@ def test_a_project_deleted_while_waited_on_is_not_found() -> None:
 
 def test_a_branch_is_ready_when_its_database_and_rest_services_are_healthy() -> None:
     fake = FakeTime()
-    health = iter([
-        [{"name": "db", "status": "COMING_UP"}, {"name": "rest", "status": "COMING_UP"}],
-        [{"name": "db", "status": "ACTIVE_HEALTHY"}, {"name": "rest", "status": "COMING_UP"}],
-        [{"name": "db", "status": "ACTIVE_HEALTHY"}, {"name": "rest", "status": "ACTIVE_HEALTHY"}],
-    ])  # fmt: skip
+    health = iter(
+        [
+            [{"name": "db", "status": "COMING_UP"}, {"name": "rest", "status": "COMING_UP"}],
+            [{"name": "db", "status": "ACTIVE_HEALTHY"}, {"name": "rest", "status": "COMING_UP"}],
+            [{"name": "db", "status": "ACTIVE_HEALTHY"}, {"name": "rest", "status": "ACTIVE_HEALTHY"}],
+        ]
+    )
     config = {"ref": REF, "status": "COMING_UP", "db_host": f"db.{REF}.supabase.co", "db_port": 5432}
-    handler = routes({
-        f"GET /v1/projects/{REF}/health": lambda _request: httpx.Response(200, json=next(health)),
-        f"GET /v1/branches/{BRANCH_ID}": answer(200, config),
-    })  # fmt: skip
+    handler = routes(
+        {
+            f"GET /v1/projects/{REF}/health": lambda _request: httpx.Response(200, json=next(health)),
+            f"GET /v1/branches/{BRANCH_ID}": answer(200, config),
+        }
+    )
     with client(handler, wait=fake.wait()) as supabase:
         supabase.await_branch_healthy(BRANCH_ID, REF, label="pr-42", deadline=600)
     assert fake.sleeps == [1.0, 2.0]
@@ -385,11 +428,15 @@ def test_a_failed_branch_is_deleted_not_its_parent() -> None:
     fake = FakeTime()
     deleted: list[str] = []
     config = {"ref": REF, "status": "INIT_FAILED", "db_host": "h", "db_port": 5432}
-    handler = routes({
-        f"GET /v1/projects/{REF}/health": answer(200, [{"name": "db", "status": "UNHEALTHY"}]),
-        f"GET /v1/branches/{BRANCH_ID}": answer(200, config),
-        f"DELETE /v1/branches/{BRANCH_ID}": lambda request: deleted.append(request.url.path) or httpx.Response(200, json={}),
-    })  # fmt: skip
+    handler = routes(
+        {
+            f"GET /v1/projects/{REF}/health": answer(200, [{"name": "db", "status": "UNHEALTHY"}]),
+            f"GET /v1/branches/{BRANCH_ID}": answer(200, config),
+            f"DELETE /v1/branches/{BRANCH_ID}": lambda request: (
+                deleted.append(request.url.path) or httpx.Response(200, json={})
+            ),
+        }
+    )
     with client(handler, wait=fake.wait()) as supabase, pytest.raises(ProjectFailedToStart) as caught:
         supabase.await_branch_healthy(BRANCH_ID, REF, label="pr-42", deadline=600)
     assert deleted == [f"/v1/branches/{BRANCH_ID}"]

@@ -40,23 +40,49 @@ class Sample:
 SAMPLES = {
     "Project": Sample(
         ProjectProvider,
-        {"name": "a", "organization_slug": "o", "region": "us-east-1", "db_pass": DB_PASS, "instance_size": None,
-         "ref": REF, "api_url": "u", "db_host": "h", "status": "ACTIVE_HEALTHY"},
+        {
+            "name": "a",
+            "organization_slug": "o",
+            "region": "us-east-1",
+            "db_pass": DB_PASS,
+            "instance_size": None,
+            "ref": REF,
+            "api_url": "u",
+            "db_host": "h",
+            "status": "ACTIVE_HEALTHY",
+        },
         {"name": "b", "organization_slug": "o", "region": Unknown(), "db_pass": Unknown()},
     ),
     "ProjectKeys": Sample(
         ProjectKeysProvider,
-        {"project_ref": REF, "label": "a", "db_pass": DB_PASS, "db_host": "h", "kind": "project", "branch_id": None,
-         "deadline_seconds": 600.0, "anon_key": "k1", "service_role_key": "k2", "connection_string": "c"},
+        {
+            "project_ref": REF,
+            "label": "a",
+            "db_pass": DB_PASS,
+            "db_host": "h",
+            "kind": "project",
+            "branch_id": None,
+            "deadline_seconds": 600.0,
+            "anon_key": "k1",
+            "service_role_key": "k2",
+            "connection_string": "c",
+        },
         {"project_ref": Unknown(), "label": "a", "db_pass": Unknown(), "db_host": Unknown(), "deadline_seconds": 600.0},
     ),
     "Branch": Sample(
         BranchProvider,
-        {"parent_ref": REF, "name": "pr-1", "git_branch": "a", "with_data": False, "branch_id": "b", "ref": "r",
-         "api_url": "u"},
+        {
+            "parent_ref": REF,
+            "name": "pr-1",
+            "git_branch": "a",
+            "with_data": False,
+            "branch_id": "b",
+            "ref": "r",
+            "api_url": "u",
+        },
         {"parent_ref": REF, "name": "pr-1", "git_branch": Unknown(), "with_data": False},
     ),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("sample", SAMPLES.values(), ids=SAMPLES.keys())
@@ -93,7 +119,9 @@ def test_the_pickled_provider_carries_no_token_and_no_state(supabase: Supabase, 
     assert type(dill.loads(pickled)) is sample.provider
 
 
-def test_an_api_call_without_a_token_names_the_stack_config_key_and_the_environment_variable(supabase: Supabase) -> None:
+def test_an_api_call_without_a_token_names_the_stack_config_key_and_the_environment_variable(
+    supabase: Supabase,
+) -> None:
     with pytest.raises(SettingsError) as caught:
         ProjectProvider().create(supabase.project_inputs())
     assert "stagefleet:supabaseAccessToken" in str(caught.value) and "SUPABASE_ACCESS_TOKEN" in str(caught.value)
@@ -121,19 +149,22 @@ def lifecycle(supabase: Supabase) -> list[str]:
     keys.read(project_keys.id, project_keys.outs)
     branch = branches.create(supabase.branch_inputs(project.id))
     branch_keys = keys.create(
-        keys.check({}, {"project_ref": branch.outs["ref"], "label": "pr", "kind": "branch",
-                        "branch_id": branch.id}).inputs  # fmt: skip
+        keys.check(
+            {}, {"project_ref": branch.outs["ref"], "label": "pr", "kind": "branch", "branch_id": branch.id}
+        ).inputs
     )
     keys.read(branch_keys.id, branch_keys.outs)
     branches.read(branch.id, branch.outs)
     branches.delete(branch.id, branch.outs)
     projects.delete(project.id, project.outs)
     return [
-        TOKEN, DB_PASS, "rotated-pass-4242",
+        TOKEN,
+        DB_PASS,
+        "rotated-pass-4242",
         *(project_keys.outs[name] for name in ("anon_key", "service_role_key", "connection_string")),
         *(branch_keys.outs[name] for name in ("anon_key", "service_role_key", "connection_string")),
         branch_keys.outs["connection_string"].split(":")[2].split("@")[0],  # the branch's own password
-    ]  # fmt: skip
+    ]
 
 
 def test_no_secret_is_logged_during_a_whole_lifecycle(supabase: Supabase, caplog: pytest.LogCaptureFixture) -> None:
@@ -175,13 +206,21 @@ def test_outputs_that_are_not_declared_secret_hold_no_secret(supabase: Supabase)
     project_keys = keys.create(supabase.keys_inputs(project.outs))
     branch = branches.create(supabase.branch_inputs(project.id))
     branch_keys = keys.create(
-        keys.check({}, {"project_ref": branch.outs["ref"], "label": "pr", "kind": "branch", "branch_id": branch.id}).inputs
+        keys.check(
+            {}, {"project_ref": branch.outs["ref"], "label": "pr", "kind": "branch", "branch_id": branch.id}
+        ).inputs
     )
     secrets = [DB_PASS, TOKEN] + [
-        outs[name] for outs in (project_keys.outs, branch_keys.outs) for name in ("anon_key", "service_role_key", "connection_string")
-    ]  # fmt: skip
-    for kind, outs in (("Project", project.outs), ("ProjectKeys", project_keys.outs), ("Branch", branch.outs),
-                       ("ProjectKeys", branch_keys.outs)):  # fmt: skip
+        outs[name]
+        for outs in (project_keys.outs, branch_keys.outs)
+        for name in ("anon_key", "service_role_key", "connection_string")
+    ]
+    for kind, outs in (
+        ("Project", project.outs),
+        ("ProjectKeys", project_keys.outs),
+        ("Branch", branch.outs),
+        ("ProjectKeys", branch_keys.outs),
+    ):
         declared = RESOURCES[kind][1]
         plain = {name: value for name, value in outs.items() if name not in declared}
         assert [(kind, name) for name, value in plain.items() if any(s in str(value) for s in secrets)] == []
@@ -219,20 +258,40 @@ def test_resources_register_their_type_tokens_inputs_and_secret_outputs(registra
     }
     assert summary == {
         "pulumi-python:dynamic/supabase:Project": (
-            ["api_url", "database_password", "db_host", "db_pass", "instance_size", "name", "organization_slug", "ref",
-             "region", "status"],
+            [
+                "api_url",
+                "database_password",
+                "db_host",
+                "db_pass",
+                "instance_size",
+                "name",
+                "organization_slug",
+                "ref",
+                "region",
+                "status",
+            ],
             ["database_password", "db_pass"],
         ),
         "pulumi-python:dynamic/supabase:ProjectKeys": (
-            ["anon_key", "branch_id", "connection_string", "db_host", "db_pass", "deadline_seconds", "kind", "label",
-             "project_ref", "service_role_key"],
+            [
+                "anon_key",
+                "branch_id",
+                "connection_string",
+                "db_host",
+                "db_pass",
+                "deadline_seconds",
+                "kind",
+                "label",
+                "project_ref",
+                "service_role_key",
+            ],
             ["anon_key", "connection_string", "db_pass", "service_role_key"],
         ),
         "pulumi-python:dynamic/supabase:Branch": (
             ["api_url", "branch_id", "git_branch", "name", "parent_ref", "ref", "with_data"],
             [],
         ),
-    }  # fmt: skip
+    }
     for kind, (_, declared) in RESOURCES.items():
         assert sorted(summary[f"pulumi-python:dynamic/supabase:{kind}"][1]) == declared
 

@@ -10,8 +10,8 @@ import pytest
 from pulumi.output import Unknown
 
 from providers.api import NotFound
-from providers.supabase.branch import BranchProvider
 from providers.supabase import client as supabase_client
+from providers.supabase.branch import BranchProvider
 from providers.supabase.client import ProjectFailedToStart, ReadinessDeadlineExceeded
 from providers.supabase.project import ProjectProvider
 from providers.supabase.project_keys import ProjectKeysProvider, connection_string
@@ -81,7 +81,9 @@ def test_create_waits_until_the_project_is_healthy_then_returns_its_keys(
     }
     polls = supabase.sandbox.journal_count("GET /v1/projects/{ref}")
     assert polls >= 2, "the project was COMING_UP, so it must have been looked at more than once"
-    assert [entry.query_string for entry in supabase.sandbox.journal if entry.key.endswith("/api-keys")] == ["reveal=true"]
+    assert [entry.query_string for entry in supabase.sandbox.journal if entry.key.endswith("/api-keys")] == [
+        "reveal=true"
+    ]
 
 
 def test_a_project_that_ends_in_init_failed_is_deleted_and_the_error_says_what_to_do(
@@ -153,7 +155,9 @@ def test_read_returns_the_keys_again(supabase: Supabase, provider: ProjectKeysPr
     assert (read.id, read.outs) == (created.id, created.outs)
 
 
-def test_read_of_keys_whose_project_is_gone_reports_them_gone(supabase: Supabase, provider: ProjectKeysProvider) -> None:
+def test_read_of_keys_whose_project_is_gone_reports_them_gone(
+    supabase: Supabase, provider: ProjectKeysProvider
+) -> None:
     ref, project = supabase.create_project()
     created = provider.create(supabase.keys_inputs(project))
     supabase.sandbox.delete_project(ref)
@@ -171,17 +175,25 @@ def test_a_new_password_updates_the_connection_string_without_a_request(
     assert (diff.changes, diff.replaces) == (True, [])
     supabase.sandbox.journal_clear()
     updated = provider.update(ref, created.outs, news)
-    assert updated.outs["connection_string"] == f"postgresql://postgres:new-pass-9876@db.{ref}.supabase.co:5432/postgres"
+    assert (
+        updated.outs["connection_string"] == f"postgresql://postgres:new-pass-9876@db.{ref}.supabase.co:5432/postgres"
+    )
     assert updated.outs["anon_key"] == created.outs["anon_key"]
     assert supabase.sandbox.journal_count() == 0
 
 
-def test_a_new_label_or_deadline_is_an_update_without_a_request(supabase: Supabase, provider: ProjectKeysProvider) -> None:
+def test_a_new_label_or_deadline_is_an_update_without_a_request(
+    supabase: Supabase, provider: ProjectKeysProvider
+) -> None:
     ref, project = supabase.create_project()
     created = provider.create(supabase.keys_inputs(project))
     news = supabase.keys_inputs(project, label="renamed", deadline_seconds=900.0)
     supabase.sandbox.journal_clear()
-    assert provider.update(ref, created.outs, news).outs == {**created.outs, "label": "renamed", "deadline_seconds": 900.0}
+    assert provider.update(ref, created.outs, news).outs == {
+        **created.outs,
+        "label": "renamed",
+        "deadline_seconds": 900.0,
+    }
     assert supabase.sandbox.journal_count() == 0
 
 
@@ -203,7 +215,9 @@ def test_the_connection_string_percent_encodes_the_password() -> None:
 # ------------------------------------------------------------ branches
 
 
-def test_branch_keys_wait_for_the_branch_and_use_its_own_database(supabase: Supabase, provider: ProjectKeysProvider) -> None:
+def test_branch_keys_wait_for_the_branch_and_use_its_own_database(
+    supabase: Supabase, provider: ProjectKeysProvider
+) -> None:
     parent_ref, _ = supabase.healthy_project()
     branch = create_branch(supabase, parent_ref)
     supabase.sandbox.journal_clear()
@@ -258,7 +272,9 @@ def test_read_of_branch_keys_whose_branch_is_gone_reports_them_gone(
 # ------------------------------------------------------------ check and diff
 
 
-@pytest.mark.parametrize(("changed", "value"), [("project_ref", "another-ref"), ("kind", "branch"), ("branch_id", "b-2")])
+@pytest.mark.parametrize(
+    ("changed", "value"), [("project_ref", "another-ref"), ("kind", "branch"), ("branch_id", "b-2")]
+)
 def test_diff_replaces_on_ref_kind_or_branch(supabase: Supabase, changed: str, value: Any) -> None:
     olds = supabase.keys_inputs({"ref": "r", "name": "n", "db_pass": "p", "db_host": "h"})
     diff = ProjectKeysProvider().diff("r", olds, {**olds, changed: value})

@@ -74,8 +74,11 @@ def test_rate_limit_reset_seconds_reads_deltas_and_unix_times(header: str | None
 
 def test_a_429_without_retry_after_waits_for_x_ratelimit_reset() -> None:
     fake = FakeTime()
-    seen = send(fake, limited(**{"X-RateLimit-Limit": "120", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "4"}),
-                httpx.Response(201, json={}))  # fmt: skip
+    seen = send(
+        fake,
+        limited(**{"X-RateLimit-Limit": "120", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "4"}),
+        httpx.Response(201, json={}),
+    )
     assert fake.sleeps == [4.0] and len(seen) == 2
 
 
