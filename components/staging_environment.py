@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypedDict
 
 import pulumi
 
@@ -56,9 +57,9 @@ class StagingEnvironment(pulumi.ComponentResource):
     database: DatabaseConnection
     railway_environment_id: pulumi.Output[str]
     railway_environment_name: pulumi.Output[str]
-    urls: pulumi.Output[dict]
+    urls: pulumi.Output[dict[str, Any]]
     # Per service name: serviceId, url (None without a domain), healthcheckPath, deploymentId.
-    services: pulumi.Output[dict]
+    services: pulumi.Output[dict[str, Any]]
     database_url: pulumi.Output[str]
     database_ref: pulumi.Output[str | None]
     access_token: pulumi.Output[str]
@@ -99,7 +100,7 @@ class StagingEnvironment(pulumi.ComponentResource):
         )
 
         urls: dict[str, pulumi.Output[str]] = {}
-        services: dict[str, pulumi.Output[dict]] = {}
+        services: dict[str, pulumi.Output[dict[str, Any]]] = {}
         for service in args.railway.services:
             instance = ServiceInstance(
                 f"{name}-{service.name}-settings",
@@ -222,8 +223,16 @@ def service_variables(
     return variables
 
 
-def instance_settings(service: ServiceSpec, sleeps_when_idle: bool) -> dict[str, object]:
-    """What the environment sets on the service (ServiceInstanceArgs' names); None: not managed."""
+class InstanceSettings(TypedDict):
+    """What the environment sets on the service, by ServiceInstanceArgs' names; None: not managed."""
+
+    healthcheck_path: str | None
+    healthcheck_timeout: int | None
+    sleep_application: bool
+    root_directory: str | None
+
+
+def instance_settings(service: ServiceSpec, sleeps_when_idle: bool) -> InstanceSettings:
     return {
         "healthcheck_path": service.healthcheck_path,
         "healthcheck_timeout": service.healthcheck_timeout,

@@ -33,7 +33,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, cast, get_args
 
 from fleet import catalog, cost, janitor, naming, policy
 from fleet.config import ConfigProblem, FleetConfigError, FleetSpec
@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     formats = argparse.ArgumentParser(add_help=False)
     formats.add_argument(
         "--format",
-        choices=("markdown", "json", "table"),
+        choices=get_args(OutputFormat),
         help="default: table on a terminal, markdown when piped",
     )
 
@@ -368,10 +368,13 @@ def _describe_database(review: ReviewSpec) -> str:
     return described + (" (default)" if review.database_is_default else "")
 
 
-def output_format(args: argparse.Namespace) -> str:
+OutputFormat = Literal["markdown", "json", "table"]
+
+
+def output_format(args: argparse.Namespace) -> OutputFormat:
     """--format, else a table for a person at a terminal and markdown for a pipe or a file."""
     if args.format:
-        return args.format
+        return cast(OutputFormat, args.format)
     return "table" if _stdout_is_terminal() else "markdown"
 
 

@@ -92,7 +92,9 @@ class OrphansInputError(Exception):
 class Vendor(Protocol):
     """One API: what it has that looks like ours, and how to delete one of them."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The vendor's name as users know it: `Railway`."""
 
     def checked(self) -> str:
         """What is looked at, in words: `Railway project gatewayz`."""
@@ -306,8 +308,8 @@ def run(
         open_prs = [pull_request.number for pull_request in listed]
     owners = owners if owners is not None else read_owners(options.states)
     reachable, skipped = vendors if vendors is not None else vendors_for(options.spec)
-    for vendor, why in skipped:
-        print(f"notice: {vendor} skipped: {why}", file=stderr)
+    for vendor_name, why in skipped:
+        print(f"notice: {vendor_name} skipped: {why}", file=stderr)
 
     live: list[LiveObject] = []
     checked: list[Vendor] = []

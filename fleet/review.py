@@ -530,7 +530,8 @@ def render_review_comment(outputs: Mapping[str, Any], stack: str, *, ttl_days: i
             chosen = next(iter(environments.values()))
         if isinstance(chosen, Mapping):
             entry = chosen
-    urls = entry.get("urls") if isinstance(entry.get("urls"), Mapping) else {}
+    listed_urls = entry.get("urls")
+    urls: Mapping[Any, Any] = listed_urls if isinstance(listed_urls, Mapping) else {}
     lines = [COMMENT_MARKER, f"### Review environment `{_code(short)}`", ""]
     shown_urls = {name: url for name, url in urls.items() if _shown(url)}
     if shown_urls:

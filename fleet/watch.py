@@ -434,8 +434,7 @@ class Watch:
         while not service.settled and self._fatal is None and self._remaining() > 0:
             if service.gone:
                 return
-            await self._probe(service)
-            if service.settled:
+            if await self._probe(service):
                 return
             quick = service.deployment is not None and service.deployment.status == "DEPLOYING"
             pause = self._schedule.probe_quick if quick else backoff.next()
@@ -445,7 +444,8 @@ class Watch:
                 service.wake.clear()
                 backoff.reset()
 
-    async def _probe(self, service: _Service) -> None:
+    async def _probe(self, service: _Service) -> bool:
+        """Probe once; whether the service has settled since."""
         url = service.target.probe_url
         assert url is not None
         # A service that sleeps when idle may be asleep by the time the probe arrives.
@@ -453,7 +453,7 @@ class Watch:
         may_sleep = sleeping or service.target.sleeps_when_idle
         timeout = min(WAKE_TIMEOUT if may_sleep else PROBE_TIMEOUT, self._remaining())
         if timeout <= 0:
-            return
+            return service.settled
         result = await probe(self._http, url, timeout=timeout, clock=self._clock)
         service.probe = result
         if not result.ok:
@@ -467,6 +467,7 @@ class Watch:
                 env.confirm = True
                 env.attention.set()
         self._changed(service)
+        return service.settled
 
     # -- shared
 

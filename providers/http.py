@@ -95,7 +95,7 @@ class RetryPolicy:
     def backoff(self, retry_number: int) -> float:
         """Full jitter: uniform in [0, min(max_delay, base_delay * 2**(retry_number - 1))]."""
         ceiling = min(self.max_delay, self.base_delay * (2 ** (retry_number - 1)))
-        return self.jitter() * ceiling
+        return float(self.jitter() * ceiling)
 
     def pause(self, seconds: float) -> None:
         """Wait `seconds` before trying again, stretched by the spread: in

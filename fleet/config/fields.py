@@ -9,7 +9,7 @@ live in fleet.naming and are only applied here.
 import datetime
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Literal, get_args
 from urllib.parse import urlsplit
 
@@ -138,7 +138,7 @@ Variables = dict[
 ]
 
 
-def _url_check(*schemes: str):
+def _url_check(*schemes: str) -> Callable[[str], str]:
     wanted = " or ".join(f"{scheme}://" for scheme in schemes)
 
     def check(value: str) -> str:
@@ -232,7 +232,7 @@ InstanceSize = Literal[
     "48xlarge_high_memory",
 ]
 INSTANCE_SIZES: tuple[str, ...] = get_args(InstanceSize)
-DEFAULT_INSTANCE_SIZE = "micro"
+DEFAULT_INSTANCE_SIZE: InstanceSize = "micro"
 
 # Supabase Management API `region_selection` of type "specific" (V1CreateProjectBody).
 SUPABASE_REGIONS = (

@@ -448,8 +448,8 @@ class SupabaseClient(RestClient):
             return None
         if not isinstance(payload, list):
             raise self.unexpected(PROJECT_API_KEYS, failure, "not a list of keys")
-        keys = {
-            str(item.get("name")): item.get("api_key")
+        keys: dict[str, str] = {
+            str(item.get("name")): item["api_key"]
             for item in payload
             if isinstance(item, Mapping) and isinstance(item.get("api_key"), str) and item.get("api_key")
         }
