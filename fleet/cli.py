@@ -35,6 +35,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, get_args
 
+from fleet.version import __version__
+
 from fleet import catalog, cost, janitor, naming, policy
 from fleet.config import ConfigProblem, FleetConfigError, FleetSpec
 from fleet.dates import parse_date, parse_duration
@@ -57,8 +59,8 @@ class CommandError(Exception):
         self.lines = list(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "python -m fleet") -> int:
+    args = build_parser(prog).parse_args(argv)
     command: Callable[[argparse.Namespace], int] = args.command
     try:
         return command(args)
@@ -68,8 +70,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m fleet", description="Tools for the stagefleet stack config.")
+def stagefleet() -> int:
+    """The `stagefleet` console script: the same commands as `python -m fleet`."""
+    return main(prog="stagefleet")
+
+
+def build_parser(prog: str = "python -m fleet") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description="Tools for the stagefleet stack config.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
     # Options shared by every command that works on one stack.

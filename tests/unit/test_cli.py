@@ -2,13 +2,17 @@
 (tests/fleet_command.py), and, for a sample of commands, as a process of its own that must give
 exactly the same exit code, stdout and stderr."""
 
+import importlib
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from fleet import cli
+from fleet.version import __version__
 from tests import fleet_command
 
 REPO = Path(__file__).resolve().parents[2]
@@ -201,3 +205,33 @@ def test_the_in_process_cli_gives_what_python_m_fleet_gives(project: Path, args:
         process.stdout,
         process.stderr,
     )
+
+
+def test_version_prints_the_version_fleet_version_holds(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"python -m fleet {__version__}\n"
+
+
+def test_the_stagefleet_console_script_is_the_fleet_cli_under_its_own_name(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    module_name, _, function_name = project["project"]["scripts"]["stagefleet"].partition(":")
+    console_script = getattr(importlib.import_module(module_name), function_name)
+    monkeypatch.setattr(sys, "argv", ["stagefleet", "--version"])
+
+    with pytest.raises(SystemExit) as exit_info:
+        console_script()
+
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"stagefleet {__version__}\n"
+
+
+def test_the_package_version_is_read_from_fleet_version() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+
+    assert "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "fleet.version.__version__"}
