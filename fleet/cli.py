@@ -35,13 +35,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, get_args
 
-from fleet.version import __version__
-
 from fleet import catalog, cost, janitor, naming, policy
 from fleet.config import ConfigProblem, FleetConfigError, FleetSpec
 from fleet.dates import parse_date, parse_duration
 from fleet.review import ReviewSpec, fleet_stack_of, is_review_stack, render_review_comment
 from fleet.stackfile import StackFileError, StackFileNotFoundError, load_stack_config
+from fleet.version import __version__
 
 T = TypeVar("T")
 
