@@ -31,6 +31,17 @@ def parse_timestamp(text: str) -> dt.datetime:
     return assume_utc(dt.datetime.fromisoformat(text))
 
 
+def read_timestamp(value: object) -> dt.datetime | None:
+    """A date and time as an API sends it (text in ISO 8601, "Z" or an offset, in UTC when it has
+    neither); None when absent or unreadable: an API's odd timestamp is no reason to fail."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        return None
+
+
 def assume_utc(moment: dt.datetime) -> dt.datetime:
     """`moment` itself when it has a time zone, else the same wall time in UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from fleet.dates import read_timestamp
 from providers.api import ApiClient, ApiError, ApiFailure, AuthError, Conflict, NotFound
 from providers.http import RetryPolicy, scrub
 from providers.railway import operations as ops
@@ -680,7 +681,7 @@ def _environment(node: Mapping[str, Any]) -> EnvironmentInfo:
         is_ephemeral=bool(node.get("isEphemeral")),
         source_environment_id=source.get("id"),
         triggers=None if copied is None else tuple(_trigger(edge["node"]) for edge in copied.get("edges") or []),
-        created_at=_timestamp(node.get("createdAt")),
+        created_at=read_timestamp(node.get("createdAt")),
     )
 
 
@@ -728,8 +729,8 @@ def _deployment(node: Mapping[str, Any]) -> DeploymentInfo:
         status=str(node.get("status") or ""),
         environment_id=str(node.get("environmentId") or ""),
         service_id=str(node.get("serviceId") or ""),
-        created_at=_timestamp(node.get("createdAt")),
-        status_updated_at=_timestamp(node.get("statusUpdatedAt")),
+        created_at=read_timestamp(node.get("createdAt")),
+        status_updated_at=read_timestamp(node.get("statusUpdatedAt")),
         branch=_text(meta.get("branch")),
         commit_hash=_text(meta.get("commitHash")),
         commit_message=_text(meta.get("commitMessage")),
@@ -739,17 +740,6 @@ def _deployment(node: Mapping[str, Any]) -> DeploymentInfo:
 
 def _text(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
-
-
-def _timestamp(value: Any) -> dt.datetime | None:
-    """An ISO 8601 DateTime as Railway sends it ("2026-12-04T10:00:00.000Z"), in UTC."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _utc_now() -> dt.datetime:

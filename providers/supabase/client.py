@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from fleet.dates import read_timestamp
 from providers.api import ApiError, ApiFailure, Conflict, NotFound, RestClient, one_line
 from providers.http import Endpoint, RetryPolicy
 from providers.settings import SupabaseSettings, supabase_settings
@@ -686,7 +687,7 @@ def _project(node: Mapping[str, Any], *, organization_slug: str | None = None) -
         region=_optional_str(node.get("region")),
         status=str(node.get("status") or "UNKNOWN"),
         is_branch=bool(node.get("is_branch")),
-        created_at=_timestamp(node.get("created_at") or node.get("inserted_at")),
+        created_at=read_timestamp(node.get("created_at") or node.get("inserted_at")),
         instance_size=_instance_size(node.get("databases")),
     )
 
@@ -702,18 +703,6 @@ def _instance_size(databases: Any) -> str | None:
     return None
 
 
-def _timestamp(value: Any) -> dt.datetime | None:
-    """An ISO 8601 date and time as Supabase sends it ("2026-12-04T10:00:00.000Z"), in UTC; None
-    when absent or unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def _branch(node: Mapping[str, Any]) -> BranchInfo:
     with_data = node.get("with_data")
     return BranchInfo(
@@ -725,5 +714,5 @@ def _branch(node: Mapping[str, Any]) -> BranchInfo:
         git_branch=_optional_str(node.get("git_branch")),
         with_data=bool(with_data) if with_data is not None else None,
         status=_optional_str(node.get("preview_project_status") or node.get("status")),
-        created_at=_timestamp(node.get("created_at")),
+        created_at=read_timestamp(node.get("created_at")),
     )

@@ -58,6 +58,30 @@ def test_each_package_imports_only_the_layers_below_it() -> None:
     assert found == []
 
 
+# Below the providers and the sandbox, fleet/ offers only its pure rules: names and dates.
+PURE_RULES = {"fleet.naming", "fleet.dates"}
+
+
+def _fleet_modules_imported_by(package: str) -> list[str]:
+    found = []
+    for path in sorted((REPO / package).rglob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == "fleet":
+                found += [f"{path.relative_to(REPO)}: fleet.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("fleet."):
+                found.append(f"{path.relative_to(REPO)}: {node.module}")
+            elif isinstance(node, ast.Import):
+                found += [f"{path.relative_to(REPO)}: {a.name}" for a in node.names if a.name.startswith("fleet")]
+    return found
+
+
+def test_the_providers_and_the_sandbox_take_only_names_and_dates_from_fleet() -> None:
+    for package in ("providers", "sandbox"):
+        imported = _fleet_modules_imported_by(package)
+        assert [entry for entry in imported if entry.split(": ")[1] not in PURE_RULES] == []
+
+
 def test_the_program_entry_point_runs_the_programs_main() -> None:
     assert [module for _, module in _ours_imported_by(REPO / "__main__.py")] == ["programs.main"]
 

@@ -129,3 +129,17 @@ def test_what_is_no_duration_is_refused(text):
 )
 def test_a_duration_is_said_as_an_age_and_exactly(delta, age, exact):
     assert (dates.format_duration(delta), dates.exact_duration(delta)) == (age, exact)
+
+
+@pytest.mark.parametrize("text, moment", ZULU)
+def test_an_api_timestamp_is_read_in_utc(text, moment):
+    assert dates.read_timestamp(text) == moment
+
+
+@pytest.mark.parametrize("value", [None, "", "yesterday", 1764662400, "2026-13-01T00:00:00Z"])
+def test_an_absent_or_unreadable_api_timestamp_is_none(value):
+    assert dates.read_timestamp(value) is None
+
+
+def test_an_api_timestamp_without_an_offset_is_taken_as_utc():
+    assert dates.read_timestamp("2026-12-04T10:00:00") == dt.datetime(2026, 12, 4, 10, tzinfo=UTC)
