@@ -1,4 +1,5 @@
-"""An httpx error raised under the clients never carries the Authorization header out.
+"""An httpx error raised under the clients never carries the credential's header out
+(Authorization for Railway and Supabase, STATSIG-API-KEY for Statsig).
 
 httpx exceptions hold the request (and so its headers), and a transport or proxy may well quote
 a header in its message. Whatever the failure (not sent, timed out, dropped, unusable URL, an
@@ -18,25 +19,32 @@ import pytest
 from providers.api import ApiError
 from providers.http import RetryPolicy
 from providers.railway.client import RailwayClient
-from providers.settings import RailwaySettings, SupabaseSettings
+from providers.settings import RailwaySettings, StatsigSettings, SupabaseSettings
+from providers.statsig.client import StatsigClient
 from providers.supabase.client import SupabaseClient
 
 TOKEN = "audit-http-token-6a1f0c93be"
 NO_WAIT = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0, sleep=lambda _: None)
 
 
+def _credential_header(request: httpx.Request) -> tuple[str, str]:
+    """(name, value) of the header that carries the credential, whichever API it is."""
+    return next((name, value) for name, value in request.headers.items() if TOKEN in value)
+
+
 def _quoting(kind: type[httpx.TransportError]) -> Callable[[httpx.Request], httpx.Response]:
-    """A transport that fails with `kind`, quoting the request's Authorization header."""
+    """A transport that fails with `kind`, quoting the request's credential header."""
 
     def fail(request: httpx.Request) -> httpx.Response:
-        raise kind(f"failed sending with Authorization: {request.headers['authorization']}", request=request)
+        name, value = _credential_header(request)
+        raise kind(f"failed sending with {name}: {value}", request=request)
 
     return fail
 
 
 def _echoing(status: int, body: Callable[[str], Any]) -> Callable[[httpx.Request], httpx.Response]:
-    """An API that answers `status` with a body quoting the Authorization header."""
-    return lambda request: httpx.Response(status, json=body(request.headers["authorization"]))
+    """An API that answers `status` with a body quoting the credential header."""
+    return lambda request: httpx.Response(status, json=body(_credential_header(request)[1]))
 
 
 FAILURES = {
@@ -63,6 +71,14 @@ def _supabase(handler: Callable[[httpx.Request], httpx.Response]) -> SupabaseCli
     )
 
 
+def _statsig(handler: Callable[[httpx.Request], httpx.Response]) -> StatsigClient:
+    return StatsigClient(
+        StatsigSettings(TOKEN, "https://statsig.invalid/console/v1"),
+        policy=NO_WAIT,
+        transport=httpx.MockTransport(handler),
+    )
+
+
 CALLS: dict[str, Callable[[Callable[[httpx.Request], httpx.Response]], Any]] = {
     "Railway read": lambda handler: _railway(handler).get_environment("env-1"),
     "Railway create": lambda handler: _railway(handler).create_environment(
@@ -71,6 +87,10 @@ CALLS: dict[str, Callable[[Callable[[httpx.Request], httpx.Response]], Any]] = {
     "Supabase read": lambda handler: _supabase(handler).get_project("abcdefghijklmnopqrst"),
     "Supabase create": lambda handler: _supabase(handler).create_project(
         name="gatewayz-staging-dev1-alice", organization_slug="gatewayz", region="us-east-1", db_pass="pw-0f9e8d7c6b"
+    ),
+    "Statsig read": lambda handler: _statsig(handler).get_gate("staging_dev1_alice_new_checkout"),
+    "Statsig create": lambda handler: _statsig(handler).create_gate(
+        name="staging_dev1_alice_new_checkout", description="[managed by stagefleet]", rules=[], owned=lambda _: False
     ),
 }
 
@@ -114,7 +134,7 @@ def test_a_graphql_error_echoing_the_header_does_not_carry_it_out(call: str) -> 
 
 
 @pytest.mark.parametrize("status", [401, 403, 500, 502])
-@pytest.mark.parametrize("call", ["Supabase read", "Supabase create", "Railway read"])
+@pytest.mark.parametrize("call", ["Supabase read", "Supabase create", "Railway read", "Statsig read", "Statsig create"])
 def test_an_error_answer_echoing_the_header_does_not_carry_it_out(call: str, status: int) -> None:
     echo = _echoing(status, lambda header: {"message": f"rejected {header}"})
     _assert_clean(_caught(lambda: CALLS[call](echo)))
@@ -125,4 +145,4 @@ def test_the_scrubbing_keeps_the_rest_of_the_message_readable() -> None:
     message = str(error)
     assert message.startswith("Supabase project abcdefghijklmnopqrst could not be read: Supabase API unavailable: ")
     assert "GET https://supabase.invalid/v1/projects/abcdefghijklmnopqrst" in message
-    assert "Authorization: ***" in message
+    assert "authorization: ***" in message.lower()
