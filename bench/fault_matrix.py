@@ -24,6 +24,9 @@ have, and nothing else in the cell's own project or organization.
 
 Everything runs in-process against the sandboxes on loopback with tiny backoff, a shrunken read
 timeout and fast readiness polling (`fast_settings`), so the whole matrix takes about a minute.
+
+Long on purpose: the matrix is one table of definitions (every operation, its set-up, its fault
+keys, its re-run and its expectation) that the benchmark and tests/faults share.
 """
 
 from __future__ import annotations

@@ -36,6 +36,9 @@ Per N it prints and writes to bench/results/readiness.json:
 - where the time went in the run closest to the median: when the up returned, when the
   deployments started and turned SUCCESS, when status first asked Railway, noticed, and exited;
   and when each type of the up's provider Creates ran (as bench.provisioning reports them).
+
+Long on purpose: the fleet it brings up, the clock it reads and the figures it derives are one
+measurement, read top to bottom.
 """
 
 from __future__ import annotations

@@ -22,6 +22,9 @@ catalog, cost, status and orphans print aligned columns to a terminal and markdo
 --format json is for machines. `status` and `orphans` are the commands that talk to APIs (with
 the credentials in RAILWAY_API_TOKEN, SUPABASE_ACCESS_TOKEN, STATSIG_CONSOLE_API_KEY): their
 modules, and the providers' API clients they use, are imported only when they run.
+
+Long on purpose: one argparse parser and one short run function per command, so `--help` and
+the behaviour of every command are read in one place; the commands' work lives in their modules.
 """
 
 import argparse

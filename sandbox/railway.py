@@ -10,6 +10,9 @@ started through the API, by a fork without `skipInitialDeploys`, by a variable w
 on the sandbox clock. A second loopback server, the edge (sandbox.railway_edge), makes the
 generated domains answer HTTP from the deployment running behind them. Tests use its state
 helpers for assertions and for out-of-band changes ("someone clicked in the dashboard").
+
+Long on purpose: one emulator is one in-memory API (every GraphQL operation in railway.graphql
+and the state they share); deployments and the edge already live in modules of their own.
 """
 
 from __future__ import annotations

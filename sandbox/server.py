@@ -7,6 +7,9 @@ by itself (so a test that forgets to stop it cannot leave a listener behind). Th
 `Application`: `describe(request)` names the request (its operation key for fault matching and
 what the journal records) *before* anything is applied, and `__call__(request)` applies it and
 returns `(status, headers, body)`.
+
+Long on purpose: the loopback server, its fault plan, journal and rate limiters are used together
+by every emulator and share one request path.
 """
 
 from __future__ import annotations

@@ -38,6 +38,9 @@ Chosen where the docs are silent (kept stable for the provider):
 - A rule's `environments` must name the project's environments (default development,
   staging, production; `StatsigSandbox(environments=...)`): else 400
   `rules[<i>].environments: unknown environment "<name>"`.
+
+Long on purpose: one emulator is one in-memory API (its state, validation and every endpoint
+stagefleet calls), kept together so its behaviours read as the real API's.
 """
 
 from __future__ import annotations

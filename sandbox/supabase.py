@@ -17,6 +17,9 @@ in-memory state and keeps the real API's behaviours the stagefleet client relies
 Every route is named by "<METHOD> <path template as in the OpenAPI spec>"; that name is the
 fault key, the journal key and the per-endpoint rate-limit key. Tests use the state helpers for
 assertions and for out-of-band changes.
+
+Long on purpose: one emulator is one in-memory API (projects, branches, keys, health and their
+lifecycles), kept together so its behaviours read as the real API's.
 """
 
 from __future__ import annotations

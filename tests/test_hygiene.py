@@ -3,6 +3,7 @@ tracked file as it found it (tests write to tmp_path; benchmarks, not tests, wri
 
 from __future__ import annotations
 
+import ast
 import subprocess
 from pathlib import Path
 
@@ -85,3 +86,19 @@ def test_the_session_changed_no_tracked_file(tracked_at_session_start: dict[str,
         "tracked files changed while the tests ran (by a test, or by hand meanwhile); tests write "
         "to tmp_path, and bench/results is written by `python -m bench.<name>` only: " + ", ".join(changed)
     )
+
+
+SOURCE_PACKAGES = ("fleet", "providers", "components", "programs", "harness", "sandbox", "bench")
+LONG_MODULE_LINES = 600
+
+
+def test_no_source_module_is_over_600_lines_without_saying_why_at_its_top() -> None:
+    repo = TESTS.parent
+    unexplained = [
+        f"{path.relative_to(repo)}: {lines} lines"
+        for package in SOURCE_PACKAGES
+        for path in sorted((repo / package).rglob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > LONG_MODULE_LINES
+        and "Long on purpose:" not in (ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or "")
+    ]
+    assert unexplained == [], "split it, or say at its top why it is one module ('Long on purpose: ...')"

@@ -7,6 +7,9 @@ document through the shared request path; Railway reports most errors in a 200 a
 user's terms, what could not be done and why, and name the operation. Creates can be retried
 safely: when Railway may have applied a create whose answer was lost, or reports a conflict, the
 object is looked up by its natural key and adopted, so exactly one exists.
+
+Long on purpose: one method per GraphQL operation the providers send, each a few lines over the
+shared request path; splitting them would scatter the one client the design asks for per API.
 """
 
 from __future__ import annotations
