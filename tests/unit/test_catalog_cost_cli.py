@@ -468,11 +468,3 @@ def test_validate_with_a_today_that_is_not_a_date_is_a_usage_error(project, valu
 
     assert result.returncode == 2
     assert f"not a date (YYYY-MM-DD): {value!r}" in result.stderr
-
-
-def test_the_readmes_catalog_example_is_the_real_output_for_the_committed_stack_file():
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    result = fleet(REPO, "catalog", "--stack", "staging", "--format", "table")
-
-    assert result.returncode == 0
-    assert f"```\n{result.stdout}```\n" in readme

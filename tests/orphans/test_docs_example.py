@@ -1,5 +1,5 @@
-"""The README's `fleet orphans` example is the command's real output, for a fleet seeded in the
-sandboxes as the README describes it: stacks staging and pr-15, and what escaped them."""
+"""The `fleet orphans` example in docs/operating.md is the command's real output, for a fleet
+seeded in the sandboxes as the docs describe it: stacks staging and pr-15, and what escaped them."""
 
 from __future__ import annotations
 
@@ -23,11 +23,11 @@ from tests.orphans.support import (
     run_process,
 )
 
-README = REPO / "README.md"
+DOC = REPO / "docs" / "operating.md"
 
 
 def seed_readme_fleet(fleet: Fleet) -> list[Path]:
-    """The README's fleet; returns the arguments' state files and writes open-prs.json."""
+    """The documented fleet; returns the arguments' state files and writes open-prs.json."""
     railway, supabase = fleet.railway, fleet.supabase
 
     def environment(name: str, environment_id: str, age, owner: str | None = None) -> None:
@@ -78,7 +78,7 @@ def seed_readme_fleet(fleet: Fleet) -> list[Path]:
     return fleet.states()
 
 
-def test_the_readmes_orphans_example_is_the_real_output(fleet):
+def test_the_documented_orphans_example_is_the_real_output(fleet):
     states = seed_readme_fleet(fleet)
     arguments = [
         "orphans",
@@ -96,4 +96,4 @@ def test_the_readmes_orphans_example_is_the_real_output(fleet):
     result = run_process(arguments, fleet.environ(), cwd=fleet.directory)
 
     assert (result.exit_code, result.stderr) == (1, "")
-    assert f"```\n{result.stdout}```\n" in README.read_text(encoding="utf-8"), result.stdout
+    assert f"```\n{result.stdout}```\n" in DOC.read_text(encoding="utf-8"), result.stdout
