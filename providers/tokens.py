@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from providers._resource import DeclarativeProvider, Schema, Text, TextMap, args_to_props
+from providers.resource import DeclarativeProvider, Schema, Text, TextMap, args_to_props
 
 __all__ = ["AccessToken", "AccessTokenArgs", "AccessTokenProvider", "new_token"]
 

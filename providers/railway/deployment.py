@@ -24,8 +24,8 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource
 
-from providers._resource import DeclarativeProvider, Schema, Text, TextMap, args_to_props
 from providers.railway.client import RailwayClient
+from providers.resource import DeclarativeProvider, Schema, Text, TextMap, args_to_props
 
 __all__ = ["Deployment", "DeploymentArgs", "DeploymentProvider", "variables_digest"]
 

@@ -15,10 +15,10 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from providers._resource import DeclarativeProvider, Schema, Text, args_to_props
 from providers.api import NotFound
 from providers.railway import forks
 from providers.railway.client import DeploymentTriggerInfo, RailwayClient
+from providers.resource import DeclarativeProvider, Schema, Text, args_to_props
 
 __all__ = ["DeploymentTrigger", "DeploymentTriggerArgs", "DeploymentTriggerProvider"]
 

@@ -11,9 +11,9 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 from pulumi.output import Unknown
 
-from providers._resource import DeclarativeProvider, Flag, Schema, Text, args_to_props
 from providers.railway import forks
 from providers.railway.client import RailwayClient
+from providers.resource import DeclarativeProvider, Flag, Schema, Text, args_to_props
 
 __all__ = ["Environment", "EnvironmentArgs", "EnvironmentProvider"]
 

@@ -9,9 +9,9 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from providers._resource import DeclarativeProvider, Port, Schema, Text, args_to_props
 from providers.api import NotFound
 from providers.railway.client import RailwayClient, ServiceDomainInfo
+from providers.resource import DeclarativeProvider, Port, Schema, Text, args_to_props
 
 __all__ = ["ServiceDomain", "ServiceDomainArgs", "ServiceDomainProvider"]
 

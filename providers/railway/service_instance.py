@@ -17,8 +17,8 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from providers._resource import DeclarativeProvider, Flag, Schema, Text, WholeNumber, args_to_props
 from providers.railway.client import RailwayClient, ServiceInstanceInfo
+from providers.resource import DeclarativeProvider, Flag, Schema, Text, WholeNumber, args_to_props
 
 __all__ = ["ServiceInstance", "ServiceInstanceArgs", "ServiceInstanceProvider", "service_instance_id"]
 

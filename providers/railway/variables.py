@@ -14,9 +14,9 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from providers._resource import DeclarativeProvider, Schema, Text, TextMap, args_to_props
 from providers.api import NotFound
 from providers.railway.client import RailwayClient
+from providers.resource import DeclarativeProvider, Schema, Text, TextMap, args_to_props
 
 __all__ = ["Variables", "VariablesArgs", "VariablesProvider", "variables_id"]
 

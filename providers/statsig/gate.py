@@ -30,8 +30,8 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, 
 from pulumi.output import Unknown
 
 from fleet import naming
-from providers._resource import Choice, DeclarativeProvider, InvalidProperty, Prop, Schema, args_to_props
 from providers.api import NotFound
+from providers.resource import Choice, DeclarativeProvider, InvalidProperty, Prop, Schema, args_to_props
 from providers.statsig.client import GateInfo, StatsigClient, gate_id_for
 
 __all__ = [

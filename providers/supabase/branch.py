@@ -16,8 +16,8 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 from pulumi.output import Unknown
 
-from providers._resource import DeclarativeProvider, Flag, Schema, Text, args_to_props
 from providers.api import NotFound
+from providers.resource import DeclarativeProvider, Flag, Schema, Text, args_to_props
 from providers.supabase.client import BranchInfo, SupabaseClient, api_url_for
 
 __all__ = ["Branch", "BranchArgs", "BranchProvider"]

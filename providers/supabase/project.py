@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from providers._resource import Choice, DeclarativeProvider, Schema, Text, args_to_props
+from providers.resource import Choice, DeclarativeProvider, Schema, Text, args_to_props
 from providers.supabase.client import INSTANCE_SIZES, SupabaseClient, api_url_for, db_host_for
 
 __all__ = ["Project", "ProjectArgs", "ProjectProvider", "project_outputs", "refreshed_status"]

@@ -25,8 +25,8 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, Resource, UpdateResult
 
-from providers._resource import Choice, DeclarativeProvider, Schema, Seconds, Text, args_to_props
 from providers.api import ApiError, ApiFailure, NotFound
+from providers.resource import Choice, DeclarativeProvider, Schema, Seconds, Text, args_to_props
 from providers.supabase.client import ApiKeys, BranchDetail, SupabaseClient
 
 __all__ = [
