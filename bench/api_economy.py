@@ -29,7 +29,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from bench._fleet import fleet_mapping, is_write, provider_host, request_label, sandboxes, write_results
+from bench.fleets import fleet_mapping, is_write, provider_host, request_label, sandboxes, write_results
 from harness import existing_stack
 from harness.mocks import TODAY, stack_mapping
 from harness.new_stack import up as up_new_stack

@@ -25,7 +25,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from bench._fleet import fleet_mapping, write_results
+from bench.fleets import fleet_mapping, write_results
 from harness.mocks import evaluate
 
 SIZES = (1, 10, 50, 100)

@@ -5,7 +5,7 @@ concurrently, dependents after their dependencies) through the real provider hos
 a Supabase project is ACTIVE_HEALTHY 5 s after its create, and every API call on both sandboxes
 takes 100 ms more. The providers run with their production retry and readiness-polling settings.
 
-The sandboxes run in a process of their own (bench/_sandbox_process.py): real APIs do not share
+The sandboxes run in a process of their own (bench/sandbox_process.py): real APIs do not share
 the engine's CPU, and emulators in the benchmark's process would.
 
     venv/bin/python -m bench.provisioning            # N = 1, 5, 20; median of 3 runs each
@@ -28,8 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench._fleet import fleet_mapping, provider_host, request_label, sandboxes, write_results
-from bench._sandbox_process import remote_sandboxes
+from bench.fleets import fleet_mapping, provider_host, request_label, sandboxes, write_results
+from bench.sandbox_process import remote_sandboxes
 from harness.mocks import TODAY
 from harness.new_stack import up
 from programs.fleet import deploy_fleet, load_fleet_spec

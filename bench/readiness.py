@@ -1,7 +1,7 @@
 """Readiness: from the start of `pulumi up` to every service of N new environments healthy.
 
 For N = 1, 5 and 20 new developer environments, each with a dedicated Supabase project
-(bench._fleet.fleet_mapping), the whole program is brought up through the real provider host
+(bench.fleets.fleet_mapping), the whole program is brought up through the real provider host
 (harness/new_stack.up, `python -m pulumi.dynamic` with its 4 worker threads), then, right
 after `up` returns, as deploy.yml does:
 
@@ -9,7 +9,7 @@ after `up` returns, as deploy.yml does:
         --connect-to up.railway.app=<the Railway sandbox's edge> --deadline 120
 
 runs as a process of its own with RAILWAY_API_TOKEN and RAILWAY_API_URL set, until it exits 0.
-Both sandboxes run in a third process (bench/_sandbox_process.py) at scaled real latencies: every
+Both sandboxes run in a third process (bench/sandbox_process.py) at scaled real latencies: every
 API call takes 100 ms more, a Supabase project is ACTIVE_HEALTHY 5 s after its create, a Railway
 deployment builds for 3 s and deploys for 2 s before it is SUCCESS, and the edge answers a
 service's domain from then on. The emulators add 5 + 3 + 2 = 10 s before a service can be ready:
@@ -58,9 +58,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench._fleet import RAILWAY_TOKEN, count_requests, fleet_mapping, provider_host, write_results
-from bench._sandbox_process import remote_sandboxes
+from bench.fleets import RAILWAY_TOKEN, count_requests, fleet_mapping, provider_host, write_results
 from bench.provisioning import CallTimes, TimedHost
+from bench.sandbox_process import remote_sandboxes
 from fleet.probe import CONNECT_TO_ENV
 from harness import REPO
 from harness.mocks import TODAY

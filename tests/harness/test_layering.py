@@ -111,3 +111,22 @@ def test_the_scan_sees_an_import_from_the_tests(tmp_path: Path) -> None:
     module = tmp_path / "module.py"
     module.write_text("import json\n\ndef f():\n    from tests.engine import conftest\n    import tests.program\n")
     assert [name for _, name in _imported_modules(module)] == ["json", "tests.engine", "tests.program"]
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    """An underscore name is its module's own: what others need is public, in one home."""
+    found = []
+    for package in ("fleet", "providers", "components", "programs", "harness", "bench"):
+        for path in sorted((REPO / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+                if not (isinstance(node, ast.ImportFrom) and node.module and node.level == 0):
+                    continue
+                if node.module.split(".")[0] not in OURS:
+                    continue
+                private_module = any(part.startswith("_") and part != "__init__" for part in node.module.split("."))
+                private_names = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+                if private_module or private_names:
+                    found.append(
+                        f"{path.relative_to(REPO)}:{node.lineno}: from {node.module} import {private_names or '...'}"
+                    )
+    assert found == []

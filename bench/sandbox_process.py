@@ -4,7 +4,7 @@ The emulators answer in Python: run in the benchmark's process they would compet
 with the program, the SDK and the engine's monitor, and the benchmark would time the emulators'
 CPU as much as stagefleet. Real APIs run elsewhere; so do these, here.
 
-    child:  venv/bin/python -m bench._sandbox_process --healthy-after 5 --latency 0.1 \
+    child:  venv/bin/python -m bench.sandbox_process --healthy-after 5 --latency 0.1 \
                 [--queued 0 --building 3 --deploying 2]
             prints one JSON line (URLs, the Railway edge's URL, seeded ids), then answers commands
             on stdin, one JSON line each: "journal", "edge_journal", "deployments", "state",
@@ -44,7 +44,7 @@ ANSWER_TIMEOUT = 60.0
 
 
 def _serve(argv: Sequence[str] | None = None) -> int:
-    from bench._fleet import SANDBOX_LIFETIME, sandboxes
+    from bench.fleets import SANDBOX_LIFETIME, sandboxes
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--healthy-after", type=float, required=True)
@@ -144,10 +144,10 @@ def _answer(payload: Any) -> None:
 
 
 class RemoteSandboxes:
-    """The parent's handle on the child: what bench._fleet.Sandboxes offers, over a pipe."""
+    """The parent's handle on the child: what bench.fleets.Sandboxes offers, over a pipe."""
 
     def __init__(self, process: subprocess.Popen[str], hello: dict[str, Any]):
-        from bench._fleet import RAILWAY_TOKEN, SUPABASE_TOKEN
+        from bench.fleets import RAILWAY_TOKEN, SUPABASE_TOKEN
 
         self._process = process
         self._lock = threading.Lock()
@@ -228,7 +228,7 @@ def remote_sandboxes(
         [
             sys.executable,
             "-m",
-            "bench._sandbox_process",
+            "bench.sandbox_process",
             "--healthy-after",
             str(healthy_after),
             "--latency",
