@@ -61,7 +61,11 @@ class DatabaseArgs:
     supabase: SupabaseSpec | None
     project_name: str
     instance_size: str | None = None
-    # For `branch`: the connection of the environment whose project is branched.
+    # For `branch`: its compute (None: Supabase's default), whether it is kept (a fleet
+    # environment's) or a disposable preview (a review stack's), and the connection of the
+    # environment whose project is branched.
+    branch_instance_size: str | None = None
+    persistent: bool = True
     parent: DatabaseConnection | None = None
     project_directory: Path = Path(".")
 
@@ -136,6 +140,8 @@ class Database(pulumi.ComponentResource):
                 name=args.project_name,
                 git_branch=args.environment.branch,
                 with_data=args.database.with_data,
+                persistent=args.persistent,
+                instance_size=args.branch_instance_size,
             ),
             pulumi.ResourceOptions(parent=self, depends_on=parent_ready),
         )

@@ -184,3 +184,17 @@ def test_projects_and_branches_are_deleted_on_their_own(staging):
     # the parent may belong to another stack (a review stack's branch), and a branch bills on its own.
     assert staging.graph.named("main-database-project").deleted_with is None
     assert staging.graph.named("dev3-charlie-database-branch").deleted_with is None
+
+
+def test_a_fleet_environments_branch_is_persistent(staging):
+    assert reveal(staging.graph.named("dev3-charlie-database-branch").inputs["persistent"]) is True
+
+
+def test_a_branch_without_a_configured_size_leaves_it_to_supabase(staging):
+    assert reveal(staging.graph.named("dev3-charlie-database-branch").inputs).get("instance_size") is None
+
+
+def test_a_branch_gets_the_branch_instance_size():
+    mapping = edit(stack_mapping(), "stagefleet:supabase", lambda supabase: supabase.update(branchInstanceSize="small"))
+    branch = reveal(evaluate(mapping).graph.named("dev3-charlie-database-branch").inputs)
+    assert branch["instance_size"] == "small"
