@@ -12,18 +12,22 @@
 - a `pulumi refresh` of the deployed sandbox stack (every resource type, the branch database
   included): reads per resource, by type;
 - `pulumi preview` of a new fleet and of an edit of the deployed one: requests.
+- `pulumi destroy` of the deployed sandbox stack: requests by operation, provider calls (deletes,
+  and drops of what is `deleted_with` a parent that goes too), deployments started meanwhile; and
+  the same destroy of a state without `deleted_with` (what every destroy cost before it).
 
     venv/bin/python -m bench.api_economy                 # 5 environments
     venv/bin/python -m bench.api_economy --environments 2 --no-write
 
-Writes bench/results/api_economy.json with `noop_up_writes`, `preview_requests` and
-`refresh_reads_per_resource`.
+Writes bench/results/api_economy.json with `noop_up_writes`, `preview_requests`,
+`refresh_reads_per_resource` and `destroy_*`.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
@@ -267,6 +271,65 @@ def refresh_figures() -> dict[str, Any]:
     }
 
 
+# Railway writes that belong to a service in an environment: none is needed when the environment goes.
+CHILD_WRITES = (
+    "variableDelete",
+    "variableUpsert",
+    "variableCollectionUpsert",
+    "deploymentTriggerDelete",
+    "deploymentTriggerUpdate",
+    "serviceDomainDelete",
+    "serviceInstanceUpdate",
+    "serviceInstanceDeployV2",
+)
+
+
+class DeploymentWatch:
+    """Every deployment id the Railway sandbox has after each provider call: one a call starts is
+    seen before its environment's delete forgets it."""
+
+    def __init__(self, boxes: Any):
+        self._boxes = boxes
+        self.seen: set[str] = set()
+
+    @contextlib.contextmanager
+    def __call__(self, _op: str, _urn: str) -> Iterator[None]:
+        yield
+        self.seen |= {d["id"] for d in self._boxes.railway.deployments()}
+
+
+def _destroy(*, deleted_with: bool) -> dict[str, Any]:
+    with sandboxes(healthy_after=HEALTHY_AFTER) as boxes, provider_host(boxes) as host:
+        deployment = up_new_stack(_program(stack_mapping("Pulumi.sandbox.yaml")), host)
+        if deployment.error is not None:
+            raise RuntimeError(f"up of the sandbox stack failed: {deployment.error}")
+        state = existing_stack.state_of(deployment)
+        if not deleted_with:
+            state = {urn: dataclasses.replace(resource, deleted_with="") for urn, resource in state.items()}
+        kinds = Counter(_kind(resource) for resource in state.values())
+        before = {d["id"] for d in boxes.railway.deployments()}
+        watch = DeploymentWatch(boxes)
+        boxes.clear_journals()
+        run = existing_stack.destroy(state, host, on_call=watch)
+        entries = boxes.journal()
+    counts = _counts(entries)
+    return {
+        "resources": dict(sorted(kinds.items())),
+        "requests": counts,
+        "requests_total": len(entries),
+        "writes": sum(1 for api, entry in entries if is_write(api, entry)),
+        "child_writes": sum(counts.get(f"railway: {field}", 0) for field in CHILD_WRITES),
+        "provider_calls": dict(Counter(step.op for step in run.steps)),
+        "deployments_started": len(watch.seen - before),
+    }
+
+
+def destroy_figures() -> dict[str, Any]:
+    """A destroy of the deployed sandbox stack (4 environments, 2 projects, 1 branch), and the
+    same destroy of a state that records no deleted_with (as every destroy went before it)."""
+    return {"with_deleted_with": _destroy(deleted_with=True), "without_deleted_with": _destroy(deleted_with=False)}
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--environments", type=int, default=ENVIRONMENTS)
@@ -275,6 +338,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
     fleet = fleet_figures(args.environments)
     refresh = refresh_figures()
+    destroy = destroy_figures()
     print(
         f"requests per new environment ({args.environments} environments, dedicated databases, "
         f"{fleet['services_per_environment']} services each)"
@@ -314,6 +378,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             f"read(s) each: {figures['requests']}"
         )
 
+    for variant, figures_of in destroy.items():
+        print(
+            f"destroy of the sandbox stack ({variant.replace('_', ' ')}): {figures_of['requests_total']} requests, "
+            f"{figures_of['child_writes']} variable/trigger/domain/instance writes, "
+            f"{figures_of['deployments_started']} deployments started; provider calls {figures_of['provider_calls']}"
+        )
+        for op, n in figures_of["requests"].items():
+            print(f"  {op:<52} {n:>4}")
+
     figures: dict[str, Any] = {
         "noop_up_writes": fleet["noop_up"]["writes"],
         "noop_up_requests": fleet["noop_up"]["requests"],
@@ -322,8 +395,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "new_deployments_for_one_variable_edit": fleet["edit_variable_up"]["new_deployments"],
         "refresh_reads_per_resource": {kind: f["reads_per_resource_max"] for kind, f in refresh["per_type"].items()},
         "refresh_max_reads_per_resource": max(f["reads_per_resource_max"] for f in refresh["per_type"].values()),
+        "destroy_requests": destroy["with_deleted_with"]["requests"],
+        "destroy_child_writes": destroy["with_deleted_with"]["child_writes"],
+        "destroy_deployments_started": destroy["with_deleted_with"]["deployments_started"],
+        "destroy_requests_total": destroy["with_deleted_with"]["requests_total"],
+        "destroy_requests_total_without_deleted_with": destroy["without_deleted_with"]["requests_total"],
         "fleet": fleet,
         "refresh": refresh,
+        "destroy": destroy,
     }
     if not args.no_write:
         print(f"wrote {write_results('api_economy', figures)}")

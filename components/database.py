@@ -5,6 +5,9 @@ awaited, keys read),
 `branch` makes a Supabase branch of another environment's project, `external` takes URL and key
 from config, and `shared` borrows another environment's connection without creating anything.
 Databases an environment owns get migrations and, when new, the seed.
+
+What hangs off a project or branch (its keys, the migration and seed commands) is `deleted_with`
+it: destroying a database is one project or branch delete.
 """
 
 from __future__ import annotations
@@ -58,13 +61,19 @@ class DatabaseArgs:
     supabase: SupabaseSpec | None
     project_name: str
     instance_size: str | None = None
-    # For `branch`: the connection of the environment whose project is branched.
+    # For `branch`: its compute (None: Supabase's default), whether it is kept (a fleet
+    # environment's) or a disposable preview (a review stack's), and the connection of the
+    # environment whose project is branched.
+    branch_instance_size: str | None = None
+    persistent: bool = True
     parent: DatabaseConnection | None = None
     project_directory: Path = Path(".")
 
 
 class Database(pulumi.ComponentResource):
     connection: DatabaseConnection
+    # The project or branch made for it (None for external): what its other resources die with.
+    home: pulumi.Resource | None = None
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(COMPONENT_TYPE, name, None, opts)
@@ -83,7 +92,6 @@ class Database(pulumi.ComponentResource):
 
     def _dedicated(self, name: str, args: DatabaseArgs) -> DatabaseConnection:
         supabase = _require(args.supabase, args.environment)
-        child = pulumi.ResourceOptions(parent=self)
         # No db_pass: the project generates its own, so it waits for no other resource before it
         # can be requested (every project of a fleet is then requested early and comes up in parallel).
         project = Project(
@@ -94,8 +102,9 @@ class Database(pulumi.ComponentResource):
                 region=supabase.region,
                 instance_size=args.instance_size,
             ),
-            child,
+            pulumi.ResourceOptions(parent=self),
         )
+        self.home = project
         keys = ProjectKeys(
             f"{name}-keys",
             ProjectKeysArgs(
@@ -106,7 +115,7 @@ class Database(pulumi.ComponentResource):
                 kind="project",
                 deadline_seconds=supabase.readiness_deadline_seconds,
             ),
-            child,
+            pulumi.ResourceOptions(parent=self, deleted_with=project),
         )
         return DatabaseConnection(
             url=project.api_url,
@@ -123,7 +132,6 @@ class Database(pulumi.ComponentResource):
         supabase = _require(args.supabase, args.environment)
         if args.parent is None:
             raise ValueError(f'environment "{args.environment.name}": a branch database needs its parent\'s connection')
-        child = pulumi.ResourceOptions(parent=self)
         parent_ready = [args.parent.ready] if args.parent.ready is not None else []
         branch = Branch(
             f"{name}-branch",
@@ -132,9 +140,12 @@ class Database(pulumi.ComponentResource):
                 name=args.project_name,
                 git_branch=args.environment.branch,
                 with_data=args.database.with_data,
+                persistent=args.persistent,
+                instance_size=args.branch_instance_size,
             ),
             pulumi.ResourceOptions(parent=self, depends_on=parent_ready),
         )
+        self.home = branch
         keys = ProjectKeys(
             f"{name}-keys",
             ProjectKeysArgs(
@@ -146,7 +157,7 @@ class Database(pulumi.ComponentResource):
                 branch_id=branch.branch_id,
                 deadline_seconds=supabase.readiness_deadline_seconds,
             ),
-            child,
+            pulumi.ResourceOptions(parent=self, deleted_with=branch),
         )
         return DatabaseConnection(
             url=branch.api_url,
@@ -182,7 +193,9 @@ class Database(pulumi.ComponentResource):
                 # A new digest replaces the command, which runs `create` again.
                 triggers=[digest],
                 logging=local.Logging.NONE,
-                opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=secret_output),
+                opts=pulumi.ResourceOptions(
+                    parent=self, additional_secret_outputs=secret_output, deleted_with=self.home
+                ),
             )
             dependencies.append(migrations)
         if supabase.seed is not None and not (args.database.strategy == "branch" and args.database.with_data):
@@ -195,7 +208,10 @@ class Database(pulumi.ComponentResource):
                 triggers=[connection.ref],
                 logging=local.Logging.NONE,
                 opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=dependencies, additional_secret_outputs=secret_output
+                    parent=self,
+                    depends_on=dependencies,
+                    additional_secret_outputs=secret_output,
+                    deleted_with=self.home,
                 ),
             )
 

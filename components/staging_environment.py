@@ -99,6 +99,11 @@ class StagingEnvironment(pulumi.ComponentResource):
             child,
         )
 
+        # Everything per service lives inside the Railway environment and goes when it goes: a
+        # destroy is one environmentDelete, with no variableDelete (which always redeploys), trigger,
+        # domain or settings write in front of it. Removing one of them from the config alone still
+        # deletes it (its environment stays).
+        in_environment = pulumi.ResourceOptions(parent=self, deleted_with=railway_environment)
         urls: dict[str, pulumi.Output[str]] = {}
         services: dict[str, pulumi.Output[dict[str, Any]]] = {}
         for service in args.railway.services:
@@ -109,7 +114,7 @@ class StagingEnvironment(pulumi.ComponentResource):
                     service_id=service.id,
                     **instance_settings(service, env.sleeps_when_idle),
                 ),
-                child,
+                in_environment,
             )
             wanted = service_variables(
                 args.service_variables.get(service.name, {}),
@@ -126,7 +131,7 @@ class StagingEnvironment(pulumi.ComponentResource):
                     service_id=service.id,
                     variables=wanted,
                 ),
-                child,
+                in_environment,
             )
             trigger = DeploymentTrigger(
                 f"{name}-{service.name}-trigger",
@@ -137,7 +142,7 @@ class StagingEnvironment(pulumi.ComponentResource):
                     repository=service.repository,
                     branch=env.branch,
                 ),
-                child,
+                in_environment,
             )
             url: pulumi.Input[str | None] = None
             if service.domain:
@@ -149,7 +154,7 @@ class StagingEnvironment(pulumi.ComponentResource):
                         service_id=service.id,
                         target_port=service.port,
                     ),
-                    child,
+                    in_environment,
                 )
                 urls[service.name] = url = domain.url
             # Nothing has deployed the fork yet (skipInitialDeploys, skipDeploys): this is the one
@@ -164,7 +169,9 @@ class StagingEnvironment(pulumi.ComponentResource):
                     variables_digest=pulumi.Output.unsecret(pulumi.Output.all(**wanted).apply(variables_digest)),
                     settings=settings_as_text(instance_settings(service, env.sleeps_when_idle)),
                 ),
-                pulumi.ResourceOptions(parent=self, depends_on=[instance, variables, trigger]),
+                pulumi.ResourceOptions(
+                    parent=self, depends_on=[instance, variables, trigger], deleted_with=railway_environment
+                ),
             )
             services[service.name] = pulumi.Output.from_input(
                 {

@@ -3,7 +3,7 @@
 Prices come from `stagefleet:prices` (PricesSpec), each key defaulting to a public price:
 Railway about $20 a month per long-lived environment (the team's own figure), Supabase compute per
 instance size (nano $0, micro ~$10, small ~$15, medium ~$60, large ~$110, ...) and a Supabase
-branch at ~$0.32 a day (micro compute).
+branch at ~$0.32 a day on micro compute (a branch's default size).
 
 The rules of the estimate:
 - Everything is billed by the hour, and a partial hour bills as a full hour (Supabase's rule,
@@ -11,7 +11,9 @@ The rules of the estimate:
   and our monthly prices stand for; a day is 24 hours.
 - Every environment of the fleet stack is long-lived: one Railway environment a month each.
 - Its database: dedicated = a Supabase project of its instance size; branch = a Supabase branch
-  at the daily branch price; shared = nothing (the owner pays for it); external = nothing (it is
+  of its size (stagefleet:supabase.branchInstanceSize): on micro, Supabase's default for a
+  branch, at the daily branch price; on any other size, priced like a project of that size (a
+  branch bills its compute by the hour as a project does); shared = nothing (the owner pays for it); external = nothing (it is
   not ours to pay).
 - Review stacks (one per pull request) are estimated per day: a Railway environment at the
   long-lived rate by the hour, plus their database (a branch, by default). They are not part of
@@ -102,15 +104,21 @@ def railway_rate(spec: FleetSpec) -> HourlyRate:
     return HourlyRate.per_month(spec.prices.railway_per_long_lived_environment_usd)
 
 
-def database_rate(spec: FleetSpec, database: DatabaseSpec, instance_size: str) -> HourlyRate:
-    """What a database of this strategy costs us by the hour."""
-    if database.strategy == "dedicated":
-        price = spec.prices.compute_usd(instance_size)
-        if price is None:
-            raise UnknownPriceError(instance_size)
-        return HourlyRate.per_month(price)
-    if database.strategy == "branch":
+# The compute Supabase gives a branch made without desired_instance_size.
+BRANCH_DEFAULT_INSTANCE_SIZE = "micro"
+
+
+def database_rate(spec: FleetSpec, database: DatabaseSpec, instance_size: str | None) -> HourlyRate:
+    """What a database of this strategy and compute size costs us by the hour (a branch's size
+    None: Supabase's default for a branch)."""
+    if database.strategy == "branch" and instance_size in (None, BRANCH_DEFAULT_INSTANCE_SIZE):
         return HourlyRate.per_day(spec.prices.supabase_branch_per_day_usd)
+    if database.strategy in ("dedicated", "branch"):
+        size = instance_size or ""
+        price = spec.prices.compute_usd(size)
+        if price is None:
+            raise UnknownPriceError(size)
+        return HourlyRate.per_month(price)
     return FREE  # shared: the owner pays; external: not ours
 
 
@@ -119,7 +127,7 @@ def describe_database(database: DatabaseSpec, instance_size: str | None = None) 
     if database.strategy == "dedicated":
         return f"dedicated {instance_size}" if instance_size else "dedicated"
     if database.strategy == "branch":
-        return f"branch of {database.source}"
+        return f"branch of {database.source}" + (f" ({instance_size})" if instance_size else "")
     if database.strategy == "shared":
         return f"shared with {database.source}"
     return "external"
@@ -132,7 +140,7 @@ class EnvironmentCost:
     environment: str
     kind: str
     database: DatabaseSpec
-    instance_size: str | None  # dedicated only
+    instance_size: str | None  # dedicated, or a branch of a size of its own
     railway: Decimal
     supabase: Decimal
 
@@ -245,27 +253,43 @@ class FleetCost:
         }
 
 
+def database_size(spec: FleetSpec, env: EnvironmentSpec, database: DatabaseSpec) -> str | None:
+    """The compute size the environment's database is priced at: a project's size, a branch's own
+    size (None: a branch's default), nothing for the others."""
+    if database.strategy == "dedicated":
+        return spec.instance_size_for(env)
+    if database.strategy == "branch":
+        return spec.branch_instance_size_for(env)
+    return None
+
+
 def environment_cost(spec: FleetSpec, env: EnvironmentSpec) -> EnvironmentCost:
     database = spec.database_for(env)
-    size = spec.instance_size_for(env) if database.strategy == "dedicated" else None
+    size = database_size(spec, env, database)
     return EnvironmentCost(
         environment=env.name,
         kind=env.kind,
         database=database,
         instance_size=size,
         railway=railway_rate(spec).monthly(),
-        supabase=database_rate(spec, database, size or "").monthly(),
+        supabase=database_rate(spec, database, size).monthly(),
     )
 
 
 def review_stack_cost(spec: FleetSpec, database: DatabaseSpec, instance_size: str | None = None) -> ReviewStackCost:
-    """One day of a review stack whose database is `database` (its `source` a fleet environment)."""
-    size = (instance_size or _default_size(spec)) if database.strategy == "dedicated" else None
+    """One day of a review stack whose database is `database` (its `source` a fleet environment):
+    a dedicated one of `instance_size` (default stagefleet:supabase.instanceSize), a branch of
+    stagefleet:supabase.branchInstanceSize."""
+    size: str | None = None
+    if database.strategy == "dedicated":
+        size = instance_size or _default_size(spec)
+    elif database.strategy == "branch" and spec.supabase is not None:
+        size = spec.supabase.branch_instance_size
     return ReviewStackCost(
         database=database,
         instance_size=size,
         railway=railway_rate(spec).daily(),
-        supabase=database_rate(spec, database, size or "").daily(),
+        supabase=database_rate(spec, database, size).daily(),
     )
 
 

@@ -109,14 +109,22 @@ def _unpriced(spec: FleetSpec) -> list[tuple[Loc, ConfigProblem]]:
     reported: set[str] = set()
     for index, env in enumerate(spec.environments):
         database = spec.database_for(env)
-        if database.strategy != "dedicated":
+        if database.strategy == "dedicated":
+            size: str | None = spec.instance_size_for(env)
+        elif database.strategy == "branch":
+            # A branch of the default size is priced by stagefleet:prices.supabaseBranchPerDayUsd.
+            size = spec.branch_instance_size_for(env)
+            if size == cost.BRANCH_DEFAULT_INSTANCE_SIZE:
+                continue
+        else:
             continue
-        size = spec.instance_size_for(env)
-        if size in reported or spec.prices.compute_usd(size) is not None:
+        if size is None or size in reported or spec.prices.compute_usd(size) is not None:
             continue
         reported.add(size)
         if database.instance_size is not None and env.database is not None:
             loc: Loc = ("environments", index, "database", "instanceSize")
+        elif database.strategy == "branch":
+            loc = ("supabase", "branchInstanceSize")
         elif spec.supabase is not None and spec.supabase.instance_size == size:
             loc = ("supabase", "instanceSize")
         else:

@@ -8,6 +8,11 @@ preview stops after Check and Diff. Resources the state has and the program no l
 and the old halves of replacements, are deleted at the end (dependents first). `refresh` reads
 every resource and writes what it finds back into the state, dropping what is gone.
 
+`deleted_with` is recorded in the state from each registration (a resource the program leaves
+unchanged gets its new options too, as with the engine) and honoured by every delete: a resource
+whose `deleted_with` target is deleted in the same operation is dropped from the state without a
+provider Delete. A delete-before-replace deletes through the provider regardless.
+
 Every step is recorded, so tests and benchmarks can count provider calls and attribute API
 requests to them.
 """
@@ -15,6 +20,7 @@ requests to them.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +35,7 @@ from pulumi.runtime.proto import provider_pb2, resource_pb2
 
 from harness.host import PROVIDER_KEY, ProviderHost, from_struct, to_struct
 from harness.mocks import FleetMocks, Graph, Program, current_event_loop, install_mocks
-from harness.new_stack import DYNAMIC, Created, Deployment
+from harness.new_stack import DYNAMIC, Created, Deployment, goes_with_another
 
 State = dict[str, Created]
 # on_call(op, urn) -> a context manager around each provider call (request attribution).
@@ -43,7 +49,9 @@ def state_of(deployment: Deployment) -> State:
 
 @dataclass(frozen=True)
 class Step:
-    op: str  # "check" | "diff" | "create" | "update" | "delete" | "read" | "same"
+    # "check" | "diff" | "create" | "update" | "delete" | "read" | "same", or "drop": removed
+    # from the state without a provider call (its deleted_with target went in the same operation)
+    op: str
     urn: str
     type: str
     name: str
@@ -107,6 +115,7 @@ class ExistingStackMonitor(runtime_mocks.MockMonitor):
         urn = self.make_urn(request.parent, request.type, request.name)
         current_event_loop()  # registrations arrive on the SDK's worker threads
         inputs, _ = rpc.deserialize_properties_unwrap_secrets(request.object, keep_unknowns=True)
+        deleted_with = request.deletedWith
         with self._lock:
             self.registered.add(urn)
             old = self.state.get(urn)
@@ -123,7 +132,7 @@ class ExistingStackMonitor(runtime_mocks.MockMonitor):
         if old is None:
             if self.preview:
                 return resource_pb2.RegisterResourceResponse(urn=urn, id="", object=checked.inputs)
-            return self._create(urn, request.type, name, checked.inputs)
+            return self._create(urn, request.type, name, checked.inputs, deleted_with)
         diff = self._call(
             "diff",
             urn,
@@ -132,6 +141,8 @@ class ExistingStackMonitor(runtime_mocks.MockMonitor):
         )
         self.run.add(Step("diff", urn, kind, name, (diff.changes, list(diff.replaces))))
         if diff.changes != provider_pb2.DiffResponse.DIFF_SOME:
+            with self._lock:
+                self.state[urn] = dataclasses.replace(old, deleted_with=deleted_with)
             self.run.add(Step("same", urn, kind, name))
             return resource_pb2.RegisterResourceResponse(urn=urn, id=old.id, object=to_struct(old.outputs))
         if self.preview:
@@ -142,7 +153,7 @@ class ExistingStackMonitor(runtime_mocks.MockMonitor):
             else:
                 with self._lock:
                     self.replaced.append(old)
-            return self._create(urn, request.type, name, checked.inputs)
+            return self._create(urn, request.type, name, checked.inputs, deleted_with)
         updated = self._call(
             "update",
             urn,
@@ -151,17 +162,17 @@ class ExistingStackMonitor(runtime_mocks.MockMonitor):
         )
         outputs = from_struct(updated.properties)
         with self._lock:
-            self.state[urn] = Created(urn, request.type, name, old.id, outputs)
+            self.state[urn] = Created(urn, request.type, name, old.id, outputs, deleted_with)
         self.run.add(Step("update", urn, kind, name))
         return resource_pb2.RegisterResourceResponse(urn=urn, id=old.id, object=updated.properties)
 
-    def _create(self, urn: str, type_: str, name: str, inputs: Any) -> Any:
+    def _create(self, urn: str, type_: str, name: str, inputs: Any, deleted_with: str) -> Any:
         created = self._call(
             "create", urn, self.host.stub.Create, provider_pb2.CreateRequest(urn=urn, properties=inputs)
         )
         outputs = from_struct(created.properties)
         with self._lock:
-            self.state[urn] = Created(urn, type_, name, created.id, outputs)
+            self.state[urn] = Created(urn, type_, name, created.id, outputs, deleted_with)
         self.run.add(Step("create", urn, _short_type(type_), name))
         return resource_pb2.RegisterResourceResponse(urn=urn, id=created.id, object=created.properties)
 
@@ -172,10 +183,16 @@ class ExistingStackMonitor(runtime_mocks.MockMonitor):
             self.host.stub.Delete,
             provider_pb2.DeleteRequest(id=resource.id, urn=resource.urn, properties=to_struct(resource.outputs)),
         )
+        self._forget(resource, "delete")
+
+    def _drop(self, resource: Created) -> None:
+        self._forget(resource, "drop")
+
+    def _forget(self, resource: Created, op: str) -> None:
         with self._lock:
             if self.state.get(resource.urn) is resource:
                 del self.state[resource.urn]
-        self.run.add(Step("delete", resource.urn, _short_type(resource.type), resource.name))
+        self.run.add(Step(op, resource.urn, _short_type(resource.type), resource.name))
 
 
 def up(
@@ -214,8 +231,13 @@ def up(
         # What the program no longer declares, and the old halves of replacements: dependents
         # were created after their dependencies, so delete in reverse creation order.
         leftovers = [resource for urn, resource in state.items() if urn not in monitor.registered]
-        for resource in sorted(leftovers + monitor.replaced, key=lambda r: order.get(r.urn, -1), reverse=True):
-            monitor._delete(resource)
+        going = leftovers + monitor.replaced
+        deleting = {resource.urn for resource in going}
+        for resource in sorted(going, key=lambda r: order.get(r.urn, -1), reverse=True):
+            if goes_with_another(resource, deleting):
+                monitor._drop(resource)
+            else:
+                monitor._delete(resource)
     return run
 
 
@@ -253,15 +275,27 @@ def refresh(state: State, host: ProviderHost, *, on_call: OnCall | None = None) 
         )
         if changed:
             drift.append(Drift(resource.name, kind, "changed", changed))
-        state[urn] = Created(urn, resource.type, resource.name, response.id, outputs)
+        state[urn] = dataclasses.replace(resource, id=response.id, outputs=outputs)
     return drift
 
 
-def destroy(state: State, host: ProviderHost) -> None:
-    """`pulumi destroy` of whatever the state holds, dependents first."""
+def destroy(state: State, host: ProviderHost, *, on_call: OnCall | None = None) -> Run:
+    """`pulumi destroy` of whatever the state holds, dependents first; a resource deleted with
+    another one is dropped without a provider call. The state is emptied as it goes."""
+    run = Run()
+    deleting = set(state)
     for urn, resource in reversed(list(state.items())):
-        host.call(
-            host.stub.Delete,
-            provider_pb2.DeleteRequest(id=resource.id, urn=urn, properties=to_struct(resource.outputs)),
-        )
+        kind = _short_type(resource.type)
+        if goes_with_another(resource, deleting):
+            del state[urn]
+            run.add(Step("drop", urn, kind, resource.name))
+            continue
+        request = provider_pb2.DeleteRequest(id=resource.id, urn=urn, properties=to_struct(resource.outputs))
+        if on_call is None:
+            host.call(host.stub.Delete, request)
+        else:
+            with on_call("delete", urn):
+                host.call(host.stub.Delete, request)
         del state[urn]
+        run.add(Step("delete", urn, kind, resource.name))
+    return run

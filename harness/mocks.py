@@ -54,6 +54,8 @@ class Registered:
     outputs: dict[str, Any]
     # Logical names of the resources it depends on (depends_on and the Outputs among its inputs).
     dependencies: tuple[str, ...] = ()
+    # Logical name of the resource it is deleted with (ResourceOptions.deleted_with), or None.
+    deleted_with: str | None = None
 
 
 @dataclass
@@ -61,6 +63,8 @@ class Graph:
     resources: list[Registered] = field(default_factory=list)
     # Logical name -> the logical names it depends on, as the program registered it.
     dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Logical name -> the logical name of the resource it is deleted with.
+    deleted_with: dict[str, str] = field(default_factory=dict)
 
     def of_type(self, suffix: str) -> list[Registered]:
         return [r for r in self.resources if r.typ.endswith(suffix)]
@@ -123,7 +127,8 @@ class FleetMocks(pulumi.runtime.Mocks):
         elif args.typ.endswith("railway:Variables"):
             resource_id = f"{reveal(inputs.get('environment_id'))}:{reveal(inputs.get('service_id')) or 'shared'}"
         dependencies = self.graph.dependencies.get(args.name, ())
-        self.graph.resources.append(Registered(args.typ, args.name, inputs, outputs, dependencies))
+        deleted_with = self.graph.deleted_with.get(args.name)
+        self.graph.resources.append(Registered(args.typ, args.name, inputs, outputs, dependencies, deleted_with))
         return resource_id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
@@ -177,7 +182,8 @@ def evaluate_review(
 
 
 class DependencyRecordingMonitor(runtime_mocks.MockMonitor):
-    """The SDK's mock monitor, recording what each registration depends on (Mocks never see it)."""
+    """The SDK's mock monitor, recording what each registration depends on and is deleted with
+    (Mocks never see either)."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks, graph: Graph) -> None:
         super().__init__(mocks)
@@ -185,6 +191,8 @@ class DependencyRecordingMonitor(runtime_mocks.MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:
         self.graph.dependencies[request.name] = tuple(urn.rsplit("::", 1)[-1] for urn in request.dependencies)
+        if request.deletedWith:
+            self.graph.deleted_with[request.name] = request.deletedWith.rsplit("::", 1)[-1]
         return super().RegisterResource(request)
 
 

@@ -6,12 +6,17 @@ host over gRPC. Registrations arrive as the program makes them and a resource wa
 it depends on, so independent resources are created concurrently and dependents after their
 dependencies, and the host's 4 worker threads bound the concurrency, as with the real engine.
 Other resources (components, pulumi-command) are answered by the program mocks.
+
+`destroy` honours `deleted_with` as the engine does: a resource whose `deleted_with` target is
+deleted in the same operation is dropped from the state without a provider Delete (the target's
+delete takes it along).
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +39,23 @@ class Created:
     name: str
     id: str
     outputs: dict[str, Any]
+    # The URN of the resource it is deleted with (ResourceOptions.deleted_with), "" for none.
+    deleted_with: str = ""
+
+
+def goes_with_another(resource: Created, deleting: Collection[str]) -> bool:
+    """The engine's rule for `deleted_with`: no provider Delete when the target is among the
+    resources this operation deletes (the target's own delete, or its drop, takes it along)."""
+    return bool(resource.deleted_with) and resource.deleted_with in deleting
+
+
+@dataclass
+class Teardown:
+    """What a destroy did: provider Deletes, and resources dropped because their deleted_with
+    target went in the same operation, each in the order they happened."""
+
+    deleted: list[Created] = field(default_factory=list)
+    dropped: list[Created] = field(default_factory=list)
 
 
 @dataclass
@@ -69,7 +91,9 @@ class ProviderHostMonitor(runtime_mocks.MockMonitor):
         created = self.host.call(self.host.stub.Create, provider_pb2.CreateRequest(urn=urn, properties=checked.inputs))
         outputs = from_struct(created.properties)
         with self._lock:
-            self.deployment.created.append(Created(urn, request.type, request.name, created.id, outputs))
+            self.deployment.created.append(
+                Created(urn, request.type, request.name, created.id, outputs, request.deletedWith)
+            )
         return resource_pb2.RegisterResourceResponse(urn=urn, id=created.id, object=created.properties)
 
 
@@ -106,13 +130,21 @@ def up(
     return deployment
 
 
-def destroy(deployment: Deployment, host: ProviderHost) -> None:
-    """`pulumi destroy`: delete in reverse creation order (dependents were created after their dependencies)."""
+def destroy(deployment: Deployment, host: ProviderHost) -> Teardown:
+    """`pulumi destroy`: delete in reverse creation order (dependents were created after their
+    dependencies); a resource deleted with another that goes too is only dropped."""
+    teardown = Teardown()
+    deleting = {resource.urn for resource in deployment.created}
     for resource in reversed(deployment.created):
+        if goes_with_another(resource, deleting):
+            teardown.dropped.append(resource)
+            continue
         host.call(
             host.stub.Delete,
             provider_pb2.DeleteRequest(id=resource.id, urn=resource.urn, properties=to_struct(resource.outputs)),
         )
+        teardown.deleted.append(resource)
+    return teardown
 
 
 def refresh(deployment: Deployment, host: ProviderHost) -> list[tuple[Created, str, dict[str, Any]]]:

@@ -59,6 +59,7 @@ def deploy_fleet(spec: FleetSpec, today: dt.date | None = None) -> dict[str, Any
                         supabase=spec.supabase,
                         project_name=spec.supabase_project_name(env),
                         instance_size=spec.instance_size_for(env),
+                        branch_instance_size=spec.branch_instance_size_for(env),
                         parent=source,
                     )
                     if owned

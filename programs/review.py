@@ -53,6 +53,9 @@ def deploy_review(
                     supabase=fleet.supabase,
                     project_name=project_name,
                     instance_size=fleet.instance_size_for(env),
+                    branch_instance_size=fleet.branch_instance_size_for(env),
+                    # A pull request's branch is a disposable preview; the fleet's are kept.
+                    persistent=False,
                     parent=source,
                 )
                 if owned

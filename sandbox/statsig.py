@@ -33,8 +33,11 @@ Chosen where the docs are silent (kept stable for the provider):
 - Rules get a random 22-character `id` (and `baseID`); `environments` null means all.
 - A full update (POST /gates/{id}) resets every field it does not carry to the create default
   (description "", isEnabled true, rules [], idType "userID", tags []); the id never changes.
-- DELETE works on archived gates too; archiving twice is not an error; an archived gate can
+- DELETE works on archived gates too; archiving twice is not an error (unless
+  `refuse_rearchive` is set: then 400 "Gate <id> is already archived."); an archived gate can
   still be updated (POST/PATCH) and unarchived (PUT /gates/{id}/unarchive).
+- No two gates get the same `createdTime` (a later gate's is at least a millisecond later), so
+  a gate deleted and made again under its name is told apart from the first, as on Statsig.
 - A rule's `environments` must name the project's environments (default development,
   staging, production; `StatsigSandbox(environments=...)`): else 400
   `rules[<i>].environments: unknown environment "<name>"`.
@@ -183,6 +186,13 @@ class StatsigState:
         self.gates: dict[str, _Gate] = {}
         self.environments = tuple(environments)
         self.key_id = _random_id()
+        self.refuse_rearchive = False
+        self._last_created = 0
+
+    def creation_time(self) -> int:
+        """Now in milliseconds, later than every gate made before."""
+        self._last_created = max(_now_ms(), self._last_created + 1)
+        return self._last_created
 
     def gate(self, gate_id: str) -> _Gate:
         gate = self.gates.get(gate_id)
@@ -210,7 +220,7 @@ class StatsigState:
     ) -> _Gate:
         if self.name_taken(name):
             raise bad_request(f'A gate with the name "{name}" already exists.')
-        now = _now_ms()
+        now = self.creation_time()
         gate = _Gate(
             id=gate_id_for(name),
             name=name,
@@ -607,6 +617,8 @@ class StatsigApplication:
         reason = body.get("archiveReason")
         if reason is not None and not isinstance(reason, str):
             raise bad_request("archiveReason: must be a string")
+        if gate.archived and self.state.refuse_rearchive:
+            raise bad_request(f"Gate {gate.id} is already archived.")
         if not gate.archived:
             gate.archived = True
             gate.archived_at = _now_ms()
@@ -676,6 +688,17 @@ class StatsigSandbox(Emulator):
         if seconds <= 0:
             raise ValueError("mutation_window must be > 0")
         self._server.mutation_window = seconds
+
+    @property
+    def refuse_rearchive(self) -> bool:
+        """Answer 400 to archiving a gate that is archived already (Statsig's docs do not say
+        whether it does); default False: archiving twice is no error."""
+        return self._state.refuse_rearchive
+
+    @refuse_rearchive.setter
+    def refuse_rearchive(self, refuse: bool) -> None:
+        with self._state.lock:
+            self._state.refuse_rearchive = bool(refuse)
 
     def journal_count(self, key: str | None = None, writes_only: bool = False) -> int:
         """Requests received with this key ("POST /console/v1/gates"; None = all);

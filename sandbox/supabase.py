@@ -1236,7 +1236,8 @@ class SupabaseSandbox(Emulator):
 
     def branches(self, parent_ref: str | None = None) -> list[dict[str, Any]]:
         """Branches (of one parent, or all). `status` is the branch project's status
-        (COMING_UP, ACTIVE_HEALTHY, INIT_FAILED...)."""
+        (COMING_UP, ACTIVE_HEALTHY, INIT_FAILED...); `persistent` and `instance_size` are as
+        created or last PATCHed."""
         with self._state.lock:
             branches = sorted(self._state.branches.values(), key=lambda b: b.created_at)
             return [
@@ -1249,6 +1250,9 @@ class SupabaseSandbox(Emulator):
                     "with_data": b.with_data,
                     "status": self._state.status(self._state.any_project(b.project_ref)),
                     "is_default": b.is_default,
+                    "persistent": b.persistent,
+                    # The compute the branch was made with (desired_instance_size); None: default.
+                    "instance_size": self._state.any_project(b.project_ref).instance_size,
                 }
                 for b in branches
                 if parent_ref is None or b.parent_project_ref == parent_ref

@@ -130,6 +130,9 @@ class SupabaseSpec(ConfigModel):
     # None: the Management API picks the region.
     region: Region | None = None
     instance_size: InstanceSize = DEFAULT_INSTANCE_SIZE
+    # The compute of a branch database (strategy branch, and review stacks' branches). None:
+    # Supabase's default for a branch (micro).
+    branch_instance_size: InstanceSize | None = None
     # None: railway.projectName, else "stagefleet" (see FleetSpec.supabase_project_prefix).
     project_prefix: ProjectPrefix | None = None
     readiness_deadline_seconds: Annotated[WholeNumber, Field(gt=0)] = 600
@@ -478,6 +481,14 @@ class FleetSpec(ConfigModel):
         if own is not None:
             return own
         return self.supabase.instance_size if self.supabase is not None else DEFAULT_INSTANCE_SIZE
+
+    def branch_instance_size_for(self, env: EnvironmentSpec) -> str | None:
+        """The compute size of the environment's Supabase branch: its own instanceSize when its
+        config has one, else stagefleet:supabase.branchInstanceSize; None: Supabase's default."""
+        own = self.database_for(env).instance_size
+        if own is not None:
+            return own
+        return self.supabase.branch_instance_size if self.supabase is not None else None
 
 
 # The fleet stack's top-level keys in the order problems are reported: the order of FleetSpec's fields.

@@ -30,6 +30,11 @@ Chosen here where the docs are silent:
   (archived gates included), so a different derivation only costs requests.
 - A 400/409 whose message says the name is taken ("already exists", "already in use") is a
   conflict.
+- `createdTime` (required in every gate answer) fingerprints a gate: the id is derived from the
+  name, so a gate deleted in the console and made again under that name has the same id but
+  another creation time.
+- Archiving is safe to repeat: after a lost answer the gate is read and "already archived" is
+  done, and so is an archive Statsig refuses because the gate is archived already.
 - Pauses before a retry are stretched by up to a quarter (at most `MAX_SPREAD` seconds) at
   random, on top of an honoured Retry-After too (the client's RetryPolicy spread): the provider
   host runs several calls at once, and clients that all come back exactly when Retry-After says
@@ -53,7 +58,7 @@ import httpx
 
 from fleet import naming
 from providers import http
-from providers.api import Conflict, NotFound, RestClient, one_line
+from providers.api import ApiError, Conflict, NotFound, RestClient, one_line
 from providers.http import Endpoint, RetryPolicy
 from providers.settings import StatsigSettings, statsig_settings
 
@@ -135,6 +140,8 @@ class GateInfo:
     archived: bool = False
     # When it was made (`createdTime`, milliseconds since the epoch), when the answer says.
     created_at: dt.datetime | None = None
+    # The same, exactly as the API gives it: what the Gate provider records to know its gate again.
+    created_time: int | None = None
 
 
 def _gate(node: Mapping[str, Any]) -> GateInfo:
@@ -151,7 +158,14 @@ def _gate(node: Mapping[str, Any]) -> GateInfo:
         rules=tuple(rule for rule in rules if isinstance(rule, Mapping)),
         archived=status == ARCHIVED or node.get("isArchived") is True,
         created_at=_moment(node.get("createdTime")),
+        created_time=_milliseconds(node.get("createdTime")),
     )
+
+
+def _milliseconds(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value)
 
 
 def _moment(milliseconds: Any) -> dt.datetime | None:
@@ -340,17 +354,34 @@ class StatsigClient(RestClient):
         return True
 
     def archive_gate(self, gate_id: str, *, reason: str, label: str | None = None) -> bool:
-        """Archive the gate (archiving an archived gate is no error); False when it is gone."""
+        """Archive the gate; False when it is gone. Safe to repeat: the request is not sent again
+        blindly after a lost answer (the gate is read: archived is done), and a refusal to archive
+        a gate that is archived already counts as done too."""
+        failure = f"Statsig gate {_label(label, gate_id)} could not be archived"
+
+        def archive() -> bool:
+            self.request(ARCHIVE_GATE, id=gate_id, json={"archiveReason": reason}, failure=failure, idempotent=False)
+            return True
+
+        def archived_or_gone() -> bool | None:
+            live = self.get_gate(gate_id, label=label)
+            if live is None:
+                return False
+            return True if live.archived else None
+
         try:
-            self.request(
-                ARCHIVE_GATE,
-                id=gate_id,
-                json={"archiveReason": reason},
-                failure=f"Statsig gate {_label(label, gate_id)} could not be archived",
-            )
+            return self.apply_once(archive, archived_or_gone, failure=failure, operation=ARCHIVE_GATE.key)
         except NotFound:
             return False
-        return True
+        except ApiError as refused:
+            try:
+                settled = archived_or_gone()
+            except ApiError:
+                raise refused from None
+            if settled is None:
+                raise
+            _log.info("Statsig gate %s: already archived, nothing to do", gate_id)
+            return settled
 
     def unarchive_gate(self, gate_id: str, *, label: str | None = None) -> GateInfo:
         failure = f"Statsig gate {_label(label, gate_id)} could not be unarchived"

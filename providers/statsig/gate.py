@@ -15,11 +15,23 @@ stagefleet rule count only while the gate is enabled and the rule is as stagefle
 enabled for nobody, so `pulumi refresh` shows the drift and the next `pulumi up` rewrites the
 rules. An archived gate reads as gone, like a deleted one; creating the flag again then adopts
 and unarchives it.
+
+Never touching a gate that is not ours: Statsig derives a gate's id from its name, so the id in
+the state may name a gate someone else made after ours was deleted in the console. `create`
+records the gate's creation time (`created_time`, Statsig's `createdTime`), and read, update and
+delete act only on a gate that carries the marker and was created at that time. Any other gate at
+that id is a stranger: `read` reports ours gone (refresh drops it; the next `up` then meets the
+stranger's name and, the gate being unmarked, refuses to take it over, saying so), `update`
+refuses without writing, and `delete` (or archive) leaves it as it is. Removing the marker in the
+console hands a gate over the same way. A state recorded before `created_time` existed is checked
+by the marker alone, and the next read records the live gate's time.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,9 +42,11 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, 
 from pulumi.output import Unknown
 
 from fleet import naming
-from providers.api import NotFound
+from providers.api import Conflict, NotFound
 from providers.resource import Choice, DeclarativeProvider, InvalidProperty, Prop, Schema, args_to_props
 from providers.statsig.client import GateInfo, StatsigClient, gate_id_for
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "EMAIL_RULE",
@@ -47,6 +61,8 @@ __all__ = [
     "gate_description",
     "is_managed",
     "observed",
+    "recorded_created_time",
+    "stranger_reason",
 ]
 
 MANAGED_MARKER = naming.STATSIG_MANAGED_MARKER
@@ -61,8 +77,6 @@ ARCHIVE_REASON = "Removed from the stagefleet config (stagefleet:featureFlags)"
 _NAME = re.compile(r"[a-zA-Z0-9_\-. ]{3,100}")
 _NAME_MAX = 100
 _DESCRIPTION_MAX = naming.STATSIG_DESCRIPTION_LIMIT
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
-_USER_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 _ENVIRONMENT = re.compile(r"[A-Za-z0-9_\-. ]{1,100}")
 _OWNER_PART = re.compile(r"(?:^| )\(owner: ([^()]+)\)$")
 _TARGETS = ("description", "owner", "emails", "user_ids", "environments")
@@ -147,6 +161,31 @@ def is_managed(gate: GateInfo) -> bool:
     """Whether stagefleet made the gate (and may adopt it): its description ends with the marker
     (fleet.naming's rule, which `fleet orphans` applies too)."""
     return naming.is_managed_gate_description(gate.description)
+
+
+def recorded_created_time(props: Mapping[str, Any]) -> int | None:
+    """The creation time the state recorded for the gate (a number crosses the wire as a float)."""
+    value = props.get("created_time")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value)
+
+
+def stranger_reason(gate: GateInfo, recorded: int | None) -> str | None:
+    """Why the live gate at this resource's id is not the one it made, or None when it is: it
+    must carry the stagefleet marker and, when the state recorded one, have that creation time."""
+    if not is_managed(gate):
+        return "its description does not end with the stagefleet marker (it is not, or no longer, stagefleet's)"
+    if recorded is not None and gate.created_time is not None and gate.created_time != recorded:
+        return (
+            f"it was created at {_when(gate.created_time)}, not at {_when(recorded)} when stagefleet made its gate "
+            f"(stagefleet's gate was deleted and another made under the same name)"
+        )
+    return None
+
+
+def _when(milliseconds: int) -> str:
+    return dt.datetime.fromtimestamp(milliseconds / 1000, tz=dt.UTC).isoformat(timespec="milliseconds")
 
 
 def _parse_description(text: str) -> tuple[str, str | None]:
@@ -254,12 +293,12 @@ class GateProvider(DeclarativeProvider):
         GateName("name", replaces=True),
         Description("description", required=False, default=""),
         Owner("owner", required=False),
-        TextList("emails", required=False, default=[], pattern=_EMAIL, what="an email address"),
+        TextList("emails", required=False, default=[], pattern=naming.EMAIL_ADDRESS, what="an email address"),
         TextList(
             "user_ids",
             required=False,
             default=[],
-            pattern=_USER_ID,
+            pattern=naming.USER_ID,
             what="a user id (letters, digits, '_', '.', ':', '-'; at most 128)",
         ),
         TextList(
@@ -310,19 +349,28 @@ class GateProvider(DeclarativeProvider):
             # An adopted gate (an earlier run's, or unarchived) is brought in line.
             if gate.name != name or not gate.is_enabled or observed(gate) != _wanted(inputs):
                 gate = self._write(statsig, gate, inputs, rename=gate.name != name)
-        return CreateResult(gate.id, {**inputs, "gate_id": gate.id})
+        return CreateResult(gate.id, {**inputs, "gate_id": gate.id, "created_time": gate.created_time})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         inputs = self.schema.inputs(props)
+        recorded = recorded_created_time(props)
         with StatsigClient.from_settings() as statsig:
             gate = statsig.get_gate(id_, label=props.get("name"))
         if gate is None or gate.archived:
             return ReadResult(None, {})
+        stranger = stranger_reason(gate, recorded)
+        if stranger is not None:
+            _log.warning("Statsig gate %s is not the gate stagefleet made: %s; reading it as gone", id_, stranger)
+            return ReadResult(None, {})
         # Name, description, owner and targets are live; on_delete is stagefleet's own.
-        return ReadResult(id_, {**inputs, "name": gate.name, **observed(gate), "gate_id": id_})
+        created_time = recorded if recorded is not None else gate.created_time
+        return ReadResult(
+            id_, {**inputs, "name": gate.name, **observed(gate), "gate_id": id_, "created_time": created_time}
+        )
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = self.schema.inputs(news)
+        created_time = recorded_created_time(olds)
         if _wanted(self.schema.inputs(olds)) != _wanted(inputs):
             name = inputs["name"]
             with StatsigClient.from_settings() as statsig:
@@ -334,15 +382,33 @@ class GateProvider(DeclarativeProvider):
                         f"to create it again",
                         api=statsig.api,
                     )
+                stranger = stranger_reason(live, created_time)
+                if stranger is not None:
+                    raise Conflict(
+                        f'Statsig gate "{name}" ({id_}) could not be updated: the gate at that id is not the one '
+                        f"stagefleet made: {stranger}. stagefleet leaves it untouched; run `pulumi refresh` to drop "
+                        f"its own gate from the state, then rename the flag or have that gate removed",
+                        api=statsig.api,
+                    )
                 self._write(statsig, live, inputs)
+                if created_time is None:
+                    created_time = live.created_time
         # A change of on_delete alone is stagefleet's business: nothing to send.
-        return UpdateResult({**inputs, "gate_id": id_})
+        return UpdateResult({**inputs, "gate_id": id_, "created_time": created_time})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         inputs = self.schema.inputs(props)
         with StatsigClient.from_settings() as statsig:
+            live = statsig.get_gate(id_, label=inputs["name"])
+            if live is None:
+                return  # gone already
+            stranger = stranger_reason(live, recorded_created_time(props))
+            if stranger is not None:
+                _log.warning("Statsig gate %s is not the gate stagefleet made: %s; leaving it untouched", id_, stranger)
+                return
             if inputs["on_delete"] == "archive":
-                statsig.archive_gate(id_, reason=ARCHIVE_REASON, label=inputs["name"])
+                if not live.archived:
+                    statsig.archive_gate(id_, reason=ARCHIVE_REASON, label=inputs["name"])
             else:
                 statsig.delete_gate(id_, label=inputs["name"])
 
@@ -388,6 +454,8 @@ class Gate(Resource, module="statsig", name="Gate"):
     environments: pulumi.Output[list[str]]
     on_delete: pulumi.Output[str]
     gate_id: pulumi.Output[str]
+    # Statsig's createdTime of the gate it made (ms since the epoch): how it knows its gate again.
+    created_time: pulumi.Output[int | None]
 
     def __init__(self, resource_name: str, args: GateArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(GateProvider(), resource_name, args_to_props(args, gate_id=None), opts)
+        super().__init__(GateProvider(), resource_name, args_to_props(args, gate_id=None, created_time=None), opts)

@@ -25,6 +25,7 @@ readiness waits; splitting them would scatter the one client the design asks for
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -58,6 +59,7 @@ __all__ = [
     "UPDATE_BRANCH",
     "UPDATE_DATABASE_PASSWORD",
     "UPDATE_PROJECT",
+    "BRANCH_INSTANCE_SIZES",
     "ApiKeys",
     "BranchDetail",
     "BranchInfo",
@@ -141,6 +143,8 @@ INSTANCE_SIZES: tuple[str, ...] = (
     "48xlarge_optimized_cpu",
     "48xlarge_high_memory",
 )
+# CreateBranchBody.desired_instance_size: a branch may also be "pico" (the contract test checks it).
+BRANCH_INSTANCE_SIZES: tuple[str, ...] = ("pico", *INSTANCE_SIZES)
 # The organization's projects page size (the API's maximum) and a bound on pages read.
 _PAGE_SIZE = 100
 _MAX_PAGES = 50
@@ -216,6 +220,8 @@ class BranchInfo:
     with_data: bool | None
     status: str | None
     created_at: dt.datetime | None = None
+    # A persistent branch is kept; a preview branch is disposable (None: the answer did not say).
+    persistent: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -493,16 +499,26 @@ class SupabaseClient(RestClient):
         return next((branch for branch in self.list_branches(parent_ref) if branch.name == name), None)
 
     def create_branch(
-        self, *, parent_ref: str, name: str, git_branch: str | None = None, with_data: bool = False
+        self,
+        *,
+        parent_ref: str,
+        name: str,
+        git_branch: str | None = None,
+        with_data: bool = False,
+        persistent: bool = False,
+        instance_size: str | None = None,
     ) -> BranchInfo:
-        """Create a branch of the parent and return at once. The API enables branching on the
-        parent with the first branch (making its default branch). A branch of that name already
-        on the parent (one this create made before its answer was lost, or an earlier run's) is
-        adopted; the parent's default branch never is."""
+        """Create a branch of the parent and return at once: `persistent` (kept) or a disposable
+        preview, on `instance_size` compute (None: Supabase's default). The API enables branching
+        on the parent with the first branch (making its default branch). A branch of that name
+        already on the parent (one this create made before its answer was lost, or an earlier
+        run's) is adopted as it is; the parent's default branch never is."""
         failure = f'Supabase branch "{name}" of project {parent_ref} could not be created'
-        body: dict[str, Any] = {"branch_name": name, "with_data": with_data}
+        body: dict[str, Any] = {"branch_name": name, "with_data": with_data, "persistent": persistent}
         if git_branch is not None:
             body["git_branch"] = git_branch
+        if instance_size is not None:
+            body["desired_instance_size"] = instance_size
 
         def adoptable() -> BranchInfo | None:
             found = self.find_branch(parent_ref, name)
@@ -546,12 +562,30 @@ class SupabaseClient(RestClient):
             # Never echo the node: it holds the branch's password.
             raise self.unexpected(GET_BRANCH, failure, "branch config without ref or database host") from None
 
-    def update_branch_git_branch(self, branch_id: str, git_branch: str, *, label: str | None = None) -> None:
+    def update_branch(
+        self,
+        branch_id: str,
+        *,
+        git_branch: str | None = None,
+        persistent: bool | None = None,
+        label: str | None = None,
+    ) -> None:
+        """Link the branch to a git branch and/or make it persistent or a preview, in one request
+        (UpdateBranchBody; a branch's compute size is not among its fields). Values are absolute:
+        a retry after a lost answer does no harm."""
+        body: dict[str, Any] = {}
+        if git_branch is not None:
+            body["git_branch"] = git_branch
+        if persistent is not None:
+            body["persistent"] = persistent
+        if not body:
+            return
+        what = ", ".join(f"{key} {json.dumps(value)}" for key, value in body.items())
         self.request(
             UPDATE_BRANCH,
             branch_id_or_ref=branch_id,
-            json={"git_branch": git_branch},
-            failure=f'Supabase branch {_label(label, branch_id)} could not be linked to git branch "{git_branch}"',
+            json=body,
+            failure=f"Supabase branch {_label(label, branch_id)} could not be updated ({what})",
         )
 
     def delete_branch(self, branch_id: str) -> bool:
@@ -708,6 +742,7 @@ def _instance_size(databases: Any) -> str | None:
 
 def _branch(node: Mapping[str, Any]) -> BranchInfo:
     with_data = node.get("with_data")
+    persistent = node.get("persistent")
     return BranchInfo(
         id=str(node["id"]),
         name=str(node.get("name") or ""),
@@ -718,4 +753,5 @@ def _branch(node: Mapping[str, Any]) -> BranchInfo:
         with_data=bool(with_data) if with_data is not None else None,
         status=_optional_str(node.get("preview_project_status") or node.get("status")),
         created_at=read_timestamp(node.get("created_at")),
+        persistent=persistent if isinstance(persistent, bool) else None,
     )

@@ -41,6 +41,16 @@ def test_api_economy_runs_and_a_noop_up_and_a_preview_send_nothing(economy: dict
     assert per_env["railway: deploymentTriggers"]["requests"] == 0, "the fork's triggers are adopted without a lookup"
 
 
+def test_api_economy_destroy_is_one_delete_per_environment_project_and_branch(economy: dict) -> None:
+    assert economy["destroy_requests"] == {
+        "railway: environmentDelete": 4,
+        "supabase: DELETE /v1/branches/{branch_id_or_ref}": 1,
+        "supabase: DELETE /v1/projects/{ref}": 2,
+    }
+    assert economy["destroy_child_writes"] == economy["destroy_deployments_started"] == 0
+    assert economy["destroy"]["without_deleted_with"]["child_writes"] > 0
+
+
 def test_program_eval_runs_and_reports_per_environment_time() -> None:
     figures = program_eval.main(["--sizes", "1", "2", "--repeats", "1", "--no-write"])
     assert [run["environments"] for run in figures["runs"]] == [1, 2]

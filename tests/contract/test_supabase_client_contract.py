@@ -26,7 +26,13 @@ from pulumi.dynamic import Config, ConfigureRequest
 from providers import http, settings
 from providers.supabase import client as supabase_client
 from providers.supabase.branch import BranchProvider
-from providers.supabase.client import ENDPOINTS, HEALTH_SERVICES, INSTANCE_SIZES, ReadinessDeadlineExceeded
+from providers.supabase.client import (
+    BRANCH_INSTANCE_SIZES,
+    ENDPOINTS,
+    HEALTH_SERVICES,
+    INSTANCE_SIZES,
+    ReadinessDeadlineExceeded,
+)
 from providers.supabase.project import ProjectProvider
 from providers.supabase.project_keys import ProjectKeysProvider
 from tests.contract.contracts import contract
@@ -157,6 +163,11 @@ def test_the_instance_sizes_the_provider_accepts_are_the_specs(spec: dict[str, A
     assert list(INSTANCE_SIZES) == schema["properties"]["desired_instance_size"]["enum"]
 
 
+def test_the_branch_instance_sizes_the_provider_accepts_are_the_specs(spec: dict[str, Any]) -> None:
+    schema = resolved(spec, request_body_schema(spec, "POST", "/v1/projects/{ref}/branches") or {})
+    assert list(BRANCH_INSTANCE_SIZES) == schema["properties"]["desired_instance_size"]["enum"]
+
+
 def test_the_health_services_the_client_asks_for_are_declared(spec: dict[str, Any]) -> None:
     [services] = [
         p for p in operation(spec, "GET", "/v1/projects/{ref}/health")["parameters"] if p["name"] == "services"
@@ -257,10 +268,14 @@ def _lifecycle(sandbox: Any, projects: ProjectProvider, keys: ProjectKeysProvide
         "name": "gatewayz-staging-pr-7",
         "git_branch": "feature/seven",
         "with_data": True,
+        "persistent": True,
+        "instance_size": "small",
     }
     branch = branches.create(check(branches, branch_props))
     branches.create(check(branches, branch_props))  # 409, adopted
-    branches.update(branch.id, branch.outs, check(branches, {**branch_props, "git_branch": "feature/seven-b"}))
+    branches.update(
+        branch.id, branch.outs, check(branches, {**branch_props, "git_branch": "feature/seven-b", "persistent": False})
+    )
     branch_keys = keys.create(
         check(keys, {"project_ref": branch.outs["ref"], "label": "pr-7", "kind": "branch", "branch_id": branch.id})
     )

@@ -109,6 +109,8 @@ def test_up_creates_the_gate_and_its_state_is_the_inputs_and_the_gate_id(host, s
         "environments": ["staging"],
         "on_delete": "delete",
         "gate_id": "checkout_v2",
+        # The gate's fingerprint; numbers cross the wire as floats.
+        "created_time": float(statsig.gate(gate_id)["createdTime"]),
     }
     gate = statsig.gate(gate_id)
     assert gate is not None and gate["isEnabled"] is True
@@ -191,8 +193,23 @@ def test_refresh_of_a_gate_deleted_by_hand_reports_it_gone_and_the_next_up_creat
     statsig.sandbox.delete_gate(gate_id)
     assert resource.read(gate_id, state)[0] == ""
     again_id, again = up_create(resource, gate_inputs())
-    assert (again_id, again) == (gate_id, state)
+    assert again_id == gate_id and again["created_time"] > state["created_time"]
+    assert {**again, "created_time": None} == {**state, "created_time": None}
     assert len(statsig.sandbox.gates()) == 1
+
+
+def test_a_gate_deleted_by_hand_and_made_again_by_someone_else_is_never_touched(host, statsig):
+    resource = gates(host)
+    gate_id, state = up_create(resource, gate_inputs())
+    statsig.sandbox.delete_gate(gate_id)
+    theirs = statsig.sandbox.seed_gate("Checkout V2", description="the growth team's experiment")
+    assert theirs["id"] == gate_id
+    statsig.sandbox.journal_clear()
+
+    assert resource.read(gate_id, state)[0] == ""  # refresh: ours is gone
+    resource.delete(gate_id, state)  # destroy
+    assert statsig.gate(gate_id) == theirs
+    assert [e.key for e in statsig.sandbox.journal if e.method != "GET"] == []
 
 
 def test_a_rate_limited_create_is_waited_out(host, statsig):

@@ -167,3 +167,34 @@ def test_exports_carry_database_refs_not_secrets(staging):
     assert environments["payments"]["databaseRef"] == "ref-main-database-project"
     readable = json.dumps(environments)
     assert "postgresql://" not in readable and "key-of" not in readable
+
+
+@pytest.mark.parametrize("suffix", ["keys", "migrations", "seed"])
+def test_what_hangs_off_a_dedicated_database_is_deleted_with_its_project(staging, suffix):
+    assert staging.graph.named(f"dev1-alice-database-{suffix}").deleted_with == "dev1-alice-database-project"
+
+
+@pytest.mark.parametrize("suffix", ["keys", "migrations", "seed"])
+def test_what_hangs_off_a_branch_database_is_deleted_with_its_branch(staging, suffix):
+    assert staging.graph.named(f"dev3-charlie-database-{suffix}").deleted_with == "dev3-charlie-database-branch"
+
+
+def test_projects_and_branches_are_deleted_on_their_own(staging):
+    # A branch is deleted by its own call even when its parent project goes in the same destroy:
+    # the parent may belong to another stack (a review stack's branch), and a branch bills on its own.
+    assert staging.graph.named("main-database-project").deleted_with is None
+    assert staging.graph.named("dev3-charlie-database-branch").deleted_with is None
+
+
+def test_a_fleet_environments_branch_is_persistent(staging):
+    assert reveal(staging.graph.named("dev3-charlie-database-branch").inputs["persistent"]) is True
+
+
+def test_a_branch_without_a_configured_size_leaves_it_to_supabase(staging):
+    assert reveal(staging.graph.named("dev3-charlie-database-branch").inputs).get("instance_size") is None
+
+
+def test_a_branch_gets_the_branch_instance_size():
+    mapping = edit(stack_mapping(), "stagefleet:supabase", lambda supabase: supabase.update(branchInstanceSize="small"))
+    branch = reveal(evaluate(mapping).graph.named("dev3-charlie-database-branch").inputs)
+    assert branch["instance_size"] == "small"

@@ -48,6 +48,10 @@ def test_the_review_environment_is_ephemeral_named_after_the_pull_request_and_fo
     assert environment["project_id"] == fleet_railway["projectId"]
 
 
+def test_a_review_stacks_branch_is_a_disposable_preview(review):
+    assert reveal(review.graph.named("pr-42-database-branch").inputs["persistent"]) is False
+
+
 def test_services_deploy_the_pull_requests_branch(review):
     for service in ("api", "web"):
         assert reveal(review.graph.named(f"pr-42-{service}-trigger").inputs["branch"]) == "feature/search-v3"

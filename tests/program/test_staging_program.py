@@ -300,3 +300,17 @@ def test_the_environments_export_names_each_services_id_url_healthcheck_and_depl
 def test_the_environments_export_says_which_environments_sleep_when_idle(staging):
     sleeping = {name: env["sleepsWhenIdle"] for name, env in staging.exports["environments"].items()}
     assert sleeping == {"main": False, "dev1-alice": True, "dev2-bob": True, "dev3-charlie": True, "payments": False}
+
+
+def test_everything_per_service_is_deleted_with_its_railway_environment(staging):
+    for env in ENVIRONMENTS:
+        for service in SERVICES:
+            for kind in PER_SERVICE:
+                resource = staging.graph.named(f"{env}-{service}-{kind}")
+                assert resource.deleted_with == f"{env}-environment", resource.name
+
+
+def test_the_railway_environment_and_the_access_token_are_deleted_on_their_own(staging):
+    for env in ENVIRONMENTS:
+        assert staging.graph.named(f"{env}-environment").deleted_with is None
+        assert staging.graph.named(f"{env}-access-token").deleted_with is None

@@ -178,6 +178,52 @@ def test_negative_hours_are_refused():
         cost.HourlyRate.per_month(10).bill(-1)
 
 
+def test_a_branch_of_the_default_size_costs_the_daily_branch_price():
+    config = fleet_config()
+    config["stagefleet:supabase"]["branchInstanceSize"] = "micro"
+
+    qa = cost.estimate(spec_of(config)).environment("qa")
+
+    assert (qa.supabase, qa.instance_size) == (D("9.73"), "micro")  # 0.32 / 24 * 730
+    assert qa.describe_database() == "branch of main (micro)"
+
+
+def test_a_branch_of_another_size_is_priced_like_a_project_of_that_size():
+    config = fleet_config()
+    config["stagefleet:supabase"]["branchInstanceSize"] = "medium"
+
+    qa = cost.estimate(spec_of(config)).environment("qa")
+
+    assert (qa.supabase, qa.instance_size) == (D("60.00"), "medium")
+    assert qa.describe_database() == "branch of main (medium)"
+
+
+def test_a_branch_size_follows_the_price_table():
+    config = fleet_config()
+    config["stagefleet:supabase"]["branchInstanceSize"] = "small"
+    config["stagefleet:prices"] = {"supabaseComputeUsd": {"small": 20}}
+
+    assert cost.estimate(spec_of(config)).environment("qa").supabase == D("20.00")
+
+
+def test_a_branch_size_without_a_price_cannot_be_estimated():
+    config = fleet_config()
+    config["stagefleet:supabase"]["branchInstanceSize"] = "48xlarge"
+
+    with pytest.raises(cost.UnknownPriceError):
+        cost.estimate(spec_of(config))
+
+
+def test_a_review_stacks_branch_is_priced_by_the_branch_instance_size():
+    config = fleet_config()
+    config["stagefleet:supabase"]["branchInstanceSize"] = "medium"
+    spec = spec_of(config)
+
+    review = cost.review_stack_cost(spec, DatabaseSpec(strategy="branch", source="main"))
+
+    assert (review.instance_size, review.supabase) == ("medium", D("1.97"))  # 60 / 730 * 24
+
+
 # --- review stacks, per day -------------------------------------------------------------------
 
 

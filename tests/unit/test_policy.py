@@ -254,6 +254,16 @@ def test_an_instance_size_without_a_price_is_an_error_where_it_is_set():
     )
 
 
+def test_a_branch_instance_size_without_a_price_is_reported_at_its_key():
+    config = fleet_config()
+    config["stagefleet:supabase"]["branchInstanceSize"] = "48xlarge"
+
+    [problem] = policy.check(spec_of(config), TODAY)
+
+    assert (problem.severity, problem.path) == ("error", "stagefleet:supabase.branchInstanceSize")
+    assert problem.message.startswith('no price for Supabase instance size "48xlarge" (used by environment "qa")')
+
+
 def test_a_default_instance_size_without_a_price_is_reported_at_stagefleet_supabase():
     config = fleet_config()
     config["stagefleet:supabase"]["instanceSize"] = "24xlarge_high_memory"

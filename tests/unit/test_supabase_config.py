@@ -146,6 +146,38 @@ def test_instance_size_given_as_a_number_is_a_type_error(config, problems_of):
     assert message.endswith("48xlarge_high_memory, got a number")
 
 
+@pytest.mark.parametrize("size", INSTANCE_SIZES)
+def test_every_supabase_instance_size_is_accepted_for_branches(config, size):
+    config[SUPABASE]["branchInstanceSize"] = size
+
+    assert FleetSpec.from_config(config).supabase.branch_instance_size == size
+
+
+def test_a_branch_instance_size_supabase_does_not_have_is_reported_at_its_key(config, problems_of):
+    config[SUPABASE]["branchInstanceSize"] = "mikro"
+
+    [(path, message)] = problems_of(config)
+    assert path == f"{SUPABASE}.branchInstanceSize"
+    assert message.startswith("must be one of nano, micro, small")
+    assert message.endswith('48xlarge_high_memory, got "mikro"')
+
+
+def test_branches_get_the_branch_instance_size(config):
+    config[SUPABASE]["branchInstanceSize"] = "small"
+    config[ENVS][2]["database"] = {"strategy": "branch", "source": "main"}
+    spec = FleetSpec.from_config(config)
+
+    assert spec.branch_instance_size_for(spec.environment("payments")) == "small"
+
+
+def test_without_a_branch_instance_size_a_branch_gets_supabases_default(config):
+    config[ENVS][2]["database"] = {"strategy": "branch", "source": "main"}
+    spec = FleetSpec.from_config(config)
+
+    assert spec.supabase.branch_instance_size is None
+    assert spec.branch_instance_size_for(spec.environment("payments")) is None
+
+
 def test_supabase_block_defaults(config):
     supabase = FleetSpec.from_config(config).supabase
 

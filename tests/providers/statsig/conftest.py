@@ -101,6 +101,7 @@ def _calm(statsig_sandbox: StatsigSandbox) -> None:
     statsig_sandbox.mutation_limit_per_window = None
     statsig_sandbox.mutation_window = 10.0
     statsig_sandbox.latency = 0.0
+    statsig_sandbox.refuse_rearchive = False
     statsig_sandbox.journal_clear()
 
 

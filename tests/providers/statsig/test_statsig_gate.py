@@ -10,6 +10,7 @@ import pytest
 from pulumi.output import Unknown
 
 from providers.api import Conflict, NotFound
+from providers.statsig.client import StatsigClient
 from providers.statsig.gate import EMAIL_RULE, MANAGED_MARKER, USER_ID_RULE, GateProvider
 from tests.providers.statsig.conftest import EMAIL, KEY, OTHER_EMAIL, Statsig
 
@@ -47,6 +48,7 @@ def test_create_makes_one_enabled_gate_targeting_the_emails_in_staging(statsig: 
         "environments": ["staging"],
         "on_delete": "delete",
         "gate_id": gate_id,
+        "created_time": statsig.live(gate_id)["createdTime"],
     }
     [gate] = statsig.named()
     assert (gate["id"], gate["isEnabled"], gate["idType"], gate["status"]) == (gate_id, True, "userID", "In Progress")
@@ -91,7 +93,7 @@ def test_update_changes_rules_and_description_in_place(statsig: Statsig) -> None
     assert diff.changes and diff.replaces == []
 
     updated = provider.update(created.id, created.outs, news)
-    assert updated.outs == {**news, "gate_id": created.id}
+    assert updated.outs == {**news, "gate_id": created.id, "created_time": created.outs["created_time"]}
     after = statsig.live(created.id)
     assert after is not None and before is not None
     assert after["description"] == f"Checkout, take two (owner: alice) {MANAGED_MARKER}"
@@ -164,8 +166,8 @@ def test_delete_removes_the_gate_and_a_second_delete_succeeds(statsig: Statsig) 
     provider = statsig.provider()
     provider.delete(created.id, created.outs)
     assert statsig.named() == []
-    provider.delete(created.id, created.outs)
-    assert statsig.writes().count("DELETE /console/v1/gates/{id}") == 2
+    provider.delete(created.id, created.outs)  # finds it gone: nothing to send
+    assert statsig.writes().count("DELETE /console/v1/gates/{id}") == 1
 
 
 def test_archive_keeps_the_gate_archived_and_a_refresh_sees_it_gone(statsig: Statsig) -> None:
@@ -207,7 +209,10 @@ def test_a_gate_deleted_by_hand_reads_gone_and_creating_again_converges(statsig:
     assert (read.id, read.outs) == (None, {})
 
     again = statsig.create()
-    assert (again.id, again.outs) == (created.id, created.outs)
+    assert again.id == created.id
+    # A new gate: the same id (derived from the name), another creation time.
+    assert again.outs["created_time"] > created.outs["created_time"]
+    assert {**again.outs, "created_time": None} == {**created.outs, "created_time": None}
     [gate] = statsig.named()
     assert rules_of(gate) == [email_rule([EMAIL])]
     assert provider.read(again.id, again.outs).outs == again.outs
@@ -278,7 +283,7 @@ def test_a_gate_that_no_longer_passes_its_targets_reads_enabled_for_nobody(stats
 
 def test_a_description_edited_by_hand_shows_as_drift(statsig: Statsig) -> None:
     created = statsig.create()
-    statsig.sandbox.set_description(created.id, "someone's notes")
+    statsig.sandbox.set_description(created.id, f"someone's notes {MANAGED_MARKER}")
     provider = statsig.provider()
     drifted = provider.read(created.id, created.outs).outs
     assert (drifted["description"], "owner" in drifted and drifted["owner"]) == ("someone's notes", None)
@@ -416,3 +421,113 @@ def test_check_normalises_and_fills_in_defaults() -> None:
 def test_check_lets_unknown_values_through() -> None:
     checked = GateProvider().check({}, {"name": Unknown(), "emails": [Unknown()], "user_ids": Unknown()})
     assert checked.failures == []
+
+
+# ------------------------------------------------------------ only the gate stagefleet made
+
+ARCHIVE = "PUT /console/v1/gates/{id}/archive"
+
+
+def replaced_by_a_stranger(statsig: Statsig, created, description: str = "Payments team's gate") -> dict:
+    """Our gate deleted in the console and another made under the same name (so the same id)."""
+    statsig.sandbox.delete_gate(created.id)
+    stranger = statsig.sandbox.seed_gate(statsig.name, description=description, rules=[email_rule(["carol@x.dev"])])
+    assert stranger["id"] == created.id
+    statsig.sandbox.journal_clear()
+    return stranger
+
+
+def test_a_gate_made_again_by_someone_else_under_its_name_reads_gone(statsig: Statsig) -> None:
+    created = statsig.create()
+    replaced_by_a_stranger(statsig, created)
+    assert statsig.provider().read(created.id, created.outs).id is None
+
+
+def test_a_stranger_carrying_the_marker_is_told_apart_by_its_creation_time(statsig: Statsig) -> None:
+    created = statsig.create()
+    replaced_by_a_stranger(statsig, created, description=f"copied {MANAGED_MARKER}")
+    assert statsig.provider().read(created.id, created.outs).id is None
+
+
+def test_update_never_writes_to_a_stranger(statsig: Statsig) -> None:
+    created = statsig.create()
+    stranger = replaced_by_a_stranger(statsig, created)
+    with pytest.raises(Conflict) as raised:
+        statsig.provider().update(created.id, created.outs, statsig.inputs(emails=[OTHER_EMAIL]))
+    message = str(raised.value)
+    assert f'"{statsig.name}" ({created.id})' in message and "not the one stagefleet made" in message
+    assert "pulumi refresh" in message and KEY not in message
+    assert statsig.writes() == []
+    assert statsig.live(created.id) == stranger
+
+
+@pytest.mark.parametrize("on_delete", ["delete", "archive"])
+def test_delete_leaves_a_stranger_untouched(statsig: Statsig, on_delete: str) -> None:
+    created = statsig.create(on_delete=on_delete)
+    stranger = replaced_by_a_stranger(statsig, created, description=f"copied {MANAGED_MARKER}")
+    statsig.provider().delete(created.id, created.outs)
+    assert statsig.writes() == []
+    assert statsig.live(created.id) == stranger
+
+
+def test_a_gate_whose_marker_was_removed_by_hand_is_handed_over(statsig: Statsig) -> None:
+    created = statsig.create()
+    statsig.sandbox.set_description(created.id, "the payments team's now")
+    provider = statsig.provider()
+    assert provider.read(created.id, created.outs).id is None
+    statsig.sandbox.journal_clear()
+    provider.delete(created.id, created.outs)
+    assert statsig.writes() == []
+    assert statsig.live(created.id) is not None
+
+
+def test_the_next_up_refuses_to_take_over_the_strangers_gate_and_says_why(statsig: Statsig) -> None:
+    created = statsig.create()
+    stranger = replaced_by_a_stranger(statsig, created)
+    with pytest.raises(Conflict) as raised:
+        statsig.create()  # what `pulumi up` does once refresh has dropped ours
+    assert "not managed by stagefleet" in str(raised.value) and "rename the flag" in str(raised.value)
+    assert statsig.live(created.id) == stranger
+
+
+def test_a_state_without_a_creation_time_is_checked_by_the_marker_and_gets_it_at_read(statsig: Statsig) -> None:
+    created = statsig.create()
+    legacy = {key: value for key, value in created.outs.items() if key != "created_time"}
+    assert statsig.provider().read(created.id, legacy).outs == created.outs
+
+
+def test_the_creation_time_survives_the_wire_as_a_float(statsig: Statsig) -> None:
+    created = statsig.create()
+    as_sent = {**created.outs, "created_time": float(created.outs["created_time"])}
+    assert statsig.provider().read(created.id, as_sent).id == created.id
+
+
+# ------------------------------------------------------------ archive is safe to repeat
+
+
+def test_an_archive_whose_answer_is_lost_is_sent_once_and_done(statsig: Statsig) -> None:
+    statsig.sandbox.refuse_rearchive = True  # a blind second archive would fail the destroy
+    created = statsig.create(on_delete="archive")
+    statsig.sandbox.faults.add(ARCHIVE, "drop_after_apply", times=1)
+    statsig.provider().delete(created.id, created.outs)
+    assert statsig.writes().count(ARCHIVE) == 1
+    assert [g["id"] for g in statsig.sandbox.archived_gates() if g["id"] == created.id] == [created.id]
+
+
+def test_a_gate_archived_by_hand_is_not_archived_again(statsig: Statsig) -> None:
+    statsig.sandbox.refuse_rearchive = True
+    created = statsig.create(on_delete="archive")
+    statsig.sandbox.archive_gate(created.id)
+    statsig.sandbox.journal_clear()
+    statsig.provider().delete(created.id, created.outs)
+    assert statsig.writes() == []
+
+
+def test_an_archive_refused_because_the_gate_is_archived_counts_as_done(statsig: Statsig) -> None:
+    statsig.sandbox.refuse_rearchive = True
+    created = statsig.create(on_delete="archive")
+    statsig.sandbox.archive_gate(created.id)
+    statsig.provider()  # configures the settings the client reads
+    with StatsigClient.from_settings() as client:
+        assert client.archive_gate(created.id, reason="gone from config") is True
+    assert [entry.status for entry in statsig.sandbox.journal if entry.key == ARCHIVE] == [400]

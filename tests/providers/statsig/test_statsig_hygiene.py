@@ -132,6 +132,7 @@ def test_the_gate_registers_its_type_token_inputs_and_outputs(registrations: lis
         "environments": ["staging"],
         "on_delete": "delete",
         "gate_id": None,
+        "created_time": None,
     }
     # Nothing the gate holds is secret.
     assert not (reg.opts and reg.opts.additional_secret_outputs)

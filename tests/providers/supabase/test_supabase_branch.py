@@ -47,6 +47,8 @@ def test_the_first_branch_enables_branching_and_returns_at_once(
         "name": NAME,
         "git_branch": "feature/pr-42",
         "with_data": False,
+        "persistent": False,
+        "instance_size": None,
         "branch_id": created.id,
         "ref": branch["project_ref"],
         "api_url": f"https://{branch['project_ref']}.supabase.co",
@@ -141,7 +143,7 @@ def test_a_git_branch_the_resource_does_not_set_is_not_reported(
     provider.update(created.id, created.outs, supabase.branch_inputs(parent_ref, git_branch=None))
     # Linked by hand in the dashboard: not this resource's to manage, so no endless diff.
     with SupabaseClient.from_settings() as client:
-        client.update_branch_git_branch(created.id, "linked-by-hand")
+        client.update_branch(created.id, git_branch="linked-by-hand")
     assert [b["git_branch"] for b in supabase.sandbox.branches(parent_ref) if b["id"] == created.id] == [
         "linked-by-hand"
     ]
@@ -187,3 +189,117 @@ def test_check_requires_parent_and_name() -> None:
 def test_check_defaults_git_branch_and_with_data() -> None:
     inputs = BranchProvider().check({}, {"parent_ref": "r", "name": "n"}).inputs
     assert (inputs["git_branch"], inputs["with_data"]) == (None, False)
+
+
+# ------------------------------------------------------------ persistent and compute size
+
+
+def sent_bodies(supabase: Supabase, key: str) -> list[Any]:
+    return [entry.body for entry in supabase.sandbox.journal if entry.key == key]
+
+
+def live(supabase: Supabase, parent_ref: str, branch_id: str) -> dict[str, Any]:
+    [branch] = [b for b in supabase.sandbox.branches(parent_ref) if b["id"] == branch_id]
+    return branch
+
+
+def test_a_fleet_branch_is_created_persistent_on_the_size_it_asks_for(
+    supabase: Supabase, provider: BranchProvider, parent_ref: str
+) -> None:
+    created = provider.create(supabase.branch_inputs(parent_ref, persistent=True, instance_size="small"))
+    [body] = sent_bodies(supabase, "POST /v1/projects/{ref}/branches")
+    assert (body["persistent"], body["desired_instance_size"]) == (True, "small")
+    branch = live(supabase, parent_ref, created.id)
+    assert (branch["persistent"], branch["instance_size"]) == (True, "small")
+    assert (created.outs["persistent"], created.outs["instance_size"]) == (True, "small")
+
+
+def test_a_review_branch_is_created_as_a_preview_of_supabases_default_size(
+    supabase: Supabase, provider: BranchProvider, parent_ref: str
+) -> None:
+    created = provider.create(supabase.branch_inputs(parent_ref, persistent=False))
+    [body] = sent_bodies(supabase, "POST /v1/projects/{ref}/branches")
+    assert body["persistent"] is False
+    assert "desired_instance_size" not in body
+    assert live(supabase, parent_ref, created.id)["persistent"] is False
+
+
+def test_a_change_of_persistent_is_an_update_sent_as_one_patch(
+    supabase: Supabase, provider: BranchProvider, parent_ref: str
+) -> None:
+    created = provider.create(supabase.branch_inputs(parent_ref, persistent=False))
+    news = supabase.branch_inputs(parent_ref, persistent=True)
+    diff = provider.diff(created.id, created.outs, news)
+    assert (diff.changes, diff.replaces) == (True, [])
+    supabase.sandbox.journal_clear()
+    updated = provider.update(created.id, created.outs, news)
+    assert sent_bodies(supabase, "PATCH /v1/branches/{branch_id_or_ref}") == [{"persistent": True}]
+    assert live(supabase, parent_ref, created.id)["persistent"] is True
+    assert updated.outs["persistent"] is True and updated.outs["branch_id"] == created.id
+
+
+def test_a_change_of_size_is_an_update_recorded_without_a_request(
+    supabase: Supabase, provider: BranchProvider, parent_ref: str
+) -> None:
+    # UpdateBranchBody has no size: the branch keeps its compute; the new size is recorded.
+    created = provider.create(supabase.branch_inputs(parent_ref, instance_size="micro"))
+    news = supabase.branch_inputs(parent_ref, instance_size="medium")
+    diff = provider.diff(created.id, created.outs, news)
+    assert (diff.changes, diff.replaces) == (True, [])
+    supabase.sandbox.journal_clear()
+    updated = provider.update(created.id, created.outs, news)
+    assert supabase.sandbox.journal == []
+    assert updated.outs["instance_size"] == "medium"
+
+
+def test_a_branch_recorded_before_persistent_existed_is_made_persistent_at_the_next_up(
+    supabase: Supabase, provider: BranchProvider, parent_ref: str
+) -> None:
+    created = provider.create(supabase.branch_inputs(parent_ref))
+    olds = {key: value for key, value in created.outs.items() if key not in ("persistent", "instance_size")}
+    news = supabase.branch_inputs(parent_ref, persistent=True)
+    assert provider.diff(created.id, olds, news).changes is True
+    provider.update(created.id, olds, news)
+    assert live(supabase, parent_ref, created.id)["persistent"] is True
+
+
+def test_refresh_shows_persistent_changed_by_hand(
+    supabase: Supabase, provider: BranchProvider, parent_ref: str
+) -> None:
+    created = provider.create(supabase.branch_inputs(parent_ref, persistent=True))
+    with SupabaseClient.from_settings() as client:
+        client.update_branch(created.id, persistent=False)
+    assert provider.read(created.id, created.outs).outs["persistent"] is False
+
+
+def test_an_adopted_preview_branch_is_made_persistent(
+    supabase: Supabase, provider: BranchProvider, parent_ref: str
+) -> None:
+    supabase.sandbox.seed_branch(parent_ref, NAME, persistent=False)
+    supabase.sandbox.journal_clear()
+    created = provider.create(supabase.branch_inputs(parent_ref, persistent=True))
+    assert sent_bodies(supabase, "PATCH /v1/branches/{branch_id_or_ref}") == [{"persistent": True}]
+    assert live(supabase, parent_ref, created.id)["persistent"] is True
+
+
+def test_check_rejects_a_size_supabase_does_not_offer_a_branch() -> None:
+    checked = BranchProvider().check({}, {"parent_ref": "abc", "name": NAME, "instance_size": "huge"})
+    assert [failure.property for failure in checked.failures] == ["instance_size"]
+
+
+# ------------------------------------------------------------ only the recorded branch
+
+
+def test_read_update_and_delete_address_the_recorded_branch_never_a_same_named_stranger(
+    supabase: Supabase, provider: BranchProvider, parent_ref: str
+) -> None:
+    created = provider.create(supabase.branch_inputs(parent_ref))
+    supabase.sandbox.delete_branch(created.id)
+    stranger = supabase.sandbox.seed_branch(parent_ref, NAME, git_branch="someone-elses")
+    assert provider.read(created.id, created.outs).id is None
+    with pytest.raises(NotFound):
+        provider.update(created.id, created.outs, supabase.branch_inputs(parent_ref, git_branch="feature/other"))
+    provider.delete(created.id, created.outs)
+    assert live(supabase, parent_ref, stranger)["git_branch"] == "someone-elses"
+    paths = {entry.path for entry in supabase.sandbox.journal if entry.method in ("PATCH", "DELETE")}
+    assert paths == {f"/v1/branches/{created.id}"}

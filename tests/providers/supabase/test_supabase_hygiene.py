@@ -288,7 +288,17 @@ def test_resources_register_their_type_tokens_inputs_and_secret_outputs(registra
             ["anon_key", "connection_string", "db_pass", "service_role_key"],
         ),
         "pulumi-python:dynamic/supabase:Branch": (
-            ["api_url", "branch_id", "git_branch", "name", "parent_ref", "ref", "with_data"],
+            [
+                "api_url",
+                "branch_id",
+                "git_branch",
+                "instance_size",
+                "name",
+                "parent_ref",
+                "persistent",
+                "ref",
+                "with_data",
+            ],
             [],
         ),
     }

@@ -272,3 +272,19 @@ def test_a_project_without_a_region_lets_supabase_choose_and_refresh_keeps_it_un
     refreshed = provider.read(created.id, created.outs).outs
     assert refreshed["region"] is None
     assert provider.diff(created.id, refreshed, provider.check({}, inputs).inputs).changes is False
+
+
+def test_read_update_and_delete_address_the_recorded_project_never_a_same_named_stranger(
+    supabase: Supabase, provider: ProjectProvider
+) -> None:
+    ref, outs = supabase.create_project()
+    supabase.sandbox.delete_project(ref)
+    stranger = supabase.sandbox.seed_project(outs["name"], supabase.organization_slug)
+    assert provider.read(ref, outs).id is None
+    with pytest.raises(NotFound):
+        provider.update(ref, outs, supabase.project_inputs(name="gatewayz-staging-renamed"))
+    provider.delete(ref, outs)
+    assert [p["ref"] for p in supabase.projects(outs["name"])] == [stranger]
+    assert {p["name"] for p in supabase.projects()} == {outs["name"]}
+    writes = {entry.path for entry in supabase.sandbox.journal if entry.method in ("PATCH", "DELETE")}
+    assert writes == {f"/v1/projects/{ref}"}
