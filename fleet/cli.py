@@ -5,13 +5,14 @@ pull request. Exit codes: 0 ok, 1 the stack config is invalid or breaks the flee
 2 usage error, no stack file, or an input file (outputs, --base) that is not what it should be.
 
   validate --stack staging|pr|pr-<n>   check a fleet stack (shape and policy), the review template
-                                       or a review stack; warnings go to stderr and never fail
+           [--base F@REF]              or a review stack; warnings go to stderr and never fail;
+                                       with --base, expiry fails only for what the change adds
   catalog --stack staging              the team wiki table: environment, kind, URL, database,
                                        purpose, owner, branch, expires, monthly cost; then the
                                        feature flags: flag, enabled for, owner, expires
   cost --stack staging [--base F@REF]  the monthly estimate, and what a change adds or saves
-  janitor --stacks F --open-prs F      which review stacks to destroy, and why (with --stack:
-                                       expired environments and feature flags too)
+  janitor [--stacks F --open-prs F]    which review stacks to destroy, and why; with --stack, the
+          [--stack staging]            expired and soon-expiring environments and feature flags
   review-comment --outputs F --stack S the pull request comment of a review stack
   status --stack S [--wait]            every service's latest deployment and a probe of its URL;
                                        with --wait, until all answer (exit 1 if one does not)
@@ -88,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="YYYY-MM-DD",
         help="the date the expiry rules count from (default: today)",
     )
+    validate.add_argument(
+        "--base",
+        metavar="FILE_OR_REF",
+        help="the stack file the pull request merges into: PATH or PATH@REF (e.g. Pulumi.staging.yaml@origin/main). "
+        "The expiry rules then fail only for entries the pull request adds or whose expiry it changes; "
+        "an entry that expired since is a warning",
+    )
     validate.set_defaults(command=run_validate)
 
     # Options of the commands that print a table.
@@ -134,17 +142,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     sweep = commands.add_parser(
         "janitor",
-        help="list the review stacks to destroy (pull request closed, or idle beyond the TTL)",
-        description="Reads recorded `pulumi stack ls --json` and `gh pr list --state open --json "
-        "number,headRefName,updatedAt` output and prints `destroy <stack>: <reason>` for every "
-        "pr-<number> stack to destroy, then `keep` lines, and with --stack `expired <environment>` "
-        "and `expired-flag <feature flag>` lines.",
+        help="list the review stacks to destroy (pull request closed, or idle beyond the TTL) and the "
+        "fleet's expired and soon-expiring environments and feature flags",
+        description="With --stacks and --open-prs (recorded `pulumi stack ls --json` and `gh pr list "
+        "--state open --json number,headRefName,updatedAt` output) prints `destroy <stack>: <reason>` "
+        "for every pr-<number> stack to destroy, then `keep` lines. With --stack (alone or with "
+        "those): `expired <environment>`, `expired-flag <feature flag>`, `expiring <environment>` "
+        "and `expiring-flag <feature flag>` lines, each with its date and owner.",
     )
-    sweep.add_argument("--stacks", type=Path, required=True, help="output of pulumi stack ls --json")
+    sweep.add_argument("--stacks", type=Path, help="output of pulumi stack ls --json")
     sweep.add_argument(
         "--open-prs",
         type=Path,
-        required=True,
         help="output of gh pr list --state open --json number,headRefName,updatedAt",
     )
     sweep.add_argument("--now", type=_moment, help="ISO 8601 date and time (default: now, UTC)")
@@ -300,9 +309,12 @@ def run_validate(args: argparse.Namespace) -> int:
     path = stack_file(args)
     config = read_stack_config(args, path)
     if is_review_stack(args.stack, config):
+        if args.base is not None:
+            raise CommandError(EXIT_USAGE, ["error: --base compares fleet stacks; a review stack has no expiry dates"])
         return validate_review(args, path, config)
     spec = parse_spec(args, path, config)
-    problems = policy.check(spec, args.today or dt.date.today())
+    baseline = validate_baseline(args, args.base) if args.base is not None else None
+    problems = policy.check(spec, args.today or dt.date.today(), baseline)
     if policy.errors(problems):
         raise invalid(problems, args.stack, path)
     for problem in problems:
@@ -476,8 +488,48 @@ def review_cost(args: argparse.Namespace, path: Path, config: dict[str, Any]) ->
     return EXIT_OK
 
 
-def read_base(args: argparse.Namespace, base: str) -> FleetSpec:
-    """The fleet spec of --base: a stack file, or PATH@REF read with `git show REF:PATH`."""
+def validate_baseline(args: argparse.Namespace, base: str) -> policy.Baseline:
+    """What the pull request merges into, for the expiry rules: a base without the stack file is
+    a new stack (every entry added); a base that does not parse holds nothing back either."""
+    if "@" in base and not Path(base).is_file():
+        file, _, ref = base.rpartition("@")
+        if file and ref and not ref.startswith("-") and not git_has_file(file, ref):
+            print(f"note: --base {base}: no such file at {ref}; every entry counts as added", file=sys.stderr)
+            return policy.Baseline.empty()
+    config = read_base_config(base)
+    try:
+        return policy.Baseline.of(FleetSpec.from_config(config))
+    except FleetConfigError:
+        print(f"warning: --base {base} is not a valid fleet stack; every entry counts as added", file=sys.stderr)
+        return policy.Baseline.empty()
+
+
+def git_has_file(file: str, ref: str) -> bool:
+    """Whether git revision `ref` exists and has `file`; a ref git does not know is reported by
+    git_show, with git's reason."""
+    path = Path(file)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        return True
+    try:
+        resolved = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+            cwd=directory,
+            capture_output=True,
+            timeout=60,
+        )
+        if resolved.returncode != 0:
+            return True
+        listed = subprocess.run(
+            ["git", "cat-file", "-e", f"{ref}:./{path.name}"], cwd=directory, capture_output=True, timeout=60
+        )
+    except (FileNotFoundError, subprocess.TimeoutExpired):
+        return True  # git_show says why
+    return listed.returncode == 0
+
+
+def read_base_config(base: str) -> dict[str, Any]:
+    """The config of --base: a stack file, or PATH@REF read with `git show REF:PATH`."""
     given = Path(base)
     if "@" not in base or given.is_file():
         try:
@@ -492,6 +544,12 @@ def read_base(args: argparse.Namespace, base: str) -> FleetSpec:
             expected = "expected PATH or PATH@REF, e.g. Pulumi.staging.yaml@main"
             raise CommandError(EXIT_USAGE, [f"error: --base {base}: {expected}"])
         config = _stack_config_from_text(git_show(file, ref, base), Path(file).name, base)
+    return config
+
+
+def read_base(args: argparse.Namespace, base: str) -> FleetSpec:
+    """The fleet spec of --base, with a price for everything it uses."""
+    config = read_base_config(base)
     try:
         spec = FleetSpec.from_config(config)
     except FleetConfigError as error:
@@ -548,10 +606,21 @@ def _stack_config_from_text(text: str, name: str, label: str) -> dict[str, Any]:
 
 
 def run_janitor(args: argparse.Namespace) -> int:
+    if (args.stacks is None) != (args.open_prs is None):
+        given, missing = ("--stacks", "--open-prs") if args.open_prs is None else ("--open-prs", "--stacks")
+        what = "a stack missing from the open pull requests would be destroyed"
+        raise CommandError(EXIT_USAGE, [f"error: {given} needs {missing} too: {what}"])
+    if args.stacks is None and not args.stack:
+        expected = "--stack staging (expired environments), --stacks F --open-prs F (review stacks), or both"
+        raise CommandError(EXIT_USAGE, [f"error: nothing to look at: give {expected}"])
     # Every input is read and checked before anything is printed: on error, nothing is listed.
     try:
-        stacks = janitor.parse_stacks(janitor.read_json_file(args.stacks), str(args.stacks))
-        open_prs = janitor.parse_open_pull_requests(janitor.read_json_file(args.open_prs), str(args.open_prs))
+        if args.stacks is None:
+            stacks: list[janitor.StackSummary] = []
+            open_prs: list[janitor.OpenPullRequest] = []
+        else:
+            stacks = janitor.parse_stacks(janitor.read_json_file(args.stacks), str(args.stacks))
+            open_prs = janitor.parse_open_pull_requests(janitor.read_json_file(args.open_prs), str(args.open_prs))
     except janitor.JanitorInputError as error:
         raise CommandError(EXIT_USAGE, [f"error: {error}", "error: nothing listed for destruction"]) from None
     fleet = load_spec(args) if args.stack else None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.fleet_support import REPO
 from tests.unit.review_support import run_fleet as fleet
 
 NOW = "2026-11-26T09:00:00Z"
@@ -121,20 +122,36 @@ def test_the_stack_of_a_closed_pull_request_is_destroyed(inputs):
     }
 
 
+PR9_IDLE = "no activity for 10 days (TTL 7; pull request updated 2026-11-16, stack updated 2026-11-16)"
+
+
 def test_a_stack_idle_beyond_the_ttl_is_destroyed(inputs):
-    assert decision(report(inputs)["destroy"], "pr-9") == {
-        "stack": "pr-9",
-        "pullRequest": 9,
-        "reason": "not updated for 10 days (TTL 7)",
-    }
+    assert decision(report(inputs)["destroy"], "pr-9") == {"stack": "pr-9", "pullRequest": 9, "reason": PR9_IDLE}
 
 
 def test_the_stack_of_an_open_fresh_pull_request_is_kept(inputs):
     assert decision(report(inputs)["keep"], "pr-15") == {
         "stack": "pr-15",
         "pullRequest": 15,
-        "reason": "pull request #15 is open, updated 0 days ago (TTL 7)",
+        "reason": "pull request #15 is open, last activity 0 days ago (TTL 7)",
     }
+
+
+def test_the_ttl_counts_from_the_pull_requests_activity_not_the_stacks_last_update(inputs):
+    # Nobody pushed to #9 for 10 days, but it was reviewed yesterday: its environment is in use.
+    prs = [dict(pr, updatedAt="2026-11-25T16:00:00Z") if pr["number"] == 9 else pr for pr in OPEN_PRS]
+    (inputs / "prs.json").write_text(json.dumps(prs), encoding="utf-8")
+
+    assert decision(report(inputs)["keep"], "pr-9")["reason"] == (
+        "pull request #9 is open, last activity 0 days ago (TTL 7)"
+    )
+
+
+def test_the_ttl_counts_from_the_stacks_update_when_it_is_newer_than_the_pull_request(inputs):
+    prs = [dict(pr, updatedAt="2026-11-01T00:00:00Z") if pr["number"] == 15 else pr for pr in OPEN_PRS]
+    (inputs / "prs.json").write_text(json.dumps(prs), encoding="utf-8")
+
+    assert "pr-15" not in destroyed(inputs)
 
 
 def test_stacks_without_a_pull_request_number_are_never_destroyed(inputs):
@@ -152,9 +169,17 @@ def test_a_stack_with_an_update_in_progress_is_left_alone_even_when_its_pull_req
     assert decision(report(inputs)["keep"], "pr-20")["reason"] == "an update is in progress; left for the next run"
 
 
-def test_a_never_updated_stack_of_an_open_pull_request_is_kept(inputs):
-    assert (
-        decision(report(inputs)["keep"], "pr-21")["reason"] == "pull request #21 is open; the stack was never updated"
+def test_a_never_updated_stack_of_an_open_pull_request_is_kept_by_the_pull_requests_activity(inputs):
+    assert decision(report(inputs)["keep"], "pr-21")["reason"] == (
+        "pull request #21 is open, last activity 0 days ago (TTL 7)"
+    )
+
+
+def test_a_never_updated_stack_of_a_pull_request_without_a_date_is_kept(inputs):
+    (inputs / "prs.json").write_text(json.dumps([{"number": 21}]), encoding="utf-8")
+
+    assert decision(report(inputs)["keep"], "pr-21")["reason"] == (
+        "pull request #21 is open; the stack was never updated"
     )
 
 
@@ -180,7 +205,7 @@ def test_text_output_is_one_destroy_line_per_stack_first_in_a_stable_order(input
 
     assert result.returncode == 0
     assert result.stdout.splitlines()[:2] == [
-        "destroy pr-9: not updated for 10 days (TTL 7)",
+        f"destroy pr-9: {PR9_IDLE}",
         "destroy pr-12: pull request #12 is closed",
     ]
 
@@ -189,9 +214,9 @@ def test_text_output_lists_kept_stacks_after_the_destroy_lines(inputs):
     lines = janitor(inputs).stdout.splitlines()
 
     assert lines[2:] == [
-        "keep pr-15: pull request #15 is open, updated 0 days ago (TTL 7)",
+        "keep pr-15: pull request #15 is open, last activity 0 days ago (TTL 7)",
         "keep pr-20: an update is in progress; left for the next run",
-        "keep pr-21: pull request #21 is open; the stack was never updated",
+        "keep pr-21: pull request #21 is open, last activity 0 days ago (TTL 7)",
         "keep pr-abc: not a review stack (its name is not pr-<number>)",
         "keep preview-12: not a review stack (its name is not pr-<number>)",
         "keep sandbox: not a review stack (its name is not pr-<number>)",
@@ -233,16 +258,64 @@ def test_environments_whose_expiry_has_passed_are_reported(inputs):
 
     # dev2-bob expires today: still valid until the day is over.
     assert report(inputs, "--stack", "staging")["expired"] == [
-        {"environment": "dev1-alice", "expires": "2026-11-01", "owner": "alice@gatewayz.ai"},
+        {"environment": "dev1-alice", "expires": "2026-11-01", "owner": "alice@gatewayz.ai", "daysAgo": 25},
     ]
 
 
-def test_expired_environments_are_listed_in_the_text_output(inputs):
+def test_environments_expiring_within_7_days_are_reported(inputs):
+    (inputs / "Pulumi.staging.yaml").write_text(FLEET_WITH_TTL, encoding="utf-8")
+
+    assert report(inputs, "--stack", "staging")["expiring"] == [
+        {"environment": "dev2-bob", "expires": "2026-11-26", "owner": "bob@gatewayz.ai", "daysLeft": 0},
+    ]
+
+
+def test_expired_and_expiring_environments_are_listed_in_the_text_output(inputs):
     (inputs / "Pulumi.staging.yaml").write_text(FLEET_WITH_TTL, encoding="utf-8")
 
     lines = janitor(inputs, "--stack", "staging").stdout.splitlines()
 
-    assert lines[-1] == "expired dev1-alice: expired on 2026-11-01 (owner alice@gatewayz.ai)"
+    assert lines[-2:] == [
+        "expired dev1-alice: expired on 2026-11-01, 25 days ago (owner alice@gatewayz.ai)",
+        "expiring dev2-bob: expires on 2026-11-26, today (owner bob@gatewayz.ai)",
+    ]
+
+
+def test_the_fleet_stack_alone_lists_its_expired_environments_without_review_stack_inputs(inputs):
+    (inputs / "Pulumi.staging.yaml").write_text(FLEET_WITH_TTL, encoding="utf-8")
+
+    result = fleet(inputs, "janitor", "--stack", "staging", "--now", NOW)
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        "expired dev1-alice: expired on 2026-11-01, 25 days ago (owner alice@gatewayz.ai)",
+        "expiring dev2-bob: expires on 2026-11-26, today (owner bob@gatewayz.ai)",
+    ]
+
+
+def test_the_committed_staging_stack_alone_works_from_the_project_directory():
+    result = fleet(REPO, "janitor", "--stack", "staging", "--now", "2027-02-01T00:00:00Z")
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[0] == (
+        "expired dev1-alice: expired on 2027-01-31, 1 day ago (owner alice@gatewayz.ai)"
+    )
+
+
+def test_stacks_without_open_pull_requests_is_a_usage_error(inputs):
+    result = fleet(inputs, "janitor", "--stacks", "stacks.json")
+
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: --stacks needs --open-prs too: a stack missing from the open pull requests would be destroyed\n"
+    )
+
+
+def test_no_input_at_all_is_a_usage_error(inputs):
+    result = fleet(inputs, "janitor")
+
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("error: nothing to look at: give --stack staging")
 
 
 def test_without_a_fleet_stack_nothing_is_reported_expired(inputs):
@@ -326,8 +399,8 @@ def test_a_missing_input_file_exits_2(inputs):
     assert result.stderr.splitlines()[0] == "error: prs.json: no such file"
 
 
-def test_json_output_has_destroy_keep_expired_and_expired_flags(inputs):
-    assert set(report(inputs)) == {"destroy", "keep", "expired", "expiredFlags"}
+def test_json_output_has_destroy_keep_expired_and_expiring(inputs):
+    assert set(report(inputs)) == {"destroy", "keep", "expired", "expiredFlags", "expiring", "expiringFlags"}
 
 
 @pytest.mark.parametrize(
