@@ -27,6 +27,7 @@ modules, and the providers' API clients they use, are imported only when they ru
 
 import argparse
 import datetime as dt
+import difflib
 import json
 import os
 import subprocess
@@ -38,6 +39,7 @@ from typing import Any, TypeVar
 
 from fleet import catalog, cost, janitor, naming, policy
 from fleet.config import ConfigProblem, FleetConfigError, FleetSpec
+from fleet.config.credentials import plaintext_credentials
 from fleet.dates import parse_date, parse_duration
 from fleet.review import ReviewSpec, fleet_stack_of, is_review_stack, render_review_comment
 from fleet.stackfile import StackFileError, StackFileNotFoundError, load_stack_config
@@ -312,9 +314,14 @@ def run_validate(args: argparse.Namespace) -> int:
         if args.base is not None:
             raise CommandError(EXIT_USAGE, ["error: --base compares fleet stacks; a review stack has no expiry dates"])
         return validate_review(args, path, config)
-    spec = parse_spec(args, path, config)
+    # Only the file shows whether a token is encrypted: the program gets every value decrypted.
+    plaintext = plaintext_credentials(config)
+    try:
+        spec = FleetSpec.from_config(config)
+    except FleetConfigError as error:
+        raise invalid([*error.problems, *plaintext], args.stack, path) from None
     baseline = validate_baseline(args, args.base) if args.base is not None else None
-    problems = policy.check(spec, args.today or dt.date.today(), baseline)
+    problems = [*policy.check(spec, args.today or dt.date.today(), baseline), *plaintext]
     if policy.errors(problems):
         raise invalid(problems, args.stack, path)
     for problem in problems:
@@ -329,6 +336,9 @@ def run_validate(args: argparse.Namespace) -> int:
 def validate_review(args: argparse.Namespace, path: Path, config: dict[str, Any]) -> int:
     """A review stack: the template `pr` (no stagefleet:pullRequest yet) or a `pr-<n>`, checked
     against the fleet stack it names, read from the same directory."""
+    plaintext = plaintext_credentials(config)
+    if plaintext:
+        raise invalid(plaintext, args.stack, path)
     review = load_review(args, path, config)
     database = _describe_database(review)
     if review.pull_request is None:
@@ -714,10 +724,25 @@ def read_stack_config(args: argparse.Namespace, path: Path) -> dict[str, Any]:
     try:
         return load_stack_config(path)
     except StackFileNotFoundError as error:
-        advice = "" if args.file else " (run from the Pulumi project directory, or pass --file)"
-        raise CommandError(EXIT_USAGE, [f"error: {error}{advice}"]) from None
+        if args.file:
+            raise CommandError(EXIT_USAGE, [f"error: {error}"]) from None
+        raise CommandError(EXIT_USAGE, [f"error: {error}", *_stacks_here(path.parent, args.stack)]) from None
     except StackFileError as error:
         raise CommandError(EXIT_INVALID, [f"error: {error}"]) from None
+
+
+def _stacks_here(directory: Path, wanted: str) -> list[str]:
+    """What to say when Pulumi.<wanted>.yaml is missing: the stacks whose files are there."""
+    names = sorted(
+        path.name[len("Pulumi.") : -len(".yaml")]
+        for path in directory.glob("Pulumi.*.yaml")
+        if path.is_file() and len(path.name) > len("Pulumi..yaml")
+    )
+    if not names:
+        return [f"  hint: no Pulumi.<stack>.yaml in {directory}: run from the Pulumi project directory, or pass --file"]
+    close = difflib.get_close_matches(wanted.rsplit("/", 1)[-1], names, n=1)
+    guess = f"; did you mean --stack {close[0]}?" if close else ""
+    return [f"  hint: the stacks here are {', '.join(names)}{guess}"]
 
 
 def parse_spec(args: argparse.Namespace, path: Path, config: dict[str, Any]) -> FleetSpec:

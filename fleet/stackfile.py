@@ -1,5 +1,6 @@
 """Reading a Pulumi.<stack>.yaml the way Pulumi does, for tools that run without the engine."""
 
+import difflib
 import json
 import re
 from pathlib import Path
@@ -14,6 +15,11 @@ class StackFileError(Exception):
 
 class StackFileNotFoundError(StackFileError):
     pass
+
+
+# What Pulumi reads from a stack file (its stack settings file reference): anything else is a typo
+# that would silently leave the config unread.
+STACK_FILE_KEYS = ("config", "encryptionsalt", "secretsprovider", "encryptedkey", "environment")
 
 
 class _PulumiYamlLoader(yaml.SafeLoader):
@@ -73,9 +79,17 @@ def load_stack_config(path: str | Path) -> dict[str, Any]:
     except yaml.YAMLError as error:
         raise StackFileError(f"{path}: not valid YAML: {error}") from None
     if document is None:
-        return {}
+        raise StackFileError(
+            f"{path}: the stack file is empty: it needs a `config:` mapping of the stagefleet: keys "
+            "(start from the committed Pulumi.staging.yaml)"
+        )
     if not isinstance(document, dict):
         raise StackFileError(f"{path}: expected a mapping with a `config:` key at the top")
+    for key in document:
+        if key not in STACK_FILE_KEYS:
+            close = difflib.get_close_matches(str(key), STACK_FILE_KEYS, n=1)
+            advice = f"did you mean `{close[0]}:`?" if close else f"a stack file has {', '.join(STACK_FILE_KEYS)}"
+            raise StackFileError(f"{path}: unknown top-level key {json.dumps(str(key))}: {advice}")
     config = document.get("config")
     if config is None:
         return {}

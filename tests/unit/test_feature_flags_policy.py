@@ -193,6 +193,11 @@ def fleet(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def write_stack(path: Path, config: dict) -> None:
+    """The stack file of a config as the program gets it: the external database's key encrypted."""
+    for environment in config["stagefleet:environments"]:
+        database = environment.get("database") or {}
+        if "supabaseKey" in database:
+            database["supabaseKey"] = {"secure": "v1:ciphertext"}
     path.write_text(yaml.safe_dump({"config": config}, sort_keys=False), encoding="utf-8")
 
 
