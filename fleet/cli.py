@@ -13,6 +13,8 @@ pull request. Exit codes: 0 ok, 1 the stack config is invalid or breaks the flee
   cost --stack staging [--base F@REF]  the monthly estimate, and what a change adds or saves
   janitor [--stacks F --open-prs F]    which review stacks to destroy, and why; with --stack, the
           [--stack staging]            expired and soon-expiring environments and feature flags
+  prepare-review-stack --stack pr-<n>  Pulumi.pr-<n>.yaml: the template merged into the stack's own
+                                       file, its encryptionsalt kept
   review-comment --outputs F --stack S the pull request comment of a review stack
   status --stack S [--wait]            every service's latest deployment and a probe of its URL;
                                        with --wait, until all answer (exit 1 if one does not)
@@ -42,7 +44,7 @@ from fleet.config import ConfigProblem, FleetConfigError, FleetSpec
 from fleet.config.credentials import plaintext_credentials
 from fleet.dates import parse_date, parse_duration
 from fleet.review import ReviewSpec, fleet_stack_of, is_review_stack, render_review_comment
-from fleet.stackfile import StackFileError, StackFileNotFoundError, load_stack_config
+from fleet.stackfile import StackFileError, StackFileNotFoundError, load_stack_config, merged_stack_file
 
 T = TypeVar("T")
 
@@ -172,6 +174,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--file", type=Path, help="read the fleet stack from this file instead")
     sweep.set_defaults(command=run_janitor)
+
+    prepare = commands.add_parser(
+        "prepare-review-stack",
+        help="write Pulumi.pr-<n>.yaml from the template Pulumi.pr.yaml, merged into the stack's own file",
+        description="The template's config keys win; every other key of an existing Pulumi.pr-<n>.yaml "
+        "stays, the encryptionsalt (or secretsprovider and encryptedkey) Pulumi wrote above all: without "
+        "it the stack's secrets no longer decrypt. A fresh checkout has no such file: --state (the "
+        "stack's `pulumi stack export`) then gives the stack's secrets provider back.",
+    )
+    prepare.add_argument("--stack", required=True, help="the review stack, e.g. pr-12")
+    prepare.add_argument("--template", type=Path, help="default: Pulumi.pr.yaml next to the stack file")
+    prepare.add_argument(
+        "--state", type=Path, metavar="FILE", help="`pulumi stack export` of the stack, when it exists already"
+    )
+    prepare.set_defaults(command=run_prepare_review_stack)
 
     comment = commands.add_parser("review-comment", help="the pull request comment of a review stack, from its outputs")
     comment.add_argument("--outputs", type=Path, required=True, help="output of pulumi stack output --json")
@@ -648,6 +665,30 @@ def run_janitor(args: argparse.Namespace) -> int:
         for line in report.text_lines():
             print(line)
     return EXIT_OK
+
+
+def run_prepare_review_stack(args: argparse.Namespace) -> int:
+    if naming.review_stack_number(args.stack) is None:
+        raise CommandError(EXIT_USAGE, [f"error: {args.stack} is not a review stack: expected pr-<number>"])
+    target = Path.cwd() / f"Pulumi.{naming.stack_short_name(args.stack)}.yaml"
+    template = args.template or target.parent / "Pulumi.pr.yaml"
+    state = read_input(args.state, _state_document) if args.state is not None else None
+    try:
+        text, kept = merged_stack_file(template, target, state)
+    except StackFileNotFoundError as error:
+        raise CommandError(EXIT_USAGE, [f"error: {error}"]) from None
+    except StackFileError as error:
+        raise CommandError(EXIT_INVALID, [f"error: {error}"]) from None
+    target.write_text(text, encoding="utf-8")
+    what = f"kept {', '.join(kept)}" if kept else "a copy of the template"
+    print(f"wrote {target.name} from {template.name}: {what}")
+    return EXIT_OK
+
+
+def _state_document(document: Any) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise ValueError("expected the JSON object `pulumi stack export` prints")
+    return document
 
 
 def run_review_comment(args: argparse.Namespace) -> int:
