@@ -13,6 +13,8 @@ pull request. Exit codes: 0 ok, 1 the stack config is invalid or breaks the flee
   cost --stack staging [--base F@REF]  the monthly estimate, and what a change adds or saves
   janitor [--stacks F --open-prs F]    which review stacks to destroy, and why; with --stack, the
           [--stack staging]            expired and soon-expiring environments and feature flags
+  remove-expired --stack staging       the stack file minus its expired environments and flags (the
+                                       janitor's pull request), comments and order kept
   prepare-review-stack --stack pr-<n>  Pulumi.pr-<n>.yaml: the template merged into the stack's own
                                        file, its encryptionsalt kept
   review-comment --outputs F --stack S the pull request comment of a review stack
@@ -39,7 +41,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from fleet import catalog, cost, janitor, naming, policy
+from fleet import catalog, cost, expiry, janitor, naming, policy
 from fleet.config import ConfigProblem, FleetConfigError, FleetSpec
 from fleet.config.credentials import plaintext_credentials
 from fleet.dates import parse_date, parse_duration
@@ -167,13 +169,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="days without an update before a review stack is destroyed "
         "(default: stagefleet:limits.reviewStackTtlDays of the fleet stack given with --stack, else 7)",
     )
-    sweep.add_argument("--format", choices=("text", "json"), default="text")
+    sweep.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="markdown: tables for the owners' issue (nothing when there is nothing to say)",
+    )
     sweep.add_argument(
         "--stack",
         help="the fleet stack, e.g. staging: its TTL, its expired environments and its expired feature flags",
     )
     sweep.add_argument("--file", type=Path, help="read the fleet stack from this file instead")
     sweep.set_defaults(command=run_janitor)
+
+    expired = commands.add_parser(
+        "remove-expired",
+        parents=[stack],
+        help="remove every expired environment and feature flag from the stack file (what the janitor's "
+        "pull request changes)",
+        description="Edits the stack file in place, line by line: the result is the file minus the expired "
+        "entries, every comment and blank line of the rest kept. An expired environment that a remaining "
+        "one needs (its database, or its owner's feature flag) stays, and is listed. Nothing expired: the "
+        "file is left as it is. Exit 1 when the file cannot be edited safely (nothing is written).",
+    )
+    expired.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="default: today")
+    expired.add_argument("--body", type=Path, metavar="FILE", help="write the pull request's description here")
+    expired.set_defaults(command=run_remove_expired)
 
     prepare = commands.add_parser(
         "prepare-review-stack",
@@ -661,9 +682,39 @@ def run_janitor(args: argparse.Namespace) -> int:
     report = janitor.plan(stacks, open_prs, now=now, ttl_days=ttl_days, fleet=fleet)
     if args.format == "json":
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    elif args.format == "markdown":
+        sys.stdout.write(report.markdown(args.stack, now.date()))
     else:
         for line in report.text_lines():
             print(line)
+    return EXIT_OK
+
+
+def run_remove_expired(args: argparse.Namespace) -> int:
+    path = stack_file(args)
+    config = read_stack_config(args, path)
+    if is_review_stack(args.stack, config):
+        raise CommandError(EXIT_USAGE, [f"error: {args.stack} is a review stack; only fleet stacks expire"])
+    spec = parse_spec(args, path, config)
+    today = args.today or dt.date.today()
+    try:
+        removal = expiry.remove_expired(path.read_text(encoding="utf-8"), spec, today, path)
+    except expiry.ExpiryEditError as error:
+        raise CommandError(EXIT_INVALID, [f"error: {path.name}: {error}"]) from None
+    for entry in removal.removed:
+        owner = f", owner {entry.owner}" if entry.owner else ""
+        print(
+            f"removed {entry.kind} {entry.name} (expired on {entry.expires.isoformat()}, "
+            f"{_count(entry.days_ago, 'day')} ago{owner})"
+        )
+    for kept in removal.kept:
+        print(f"kept {kept.kind} {kept.name} (expired on {kept.expires.isoformat()}): {kept.reason}")
+    if not removal.removed:
+        print(f"nothing to remove: no entry of {path.name} has expired")
+        return EXIT_OK
+    path.write_text(removal.text, encoding="utf-8")
+    if args.body is not None:
+        args.body.write_text(expiry.pull_request_body(removal, args.stack, today), encoding="utf-8")
     return EXIT_OK
 
 

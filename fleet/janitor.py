@@ -168,6 +168,44 @@ class JanitorReport:
                 )
         return lines
 
+    def markdown(self, stack: str | None, today: dt.date) -> str:
+        """For people: one table per part that has entries (nothing at all when none has). The
+        janitor workflow keeps this in one issue, found by its first line, that tells the owners."""
+        parts: list[str] = []
+        if self.destroy:
+            parts.append(
+                "Review stacks to destroy:\n\n| stack | why |\n| --- | --- |\n"
+                + "".join(f"| `{d.stack}` | {d.reason} |\n" for d in self.destroy)
+            )
+        fleet = f" of the fleet stack `{stack}`" if stack else ""
+        for title, environments, flags in (
+            (
+                f"Expired entries{fleet}: they keep running until the janitor's pull request removing them is merged",
+                self.expired,
+                self.expired_flags,
+            ),
+            (
+                f"Expiring within {EXPIRY_WARNING_DAYS} days{fleet}: to keep one, change its `expires` in a pull "
+                "request (one line)",
+                self.expiring,
+                self.expiring_flags,
+            ),
+        ):
+            rows = [
+                f"| environment `{env.environment}` | {env.owner or '—'} | {env.expires.isoformat()} | {_since(env.days)} |\n"
+                for env in environments
+            ] + [
+                f"| feature flag `{flag.flag}` | {flag.owner} | {flag.expires.isoformat()} | {_since(flag.days)} |\n"
+                for flag in flags
+            ]
+            if rows:
+                parts.append(
+                    f"{title}:\n\n| entry | owner | expires | when |\n| --- | --- | --- | --- |\n" + "".join(rows)
+                )
+        if not parts:
+            return ""
+        return f"<!-- stagefleet:janitor -->\nAs of {today.isoformat()}.\n\n" + "\n".join(parts)
+
 
 # --- reading the inputs --------------------------------------------------------------------------
 

@@ -410,3 +410,38 @@ def test_bad_options_are_usage_errors(inputs, option):
     result = janitor(inputs, *option)
 
     assert (result.returncode, result.stdout) == (2, "")
+
+
+def test_markdown_tells_the_owners_what_expires_soon():
+    result = fleet(REPO, "janitor", "--stack", "staging", "--now", "2027-01-29T00:00:00Z", "--format", "markdown")
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (
+        "<!-- stagefleet:janitor -->\n"
+        "As of 2027-01-29.\n"
+        "\n"
+        "Expiring within 7 days of the fleet stack `staging`: to keep one, change its `expires` in a pull request "
+        "(one line):\n"
+        "\n"
+        "| entry | owner | expires | when |\n"
+        "| --- | --- | --- | --- |\n"
+        "| environment `dev1-alice` | alice@gatewayz.ai | 2027-01-31 | in 2 days |\n"
+        "| environment `dev2-bob` | bob@gatewayz.ai | 2027-01-31 | in 2 days |\n"
+        "| feature flag `payments-v2` | alice@gatewayz.ai | 2027-01-31 | in 2 days |\n"
+    )
+
+
+def test_markdown_lists_expired_entries_and_stacks_to_destroy(inputs):
+    (inputs / "Pulumi.staging.yaml").write_text(FLEET_WITH_TTL, encoding="utf-8")
+
+    text = janitor(inputs, "--stack", "staging", "--format", "markdown").stdout
+
+    assert "| `pr-12` | pull request #12 is closed |\n" in text
+    assert "| environment `dev1-alice` | alice@gatewayz.ai | 2026-11-01 | 25 days ago |\n" in text
+    assert "| environment `dev2-bob` | bob@gatewayz.ai | 2026-11-26 | today |\n" in text
+
+
+def test_markdown_is_empty_when_there_is_nothing_to_say():
+    result = fleet(REPO, "janitor", "--stack", "staging", "--now", "2026-11-26T00:00:00Z", "--format", "markdown")
+
+    assert (result.returncode, result.stdout) == (0, "")
