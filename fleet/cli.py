@@ -8,8 +8,9 @@ pull request. Exit codes: 0 ok, 1 the stack config is invalid or breaks the flee
            [--base F@REF]              or a review stack; warnings go to stderr and never fail;
                                        with --base, expiry fails only for what the change adds
   catalog --stack staging              the team wiki table: environment, kind, URL, database,
-                                       purpose, owner, branch, expires, monthly cost; then the
-                                       feature flags: flag, enabled for, owner, expires
+          [--base F@REF]               purpose, owner, branch, expires, monthly cost; then the
+                                       feature flags: flag, enabled for, owner, expires; with
+                                       --base, only the rows a change adds, changes or removes
   cost --stack staging [--base F@REF]  the monthly estimate, and what a change adds or saves
   janitor [--stacks F --open-prs F]    which review stacks to destroy, and why; with --stack, the
           [--stack staging]            expired and soon-expiring environments and feature flags
@@ -132,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="`python -m fleet status --format json` of the fleet stack: each environment's "
         "readiness next to its URL (and its URLs, without --outputs)",
+    )
+    listing.add_argument(
+        "--base",
+        metavar="FILE_OR_REF",
+        help="only the rows a change adds, changes or removes, compared with this stack file: PATH or PATH@REF "
+        "(e.g. Pulumi.staging.yaml@origin/main), for the pull request comment",
     )
     listing.set_defaults(command=run_catalog, command_name="catalog")
 
@@ -461,6 +468,14 @@ def priced_spec(args: argparse.Namespace, path: Path, config: dict[str, Any]) ->
 def run_catalog(args: argparse.Namespace) -> int:
     path = stack_file(args)
     spec = priced_spec(args, path, read_stack_config(args, path))
+    if args.base is not None:
+        diff = catalog.compare(read_base(args, args.base), spec)
+        fmt = output_format(args)
+        if fmt == "json":
+            print_json({"stack": args.stack, "base": args.base, **diff.as_json()})
+        else:
+            sys.stdout.write(diff.render(fmt))
+        return EXIT_OK
     urls = readiness = None
     if args.status is not None:
         urls, readiness = read_input(args.status, catalog.from_status)
