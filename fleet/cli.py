@@ -14,6 +14,8 @@ pull request. Exit codes: 0 ok, 1 the stack config is invalid or breaks the flee
   cost --stack staging [--base F@REF]  the monthly estimate, and what a change adds or saves
   janitor [--stacks F --open-prs F]    which review stacks to destroy, and why; with --stack, the
           [--stack staging]            expired and soon-expiring environments and feature flags
+  credentials --stack S                where each API token the stack needs comes from (stack config
+                                       wins over the environment variable); exit 1 if one is missing
   remove-expired --stack staging       the stack file minus its expired environments and flags (the
                                        janitor's pull request), comments and order kept
   prepare-review-stack --stack pr-<n>  Pulumi.pr-<n>.yaml: the template merged into the stack's own
@@ -44,7 +46,7 @@ from typing import Any, TypeVar
 
 from fleet import catalog, cost, expiry, janitor, naming, policy
 from fleet.config import ConfigProblem, FleetConfigError, FleetSpec
-from fleet.config.credentials import plaintext_credentials
+from fleet.config.credentials import credential_sources, plaintext_credentials
 from fleet.dates import parse_date, parse_duration
 from fleet.review import ReviewSpec, fleet_stack_of, is_review_stack, render_review_comment
 from fleet.stackfile import StackFileError, StackFileNotFoundError, load_stack_config, merged_stack_file
@@ -188,6 +190,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--file", type=Path, help="read the fleet stack from this file instead")
     sweep.set_defaults(command=run_janitor)
+
+    tokens = commands.add_parser(
+        "credentials",
+        parents=[stack],
+        help="where `pulumi up` will find each API token the stack needs (stack config or environment); "
+        "exit 1 when one is missing",
+        description="Railway is needed by every stack with an environment; Supabase by a dedicated or branch "
+        "database; Statsig by feature flags. The stack config (stagefleet:railwayToken, "
+        "stagefleet:supabaseAccessToken, stagefleet:statsigConsoleKey) wins over the environment variable "
+        "(RAILWAY_API_TOKEN, SUPABASE_ACCESS_TOKEN, STATSIG_CONSOLE_API_KEY); a blank config value counts as "
+        "unset. Values are never shown.",
+    )
+    tokens.set_defaults(command=run_credentials)
 
     expired = commands.add_parser(
         "remove-expired",
@@ -702,6 +717,38 @@ def run_janitor(args: argparse.Namespace) -> int:
     else:
         for line in report.text_lines():
             print(line)
+    return EXIT_OK
+
+
+def run_credentials(args: argparse.Namespace) -> int:
+    path = stack_file(args)
+    config = read_stack_config(args, path)
+    owning = {"dedicated", "branch"}
+    if is_review_stack(args.stack, config):
+        review = load_review(args, path, config)
+        needed = {
+            "railwayToken": "the review environment",
+            "supabaseAccessToken": f"its {review.database.strategy} database"
+            if review.database.strategy in owning
+            else None,
+            "statsigConsoleKey": None,
+        }
+    else:
+        spec = parse_spec(args, path, config)
+        databases = [env.name for env in spec.environments if spec.database_for(env).strategy in owning]
+        flags = [flag.name for flag in spec.feature_flags]
+        needed = {
+            "railwayToken": f"{_count(len(spec.environments), 'environment')}" if spec.environments else None,
+            "supabaseAccessToken": f"the databases of {', '.join(databases)}" if databases else None,
+            "statsigConsoleKey": f"the feature flags {', '.join(flags)}" if flags else None,
+        }
+    sources = credential_sources(config, needed)
+    for source in sources:
+        print(source.line())
+    missing = [source for source in sources if source.needed_for is not None and source.source is None]
+    if missing:
+        names = ", ".join(source.variable for source in missing)
+        raise CommandError(EXIT_INVALID, [f"error: stack {args.stack} needs {names} (or the stack config keys above)"])
     return EXIT_OK
 
 

@@ -8,14 +8,19 @@ Pulumi decrypts anything): stagefleet's own tokens and an external database's ke
 `{secure: ...}` there. The program never sees the file, only decrypted values, so only the CLI
 runs that one.
 
+`credential_sources` says where the providers will find each token the stack needs (the stack
+config wins over the environment variable, as in providers/settings.py), for `fleet credentials`.
+
 Messages name the key and the kind of credential, never the value.
 """
 
 import base64
 import binascii
 import json
+import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from fleet.config.problems import NAMESPACE, ConfigProblem, Loc, config_path
@@ -112,3 +117,55 @@ def _databases(values: Mapping[str, Any]) -> list[tuple[Loc, Any]]:
             if isinstance(environment, Mapping):
                 found.append((("environments", index, "database"), environment.get("database")))
     return found
+
+
+@dataclass(frozen=True)
+class CredentialSource:
+    """Where the providers will find one of stagefleet's tokens, as providers/settings.py looks:
+    the stack config first (a blank value counts as unset), else the environment variable."""
+
+    vendor: str
+    key: str
+    variable: str
+    needed_for: str | None  # why the stack needs it; None: it does not
+    source: str | None  # "config", "environment", or None: nowhere
+
+    def line(self) -> str:
+        if self.needed_for is None:
+            return f"{self.vendor}: not needed ({NAMESPACE}:{self.key} and {self.variable} unused)"
+        if self.source == "config":
+            also = f"; {self.variable} is set too and ignored" if _set(os.environ.get(self.variable)) else ""
+            return f"{self.vendor}: stack config {NAMESPACE}:{self.key} (wins over {self.variable}{also})"
+        if self.source == "environment":
+            return f"{self.vendor}: environment variable {self.variable}"
+        return (
+            f"{self.vendor}: missing, needed for {self.needed_for}: set {self.variable}, or pulumi config set "
+            f"--secret {NAMESPACE}:{self.key} <token>"
+        )
+
+
+VENDORS: Mapping[str, str] = {
+    "railwayToken": "Railway",
+    "supabaseAccessToken": "Supabase",
+    "statsigConsoleKey": "Statsig",
+}
+
+
+def credential_sources(config: Mapping[str, Any], needed: Mapping[str, str | None]) -> list[CredentialSource]:
+    """For each of stagefleet's tokens (`needed`: key -> why the stack needs it, or None), where it
+    comes from. `config` is the stack file's config as written."""
+    sources = []
+    for key, variable in TOKEN_KEYS.items():
+        value = config.get(f"{NAMESPACE}:{key}")
+        if _set(value) or (isinstance(value, Mapping) and _set(value.get("secure"))):
+            source: str | None = "config"
+        elif _set(os.environ.get(variable)):
+            source = "environment"
+        else:
+            source = None
+        sources.append(CredentialSource(VENDORS[key], key, variable, needed.get(key), source))
+    return sources
+
+
+def _set(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
