@@ -256,7 +256,8 @@ def pull_request_body(removal: Removal, stack: str, today: dt.date) -> str:
             lines.append(f"- {kept.kind} `{kept.name}` (owner {kept.owner or '—'}): {kept.reason}")
     lines += [
         "",
-        "To keep one: push to this branch a later `expires` for it (at most `stagefleet:limits.maxDeveloperDays` "
-        "ahead), or extend it in a pull request of your own and this one is updated on the next janitor run.",
+        "To keep one, change its `expires` in a pull request of your own (one line; at most "
+        "`stagefleet:limits.maxDeveloperDays` ahead): once that is merged, the next janitor run leaves it out of "
+        "this one. This branch is rebuilt from main on every run.",
     ]
     return "\n".join(lines) + "\n"

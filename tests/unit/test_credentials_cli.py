@@ -113,3 +113,4 @@ def test_a_review_stack_needs_railway_and_supabase_for_its_branch(project, monke
         "Supabase: missing, needed for its branch database: set SUPABASE_ACCESS_TOKEN, or pulumi config set --secret "
         "stagefleet:supabaseAccessToken <token>",
     ]
+
