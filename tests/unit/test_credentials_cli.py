@@ -114,3 +114,14 @@ def test_a_review_stack_needs_railway_and_supabase_for_its_branch(project, monke
         "stagefleet:supabaseAccessToken <token>",
     ]
 
+
+def test_the_readmes_credentials_example_is_the_real_output(project, monkeypatch):
+    # As the README says: a Railway token in the stack config, only SUPABASE_ACCESS_TOKEN exported.
+    monkeypatch.setenv("SUPABASE_ACCESS_TOKEN", "set")
+    add_config(project, "  stagefleet:railwayToken:\n    secure: v1:bm9uY2U=:Y2lwaGVy\n")
+
+    result = credentials(project)
+
+    assert result.returncode == 1
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"```\n{result.stdout}{result.stderr}```\n" in readme, result.stdout + result.stderr
