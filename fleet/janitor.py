@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from fleet import naming
-from fleet.dates import assume_utc, parse_timestamp
-from fleet.policy import EXPIRY_WARNING_DAYS
+from fleet.dates import EXPIRY_WARNING_DAYS, assume_utc, parse_timestamp
 from fleet.wording import kind_of
 
 DEFAULT_TTL_DAYS = 7

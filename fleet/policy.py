@@ -45,9 +45,8 @@ from fleet.config import (
     config_path,
     problem_sort_key,
 )
+from fleet.dates import EXPIRY_WARNING_DAYS
 from fleet.wording import quote
-
-EXPIRY_WARNING_DAYS = 7
 
 
 @dataclass(frozen=True)

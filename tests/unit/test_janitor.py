@@ -4,6 +4,7 @@ Run as CI runs it: a process in the project directory, inputs as files."""
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -445,3 +446,10 @@ def test_markdown_is_empty_when_there_is_nothing_to_say():
     result = fleet(REPO, "janitor", "--stack", "staging", "--now", "2026-11-26T00:00:00Z", "--format", "markdown")
 
     assert (result.returncode, result.stdout) == (0, "")
+
+
+def test_the_janitors_decisions_load_without_the_config_model():
+    # fleet/wording.py: the janitor must not import pydantic (it reads command output, not config).
+    code = "import sys, fleet.janitor; sys.exit('pydantic' in sys.modules)"
+
+    assert subprocess.run([sys.executable, "-c", code], cwd=REPO, timeout=60).returncode == 0
