@@ -218,6 +218,88 @@ def catalog_markdown(spec: FleetSpec, urls: Urls | None = None, readiness: Mappi
     return render_markdown(catalog_rows(spec, urls, readiness), flag_rows(spec))
 
 
+# --- what a change of the config does to the catalog (a pull request's comment) ---------------
+
+CHANGE_COLUMN = tables.Column("change")
+
+
+@dataclass(frozen=True)
+class RowChange:
+    change: str  # "added", "removed", "changed"
+    cells: list[str]  # the row after the change (before it, for a removed row)
+    fields: tuple[str, ...] = ()  # the columns that changed
+
+    def label(self) -> str:
+        return f"{self.change} ({', '.join(self.fields)})" if self.fields else self.change
+
+
+def _changes(
+    columns: Sequence[tables.Column], before: Mapping[str, list[str]], after: Mapping[str, list[str]]
+) -> list[RowChange]:
+    """Rows added, changed or removed, keyed by their first cell: the new file's order, then the
+    rows it no longer has."""
+    found: list[RowChange] = []
+    for key, cells in after.items():
+        if key not in before:
+            found.append(RowChange("added", cells))
+        elif before[key] != cells:
+            fields = tuple(c.title for c, old, new in zip(columns, before[key], cells, strict=True) if old != new)
+            found.append(RowChange("changed", cells, fields))
+    found += [RowChange("removed", cells) for key, cells in before.items() if key not in after]
+    return found
+
+
+@dataclass(frozen=True)
+class CatalogDiff:
+    environments: list[RowChange]
+    flags: list[RowChange]
+
+    def render(self, fmt: str) -> str:
+        if not self.environments and not self.flags:
+            return "No catalog row changes.\n"
+        text = ""
+        for heading, columns, changes in (
+            ("Catalog rows this changes:", COLUMNS, self.environments),
+            ("Feature flags this changes:", FLAG_COLUMNS, self.flags),
+        ):
+            if not changes:
+                continue
+            rows = [[change.label(), *change.cells] for change in changes]
+            table = tables.render([CHANGE_COLUMN, *columns], rows, "table" if fmt == "table" else "markdown")
+            text += ("\n" if text else "") + f"{heading}\n\n{table}"
+        return text
+
+    def as_json(self) -> dict[str, Any]:
+        def entries(changes: list[RowChange], columns: Sequence[tables.Column]) -> list[dict[str, Any]]:
+            return [
+                {
+                    "change": change.change,
+                    "fields": list(change.fields),
+                    "row": dict(zip([c.title for c in columns], change.cells, strict=True)),
+                }
+                for change in changes
+            ]
+
+        return {"environments": entries(self.environments, COLUMNS), "featureFlags": entries(self.flags, FLAG_COLUMNS)}
+
+
+def compare(base: FleetSpec, spec: FleetSpec) -> CatalogDiff:
+    """The catalog rows (URLs pending: a pull request has none yet) that `spec` adds, changes or
+    removes compared with `base`."""
+    return CatalogDiff(
+        environments=_changes(
+            COLUMNS,
+            {row.environment: row.cells() for row in catalog_rows(base)},
+            {row.environment: row.cells() for row in catalog_rows(spec)},
+        ),
+        flags=_changes(
+            FLAG_COLUMNS,
+            {row.flag: row.cells() for row in flag_rows(base)},
+            {row.flag: row.cells() for row in flag_rows(spec)},
+        ),
+    )
+
+
 def urls_from_outputs(outputs: object) -> dict[str, dict[str, str]]:
     """Each environment's service URLs from `pulumi stack output --json` of the fleet stack.
 

@@ -5,13 +5,21 @@ pull request. Exit codes: 0 ok, 1 the stack config is invalid or breaks the flee
 2 usage error, no stack file, or an input file (outputs, --base) that is not what it should be.
 
   validate --stack staging|pr|pr-<n>   check a fleet stack (shape and policy), the review template
-                                       or a review stack; warnings go to stderr and never fail
+           [--base F@REF]              or a review stack; warnings go to stderr and never fail;
+                                       with --base, expiry fails only for what the change adds
   catalog --stack staging              the team wiki table: environment, kind, URL, database,
-                                       purpose, owner, branch, expires, monthly cost; then the
-                                       feature flags: flag, enabled for, owner, expires
+          [--base F@REF]               purpose, owner, branch, expires, monthly cost; then the
+                                       feature flags: flag, enabled for, owner, expires; with
+                                       --base, only the rows a change adds, changes or removes
   cost --stack staging [--base F@REF]  the monthly estimate, and what a change adds or saves
-  janitor --stacks F --open-prs F      which review stacks to destroy, and why (with --stack:
-                                       expired environments and feature flags too)
+  janitor [--stacks F --open-prs F]    which review stacks to destroy, and why; with --stack, the
+          [--stack staging]            expired and soon-expiring environments and feature flags
+  credentials --stack S                where each API token the stack needs comes from (stack config
+                                       wins over the environment variable); exit 1 if one is missing
+  remove-expired --stack staging       the stack file minus its expired environments and flags (the
+                                       janitor's pull request), comments and order kept
+  prepare-review-stack --stack pr-<n>  Pulumi.pr-<n>.yaml: the template merged into the stack's own
+                                       file, its encryptionsalt kept
   review-comment --outputs F --stack S the pull request comment of a review stack
   status --stack S [--wait]            every service's latest deployment and a probe of its URL;
                                        with --wait, until all answer (exit 1 if one does not)
@@ -29,6 +37,7 @@ the behaviour of every command are read in one place; the commands' work lives i
 
 import argparse
 import datetime as dt
+import difflib
 import json
 import os
 import subprocess
@@ -38,11 +47,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, get_args
 
-from fleet import catalog, cost, janitor, naming, policy
+from fleet import catalog, cost, expiry, janitor, naming, policy
 from fleet.config import ConfigProblem, FleetConfigError, FleetSpec
+from fleet.config.credentials import credential_sources, plaintext_credentials
 from fleet.dates import parse_date, parse_duration
 from fleet.review import ReviewSpec, fleet_stack_of, is_review_stack, render_review_comment
-from fleet.stackfile import StackFileError, StackFileNotFoundError, load_stack_config
+from fleet.stackfile import StackFileError, StackFileNotFoundError, load_stack_config, merged_stack_file
 from fleet.version import __version__
 
 T = TypeVar("T")
@@ -98,6 +108,13 @@ def build_parser(prog: str = "python -m fleet") -> argparse.ArgumentParser:
         metavar="YYYY-MM-DD",
         help="the date the expiry rules count from (default: today)",
     )
+    validate.add_argument(
+        "--base",
+        metavar="FILE_OR_REF",
+        help="the stack file the pull request merges into: PATH or PATH@REF (e.g. Pulumi.staging.yaml@origin/main). "
+        "The expiry rules then fail only for entries the pull request adds or whose expiry it changes; "
+        "an entry that expired since is a warning",
+    )
     validate.set_defaults(command=run_validate)
 
     # Options of the commands that print a table.
@@ -129,6 +146,12 @@ def build_parser(prog: str = "python -m fleet") -> argparse.ArgumentParser:
         help="`python -m fleet status --format json` of the fleet stack: each environment's "
         "readiness next to its URL (and its URLs, without --outputs)",
     )
+    listing.add_argument(
+        "--base",
+        metavar="FILE_OR_REF",
+        help="only the rows a change adds, changes or removes, compared with this stack file: PATH or PATH@REF "
+        "(e.g. Pulumi.staging.yaml@origin/main), for the pull request comment",
+    )
     listing.set_defaults(command=run_catalog, command_name="catalog")
 
     estimate = commands.add_parser(
@@ -144,17 +167,18 @@ def build_parser(prog: str = "python -m fleet") -> argparse.ArgumentParser:
 
     sweep = commands.add_parser(
         "janitor",
-        help="list the review stacks to destroy (pull request closed, or idle beyond the TTL)",
-        description="Reads recorded `pulumi stack ls --json` and `gh pr list --state open --json "
-        "number,headRefName,updatedAt` output and prints `destroy <stack>: <reason>` for every "
-        "pr-<number> stack to destroy, then `keep` lines, and with --stack `expired <environment>` "
-        "and `expired-flag <feature flag>` lines.",
+        help="list the review stacks to destroy (pull request closed, or idle beyond the TTL) and the "
+        "fleet's expired and soon-expiring environments and feature flags",
+        description="With --stacks and --open-prs (recorded `pulumi stack ls --json` and `gh pr list "
+        "--state open --json number,headRefName,updatedAt` output) prints `destroy <stack>: <reason>` "
+        "for every pr-<number> stack to destroy, then `keep` lines. With --stack (alone or with "
+        "those): `expired <environment>`, `expired-flag <feature flag>`, `expiring <environment>` "
+        "and `expiring-flag <feature flag>` lines, each with its date and owner.",
     )
-    sweep.add_argument("--stacks", type=Path, required=True, help="output of pulumi stack ls --json")
+    sweep.add_argument("--stacks", type=Path, help="output of pulumi stack ls --json")
     sweep.add_argument(
         "--open-prs",
         type=Path,
-        required=True,
         help="output of gh pr list --state open --json number,headRefName,updatedAt",
     )
     sweep.add_argument("--now", type=_moment, help="ISO 8601 date and time (default: now, UTC)")
@@ -164,13 +188,60 @@ def build_parser(prog: str = "python -m fleet") -> argparse.ArgumentParser:
         help="days without an update before a review stack is destroyed "
         "(default: stagefleet:limits.reviewStackTtlDays of the fleet stack given with --stack, else 7)",
     )
-    sweep.add_argument("--format", choices=("text", "json"), default="text")
+    sweep.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="markdown: tables for the owners' issue (nothing when there is nothing to say)",
+    )
     sweep.add_argument(
         "--stack",
         help="the fleet stack, e.g. staging: its TTL, its expired environments and its expired feature flags",
     )
     sweep.add_argument("--file", type=Path, help="read the fleet stack from this file instead")
     sweep.set_defaults(command=run_janitor)
+
+    tokens = commands.add_parser(
+        "credentials",
+        parents=[stack],
+        help="where `pulumi up` will find each API token the stack needs (stack config or environment); "
+        "exit 1 when one is missing",
+        description="Railway is needed by every stack with an environment; Supabase by a dedicated or branch "
+        "database; Statsig by feature flags. The stack config (stagefleet:railwayToken, "
+        "stagefleet:supabaseAccessToken, stagefleet:statsigConsoleKey) wins over the environment variable "
+        "(RAILWAY_API_TOKEN, SUPABASE_ACCESS_TOKEN, STATSIG_CONSOLE_API_KEY); a blank config value counts as "
+        "unset. Values are never shown.",
+    )
+    tokens.set_defaults(command=run_credentials)
+
+    expired = commands.add_parser(
+        "remove-expired",
+        parents=[stack],
+        help="remove every expired environment and feature flag from the stack file (what the janitor's "
+        "pull request changes)",
+        description="Edits the stack file in place, line by line: the result is the file minus the expired "
+        "entries, every comment and blank line of the rest kept. An expired environment that a remaining "
+        "one needs (its database, or its owner's feature flag) stays, and is listed. Nothing expired: the "
+        "file is left as it is. Exit 1 when the file cannot be edited safely (nothing is written).",
+    )
+    expired.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="default: today")
+    expired.add_argument("--body", type=Path, metavar="FILE", help="write the pull request's description here")
+    expired.set_defaults(command=run_remove_expired)
+
+    prepare = commands.add_parser(
+        "prepare-review-stack",
+        help="write Pulumi.pr-<n>.yaml from the template Pulumi.pr.yaml, merged into the stack's own file",
+        description="The template's config keys win; every other key of an existing Pulumi.pr-<n>.yaml "
+        "stays, the encryptionsalt (or secretsprovider and encryptedkey) Pulumi wrote above all: without "
+        "it the stack's secrets no longer decrypt. A fresh checkout has no such file: --state (the "
+        "stack's `pulumi stack export`) then gives the stack's secrets provider back.",
+    )
+    prepare.add_argument("--stack", required=True, help="the review stack, e.g. pr-12")
+    prepare.add_argument("--template", type=Path, help="default: Pulumi.pr.yaml next to the stack file")
+    prepare.add_argument(
+        "--state", type=Path, metavar="FILE", help="`pulumi stack export` of the stack, when it exists already"
+    )
+    prepare.set_defaults(command=run_prepare_review_stack)
 
     comment = commands.add_parser("review-comment", help="the pull request comment of a review stack, from its outputs")
     comment.add_argument("--outputs", type=Path, required=True, help="output of pulumi stack output --json")
@@ -310,9 +381,17 @@ def run_validate(args: argparse.Namespace) -> int:
     path = stack_file(args)
     config = read_stack_config(args, path)
     if is_review_stack(args.stack, config):
+        if args.base is not None:
+            raise CommandError(EXIT_USAGE, ["error: --base compares fleet stacks; a review stack has no expiry dates"])
         return validate_review(args, path, config)
-    spec = parse_spec(args, path, config)
-    problems = policy.check(spec, args.today or dt.date.today())
+    # Only the file shows whether a token is encrypted: the program gets every value decrypted.
+    plaintext = plaintext_credentials(config)
+    try:
+        spec = FleetSpec.from_config(config)
+    except FleetConfigError as error:
+        raise invalid([*error.problems, *plaintext], args.stack, path) from None
+    baseline = validate_baseline(args, args.base) if args.base is not None else None
+    problems = [*policy.check(spec, args.today or dt.date.today(), baseline), *plaintext]
     if policy.errors(problems):
         raise invalid(problems, args.stack, path)
     for problem in problems:
@@ -327,6 +406,9 @@ def run_validate(args: argparse.Namespace) -> int:
 def validate_review(args: argparse.Namespace, path: Path, config: dict[str, Any]) -> int:
     """A review stack: the template `pr` (no stagefleet:pullRequest yet) or a `pr-<n>`, checked
     against the fleet stack it names, read from the same directory."""
+    plaintext = plaintext_credentials(config)
+    if plaintext:
+        raise invalid(plaintext, args.stack, path)
     review = load_review(args, path, config)
     database = _describe_database(review)
     if review.pull_request is None:
@@ -414,6 +496,14 @@ def priced_spec(args: argparse.Namespace, path: Path, config: dict[str, Any]) ->
 def run_catalog(args: argparse.Namespace) -> int:
     path = stack_file(args)
     spec = priced_spec(args, path, read_stack_config(args, path))
+    if args.base is not None:
+        diff = catalog.compare(read_base(args, args.base), spec)
+        fmt = output_format(args)
+        if fmt == "json":
+            print_json({"stack": args.stack, "base": args.base, **diff.as_json()})
+        else:
+            sys.stdout.write(diff.render(fmt))
+        return EXIT_OK
     urls = readiness = None
     if args.status is not None:
         urls, readiness = read_input(args.status, catalog.from_status)
@@ -489,8 +579,48 @@ def review_cost(args: argparse.Namespace, path: Path, config: dict[str, Any]) ->
     return EXIT_OK
 
 
-def read_base(args: argparse.Namespace, base: str) -> FleetSpec:
-    """The fleet spec of --base: a stack file, or PATH@REF read with `git show REF:PATH`."""
+def validate_baseline(args: argparse.Namespace, base: str) -> policy.Baseline:
+    """What the pull request merges into, for the expiry rules: a base without the stack file is
+    a new stack (every entry added); a base that does not parse holds nothing back either."""
+    if "@" in base and not Path(base).is_file():
+        file, _, ref = base.rpartition("@")
+        if file and ref and not ref.startswith("-") and not git_has_file(file, ref):
+            print(f"note: --base {base}: no such file at {ref}; every entry counts as added", file=sys.stderr)
+            return policy.Baseline.empty()
+    config = read_base_config(base)
+    try:
+        return policy.Baseline.of(FleetSpec.from_config(config))
+    except FleetConfigError:
+        print(f"warning: --base {base} is not a valid fleet stack; every entry counts as added", file=sys.stderr)
+        return policy.Baseline.empty()
+
+
+def git_has_file(file: str, ref: str) -> bool:
+    """Whether git revision `ref` exists and has `file`; a ref git does not know is reported by
+    git_show, with git's reason."""
+    path = Path(file)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        return True
+    try:
+        resolved = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+            cwd=directory,
+            capture_output=True,
+            timeout=60,
+        )
+        if resolved.returncode != 0:
+            return True
+        listed = subprocess.run(
+            ["git", "cat-file", "-e", f"{ref}:./{path.name}"], cwd=directory, capture_output=True, timeout=60
+        )
+    except (FileNotFoundError, subprocess.TimeoutExpired):
+        return True  # git_show says why
+    return listed.returncode == 0
+
+
+def read_base_config(base: str) -> dict[str, Any]:
+    """The config of --base: a stack file, or PATH@REF read with `git show REF:PATH`."""
     given = Path(base)
     if "@" not in base or given.is_file():
         try:
@@ -505,6 +635,12 @@ def read_base(args: argparse.Namespace, base: str) -> FleetSpec:
             expected = "expected PATH or PATH@REF, e.g. Pulumi.staging.yaml@main"
             raise CommandError(EXIT_USAGE, [f"error: --base {base}: {expected}"])
         config = _stack_config_from_text(git_show(file, ref, base), Path(file).name, base)
+    return config
+
+
+def read_base(args: argparse.Namespace, base: str) -> FleetSpec:
+    """The fleet spec of --base, with a price for everything it uses."""
+    config = read_base_config(base)
     try:
         spec = FleetSpec.from_config(config)
     except FleetConfigError as error:
@@ -561,10 +697,21 @@ def _stack_config_from_text(text: str, name: str, label: str) -> dict[str, Any]:
 
 
 def run_janitor(args: argparse.Namespace) -> int:
+    if (args.stacks is None) != (args.open_prs is None):
+        given, missing = ("--stacks", "--open-prs") if args.open_prs is None else ("--open-prs", "--stacks")
+        what = "a stack missing from the open pull requests would be destroyed"
+        raise CommandError(EXIT_USAGE, [f"error: {given} needs {missing} too: {what}"])
+    if args.stacks is None and not args.stack:
+        expected = "--stack staging (expired environments), --stacks F --open-prs F (review stacks), or both"
+        raise CommandError(EXIT_USAGE, [f"error: nothing to look at: give {expected}"])
     # Every input is read and checked before anything is printed: on error, nothing is listed.
     try:
-        stacks = janitor.parse_stacks(janitor.read_json_file(args.stacks), str(args.stacks))
-        open_prs = janitor.parse_open_pull_requests(janitor.read_json_file(args.open_prs), str(args.open_prs))
+        if args.stacks is None:
+            stacks: list[janitor.StackSummary] = []
+            open_prs: list[janitor.OpenPullRequest] = []
+        else:
+            stacks = janitor.parse_stacks(janitor.read_json_file(args.stacks), str(args.stacks))
+            open_prs = janitor.parse_open_pull_requests(janitor.read_json_file(args.open_prs), str(args.open_prs))
     except janitor.JanitorInputError as error:
         raise CommandError(EXIT_USAGE, [f"error: {error}", "error: nothing listed for destruction"]) from None
     fleet = load_spec(args) if args.stack else None
@@ -578,10 +725,96 @@ def run_janitor(args: argparse.Namespace) -> int:
     report = janitor.plan(stacks, open_prs, now=now, ttl_days=ttl_days, fleet=fleet)
     if args.format == "json":
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    elif args.format == "markdown":
+        sys.stdout.write(report.markdown(args.stack, now.date()))
     else:
         for line in report.text_lines():
             print(line)
     return EXIT_OK
+
+
+def run_credentials(args: argparse.Namespace) -> int:
+    path = stack_file(args)
+    config = read_stack_config(args, path)
+    owning = {"dedicated", "branch"}
+    if is_review_stack(args.stack, config):
+        review = load_review(args, path, config)
+        needed = {
+            "railwayToken": "the review environment",
+            "supabaseAccessToken": f"its {review.database.strategy} database"
+            if review.database.strategy in owning
+            else None,
+            "statsigConsoleKey": None,
+        }
+    else:
+        spec = parse_spec(args, path, config)
+        databases = [env.name for env in spec.environments if spec.database_for(env).strategy in owning]
+        flags = [flag.name for flag in spec.feature_flags]
+        needed = {
+            "railwayToken": f"{_count(len(spec.environments), 'environment')}" if spec.environments else None,
+            "supabaseAccessToken": f"the databases of {', '.join(databases)}" if databases else None,
+            "statsigConsoleKey": f"the feature flags {', '.join(flags)}" if flags else None,
+        }
+    sources = credential_sources(config, needed)
+    for source in sources:
+        print(source.line())
+    missing = [source for source in sources if source.needed_for is not None and source.source is None]
+    if missing:
+        names = ", ".join(source.variable for source in missing)
+        raise CommandError(EXIT_INVALID, [f"error: stack {args.stack} needs {names} (or the stack config keys above)"])
+    return EXIT_OK
+
+
+def run_remove_expired(args: argparse.Namespace) -> int:
+    path = stack_file(args)
+    config = read_stack_config(args, path)
+    if is_review_stack(args.stack, config):
+        raise CommandError(EXIT_USAGE, [f"error: {args.stack} is a review stack; only fleet stacks expire"])
+    spec = parse_spec(args, path, config)
+    today = args.today or dt.date.today()
+    try:
+        removal = expiry.remove_expired(path.read_text(encoding="utf-8"), spec, today, path)
+    except expiry.ExpiryEditError as error:
+        raise CommandError(EXIT_INVALID, [f"error: {path.name}: {error}"]) from None
+    for entry in removal.removed:
+        owner = f", owner {entry.owner}" if entry.owner else ""
+        print(
+            f"removed {entry.kind} {entry.name} (expired on {entry.expires.isoformat()}, "
+            f"{_count(entry.days_ago, 'day')} ago{owner})"
+        )
+    for kept in removal.kept:
+        print(f"kept {kept.kind} {kept.name} (expired on {kept.expires.isoformat()}): {kept.reason}")
+    if not removal.removed:
+        print(f"nothing to remove: no entry of {path.name} has expired")
+        return EXIT_OK
+    path.write_text(removal.text, encoding="utf-8")
+    if args.body is not None:
+        args.body.write_text(expiry.pull_request_body(removal, args.stack, today), encoding="utf-8")
+    return EXIT_OK
+
+
+def run_prepare_review_stack(args: argparse.Namespace) -> int:
+    if naming.review_stack_number(args.stack) is None:
+        raise CommandError(EXIT_USAGE, [f"error: {args.stack} is not a review stack: expected pr-<number>"])
+    target = Path.cwd() / f"Pulumi.{naming.stack_short_name(args.stack)}.yaml"
+    template = args.template or target.parent / "Pulumi.pr.yaml"
+    state = read_input(args.state, _state_document) if args.state is not None else None
+    try:
+        text, kept = merged_stack_file(template, target, state)
+    except StackFileNotFoundError as error:
+        raise CommandError(EXIT_USAGE, [f"error: {error}"]) from None
+    except StackFileError as error:
+        raise CommandError(EXIT_INVALID, [f"error: {error}"]) from None
+    target.write_text(text, encoding="utf-8")
+    what = f"kept {', '.join(kept)}" if kept else "a copy of the template"
+    print(f"wrote {target.name} from {template.name}: {what}")
+    return EXIT_OK
+
+
+def _state_document(document: Any) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise ValueError("expected the JSON object `pulumi stack export` prints")
+    return document
 
 
 def run_review_comment(args: argparse.Namespace) -> int:
@@ -658,10 +891,25 @@ def read_stack_config(args: argparse.Namespace, path: Path) -> dict[str, Any]:
     try:
         return load_stack_config(path)
     except StackFileNotFoundError as error:
-        advice = "" if args.file else " (run from the Pulumi project directory, or pass --file)"
-        raise CommandError(EXIT_USAGE, [f"error: {error}{advice}"]) from None
+        if args.file:
+            raise CommandError(EXIT_USAGE, [f"error: {error}"]) from None
+        raise CommandError(EXIT_USAGE, [f"error: {error}", *_stacks_here(path.parent, args.stack)]) from None
     except StackFileError as error:
         raise CommandError(EXIT_INVALID, [f"error: {error}"]) from None
+
+
+def _stacks_here(directory: Path, wanted: str) -> list[str]:
+    """What to say when Pulumi.<wanted>.yaml is missing: the stacks whose files are there."""
+    names = sorted(
+        path.name[len("Pulumi.") : -len(".yaml")]
+        for path in directory.glob("Pulumi.*.yaml")
+        if path.is_file() and len(path.name) > len("Pulumi..yaml")
+    )
+    if not names:
+        return [f"  hint: no Pulumi.<stack>.yaml in {directory}: run from the Pulumi project directory, or pass --file"]
+    close = difflib.get_close_matches(wanted.rsplit("/", 1)[-1], names, n=1)
+    guess = f"; did you mean --stack {close[0]}?" if close else ""
+    return [f"  hint: the stacks here are {', '.join(names)}{guess}"]
 
 
 def parse_spec(args: argparse.Namespace, path: Path, config: dict[str, Any]) -> FleetSpec:

@@ -7,6 +7,10 @@ Pure and standard-library only.
 import datetime as dt
 import re
 
+# How many days ahead an `expires` date is announced: the policy's warning (fleet/policy.py) and
+# the janitor's notice to the owners (fleet/janitor.py) count the same days.
+EXPIRY_WARNING_DAYS = 7
+
 # A calendar date as the config and --today take it: YYYY-MM-DD, nothing else ISO 8601 allows.
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

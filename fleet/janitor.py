@@ -2,14 +2,18 @@
 
 Inputs are what CI already has, recorded as files: `pulumi stack ls --json` and
 `gh pr list --state open --json number,headRefName,updatedAt`. A review stack (`pr-<number>`,
-short or fully qualified) is destroyed when its pull request is no longer open, or when it has
-seen no update for the TTL. Nothing else is ever listed for destruction: not a stack with another
+short or fully qualified) is destroyed when its pull request is no longer open, or when neither
+the pull request nor the stack has seen any activity for the TTL (the newer of the pull request's
+`updatedAt` and the stack's last update: a review that is being discussed keeps its environment
+even when nobody pushes). Nothing else is ever listed for destruction: not a stack with another
 name, not one with an update in progress. Input that is not what those commands print is an
 error (JanitorInputError) and nothing is decided from it.
 
 Given the fleet stack (--stack), it also reports the environments and the feature flags (Statsig
-gates) whose `expires` date has passed: those are for people to remove from the config; the
-janitor itself never touches them.
+gates) whose `expires` date has passed, and those expiring within the policy's warning days:
+expired entries keep running until a pull request removes them from the config (fleet/expiry.py
+writes that edit; the janitor workflow opens the pull request), and the owners of those expiring
+soon are told.
 """
 
 import datetime as dt
@@ -21,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from fleet import naming
-from fleet.dates import assume_utc, parse_timestamp
+from fleet.dates import EXPIRY_WARNING_DAYS, assume_utc, parse_timestamp
 from fleet.wording import kind_of
 
 DEFAULT_TTL_DAYS = 7
@@ -70,24 +74,34 @@ class Decision:
 
 @dataclass(frozen=True)
 class ExpiredEnvironment:
+    """An environment of the fleet stack past (`days` > 0) or close to (`days` <= 0: that many
+    days left) its `expires` date."""
+
     environment: str
     expires: dt.date
     owner: str | None
+    days: int = 0
 
     def as_json(self) -> dict[str, Any]:
-        return {"environment": self.environment, "expires": self.expires.isoformat(), "owner": self.owner}
+        return {
+            "environment": self.environment,
+            "expires": self.expires.isoformat(),
+            "owner": self.owner,
+            **_days_json(self.days),
+        }
 
 
 @dataclass(frozen=True)
 class ExpiredFlag:
-    """A feature flag of the fleet stack past its `expires` date: its Statsig gate still shows the
-    feature to the people listed, and validate and `pulumi up` fail until it is removed or extended."""
+    """A feature flag of the fleet stack past (or close to) its `expires` date: its Statsig gate
+    still shows the feature to the people listed until the flag is removed or extended."""
 
     flag: str
     gate_id: str
     expires: dt.date
     owner: str
     enabled_for: tuple[str, ...]
+    days: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -96,7 +110,19 @@ class ExpiredFlag:
             "expires": self.expires.isoformat(),
             "owner": self.owner,
             "enabledFor": list(self.enabled_for),
+            **_days_json(self.days),
         }
+
+
+def _days_json(days: int) -> dict[str, int]:
+    return {"daysAgo": days} if days > 0 else {"daysLeft": -days}
+
+
+def _since(days: int) -> str:
+    """How long ago an entry expired (days > 0), or when it will (days <= 0)."""
+    if days > 0:
+        return f"{_days(days)} ago"
+    return {0: "today", -1: "tomorrow"}.get(days, f"in {_days(-days)}")
 
 
 @dataclass(frozen=True)
@@ -106,6 +132,8 @@ class JanitorReport:
     expired: list[ExpiredEnvironment]
     ttl_days: int
     expired_flags: list[ExpiredFlag] = field(default_factory=list)
+    expiring: list[ExpiredEnvironment] = field(default_factory=list)
+    expiring_flags: list[ExpiredFlag] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -113,22 +141,69 @@ class JanitorReport:
             "keep": [decision.as_json() for decision in self.keep],
             "expired": [environment.as_json() for environment in self.expired],
             "expiredFlags": [flag.as_json() for flag in self.expired_flags],
+            "expiring": [environment.as_json() for environment in self.expiring],
+            "expiringFlags": [flag.as_json() for flag in self.expiring_flags],
         }
 
     def text_lines(self) -> list[str]:
         """`destroy <stack>: <reason>` lines first, so `grep ^destroy | cut` gets the stacks; then
-        `keep`, `expired <environment>` and `expired-flag <flag name>` lines."""
+        `keep`, `expired <environment>`, `expired-flag <flag name>`, `expiring <environment>` and
+        `expiring-flag <flag name>` lines."""
         lines = [f"destroy {d.stack}: {d.reason}" for d in self.destroy]
         lines += [f"keep {d.stack}: {d.reason}" for d in self.keep]
-        for env in self.expired:
-            owner = f" (owner {env.owner})" if env.owner else ""
-            lines.append(f"expired {env.environment}: expired on {env.expires.isoformat()}{owner}")
-        for flag in self.expired_flags:
-            lines.append(
-                f"expired-flag {flag.flag}: expired on {flag.expires.isoformat()} (owner {flag.owner}; "
-                f"Statsig gate {flag.gate_id}, enabled for {', '.join(flag.enabled_for)})"
-            )
+        for word, environments in (("expired", self.expired), ("expiring", self.expiring)):
+            for env in environments:
+                owner = f" (owner {env.owner})" if env.owner else ""
+                verb = "expired" if env.days > 0 else "expires"
+                lines.append(
+                    f"{word} {env.environment}: {verb} on {env.expires.isoformat()}, {_since(env.days)}{owner}"
+                )
+        for word, flags in (("expired-flag", self.expired_flags), ("expiring-flag", self.expiring_flags)):
+            for flag in flags:
+                verb = "expired" if flag.days > 0 else "expires"
+                lines.append(
+                    f"{word} {flag.flag}: {verb} on {flag.expires.isoformat()}, {_since(flag.days)} (owner "
+                    f"{flag.owner}; Statsig gate {flag.gate_id}, enabled for {', '.join(flag.enabled_for)})"
+                )
         return lines
+
+    def markdown(self, stack: str | None, today: dt.date) -> str:
+        """For people: one table per part that has entries (nothing at all when none has). The
+        janitor workflow keeps this in one issue, found by its first line, that tells the owners."""
+        parts: list[str] = []
+        if self.destroy:
+            parts.append(
+                "Review stacks to destroy:\n\n| stack | why |\n| --- | --- |\n"
+                + "".join(f"| `{d.stack}` | {d.reason} |\n" for d in self.destroy)
+            )
+        fleet = f" of the fleet stack `{stack}`" if stack else ""
+        for title, environments, flags in (
+            (
+                f"Expired entries{fleet}: they keep running until the janitor's pull request removing them is merged",
+                self.expired,
+                self.expired_flags,
+            ),
+            (
+                f"Expiring within {EXPIRY_WARNING_DAYS} days{fleet}: to keep one, change its `expires` in a pull "
+                "request (one line)",
+                self.expiring,
+                self.expiring_flags,
+            ),
+        ):
+            rows = [
+                f"| environment `{env.environment}` | {env.owner or '—'} | {env.expires.isoformat()} | {_since(env.days)} |\n"
+                for env in environments
+            ] + [
+                f"| feature flag `{flag.flag}` | {flag.owner} | {flag.expires.isoformat()} | {_since(flag.days)} |\n"
+                for flag in flags
+            ]
+            if rows:
+                parts.append(
+                    f"{title}:\n\n| entry | owner | expires | when |\n| --- | --- | --- | --- |\n" + "".join(rows)
+                )
+        if not parts:
+            return ""
+        return f"<!-- stagefleet:janitor -->\nAs of {today.isoformat()}.\n\n" + "\n".join(parts)
 
 
 # --- reading the inputs --------------------------------------------------------------------------
@@ -242,7 +317,7 @@ def plan(
     if ttl_days < 1:
         raise ValueError("ttl_days must be at least 1")
     now = assume_utc(now)
-    open_numbers = {pull_request.number for pull_request in open_pull_requests}
+    open_by_number = {pull_request.number: pull_request for pull_request in open_pull_requests}
     ttl = dt.timedelta(days=ttl_days)
     destroy: list[Decision] = []
     keep: list[Decision] = []
@@ -252,49 +327,69 @@ def plan(
             keep.append(Decision(stack.name, None, "not a review stack (its name is not pr-<number>)"))
         elif stack.update_in_progress:
             keep.append(Decision(stack.name, number, "an update is in progress; left for the next run"))
-        elif number not in open_numbers:
+        elif number not in open_by_number:
             destroy.append(Decision(stack.name, number, f"pull request #{number} is closed"))
-        elif stack.last_update is None:
-            keep.append(Decision(stack.name, number, f"pull request #{number} is open; the stack was never updated"))
-        elif now - stack.last_update > ttl:
-            idle = _whole_days(now - stack.last_update)
-            destroy.append(Decision(stack.name, number, f"not updated for {idle} days (TTL {ttl_days})"))
         else:
-            idle = _whole_days(now - stack.last_update)
-            keep.append(
-                Decision(
-                    stack.name,
-                    number,
-                    f"pull request #{number} is open, updated {_days(idle)} ago (TTL {ttl_days})",
+            pull_request = open_by_number[number]
+            moments = [moment for moment in (pull_request.updated_at, stack.last_update) if moment is not None]
+            if not moments:
+                keep.append(
+                    Decision(stack.name, number, f"pull request #{number} is open; the stack was never updated")
                 )
-            )
+                continue
+            idle = _whole_days(now - max(moments))
+            if now - max(moments) > ttl:
+                activity = (
+                    f"pull request updated {_day(pull_request.updated_at)}, stack updated {_day(stack.last_update)}"
+                )
+                reason = f"no activity for {idle} days (TTL {ttl_days}; {activity})"
+                destroy.append(Decision(stack.name, number, reason))
+            else:
+                reason = f"pull request #{number} is open, last activity {_days(idle)} ago (TTL {ttl_days})"
+                keep.append(Decision(stack.name, number, reason))
+    today = now.date()
     return JanitorReport(
         destroy=sorted(destroy, key=_order),
         keep=sorted(keep, key=_order),
-        expired=expired_environments(fleet, now.date()) if fleet is not None else [],
+        expired=expired_environments(fleet, today) if fleet is not None else [],
         ttl_days=ttl_days,
-        expired_flags=expired_flags(fleet, now.date()) if fleet is not None else [],
+        expired_flags=expired_flags(fleet, today) if fleet is not None else [],
+        expiring=expired_environments(fleet, today, within=EXPIRY_WARNING_DAYS) if fleet is not None else [],
+        expiring_flags=expired_flags(fleet, today, within=EXPIRY_WARNING_DAYS) if fleet is not None else [],
     )
 
 
-def expired_environments(fleet: Any, today: dt.date) -> list[ExpiredEnvironment]:
+def _day(moment: dt.datetime | None) -> str:
+    return moment.date().isoformat() if moment is not None else "never"
+
+
+def expired_environments(fleet: Any, today: dt.date, *, within: int | None = None) -> list[ExpiredEnvironment]:
     """Fleet environments whose `expires` date has passed (the day itself still counts), in
-    config order."""
+    config order; with `within`, those expiring in that many days or fewer instead."""
     return [
-        ExpiredEnvironment(env.name, env.expires, env.owner)
+        ExpiredEnvironment(env.name, env.expires, env.owner, (today - env.expires).days)
         for env in fleet.environments
-        if env.expires is not None and env.expires < today
+        if env.expires is not None and _selected(env.expires, today, within)
     ]
 
 
-def expired_flags(fleet: Any, today: dt.date) -> list[ExpiredFlag]:
+def expired_flags(fleet: Any, today: dt.date, *, within: int | None = None) -> list[ExpiredFlag]:
     """Feature flags whose `expires` date has passed (the day itself still counts), in config
-    order. A flag without `expires` is the policy's business (validate fails), not the janitor's."""
+    order; with `within`, those expiring in that many days or fewer instead. A flag without
+    `expires` is the policy's business (validate fails), not the janitor's."""
     return [
-        ExpiredFlag(flag.name, flag.gate_id, flag.expires, flag.owner, tuple(flag.enabled_for))
+        ExpiredFlag(
+            flag.name, flag.gate_id, flag.expires, flag.owner, tuple(flag.enabled_for), (today - flag.expires).days
+        )
         for flag in fleet.feature_flags
-        if flag.expires is not None and flag.expires < today
+        if flag.expires is not None and _selected(flag.expires, today, within)
     ]
+
+
+def _selected(expires: dt.date, today: dt.date, within: int | None) -> bool:
+    if within is None:
+        return expires < today
+    return today <= expires <= today + dt.timedelta(days=within)
 
 
 def _order(decision: Decision) -> tuple[Any, ...]:

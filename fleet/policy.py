@@ -4,17 +4,26 @@ anything, so a pull request that breaks one fails CI and `pulumi preview` with t
 Errors:
 - more long-lived environments (every environment of the fleet stack) than limits.maxLongLived;
 - an estimated monthly total above limits.monthlyBudgetUsd;
-- an environment past its `expires` date (the date itself is still fine);
 - a developer environment without `expires`, or expiring more than limits.maxDeveloperDays
   (default 90) days after today;
 - a dedicated database of an instance size the price table has no price for (the budget cannot be
   checked without it);
-- a feature flag past its `expires` date, without `expires`, or expiring more than
-  limits.maxFlagDays (default 90) days after today.
+- a feature flag without `expires`, or expiring more than limits.maxFlagDays (default 90) days
+  after today.
 Warnings (never fail a run):
+- an environment or a feature flag past its `expires` date (the date itself is still fine): it
+  keeps running until a pull request removes it (the janitor workflow opens one). Time passing
+  must never stop the fleet: a merge of an unrelated change deploys as usual;
 - an environment or a feature flag expiring within 7 days;
 - two environments deploying the same branch (every service deploys the environment's branch,
   so each push to it is deployed twice).
+
+Given the `Baseline` of a pull request (`validate --base`, the stack file of the branch it merges
+into), the expiry rules hold each entry the pull request adds or whose `expires` (or kind) it
+changes: an added or extended entry that is already expired is an error there, and an entry that
+was already in the base, unchanged, is never an error for being too far ahead (unless the pull
+request lowers the limit). Without a baseline every entry is held to the limits and nothing
+expired fails.
 
 Every problem has its config path and a hint. `today` is always given by the caller (the CLI's
 --today, the program's date) so the rules are deterministic under test.
@@ -23,7 +32,8 @@ Every problem has its config path and a hint. `today` is always given by the cal
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from fleet import cost
 from fleet.config import (
@@ -35,9 +45,33 @@ from fleet.config import (
     config_path,
     problem_sort_key,
 )
+from fleet.dates import EXPIRY_WARNING_DAYS
 from fleet.wording import quote
 
-EXPIRY_WARNING_DAYS = 7
+
+@dataclass(frozen=True)
+class Baseline:
+    """The expiry-relevant part of the stack a pull request merges into: which entries exist with
+    which kind and `expires`, and the limits they were held to."""
+
+    environments: Mapping[str, tuple[str, dt.date | None]]
+    flags: Mapping[str, dt.date | None]
+    max_developer_days: int | None
+    max_flag_days: int | None
+
+    @classmethod
+    def of(cls, spec: FleetSpec) -> Baseline:
+        return cls(
+            environments={env.name: (env.kind, env.expires) for env in spec.environments},
+            flags={flag.name: flag.expires for flag in spec.feature_flags},
+            max_developer_days=spec.limits.max_developer_days,
+            max_flag_days=spec.limits.max_flag_days,
+        )
+
+    @classmethod
+    def empty(cls) -> Baseline:
+        """A base with no stack file (a new stack): every entry is added."""
+        return cls(environments={}, flags={}, max_developer_days=None, max_flag_days=None)
 
 
 class PolicyViolation(FleetConfigError):
@@ -49,15 +83,16 @@ class PolicyViolation(FleetConfigError):
         self.warnings = list(warnings)
 
 
-def check(spec: FleetSpec, today: dt.date) -> list[ConfigProblem]:
-    """Every rule the fleet breaks, errors and warnings, in config order."""
+def check(spec: FleetSpec, today: dt.date, base: Baseline | None = None) -> list[ConfigProblem]:
+    """Every rule the fleet breaks, errors and warnings, in config order; `base` is what the pull
+    request under review merges into, when there is one."""
     unpriced = _unpriced(spec)
     found = [
         *unpriced,
         *_long_lived(spec),
-        *_expiry(spec, today),
+        *_expiry(spec, today, base),
         *_same_branch(spec),
-        *_flag_expiry(spec, today),
+        *_flag_expiry(spec, today, base),
     ]
     if not unpriced:  # the estimate needs every price
         found += _budget(spec)
@@ -73,9 +108,9 @@ def warnings(problems: Sequence[ConfigProblem]) -> list[ConfigProblem]:
     return [problem for problem in problems if problem.severity == "warning"]
 
 
-def enforce(spec: FleetSpec, today: dt.date) -> list[ConfigProblem]:
+def enforce(spec: FleetSpec, today: dt.date, base: Baseline | None = None) -> list[ConfigProblem]:
     """The warnings, or PolicyViolation when anything is an error."""
-    problems = check(spec, today)
+    problems = check(spec, today, base)
     if errors(problems):
         raise PolicyViolation(errors(problems), warnings(problems))
     return warnings(problems)
@@ -185,10 +220,11 @@ def _days(count: int) -> str:
     return "1 day" if count == 1 else f"{count} days"
 
 
-def _expiry(spec: FleetSpec, today: dt.date) -> list[tuple[Loc, ConfigProblem]]:
+def _expiry(spec: FleetSpec, today: dt.date, base: Baseline | None) -> list[tuple[Loc, ConfigProblem]]:
     found: list[tuple[Loc, ConfigProblem]] = []
     max_days = spec.limits.max_developer_days
     latest = today + dt.timedelta(days=max_days)
+    limit_lowered = base is not None and base.max_developer_days is not None and base.max_developer_days > max_days
     for index, env in enumerate(spec.environments):
         loc: Loc = ("environments", index, "expires")
         path = config_path(loc)
@@ -204,52 +240,28 @@ def _expiry(spec: FleetSpec, today: dt.date) -> list[tuple[Loc, ConfigProblem]]:
                     )
                 )
             continue
-        left = (env.expires - today).days
-        who = f"environment {quote(env.name)}" + (f" (owner {env.owner})" if env.owner else "")
-        if left < 0:
-            new_date = latest.isoformat() if developer else "<YYYY-MM-DD>"
-            found.append(
-                _problem(
-                    loc,
-                    f"{who} expired on {env.expires.isoformat()}, {_days(-left)} ago",
-                    f"remove it from stagefleet:environments, or extend it: pulumi config set "
-                    f"--path '{path}' {new_date}",
-                )
-            )
-            continue
-        if developer and left > max_days:
-            found.append(
-                _problem(
-                    loc,
-                    f"{env.expires.isoformat()} is {left} days away; a developer environment may "
-                    f"last at most {max_days} days from today (stagefleet:limits.maxDeveloperDays)",
-                    f"set {latest.isoformat()} or earlier and extend it when the time comes, or "
-                    "raise stagefleet:limits.maxDeveloperDays",
-                )
-            )
-            continue
-        if left <= EXPIRY_WARNING_DAYS:
-            when = {0: "today", 1: "tomorrow"}.get(left, f"in {left} days")
-            extend = min(env.expires + dt.timedelta(days=30), latest) if developer else None
-            new_date = extend.isoformat() if extend else "<YYYY-MM-DD>"
-            found.append(
-                _problem(
-                    loc,
-                    f"{who} expires {when}, on {env.expires.isoformat()}",
-                    "after that date validate and pulumi up fail until it is removed or extended: "
-                    f"pulumi config set --path '{path}' {new_date}",
-                    severity="warning",
-                )
-            )
+        entry = _Dated(
+            loc=loc,
+            who=f"environment {quote(env.name)}" + (f" (owner {env.owner})" if env.owner else ""),
+            expires=env.expires,
+            max_days=max_days if developer else None,
+            limit="stagefleet:limits.maxDeveloperDays",
+            kind_of_entry="a developer environment",
+            removal="remove it from stagefleet:environments (the janitor workflow opens a pull request that does)",
+            changed=_changed(base, base.environments.get(env.name) if base else None, (env.kind, env.expires)),
+            limit_lowered=limit_lowered,
+        )
+        found += entry.problems(today)
     return found
 
 
-def _flag_expiry(spec: FleetSpec, today: dt.date) -> list[tuple[Loc, ConfigProblem]]:
+def _flag_expiry(spec: FleetSpec, today: dt.date, base: Baseline | None) -> list[tuple[Loc, ConfigProblem]]:
     """Feature flags follow the developer environments' rules: a gate nobody removes keeps a
     half-finished feature on for somebody, so every flag has an end date, and not a distant one."""
     found: list[tuple[Loc, ConfigProblem]] = []
     max_days = spec.limits.max_flag_days
     latest = today + dt.timedelta(days=max_days)
+    limit_lowered = base is not None and base.max_flag_days is not None and base.max_flag_days > max_days
     on_delete = "archived" if spec.statsig.on_delete == "archive" else "deleted"
     for index, flag in enumerate(spec.feature_flags):
         loc: Loc = ("featureFlags", index, "expires")
@@ -264,40 +276,97 @@ def _flag_expiry(spec: FleetSpec, today: dt.date) -> list[tuple[Loc, ConfigProbl
                 )
             )
             continue
-        left = (flag.expires - today).days
-        who = f"feature flag {quote(flag.name)} (owner {flag.owner})"
+        entry = _Dated(
+            loc=loc,
+            who=f"feature flag {quote(flag.name)} (owner {flag.owner})",
+            expires=flag.expires,
+            max_days=max_days,
+            limit="stagefleet:limits.maxFlagDays",
+            kind_of_entry="a feature flag",
+            removal=f"remove it from stagefleet:featureFlags (its Statsig gate is then {on_delete}; the janitor "
+            "workflow opens a pull request that does)",
+            changed=_changed(base, base.flags.get(flag.name, _ABSENT) if base else None, flag.expires),
+            limit_lowered=limit_lowered,
+        )
+        found += entry.problems(today)
+    return found
+
+
+_ABSENT = object()
+
+
+def _changed(base: Baseline | None, before: object, now: object) -> bool | None:
+    """Whether a pull request adds the entry or changes what its expiry rules read; None when
+    there is no pull request to compare with."""
+    if base is None:
+        return None
+    return before is None or before is _ABSENT or before != now
+
+
+@dataclass(frozen=True)
+class _Dated:
+    """An entry with an `expires` date (an environment or a feature flag), and what its rules say."""
+
+    loc: Loc
+    who: str
+    expires: dt.date
+    max_days: int | None  # None: no maximum (team and shared environments)
+    limit: str
+    kind_of_entry: str
+    removal: str
+    changed: bool | None  # None: no baseline
+    limit_lowered: bool
+
+    def problems(self, today: dt.date) -> list[tuple[Loc, ConfigProblem]]:
+        path = config_path(self.loc)
+        left = (self.expires - today).days
+        latest = today + dt.timedelta(days=self.max_days) if self.max_days is not None else None
+        new_date = latest.isoformat() if latest else "<YYYY-MM-DD>"
+        date = self.expires.isoformat()
         if left < 0:
-            found.append(
+            if self.changed:
+                return [
+                    _problem(
+                        self.loc,
+                        f"{self.who} expired on {date}, {_days(-left)} ago: a pull request may not add an "
+                        "expired entry or extend one to a date that has passed",
+                        f"set a date from today on: pulumi config set --path '{path}' {new_date}",
+                    )
+                ]
+            return [
                 _problem(
-                    loc,
-                    f"{who} expired on {flag.expires.isoformat()}, {_days(-left)} ago",
-                    f"remove it from stagefleet:featureFlags (its Statsig gate is then {on_delete}), or "
-                    f"extend it: pulumi config set --path '{path}' {latest.isoformat()}",
-                )
-            )
-        elif left > max_days:
-            found.append(
-                _problem(
-                    loc,
-                    f"{flag.expires.isoformat()} is {left} days away; a feature flag may last at most "
-                    f"{max_days} days from today (stagefleet:limits.maxFlagDays)",
-                    f"set {latest.isoformat()} or earlier and extend it when the time comes, or raise "
-                    "stagefleet:limits.maxFlagDays",
-                )
-            )
-        elif left <= EXPIRY_WARNING_DAYS:
-            when = {0: "today", 1: "tomorrow"}.get(left, f"in {left} days")
-            extend = min(flag.expires + dt.timedelta(days=30), latest)
-            found.append(
-                _problem(
-                    loc,
-                    f"{who} expires {when}, on {flag.expires.isoformat()}",
-                    "after that date validate and pulumi up fail until it is removed or extended: "
-                    f"pulumi config set --path '{path}' {extend.isoformat()}",
+                    self.loc,
+                    f"{self.who} expired on {date}, {_days(-left)} ago; it keeps running until it is removed",
+                    f"{self.removal}, or extend it: pulumi config set --path '{path}' {new_date}",
                     severity="warning",
                 )
+            ]
+        if self.max_days is not None and latest is not None and left > self.max_days:
+            message = (
+                f"{date} is {left} days away; {self.kind_of_entry} may last at most {self.max_days} days "
+                f"from today ({self.limit})"
             )
-    return found
+            hint = f"set {latest.isoformat()} or earlier and extend it when the time comes, or raise {self.limit}"
+            # Unchanged since the base, under the same limit: the pull request under review did
+            # not ask for it, and time only brings the date closer.
+            held = self.changed is None or self.changed or self.limit_lowered
+            return [_problem(self.loc, message, hint, severity="error" if held else "warning")]
+        if left <= EXPIRY_WARNING_DAYS:
+            when = {0: "today", 1: "tomorrow"}.get(left, f"in {left} days")
+            extend = self.expires + dt.timedelta(days=30)
+            if latest is not None:
+                extend = min(extend, latest)
+            return [
+                _problem(
+                    self.loc,
+                    f"{self.who} expires {when}, on {date}",
+                    "after that date it keeps running, reported as expired, and the janitor workflow proposes "
+                    f"removing it; to keep it: pulumi config set --path '{path}' "
+                    f"{extend.isoformat() if latest is not None else '<YYYY-MM-DD>'}",
+                    severity="warning",
+                )
+            ]
+        return []
 
 
 def _same_branch(spec: FleetSpec) -> list[tuple[Loc, ConfigProblem]]:

@@ -28,7 +28,9 @@ def load_fleet_spec(mapping: Mapping[str, Any]) -> FleetSpec:
 
 def enforce_policy(spec: FleetSpec, today: dt.date) -> None:
     """The fleet's rules (fleet/policy.py), as `python -m fleet validate` checks them: warnings are
-    logged, errors fail the run before any resource is declared, in validate's own lines."""
+    logged, errors fail the run before any resource is declared, in validate's own lines. An entry
+    past its `expires` is a warning: it keeps running until a pull request removes it, and every
+    other change still deploys."""
     problems = policy.check(spec, today)
     for warning in policy.warnings(problems):
         pulumi.log.warn("\n".join(policy.problem_lines(warning, mark_warning=False)))

@@ -2,7 +2,8 @@
 # Try stagefleet with no accounts: start the local Railway emulator, then run the sandbox stack
 # through a whole lifecycle (up and wait until every service answers, preview with no changes
 # expected, refresh, destroy) against it, with a local state backend; then a review stack the same
-# way. Needs the pulumi CLI; everything else comes from the venv.
+# way, prepared and brought up twice (its salt kept). Needs the pulumi CLI; everything else comes
+# from the venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v pulumi >/dev/null || { echo "the pulumi CLI is not on PATH: https://www.pulumi.com/docs/install/" >&2; exit 3; }
@@ -51,17 +52,30 @@ wait_until_it_answers sandbox "$outputs_file"
 pulumi preview --expect-no-changes --non-interactive --diff
 pulumi refresh --yes --non-interactive --expect-no-changes
 
-# A review stack, the way .github/workflows/review-stack.yml makes one for pull request 1.
-cp Pulumi.pr.yaml Pulumi.pr-1.yaml
-pulumi stack select pr-1 --create --non-interactive
-pulumi config set stagefleet:fleetStack organization/stagefleet/sandbox
-pulumi config set --path --type int stagefleet:pullRequest.number 1
-pulumi config set --path stagefleet:pullRequest.branch feature/sandbox-review
-pulumi config set --path stagefleet:pullRequest.title "Sandbox review"
-pulumi config set --path stagefleet:pullRequest.author sandbox
-venv/bin/python -m fleet validate --stack pr-1
+# A review stack, the way .github/workflows/review-stack.yml makes one for pull request 1, on two
+# pushes: the second preparation merges the template into the stack's file, so the salt the first
+# `pulumi stack select --create` wrote, and the secret set with it, still decrypt.
+prepare_review_stack() {
+  venv/bin/python -m fleet prepare-review-stack --stack pr-1
+  pulumi stack select pr-1 --create --non-interactive
+  pulumi config set stagefleet:fleetStack organization/stagefleet/sandbox
+  pulumi config set --path --type int stagefleet:pullRequest.number 1
+  pulumi config set --path stagefleet:pullRequest.branch feature/sandbox-review
+  pulumi config set --path stagefleet:pullRequest.title "Sandbox review"
+  pulumi config set --path stagefleet:pullRequest.author sandbox
+  venv/bin/python -m fleet validate --stack pr-1
+}
+prepare_review_stack
+pulumi config set --secret stagefleet:supabaseAccessToken "$SUPABASE_ACCESS_TOKEN"
+salt="$(grep '^encryptionsalt:' Pulumi.pr-1.yaml || true)"
 pulumi up --yes --non-interactive --skip-preview
 wait_until_it_answers pr-1 "$review_outputs_file"
+prepare_review_stack
+[ "$(grep '^encryptionsalt:' Pulumi.pr-1.yaml || true)" = "$salt" ] || { echo "pr-1 lost its encryptionsalt" >&2; exit 1; }
+[ "$(pulumi config get stagefleet:supabaseAccessToken)" = "$SUPABASE_ACCESS_TOKEN" ] \
+  || { echo "pr-1's secret no longer reads back" >&2; exit 1; }
+echo "pr-1 prepared twice: its encryptionsalt and its secret survived"
+pulumi up --yes --non-interactive --skip-preview
 pulumi destroy --yes --non-interactive
 pulumi stack rm --yes --non-interactive pr-1
 

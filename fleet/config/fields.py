@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BeforeValidator, Field, PlainValidator, SecretStr
 
 from fleet import naming
+from fleet.config.credentials import credential_kind
 from fleet.config.problems import config_error
 from fleet.dates import ISO_DATE, parse_date
 from fleet.wording import kind_of, quote
@@ -132,9 +133,71 @@ def _variable_value(value: object) -> object:
     return value
 
 
+def _no_credential(value: str) -> str:
+    kind = credential_kind(value)
+    if kind is not None:
+        # Never echo the value: it is the credential.
+        raise config_error(
+            "credential_variable",
+            f"looks like {kind}: variables are written to the stack file in plain text",
+            hint="remove it and rotate it (it stays in the file's history); set it on the base Railway "
+            "environment instead, which every environment forks (stagefleet's own tokens: pulumi config set --secret)",
+        )
+    return value
+
+
 Variables = dict[
     Annotated[str, Field(strict=True), AfterValidator(_variable_name)],
-    Annotated[str, BeforeValidator(_variable_value), Field(strict=True)],
+    Annotated[str, BeforeValidator(_variable_value), Field(strict=True), AfterValidator(_no_credential)],
+]
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+EXAMPLE_RAILWAY_ID = "0f6c8a52-3b1e-4d7a-9c1f-6e2b5a4d8c01"
+
+
+def railway_id_problem(value: str) -> str | None:
+    """Why `value` is not a Railway id (every Railway id is a UUID), or None."""
+    if _UUID.fullmatch(value):
+        return None
+    shown = "a credential" if credential_kind(value) else (quote(value) if len(value) <= 64 else "a long string")
+    return f"expected a Railway id, a UUID such as {EXAMPLE_RAILWAY_ID}, got {shown}"
+
+
+def _railway_id(where: str) -> Callable[[str], str]:
+    """The check of a Railway id field; `where` tells where the dashboard shows the id."""
+
+    def check(value: str) -> str:
+        problem = railway_id_problem(value)
+        if problem is not None:
+            raise config_error("railway_id", problem, hint=where)
+        return value
+
+    return check
+
+
+# Railway's dashboard URLs carry every id: railway.com/project/<project id>/service/<service id>
+# ?environmentId=<environment id>.
+RailwayProjectId = Annotated[
+    Text,
+    AfterValidator(
+        _railway_id(
+            "the project's Settings page shows its Project ID; it is also in the dashboard URL, "
+            "railway.com/project/<id>"
+        )
+    ),
+]
+RailwayEnvironmentId = Annotated[
+    Text,
+    AfterValidator(_railway_id("open the base environment in the dashboard: its id is the URL's environmentId=<id>")),
+]
+RailwayServiceId = Annotated[
+    Text,
+    AfterValidator(
+        _railway_id(
+            "open the service in the dashboard: its id is in the URL, railway.com/project/<project>/service/<id>"
+        )
+    ),
 ]
 
 

@@ -43,6 +43,9 @@ from fleet.config.fields import (
     OrganizationSlug,
     Price,
     ProjectPrefix,
+    RailwayEnvironmentId,
+    RailwayProjectId,
+    RailwayServiceId,
     Region,
     Secret,
     Strategy,
@@ -89,7 +92,7 @@ class ConfigModel(BaseModel):
 
 class ServiceSpec(ConfigModel):
     name: Text
-    id: Text
+    id: RailwayServiceId
     repository: Text
     root_directory: Text | None = None
     port: Annotated[WholeNumber, Field(ge=1, le=65535)] | None = None
@@ -102,10 +105,10 @@ class ServiceSpec(ConfigModel):
 
 
 class RailwaySpec(ConfigModel):
-    project_id: Text
+    project_id: RailwayProjectId
     project_name: Text | None = None
     base_environment: Text | None = None
-    base_environment_id: Text
+    base_environment_id: RailwayEnvironmentId
     services: list[ServiceSpec]
 
 

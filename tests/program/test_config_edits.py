@@ -143,6 +143,10 @@ def test_letting_a_team_environment_sleep_updates_its_settings_and_redeploys_it(
 
 
 def test_moving_the_project_replaces_environments_instead_of_editing_them():
-    edited = edit(stack_mapping(), "stagefleet:railway", lambda railway: railway.update(projectId="another-project"))
+    edited = edit(
+        stack_mapping(),
+        "stagefleet:railway",
+        lambda railway: railway.update(projectId="3c9d2e71-8a4b-4f60-b1d2-7e5f9a0c6b18"),
+    )
     steps = plan(evaluate(stack_mapping()).graph, evaluate(edited).graph)
     assert steps["dev1-alice-environment"] == "replace"

@@ -9,6 +9,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pulumi
 import pytest
 import yaml
 from pulumi.runtime.mocks import MockMonitor
@@ -225,14 +226,17 @@ def declared_before_failing(mapping: dict, today: dt.date = TODAY) -> tuple[Grap
     return graph, raised.value
 
 
-def test_an_expired_flag_fails_the_program_before_any_resource():
-    graph, error = declared_before_failing(with_flags(*MORE_FLAGS), today=dt.date(2027, 1, 16))
+def test_an_expired_flag_is_a_warning_and_its_gate_stays(monkeypatch):
+    warned: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warned.append(message))
 
-    assert graph.resources == []
-    assert str(error).splitlines()[1] == (
+    evaluation = evaluate(with_flags(*MORE_FLAGS), today=dt.date(2027, 1, 16))
+
+    assert warned[0].splitlines()[0] == (
         'stagefleet:featureFlags[1].expires: feature flag "Chat Rewrite" (owner bob@gatewayz.ai) expired on '
-        "2027-01-15, 1 day ago"
+        "2027-01-15, 1 day ago; it keeps running until it is removed"
     )
+    assert len(evaluation.graph.of_type(GATE_TYPE)) == 3
 
 
 def test_an_invalid_flag_fails_the_program_with_its_config_path():

@@ -153,14 +153,45 @@ def test_the_program_fails_with_the_lines_validate_prints(tmp_path):
     assert validate_lines[2] == "stagefleet:environments[1].expires: required for developer environments"
 
 
-def test_an_expired_environment_fails_the_program_on_the_day_after():
-    graph, error = declared_before_failing(stack_mapping(), today=dt.date(2027, 2, 1))
+# The day after dev1-alice, dev2-bob and the flag payments-v2 expire: nobody has edited anything.
+PAST_EXPIRY = dt.date(2027, 2, 1)
 
-    assert graph.resources == []
-    assert (
+
+def warnings_of(monkeypatch) -> list[str]:
+    warned: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warned.append(message))
+    return warned
+
+
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
+def test_past_an_expiry_the_unchanged_fleet_still_deploys_every_environment(monkeypatch, preview):
+    warnings_of(monkeypatch)
+
+    evaluation = evaluate(stack_mapping(), preview=preview, today=PAST_EXPIRY)
+
+    assert [r.name for r in evaluation.graph.of_type("stagefleet:index:StagingEnvironment")] == [
+        "main",
+        "dev1-alice",
+        "dev2-bob",
+        "dev3-charlie",
+        "payments",
+    ]
+
+
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
+def test_past_an_expiry_the_program_warns_naming_the_owner_and_the_days_past(monkeypatch, preview):
+    warned = warnings_of(monkeypatch)
+
+    evaluate(stack_mapping(), preview=preview, today=PAST_EXPIRY)
+
+    assert [message.splitlines()[0] for message in warned] == [
         'stagefleet:environments[1].expires: environment "dev1-alice" (owner alice@gatewayz.ai) expired on '
-        "2027-01-31, 1 day ago"
-    ) in str(error)
+        "2027-01-31, 1 day ago; it keeps running until it is removed",
+        'stagefleet:environments[2].expires: environment "dev2-bob" (owner bob@gatewayz.ai) expired on '
+        "2027-01-31, 1 day ago; it keeps running until it is removed",
+        'stagefleet:featureFlags[0].expires: feature flag "payments-v2" (owner alice@gatewayz.ai) expired on '
+        "2027-01-31, 1 day ago; it keeps running until it is removed",
+    ]
 
 
 def test_too_many_long_lived_environments_fail_the_program():
@@ -174,6 +205,12 @@ def test_too_many_long_lived_environments_fail_the_program():
     )
 
 
+SOON = (
+    "after that date it keeps running, reported as expired, and the janitor workflow proposes removing it; "
+    "to keep it: pulumi config set --path"
+)
+
+
 def test_warnings_are_logged_and_the_program_goes_on(monkeypatch):
     warned: list[str] = []
     monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warned.append(message))
@@ -183,14 +220,11 @@ def test_warnings_are_logged_and_the_program_goes_on(monkeypatch):
     assert len(evaluation.graph.of_type("stagefleet:index:StagingEnvironment")) == 5
     assert warned == [
         'stagefleet:environments[1].expires: environment "dev1-alice" (owner alice@gatewayz.ai) expires in 6 days, '
-        "on 2027-01-31\n  hint: after that date validate and pulumi up fail until it is removed or extended: "
-        "pulumi config set --path 'stagefleet:environments[1].expires' 2027-03-02",
+        f"on 2027-01-31\n  hint: {SOON} 'stagefleet:environments[1].expires' 2027-03-02",
         'stagefleet:environments[2].expires: environment "dev2-bob" (owner bob@gatewayz.ai) expires in 6 days, '
-        "on 2027-01-31\n  hint: after that date validate and pulumi up fail until it is removed or extended: "
-        "pulumi config set --path 'stagefleet:environments[2].expires' 2027-03-02",
+        f"on 2027-01-31\n  hint: {SOON} 'stagefleet:environments[2].expires' 2027-03-02",
         'stagefleet:featureFlags[0].expires: feature flag "payments-v2" (owner alice@gatewayz.ai) expires in 6 days, '
-        "on 2027-01-31\n  hint: after that date validate and pulumi up fail until it is removed or extended: "
-        "pulumi config set --path 'stagefleet:featureFlags[0].expires' 2027-03-02",
+        f"on 2027-01-31\n  hint: {SOON} 'stagefleet:featureFlags[0].expires' 2027-03-02",
     ]
 
 

@@ -4,10 +4,12 @@ fleet stack's outputs (a mocked StackReference carrying what the real fleet prog
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
+import yaml
 
-from fleet.stackfile import load_stack_config
+from fleet.stackfile import load_stack_config, load_stack_document
 from harness import REPO
 from harness.mocks import FleetMocks, evaluate, evaluate_review, is_secret, reveal, run_program, stack_mapping
 from programs.config import InvalidStackConfig
@@ -166,3 +168,32 @@ def test_each_service_of_a_review_environment_is_deployed_from_the_pull_requests
         deployment = review.graph.named(f"pr-42-{service}-deployment")
         assert reveal(deployment.inputs["branch"]) == "feature/search-v3"
         assert {f"pr-42-{service}-variables", f"pr-42-{service}-trigger"} <= set(deployment.dependencies)
+
+
+def test_a_review_stack_prepared_twice_keeps_its_salt_and_still_builds_its_environment(tmp_path, fleet_outputs):
+    from harness.mocks import DECRYPTED_PLACEHOLDER
+    from tests import fleet_command
+
+    salt = "v1:Yv9zQ2w3c0E=:v1:3Jd0eXqXn8m2kQ4b:Jc8m0Z6v2Zc4b1y7mR1vJQ5fQy3a0g=="
+    shutil.copy(REPO / "Pulumi.pr.yaml", tmp_path / "Pulumi.pr.yaml")
+    stack_file = tmp_path / "Pulumi.pr-42.yaml"
+    for run in range(2):
+        result = fleet_command.run(tmp_path, "prepare-review-stack", "--stack", "pr-42")
+        assert result.returncode == 0, result.stderr
+        if run == 0:  # what `pulumi stack select --create` and `pulumi config set` write the first time
+            document = {"encryptionsalt": salt, **yaml.safe_load(stack_file.read_text(encoding="utf-8"))}
+            document["config"]["stagefleet:pullRequest"] = PULL_REQUEST
+            document["config"]["stagefleet:supabaseAccessToken"] = {"secure": "v1:bm9uY2U=:Y2lwaGVy"}
+            stack_file.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+
+    assert load_stack_document(stack_file)["encryptionsalt"] == salt
+    config = load_stack_config(stack_file)
+    mapping = {
+        key: DECRYPTED_PLACEHOLDER if isinstance(value, dict) and set(value) == {"secure"} else value
+        for key, value in config.items()
+    }
+    evaluation = evaluate_review(
+        {key: value if isinstance(value, str) else json.dumps(value) for key, value in mapping.items()},
+        fleet_outputs,
+    )
+    assert [r.name for r in evaluation.graph.of_type("stagefleet:index:StagingEnvironment")] == ["pr-42"]

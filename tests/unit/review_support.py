@@ -17,17 +17,21 @@ def fleet_config() -> dict[str, Any]:
     (shares main's database), legacy (external)."""
     return {
         "stagefleet:railway": {
-            "projectId": "project-1",
+            "projectId": "0f6c8a52-3b1e-4d7a-9c1f-6e2b5a4d8c01",
             "projectName": "gatewayz",
-            "baseEnvironmentId": "base-env-1",
+            "baseEnvironmentId": "7d3e1f90-52c4-4b8a-a6d1-2f9e8c7b4a10",
             "services": [
                 {
                     "name": "api",
-                    "id": "svc-api",
+                    "id": "5b1e9c3a-7f24-4e6b-b8d0-1a2c3e4f5a60",
                     "repository": "gatewayz/gatewayz-backend",
                     "variables": {"LOG_LEVEL": "warn"},
                 },
-                {"name": "web", "id": "svc-web", "repository": "gatewayz/gatewayz-frontend"},
+                {
+                    "name": "web",
+                    "id": "9a7c5e3b-1d2f-4a6b-8c0e-3f5a7b9d1e20",
+                    "repository": "gatewayz/gatewayz-frontend",
+                },
             ],
         },
         "stagefleet:supabase": {"organizationSlug": "gatewayz"},

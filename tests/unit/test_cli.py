@@ -20,10 +20,10 @@ REPO = Path(__file__).resolve().parents[2]
 VALID = """\
 config:
   stagefleet:railway:
-    projectId: project-1
-    baseEnvironmentId: base-env-1
+    projectId: 0f6c8a52-3b1e-4d7a-9c1f-6e2b5a4d8c01
+    baseEnvironmentId: 7d3e1f90-52c4-4b8a-a6d1-2f9e8c7b4a10
     services:
-      - {name: api, id: svc-api, repository: gatewayz/gatewayz-backend}
+      - {name: api, id: 5b1e9c3a-7f24-4e6b-b8d0-1a2c3e4f5a60, repository: gatewayz/gatewayz-backend}
   stagefleet:supabase: {organizationSlug: gatewayz}
   stagefleet:environments:
     - {name: main, kind: shared, branch: main, database: {strategy: dedicated}}
@@ -36,10 +36,10 @@ TODAY = ("--today", "2026-11-26")
 INVALID = """\
 config:
   stagefleet:railway:
-    projectId: project-1
-    baseEnvironmentId: base-env-1
+    projectId: 0f6c8a52-3b1e-4d7a-9c1f-6e2b5a4d8c01
+    baseEnvironmentId: 7d3e1f90-52c4-4b8a-a6d1-2f9e8c7b4a10
     services:
-      - {name: api, id: svc-api, repository: gatewayz/gatewayz-backend}
+      - {name: api, id: 5b1e9c3a-7f24-4e6b-b8d0-1a2c3e4f5a60, repository: gatewayz/gatewayz-backend}
   stagefleet:supabase: {organizationSlug: gatewayz}
   stagefleet:environments:
     - {name: main, kind: shared, branch: main, database: {strategy: dedicated}}
@@ -90,8 +90,8 @@ def test_validate_without_a_stack_file_exits_2_and_says_where_it_looked(tmp_path
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == (
-        f"error: {tmp_path / 'Pulumi.staging.yaml'}: no such stack file"
-        " (run from the Pulumi project directory, or pass --file)\n"
+        f"error: {tmp_path / 'Pulumi.staging.yaml'}: no such stack file\n"
+        f"  hint: no Pulumi.<stack>.yaml in {tmp_path}: run from the Pulumi project directory, or pass --file\n"
     )
 
 

@@ -32,7 +32,7 @@ def test_keys_of_other_namespaces_are_ignored(config):
     config["aws:region"] = "us-east-1"
     config["railway"] = "not ours"
 
-    assert FleetSpec.from_config(config).railway.project_id == "project-1"
+    assert FleetSpec.from_config(config).railway.project_id == "0f6c8a52-3b1e-4d7a-9c1f-6e2b5a4d8c01"
 
 
 def test_unknown_environment_key_is_rejected_with_its_path(config, problems_of, error_of):
@@ -203,10 +203,13 @@ def test_duplicate_service_name_is_rejected(config, problems_of):
 
 
 def test_duplicate_service_id_is_rejected(config, problems_of):
-    config[RAILWAY]["services"][1]["id"] = "svc-api"
+    config[RAILWAY]["services"][1]["id"] = "5b1e9c3a-7f24-4e6b-b8d0-1a2c3e4f5a60"
 
     assert problems_of(config) == [
-        (f"{RAILWAY}.services[1].id", f'service id "svc-api" is already used by {RAILWAY}.services[0]')
+        (
+            f"{RAILWAY}.services[1].id",
+            f'service id "5b1e9c3a-7f24-4e6b-b8d0-1a2c3e4f5a60" is already used by {RAILWAY}.services[0]',
+        )
     ]
 
 
@@ -511,9 +514,9 @@ def test_environment_without_database_and_without_default_database_is_rejected()
 
     mapping = {
         "stagefleet:railway": {
-            "projectId": "p",
-            "baseEnvironmentId": "b",
-            "services": [{"name": "api", "id": "s", "repository": "o/r"}],
+            "projectId": "0f6c8a52-3b1e-4d7a-9c1f-6e2b5a4d8c01",
+            "baseEnvironmentId": "7d3e1f90-52c4-4b8a-a6d1-2f9e8c7b4a10",
+            "services": [{"name": "api", "id": "5b1e9c3a-7f24-4e6b-b8d0-1a2c3e4f5a60", "repository": "o/r"}],
         },
         "stagefleet:environments": [{"name": "team-a", "kind": "team", "branch": "main"}],
     }

@@ -215,6 +215,7 @@ def test_the_janitor_reports_expired_flags_as_json(tmp_path):
             "expires": "2026-11-01",
             "owner": "alice@gatewayz.ai",
             "enabledFor": ["alice@gatewayz.ai", "user_4821"],
+            "daysAgo": 25,
         },
         {
             "flag": "old-admin",
@@ -222,7 +223,18 @@ def test_the_janitor_reports_expired_flags_as_json(tmp_path):
             "expires": "2026-11-25",
             "owner": "platform",
             "enabledFor": ["ops@gatewayz.ai"],
+            "daysAgo": 1,
         },
+    ]
+
+
+def test_the_janitor_reports_flags_expiring_within_7_days_as_json(tmp_path):
+    project = janitor_project(tmp_path, EXPIRING)
+
+    result = run_janitor(project, "--stack", "staging", "--format", "json")
+
+    assert [(flag["flag"], flag["daysLeft"]) for flag in json.loads(result.stdout)["expiringFlags"]] == [
+        ("Search Beta", 0)
     ]
 
 
@@ -232,11 +244,13 @@ def test_the_janitor_lists_expired_flags_last_in_its_text_output(tmp_path):
     lines = run_janitor(project, "--stack", "staging").stdout.splitlines()
 
     assert lines[0] == "destroy pr-12: pull request #12 is closed"
-    assert lines[-2:] == [
-        "expired-flag payments-v2: expired on 2026-11-01 (owner alice@gatewayz.ai; Statsig gate payments-v2, "
-        "enabled for alice@gatewayz.ai, user_4821)",
-        "expired-flag old-admin: expired on 2026-11-25 (owner platform; Statsig gate old-admin, enabled for "
-        "ops@gatewayz.ai)",
+    assert lines[-3:] == [
+        "expired-flag payments-v2: expired on 2026-11-01, 25 days ago (owner alice@gatewayz.ai; Statsig gate "
+        "payments-v2, enabled for alice@gatewayz.ai, user_4821)",
+        "expired-flag old-admin: expired on 2026-11-25, 1 day ago (owner platform; Statsig gate old-admin, enabled "
+        "for ops@gatewayz.ai)",
+        "expiring-flag Search Beta: expires on 2026-11-26, today (owner qa; Statsig gate search_beta, enabled for "
+        "qa-bot)",
     ]
     assert [line.split(":")[0] for line in lines if line.startswith("expired-flag ")] == [
         "expired-flag payments-v2",
@@ -265,7 +279,12 @@ def test_plan_reports_expired_flags_in_config_order():
 
     assert report.expired_flags == [
         ExpiredFlag(
-            "payments-v2", "payments-v2", dt.date(2026, 11, 1), "alice@gatewayz.ai", ("alice@gatewayz.ai", "user_4821")
+            "payments-v2",
+            "payments-v2",
+            dt.date(2026, 11, 1),
+            "alice@gatewayz.ai",
+            ("alice@gatewayz.ai", "user_4821"),
+            25,
         ),
-        ExpiredFlag("old-admin", "old-admin", dt.date(2026, 11, 25), "platform", ("ops@gatewayz.ai",)),
+        ExpiredFlag("old-admin", "old-admin", dt.date(2026, 11, 25), "platform", ("ops@gatewayz.ai",), 1),
     ]

@@ -26,12 +26,16 @@ def with_flags(*flags: dict, **config) -> dict:
     return fleet
 
 
-def found(config, today: dt.date = TODAY) -> list[tuple[str, str, str]]:
-    return [(p.severity, p.path, p.message) for p in policy.check(spec_of(config), today)]
+def found(config, today: dt.date = TODAY, base: dict | None = None) -> list[tuple[str, str, str]]:
+    baseline = policy.Baseline.of(spec_of(base)) if base is not None else None
+    return [(p.severity, p.path, p.message) for p in policy.check(spec_of(config), today, baseline)]
 
 
 def hints(config, today: dt.date = TODAY) -> list[str | None]:
     return [p.hint for p in policy.check(spec_of(config), today)]
+
+
+EXPIRED = 'feature flag "flag-0" (owner platform) expired on 2026-11-01, 25 days ago'
 
 
 def test_the_committed_staging_flags_break_no_rule_today():
@@ -53,23 +57,54 @@ def test_a_flag_without_expires_is_an_error_with_a_date_to_set():
     ]
 
 
-def test_a_flag_past_its_expiry_is_an_error():
+def test_a_flag_past_its_expiry_is_a_warning_it_keeps_running():
     config = with_flags({"expires": "2026-11-01"})
 
-    assert found(config) == [
-        ("error", f"{FLAGS}[0].expires", 'feature flag "flag-0" (owner platform) expired on 2026-11-01, 25 days ago'),
-    ]
+    assert found(config) == [("warning", f"{FLAGS}[0].expires", f"{EXPIRED}; it keeps running until it is removed")]
     assert hints(config) == [
-        "remove it from stagefleet:featureFlags (its Statsig gate is then deleted), or extend it: "
-        f"pulumi config set --path '{FLAGS}[0].expires' 2027-02-24"
+        "remove it from stagefleet:featureFlags (its Statsig gate is then deleted; the janitor workflow opens a "
+        f"pull request that does), or extend it: pulumi config set --path '{FLAGS}[0].expires' 2027-02-24"
     ]
+
+
+def test_a_flag_that_expired_since_the_base_is_a_warning_under_validate_base():
+    config = with_flags({"expires": "2026-11-01"})
+
+    assert [severity for severity, _, _ in found(config, base=config)] == ["warning"]
+
+
+def test_a_pull_request_adding_an_expired_flag_fails():
+    base = with_flags()
+    config = with_flags({"expires": "2026-11-01"})
+
+    assert found(config, base=base) == [
+        (
+            "error",
+            f"{FLAGS}[0].expires",
+            f"{EXPIRED}: a pull request may not add an expired entry or extend one to a date that has passed",
+        )
+    ]
+
+
+def test_a_pull_request_extending_a_flag_to_a_past_date_fails():
+    base = with_flags({"expires": "2026-10-01"})
+
+    assert found(with_flags({"expires": "2026-11-01"}), base=base)[0][0] == "error"
+
+
+def test_a_pull_request_extending_a_flag_past_max_flag_days_fails():
+    base = with_flags({"expires": "2026-11-01"})
+
+    assert [severity for severity, _, _ in found(with_flags({"expires": "2027-02-25"}), base=base)] == ["error"]
 
 
 def test_the_hint_of_an_expired_flag_says_archived_when_gates_are_archived():
     config = with_flags({"expires": "2026-11-25"}, **{"stagefleet:statsig": {"onDelete": "archive"}})
 
-    assert found(config)[0][2] == 'feature flag "flag-0" (owner platform) expired on 2026-11-25, 1 day ago'
-    assert hints(config)[0].startswith("remove it from stagefleet:featureFlags (its Statsig gate is then archived)")
+    assert found(config)[0][2] == (
+        'feature flag "flag-0" (owner platform) expired on 2026-11-25, 1 day ago; it keeps running until it is removed'
+    )
+    assert hints(config)[0].startswith("remove it from stagefleet:featureFlags (its Statsig gate is then archived;")
 
 
 def test_a_flag_expiring_today_is_still_valid_with_a_warning():
@@ -79,8 +114,8 @@ def test_a_flag_expiring_today_is_still_valid_with_a_warning():
         ("warning", f"{FLAGS}[0].expires", 'feature flag "flag-0" (owner platform) expires today, on 2026-11-26'),
     ]
     assert hints(config) == [
-        "after that date validate and pulumi up fail until it is removed or extended: "
-        f"pulumi config set --path '{FLAGS}[0].expires' 2026-12-26"
+        "after that date it keeps running, reported as expired, and the janitor workflow proposes removing it; "
+        f"to keep it: pulumi config set --path '{FLAGS}[0].expires' 2026-12-26"
     ]
 
 
@@ -137,20 +172,17 @@ def test_every_flag_is_checked_and_reported_in_config_order_after_the_environmen
     config["stagefleet:environments"][1]["expires"] = "2026-11-01"  # dev1-alice, expired
 
     assert [(severity, path) for severity, path, _ in found(config)] == [
-        ("error", "stagefleet:environments[1].expires"),
+        ("warning", "stagefleet:environments[1].expires"),
         ("error", f"{FLAGS}[0].expires"),
         ("error", f"{FLAGS}[1].expires"),
-        ("error", f"{FLAGS}[2].expires"),
+        ("warning", f"{FLAGS}[2].expires"),
     ]
 
 
-def test_enforce_raises_for_an_expired_flag():
-    with pytest.raises(policy.PolicyViolation) as raised:
-        policy.enforce(spec_of(with_flags({"expires": "2026-11-01"})), TODAY)
+def test_enforce_returns_an_expired_flag_as_a_warning():
+    [warning] = policy.enforce(spec_of(with_flags({"expires": "2026-11-01"})), TODAY)
 
-    assert str(raised.value) == (
-        f'{FLAGS}[0].expires: feature flag "flag-0" (owner platform) expired on 2026-11-01, 25 days ago'
-    )
+    assert str(warning) == f"{FLAGS}[0].expires: {EXPIRED}; it keeps running until it is removed"
 
 
 # --- python -m fleet validate ------------------------------------------------------------------
@@ -161,20 +193,24 @@ def fleet(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def write_stack(path: Path, config: dict) -> None:
+    """The stack file of a config as the program gets it: the external database's key encrypted."""
+    for environment in config["stagefleet:environments"]:
+        database = environment.get("database") or {}
+        if "supabaseKey" in database:
+            database["supabaseKey"] = {"secure": "v1:ciphertext"}
     path.write_text(yaml.safe_dump({"config": config}, sort_keys=False), encoding="utf-8")
 
 
-def test_validate_fails_on_an_expired_flag_with_its_path_and_hint(tmp_path):
+def test_validate_warns_about_an_expired_flag_with_its_path_and_hint_and_passes(tmp_path):
     write_stack(tmp_path / "Pulumi.staging.yaml", with_flags({"expires": "2026-11-01"}))
 
     result = fleet(tmp_path, "validate", "--stack", "staging", "--today", "2026-11-26")
 
-    assert (result.returncode, result.stdout) == (1, "")
+    assert result.returncode == 0
     assert result.stderr.splitlines() == [
-        f'{FLAGS}[0].expires: feature flag "flag-0" (owner platform) expired on 2026-11-01, 25 days ago',
-        "  hint: remove it from stagefleet:featureFlags (its Statsig gate is then deleted), or extend it: "
-        f"pulumi config set --path '{FLAGS}[0].expires' 2027-02-24",
-        "error: stack staging is invalid: 1 problem in Pulumi.staging.yaml",
+        f"warning: {FLAGS}[0].expires: {EXPIRED}; it keeps running until it is removed",
+        "  hint: remove it from stagefleet:featureFlags (its Statsig gate is then deleted; the janitor workflow opens "
+        f"a pull request that does), or extend it: pulumi config set --path '{FLAGS}[0].expires' 2027-02-24",
     ]
 
 

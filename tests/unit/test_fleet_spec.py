@@ -205,7 +205,9 @@ def test_supabase_block_is_read(config):
 
 
 def test_specs_can_be_built_by_attribute_name_in_python():
-    service = ServiceSpec(name="api", id="svc", repository="o/r", healthcheck_path="/health")
+    service = ServiceSpec(
+        name="api", id="5b1e9c3a-7f24-4e6b-b8d0-1a2c3e4f5a60", repository="o/r", healthcheck_path="/health"
+    )
     env = EnvironmentSpec(name="dev1", kind="team", branch="main", database=DatabaseSpec(strategy="dedicated"))
 
     assert (service.healthcheck_path, env.database.strategy) == ("/health", "dedicated")

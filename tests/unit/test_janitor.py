@@ -4,10 +4,12 @@ Run as CI runs it: a process in the project directory, inputs as files."""
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from tests.unit.fleet_support import REPO
 from tests.unit.review_support import run_fleet as fleet
 
 NOW = "2026-11-26T09:00:00Z"
@@ -72,10 +74,10 @@ OPEN_PRS = [
 FLEET_WITH_TTL = """\
 config:
   stagefleet:railway:
-    projectId: project-1
-    baseEnvironmentId: base-env-1
+    projectId: 0f6c8a52-3b1e-4d7a-9c1f-6e2b5a4d8c01
+    baseEnvironmentId: 7d3e1f90-52c4-4b8a-a6d1-2f9e8c7b4a10
     services:
-      - {name: api, id: svc-api, repository: gatewayz/gatewayz-backend}
+      - {name: api, id: 5b1e9c3a-7f24-4e6b-b8d0-1a2c3e4f5a60, repository: gatewayz/gatewayz-backend}
   stagefleet:supabase: {organizationSlug: gatewayz}
   stagefleet:limits: {reviewStackTtlDays: 30}
   stagefleet:environments:
@@ -121,20 +123,36 @@ def test_the_stack_of_a_closed_pull_request_is_destroyed(inputs):
     }
 
 
+PR9_IDLE = "no activity for 10 days (TTL 7; pull request updated 2026-11-16, stack updated 2026-11-16)"
+
+
 def test_a_stack_idle_beyond_the_ttl_is_destroyed(inputs):
-    assert decision(report(inputs)["destroy"], "pr-9") == {
-        "stack": "pr-9",
-        "pullRequest": 9,
-        "reason": "not updated for 10 days (TTL 7)",
-    }
+    assert decision(report(inputs)["destroy"], "pr-9") == {"stack": "pr-9", "pullRequest": 9, "reason": PR9_IDLE}
 
 
 def test_the_stack_of_an_open_fresh_pull_request_is_kept(inputs):
     assert decision(report(inputs)["keep"], "pr-15") == {
         "stack": "pr-15",
         "pullRequest": 15,
-        "reason": "pull request #15 is open, updated 0 days ago (TTL 7)",
+        "reason": "pull request #15 is open, last activity 0 days ago (TTL 7)",
     }
+
+
+def test_the_ttl_counts_from_the_pull_requests_activity_not_the_stacks_last_update(inputs):
+    # Nobody pushed to #9 for 10 days, but it was reviewed yesterday: its environment is in use.
+    prs = [dict(pr, updatedAt="2026-11-25T16:00:00Z") if pr["number"] == 9 else pr for pr in OPEN_PRS]
+    (inputs / "prs.json").write_text(json.dumps(prs), encoding="utf-8")
+
+    assert decision(report(inputs)["keep"], "pr-9")["reason"] == (
+        "pull request #9 is open, last activity 0 days ago (TTL 7)"
+    )
+
+
+def test_the_ttl_counts_from_the_stacks_update_when_it_is_newer_than_the_pull_request(inputs):
+    prs = [dict(pr, updatedAt="2026-11-01T00:00:00Z") if pr["number"] == 15 else pr for pr in OPEN_PRS]
+    (inputs / "prs.json").write_text(json.dumps(prs), encoding="utf-8")
+
+    assert "pr-15" not in destroyed(inputs)
 
 
 def test_stacks_without_a_pull_request_number_are_never_destroyed(inputs):
@@ -152,9 +170,17 @@ def test_a_stack_with_an_update_in_progress_is_left_alone_even_when_its_pull_req
     assert decision(report(inputs)["keep"], "pr-20")["reason"] == "an update is in progress; left for the next run"
 
 
-def test_a_never_updated_stack_of_an_open_pull_request_is_kept(inputs):
-    assert (
-        decision(report(inputs)["keep"], "pr-21")["reason"] == "pull request #21 is open; the stack was never updated"
+def test_a_never_updated_stack_of_an_open_pull_request_is_kept_by_the_pull_requests_activity(inputs):
+    assert decision(report(inputs)["keep"], "pr-21")["reason"] == (
+        "pull request #21 is open, last activity 0 days ago (TTL 7)"
+    )
+
+
+def test_a_never_updated_stack_of_a_pull_request_without_a_date_is_kept(inputs):
+    (inputs / "prs.json").write_text(json.dumps([{"number": 21}]), encoding="utf-8")
+
+    assert decision(report(inputs)["keep"], "pr-21")["reason"] == (
+        "pull request #21 is open; the stack was never updated"
     )
 
 
@@ -180,7 +206,7 @@ def test_text_output_is_one_destroy_line_per_stack_first_in_a_stable_order(input
 
     assert result.returncode == 0
     assert result.stdout.splitlines()[:2] == [
-        "destroy pr-9: not updated for 10 days (TTL 7)",
+        f"destroy pr-9: {PR9_IDLE}",
         "destroy pr-12: pull request #12 is closed",
     ]
 
@@ -189,9 +215,9 @@ def test_text_output_lists_kept_stacks_after_the_destroy_lines(inputs):
     lines = janitor(inputs).stdout.splitlines()
 
     assert lines[2:] == [
-        "keep pr-15: pull request #15 is open, updated 0 days ago (TTL 7)",
+        "keep pr-15: pull request #15 is open, last activity 0 days ago (TTL 7)",
         "keep pr-20: an update is in progress; left for the next run",
-        "keep pr-21: pull request #21 is open; the stack was never updated",
+        "keep pr-21: pull request #21 is open, last activity 0 days ago (TTL 7)",
         "keep pr-abc: not a review stack (its name is not pr-<number>)",
         "keep preview-12: not a review stack (its name is not pr-<number>)",
         "keep sandbox: not a review stack (its name is not pr-<number>)",
@@ -233,16 +259,64 @@ def test_environments_whose_expiry_has_passed_are_reported(inputs):
 
     # dev2-bob expires today: still valid until the day is over.
     assert report(inputs, "--stack", "staging")["expired"] == [
-        {"environment": "dev1-alice", "expires": "2026-11-01", "owner": "alice@gatewayz.ai"},
+        {"environment": "dev1-alice", "expires": "2026-11-01", "owner": "alice@gatewayz.ai", "daysAgo": 25},
     ]
 
 
-def test_expired_environments_are_listed_in_the_text_output(inputs):
+def test_environments_expiring_within_7_days_are_reported(inputs):
+    (inputs / "Pulumi.staging.yaml").write_text(FLEET_WITH_TTL, encoding="utf-8")
+
+    assert report(inputs, "--stack", "staging")["expiring"] == [
+        {"environment": "dev2-bob", "expires": "2026-11-26", "owner": "bob@gatewayz.ai", "daysLeft": 0},
+    ]
+
+
+def test_expired_and_expiring_environments_are_listed_in_the_text_output(inputs):
     (inputs / "Pulumi.staging.yaml").write_text(FLEET_WITH_TTL, encoding="utf-8")
 
     lines = janitor(inputs, "--stack", "staging").stdout.splitlines()
 
-    assert lines[-1] == "expired dev1-alice: expired on 2026-11-01 (owner alice@gatewayz.ai)"
+    assert lines[-2:] == [
+        "expired dev1-alice: expired on 2026-11-01, 25 days ago (owner alice@gatewayz.ai)",
+        "expiring dev2-bob: expires on 2026-11-26, today (owner bob@gatewayz.ai)",
+    ]
+
+
+def test_the_fleet_stack_alone_lists_its_expired_environments_without_review_stack_inputs(inputs):
+    (inputs / "Pulumi.staging.yaml").write_text(FLEET_WITH_TTL, encoding="utf-8")
+
+    result = fleet(inputs, "janitor", "--stack", "staging", "--now", NOW)
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        "expired dev1-alice: expired on 2026-11-01, 25 days ago (owner alice@gatewayz.ai)",
+        "expiring dev2-bob: expires on 2026-11-26, today (owner bob@gatewayz.ai)",
+    ]
+
+
+def test_the_committed_staging_stack_alone_works_from_the_project_directory():
+    result = fleet(REPO, "janitor", "--stack", "staging", "--now", "2027-02-01T00:00:00Z")
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[0] == (
+        "expired dev1-alice: expired on 2027-01-31, 1 day ago (owner alice@gatewayz.ai)"
+    )
+
+
+def test_stacks_without_open_pull_requests_is_a_usage_error(inputs):
+    result = fleet(inputs, "janitor", "--stacks", "stacks.json")
+
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: --stacks needs --open-prs too: a stack missing from the open pull requests would be destroyed\n"
+    )
+
+
+def test_no_input_at_all_is_a_usage_error(inputs):
+    result = fleet(inputs, "janitor")
+
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("error: nothing to look at: give --stack staging")
 
 
 def test_without_a_fleet_stack_nothing_is_reported_expired(inputs):
@@ -326,8 +400,8 @@ def test_a_missing_input_file_exits_2(inputs):
     assert result.stderr.splitlines()[0] == "error: prs.json: no such file"
 
 
-def test_json_output_has_destroy_keep_expired_and_expired_flags(inputs):
-    assert set(report(inputs)) == {"destroy", "keep", "expired", "expiredFlags"}
+def test_json_output_has_destroy_keep_expired_and_expiring(inputs):
+    assert set(report(inputs)) == {"destroy", "keep", "expired", "expiredFlags", "expiring", "expiringFlags"}
 
 
 @pytest.mark.parametrize(
@@ -337,3 +411,45 @@ def test_bad_options_are_usage_errors(inputs, option):
     result = janitor(inputs, *option)
 
     assert (result.returncode, result.stdout) == (2, "")
+
+
+def test_markdown_tells_the_owners_what_expires_soon():
+    result = fleet(REPO, "janitor", "--stack", "staging", "--now", "2027-01-29T00:00:00Z", "--format", "markdown")
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (
+        "<!-- stagefleet:janitor -->\n"
+        "As of 2027-01-29.\n"
+        "\n"
+        "Expiring within 7 days of the fleet stack `staging`: to keep one, change its `expires` in a pull request "
+        "(one line):\n"
+        "\n"
+        "| entry | owner | expires | when |\n"
+        "| --- | --- | --- | --- |\n"
+        "| environment `dev1-alice` | alice@gatewayz.ai | 2027-01-31 | in 2 days |\n"
+        "| environment `dev2-bob` | bob@gatewayz.ai | 2027-01-31 | in 2 days |\n"
+        "| feature flag `payments-v2` | alice@gatewayz.ai | 2027-01-31 | in 2 days |\n"
+    )
+
+
+def test_markdown_lists_expired_entries_and_stacks_to_destroy(inputs):
+    (inputs / "Pulumi.staging.yaml").write_text(FLEET_WITH_TTL, encoding="utf-8")
+
+    text = janitor(inputs, "--stack", "staging", "--format", "markdown").stdout
+
+    assert "| `pr-12` | pull request #12 is closed |\n" in text
+    assert "| environment `dev1-alice` | alice@gatewayz.ai | 2026-11-01 | 25 days ago |\n" in text
+    assert "| environment `dev2-bob` | bob@gatewayz.ai | 2026-11-26 | today |\n" in text
+
+
+def test_markdown_is_empty_when_there_is_nothing_to_say():
+    result = fleet(REPO, "janitor", "--stack", "staging", "--now", "2026-11-26T00:00:00Z", "--format", "markdown")
+
+    assert (result.returncode, result.stdout) == (0, "")
+
+
+def test_the_janitors_decisions_load_without_the_config_model():
+    # fleet/wording.py: the janitor must not import pydantic (it reads command output, not config).
+    code = "import sys, fleet.janitor; sys.exit('pydantic' in sys.modules)"
+
+    assert subprocess.run([sys.executable, "-c", code], cwd=REPO, timeout=60).returncode == 0

@@ -12,9 +12,11 @@ from tests.unit.fleet_support import TODAY, fleet_config, spec_of, staging_spec
 ENVS = "stagefleet:environments"
 
 
-def found(config, today: dt.date = TODAY) -> list[tuple[str, str, str]]:
-    """(severity, path, message) of every rule the config breaks."""
-    return [(p.severity, p.path, p.message) for p in policy.check(spec_of(config), today)]
+def found(config, today: dt.date = TODAY, base: dict | None = None) -> list[tuple[str, str, str]]:
+    """(severity, path, message) of every rule the config breaks; `base`: the config the pull
+    request merges into."""
+    baseline = policy.Baseline.of(spec_of(base)) if base is not None else None
+    return [(p.severity, p.path, p.message) for p in policy.check(spec_of(config), today, baseline)]
 
 
 def test_the_committed_staging_stack_breaks_no_rule_today():
@@ -104,8 +106,11 @@ def with_expiry(kind: str, expires: str | None, **limits):
     return config
 
 
+EXPIRED_ALICE = 'environment "dev1-alice" (owner alice@gatewayz.ai) expired on 2026-11-20, 6 days ago'
+
+
 @pytest.mark.parametrize("kind", ["developer", "team", "shared"])
-def test_an_environment_past_its_expiry_is_an_error(kind):
+def test_an_environment_past_its_expiry_is_a_warning_naming_its_owner_and_the_days_past(kind):
     config = with_expiry(kind, "2026-11-20")
     if kind == "shared":
         config[ENVS][0]["kind"] = "team"  # one shared environment is enough
@@ -113,11 +118,96 @@ def test_an_environment_past_its_expiry_is_an_error(kind):
     [problem] = policy.check(spec_of(config), TODAY)
 
     assert (problem.severity, problem.path, problem.message) == (
+        "warning",
+        f"{ENVS}[1].expires",
+        f"{EXPIRED_ALICE}; it keeps running until it is removed",
+    )
+    assert problem.hint.startswith(
+        "remove it from stagefleet:environments (the janitor workflow opens a pull request that does), or extend "
+        "it: pulumi config set --path "
+    )
+
+
+def test_an_environment_that_expired_since_the_base_is_a_warning():
+    config = with_expiry("developer", "2026-11-20")
+
+    assert found(config, base=config) == [
+        ("warning", f"{ENVS}[1].expires", f"{EXPIRED_ALICE}; it keeps running until it is removed")
+    ]
+
+
+def test_an_unrelated_edit_of_an_expired_environment_is_a_warning():
+    base = with_expiry("developer", "2026-11-20")
+    config = with_expiry("developer", "2026-11-20")
+    config[ENVS][1]["purpose"] = "Payment v2, now with refunds"
+
+    assert [severity for severity, _, _ in found(config, base=base)] == ["warning"]
+
+
+def test_a_pull_request_adding_an_expired_environment_fails():
+    base = fleet_config()
+    del base[ENVS][1]
+    config = with_expiry("developer", "2026-11-20")
+
+    [problem] = policy.check(spec_of(config), TODAY, policy.Baseline.of(spec_of(base)))
+
+    assert (problem.severity, problem.path, problem.message) == (
         "error",
         f"{ENVS}[1].expires",
-        'environment "dev1-alice" (owner alice@gatewayz.ai) expired on 2026-11-20, 6 days ago',
+        f"{EXPIRED_ALICE}: a pull request may not add an expired entry or extend one to a date that has passed",
     )
-    assert problem.hint.startswith("remove it from stagefleet:environments, or extend it: pulumi config set --path ")
+    assert problem.hint == f"set a date from today on: pulumi config set --path '{ENVS}[1].expires' 2027-02-24"
+
+
+def test_a_pull_request_extending_an_environment_to_a_past_date_fails():
+    base = with_expiry("developer", "2026-11-01")
+
+    assert [severity for severity, _, _ in found(with_expiry("developer", "2026-11-20"), base=base)] == ["error"]
+
+
+def test_a_pull_request_extending_an_environment_within_the_limit_passes():
+    base = with_expiry("developer", "2026-11-01")
+
+    assert found(with_expiry("developer", "2027-01-31"), base=base) == []
+
+
+def test_a_pull_request_extending_an_environment_past_max_developer_days_fails():
+    base = with_expiry("developer", "2026-11-01")
+
+    assert found(with_expiry("developer", "2027-02-25"), base=base) == [
+        (
+            "error",
+            f"{ENVS}[1].expires",
+            "2027-02-25 is 91 days away; a developer environment may last at most 90 days from today "
+            "(stagefleet:limits.maxDeveloperDays)",
+        ),
+    ]
+
+
+def test_an_unchanged_environment_beyond_max_developer_days_is_a_warning_under_a_base():
+    # The base allowed more days, or was checked on another day: the pull request did not ask for it.
+    config = with_expiry("developer", "2027-02-25")
+
+    assert [severity for severity, _, _ in found(config, base=config)] == ["warning"]
+
+
+def test_a_pull_request_lowering_max_developer_days_is_held_to_every_entry():
+    base = with_expiry("developer", "2027-01-31", maxDeveloperDays=90)
+    config = with_expiry("developer", "2027-01-31", maxDeveloperDays=30)
+
+    assert [(severity, path) for severity, path, _ in found(config, base=base)] == [("error", f"{ENVS}[1].expires")]
+
+
+def test_a_pull_request_turning_a_team_environment_into_a_developer_one_is_held_to_the_limit():
+    base = with_expiry("team", "2030-01-01")
+
+    assert [severity for severity, _, _ in found(with_expiry("developer", "2030-01-01"), base=base)] == ["error"]
+
+
+def test_against_an_empty_base_every_entry_is_added():
+    [problem] = policy.check(spec_of(with_expiry("team", "2026-11-20")), TODAY, policy.Baseline.empty())
+
+    assert problem.severity == "error"
 
 
 def test_the_expiry_date_itself_is_still_valid_with_a_warning():
@@ -128,7 +218,9 @@ def test_the_expiry_date_itself_is_still_valid_with_a_warning():
             'environment "dev1-alice" (owner alice@gatewayz.ai) expires today, on 2026-11-26',
         ),
     ]
-    assert found(with_expiry("developer", "2026-11-25"))[0][0] == "error"
+    assert found(with_expiry("developer", "2026-11-25"))[0][2].endswith(
+        "expired on 2026-11-25, 1 day ago; it keeps running until it is removed"
+    )
 
 
 @pytest.mark.parametrize(
@@ -142,7 +234,10 @@ def test_expiring_within_7_days_is_a_warning(expires, when):
         "warning",
         f'environment "dev1-alice" (owner alice@gatewayz.ai) expires {when}, on {expires}',
     )
-    assert problem.hint.startswith("after that date validate and pulumi up fail until it is removed or extended")
+    assert problem.hint.startswith(
+        "after that date it keeps running, reported as expired, and the janitor workflow proposes removing it; "
+        "to keep it: pulumi config set --path "
+    )
 
 
 def test_expiring_in_8_days_is_no_warning():
@@ -201,9 +296,9 @@ def test_today_decides_and_is_given_by_the_caller():
         ("warning", flag),
     ]
     assert [(p.severity, p.path) for p in policy.check(spec, dt.date(2027, 2, 1))] == [
-        ("error", f"{ENVS}[1].expires"),
-        ("error", f"{ENVS}[2].expires"),
-        ("error", flag),
+        ("warning", f"{ENVS}[1].expires"),
+        ("warning", f"{ENVS}[2].expires"),
+        ("warning", flag),
     ]
 
 
@@ -289,7 +384,7 @@ def test_every_violation_is_reported_together_in_config_order():
     assert [(s, path) for s, path, _ in found(config)] == [
         ("error", "stagefleet:limits.monthlyBudgetUsd"),
         ("error", f"{ENVS}[1].expires"),
-        ("error", f"{ENVS}[2].expires"),
+        ("warning", f"{ENVS}[2].expires"),
         ("warning", f"{ENVS}[3].branch"),
         ("error", f"{ENVS}[4]"),
         ("warning", f"{ENVS}[4].expires"),

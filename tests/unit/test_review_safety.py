@@ -188,12 +188,24 @@ def test_a_bare_hostname_with_a_port_counts():
     assert path == "stagefleet:review.variables.REDIS"
 
 
-def test_a_host_inside_a_connection_string_with_credentials_counts():
-    config = review_config(variables={"DATABASE_URL": "postgres://app:hunter2@db.gatewayz.ai:5432/app"})
+def test_a_host_inside_a_connection_string_with_a_user_counts():
+    config = review_config(variables={"DATABASE_URL": "postgres://app@db.gatewayz.ai:5432/app"})
 
-    [(path, _)] = problems(config, fleet_with(["db.gatewayz.ai"]))
+    [(path, message)] = problems(config, fleet_with(["db.gatewayz.ai"]))
 
     assert path == "stagefleet:review.variables.DATABASE_URL"
+    assert "looks like" not in message
+
+
+def test_a_connection_string_with_a_password_is_refused_as_a_credential():
+    config = review_config(variables={"DATABASE_URL": "postgres://app:hunter2@db.staging.example:5432/app"})
+
+    assert problems(config, fleet_with()) == [
+        (
+            "stagefleet:review.variables.DATABASE_URL",
+            "looks like a URL with a password: variables are written to the stack file in plain text",
+        )
+    ]
 
 
 def test_the_message_never_shows_the_value():

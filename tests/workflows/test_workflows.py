@@ -19,7 +19,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOWS = REPO / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml")) + sorted(WORKFLOWS.glob("*.yaml"))
-EXPECTED = {"preview.yml", "deploy.yml", "review-stack.yml", "janitor.yml"}
+EXPECTED = {"preview.yml", "deploy.yml", "review-stack.yml", "janitor.yml", "test.yml", "e2e.yml"}
 
 # Triggers under which a job never runs code or config from a fork.
 TRUSTED_TRIGGERS = {"push", "schedule", "workflow_dispatch"}
@@ -41,6 +41,8 @@ UNTRUSTED = (
     "github.event.commits",
 )
 SECRET = re.compile(r"\bsecrets\.[A-Za-z_]")
+# Whether a secret is set, as the backend check reads it: a boolean, never the value.
+PRESENCE = re.compile(r"\bsecrets\.[A-Za-z_]+ != ''")
 PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")
 VERSION_COMMENT = re.compile(r"#\s*v\d+\.\d+\.\d+\s*$")
 
@@ -117,7 +119,7 @@ def actionlint_command() -> list[str] | None:
     return None
 
 
-def test_the_four_workflows_exist():
+def test_the_workflows_exist():
     assert {path.name for path in FILES} >= EXPECTED
 
 
@@ -214,20 +216,63 @@ def test_no_write_all_or_read_all_anywhere(path):
 
 
 @pytest.mark.parametrize(("file", "name", "job"), all_jobs(), ids=job_ids())
-def test_no_job_can_write_to_the_repository(file, name, job):
+def test_no_job_can_write_to_the_repository_but_the_janitors_removal_pull_request(file, name, job):
     granted = {scope for scope, level in job["permissions"].items() if level == "write"}
 
-    assert granted <= {"pull-requests", "issues"}
+    allowed = {"pull-requests", "issues", "id-token"} | (
+        {"contents"} if (file, name) == ("janitor.yml", "expiry") else set()
+    )
+    assert granted <= allowed
 
 
-def test_only_the_orphans_report_may_write_issues():
+def test_only_the_janitors_reports_may_write_issues():
     writers = {(file, name) for file, name, job in all_jobs() if job["permissions"].get("issues") == "write"}
 
-    assert writers == {("janitor.yml", "orphans")}
+    assert writers == {("janitor.yml", "orphans"), ("janitor.yml", "expiry")}
     assert job_named("janitor.yml", "orphans")["permissions"] == {
         "contents": "read",
         "pull-requests": "read",
         "issues": "write",
+        "id-token": "write",
+    }
+
+
+# Jobs that reach the Pulumi state backend: the only ones that may mint an OIDC token.
+BACKEND_JOBS = {
+    ("deploy.yml", "deploy"),
+    ("preview.yml", "preview"),
+    ("review-stack.yml", "deploy"),
+    ("review-stack.yml", "destroy"),
+    ("janitor.yml", "sweep"),
+    ("janitor.yml", "orphans"),
+}
+CONFIGURE_AWS = "aws-actions/configure-aws-credentials@"
+
+
+def test_only_the_jobs_that_reach_the_state_backend_may_mint_an_oidc_token():
+    minting = {(file, name) for file, name, job in all_jobs() if job["permissions"].get("id-token") == "write"}
+
+    assert minting == BACKEND_JOBS
+
+
+@pytest.mark.parametrize(("file", "name"), sorted(BACKEND_JOBS), ids=lambda value: str(value))
+def test_each_backend_job_gets_aws_credentials_by_oidc_when_a_role_is_set(file, name):
+    job = job_named(file, name)
+    [step] = [step for step in steps(job) if str(step.get("uses", "")).startswith(CONFIGURE_AWS)]
+
+    assert step["with"] == {"role-to-assume": "${{ env.AWS_ROLE_ARN }}", "aws-region": "${{ env.AWS_REGION }}"}
+    assert "env.AWS_ROLE_ARN != ''" in step["if"]
+    assert job["env"]["AWS_ROLE_ARN"] == "${{ secrets.AWS_ROLE_ARN }}"
+    # Before anything reads the state.
+    first_pulumi = next(i for i, s in enumerate(steps(job)) if "pulumi " in s.get("run", ""))
+    assert steps(job).index(step) < first_pulumi
+
+
+def test_configure_aws_credentials_is_pinned_by_sha_with_its_version():
+    lines = [line for path in FILES for uses, line in uses_of(path) if uses.startswith(CONFIGURE_AWS)]
+
+    assert lines and {line.strip().removeprefix("uses: ") for line in lines} == {
+        "aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3"
     }
 
 
@@ -238,6 +283,7 @@ def test_only_jobs_that_comment_may_write_to_pull_requests():
         ("preview.yml", "preview"),
         ("review-stack.yml", "deploy"),
         ("review-stack.yml", "fork-notice"),
+        ("janitor.yml", "expiry"),
     }
 
 
@@ -251,7 +297,8 @@ def test_no_secret_is_set_for_the_whole_workflow(path):
 
 @pytest.mark.parametrize(("file", "name", "job"), all_jobs(), ids=job_ids())
 def test_a_job_using_secrets_cannot_run_for_a_fork(file, name, job):
-    if not SECRET.search(text(job)):
+    # Asking whether a secret is set hands the job a boolean, not the secret.
+    if not SECRET.search(PRESENCE.sub("", text(job))):
         return
     document = load(WORKFLOWS / file)
     only_trusted = triggers(document) <= TRUSTED_TRIGGERS
@@ -355,23 +402,49 @@ def test_jobs_that_run_the_project_install_its_requirements_themselves(file, nam
 def test_preview_validates_the_fleet_stack_and_the_review_template():
     scripts = commands("preview.yml", "validate")
 
-    assert "python -m fleet validate --stack staging" in scripts
+    assert "python -m fleet validate --stack staging --base" in scripts
     assert "python -m fleet validate --stack pr\n" in scripts + "\n"
 
 
-def test_preview_comments_the_diff_of_staging_in_one_edited_comment():
-    [step] = [s for s in steps(job_named("preview.yml", "preview")) if s.get("with", {}).get("command")]
+def preview_comment_step() -> dict[str, Any]:
+    job = job_named("preview.yml", "preview")
+    return steps(job)[step_index(job, "pulumi preview --stack staging --diff")]
 
-    assert (
-        step["with"].items()
-        >= {
-            "command": "preview",
-            "stack-name": "staging",
-            "diff": True,
-            "comment-on-pr": True,
-            "edit-pr-comment": True,
-        }.items()
-    )
+
+def test_preview_comments_the_diff_of_staging_in_one_edited_comment():
+    script = preview_comment_step()["run"]
+
+    assert "pulumi preview --stack staging --diff --non-interactive > preview.txt 2>&1 || status=$?" in script
+    assert "echo '<!-- stagefleet:preview -->'" in script
+    assert 'startswith("<!-- stagefleet:preview -->")' in script
+    assert 'gh api --method PATCH "repos/${GITHUB_REPOSITORY}/issues/comments/${comment_id}"' in script
+    assert script.strip().splitlines()[-1] == 'exit "$status"'  # a failed preview fails the job, after the comment
+
+
+def test_the_preview_comment_puts_the_cost_change_and_the_catalog_rows_above_the_diff():
+    script = preview_comment_step()["run"]
+
+    base = 'base="Pulumi.staging.yaml@origin/${BASE_REF}"'
+    cost = 'venv/bin/python -m fleet cost --stack staging --base "$base" --format markdown'
+    rows = 'venv/bin/python -m fleet catalog --stack staging --base "$base" --format markdown'
+    assert base in script
+    assert script.index(cost) < script.index(rows) < script.index("head -c 60000 preview.txt")
+    assert job_named("preview.yml", "preview")["env"]["BASE_REF"] == "${{ github.base_ref }}"
+
+
+@pytest.mark.parametrize("name", ["validate", "preview"])
+def test_jobs_that_compare_with_the_base_branch_fetch_the_whole_history(name):
+    [checkout] = [
+        s for s in steps(job_named("preview.yml", name)) if str(s.get("uses", "")).startswith("actions/checkout@")
+    ]
+
+    assert checkout["with"]["fetch-depth"] == 0
+
+
+def test_validate_holds_a_pull_request_to_the_expiry_rules_against_its_base_branch():
+    scripts = commands("preview.yml", "validate")
+
+    assert 'python -m fleet validate --stack staging --base "Pulumi.staging.yaml@origin/${BASE_REF}"' in scripts
 
 
 def test_preview_runs_only_for_changes_to_the_program_or_a_stack_file():
@@ -396,7 +469,7 @@ def test_review_stack_reacts_to_every_pull_request_state_change():
 def test_review_stack_is_made_from_the_template_and_updated_with_refresh():
     scripts = commands("review-stack.yml", "deploy")
 
-    assert 'cp Pulumi.pr.yaml "Pulumi.${STACK}.yaml"' in scripts
+    assert 'venv/bin/python -m fleet prepare-review-stack --stack "$STACK" "${state[@]}"' in scripts
     assert 'pulumi stack select --create "$STACK"' in scripts
     assert 'pulumi up --stack "$STACK" --refresh --yes' in scripts
     assert "--path --type int stagefleet:pullRequest.number" in scripts
@@ -457,7 +530,7 @@ def test_an_unhealthy_staging_fails_the_deploy_with_the_status_table():
     wait = steps(job)[step_index(job, "fleet status")]
     script = wait["run"].strip().splitlines()
 
-    assert "continue-on-error" not in wait and "if" not in wait
+    assert "continue-on-error" not in wait and wait["if"] == "steps.backend.outputs.ready == 'true'"
     assert "|| status=$?" in wait["run"] and "cat status.md" in script
     assert script[-1] == 'exit "$status"'  # status's exit code is the step's
     assert job["env"]["RAILWAY_API_TOKEN"] == "${{ secrets.RAILWAY_API_TOKEN }}"
@@ -497,8 +570,10 @@ def test_the_review_comment_shows_the_status_and_is_edited_in_place_when_the_wai
 def test_the_orphans_report_runs_after_the_sweep_on_main_whatever_became_of_it():
     job = job_named("janitor.yml", "orphans")
 
-    assert job["needs"] == "sweep"
-    assert job["if"] == "${{ !cancelled() && github.ref == 'refs/heads/main' }}"
+    assert job["needs"] == ["backend", "sweep"]
+    assert (
+        job["if"] == "${{ !cancelled() && needs.backend.outputs.ready == 'true' && github.ref == 'refs/heads/main' }}"
+    )
 
 
 def test_the_orphans_report_exports_every_stack_with_the_cli_and_only_reports():
