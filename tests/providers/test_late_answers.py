@@ -1,6 +1,8 @@
 """Creates the Railway sandbox applies after the client has given up on them ("apply_late": held,
 never answered, applied later): the provider keeps looking over its late-answer window and adopts
-what the late create made, so exactly one object exists once the server is done."""
+what the late create made, so exactly one object exists once the server is done. Domains have no
+natural key: when the window passes before the server applies the create, the twin it leaves is
+named by the next refresh of the domain."""
 
 from __future__ import annotations
 
@@ -64,3 +66,40 @@ def test_an_environment_create_applied_late_is_adopted_not_made_twice(railway: R
     [environment] = [e for e in railway.sandbox.environments(railway.project_id) if e["name"] == NAME]
     assert environment["id"] == created_id
     assert len(_creates(railway, "environmentCreate")) == 1
+
+
+def test_a_domain_applied_after_the_window_passed_is_named_by_the_next_refresh(
+    railway: Railway, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A window shorter than the server's delay: the create is sent again, then the first lands too.
+    monkeypatch.setattr(http, "DEFAULT_RETRY_POLICY", replace(FAST_RETRIES, late_answer_grace=0.1))
+    environment_id = _environment(railway)
+    railway.sandbox.faults.add("serviceDomainCreate", "apply_late", delay=1.5)
+    provider = railway.configure(ServiceDomainProvider())
+    props = {"project_id": railway.project_id, "environment_id": environment_id, "service_id": railway.api_id}
+    created = provider.create(provider.check({}, props).inputs)
+    assert railway.sandbox.settle(SETTLE)
+    [twin] = [
+        d["domain"] for d in railway.sandbox.service_domains(environment_id, railway.api_id) if d["id"] != created.id
+    ]
+
+    with caplog.at_level("WARNING", logger="providers.railway.service_domain"):
+        read = provider.read(created.id, created.outs)
+
+    assert (read.id, read.outs) == (created.id, created.outs)
+    [warning] = [r.getMessage() for r in caplog.records if r.name == "providers.railway.service_domain"]
+    assert twin in warning and created.outs["domain"] in warning
+
+
+def test_a_refresh_of_a_service_with_one_domain_warns_of_nothing(
+    railway: Railway, caplog: pytest.LogCaptureFixture
+) -> None:
+    environment_id = _environment(railway)
+    provider = railway.configure(ServiceDomainProvider())
+    props = {"project_id": railway.project_id, "environment_id": environment_id, "service_id": railway.api_id}
+    created = provider.create(provider.check({}, props).inputs)
+
+    with caplog.at_level("WARNING", logger="providers.railway.service_domain"):
+        provider.read(created.id, created.outs)
+
+    assert [r for r in caplog.records if r.name == "providers.railway.service_domain"] == []
