@@ -31,6 +31,7 @@ from fleet.config import (
     Finding,
     FleetConfigError,
     FleetSpec,
+    LateAnswerGrace,
     PolicySpec,
     Secret,
     ServiceSpec,
@@ -122,6 +123,8 @@ class ReviewConfig(ConfigModel):
     railway_api_url: ApiUrl | None = None
     supabase_access_token: Secret | None = None
     supabase_api_url: ApiUrl | None = None
+    # Read by the providers (providers.settings); None: their default.
+    late_answer_grace: LateAnswerGrace | None = None
 
 
 class _FleetStackOnly(ConfigModel):

@@ -14,11 +14,13 @@ host's worker threads.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Self, TypeVar
 
 import httpx
 
+from providers import http
 from providers.http import (
     Endpoint,
     HttpFailure,
@@ -29,6 +31,7 @@ from providers.http import (
     apply_once,
     scrub,
 )
+from providers.settings import late_answer_grace
 
 __all__ = [
     "ApiClient",
@@ -111,8 +114,13 @@ class ApiClient:
     ):
         """`headers` carry the credential (Authorization and the like are hidden from errors by
         name); `secrets` are further values no error may show, e.g. a key in a header of the
-        API's own."""
+        API's own. The stack's `stagefleet:lateAnswerGrace` (or its environment variable), when
+        set, replaces the policy's late-answer grace window."""
         self.base_url = base_url
+        policy = policy or http.DEFAULT_RETRY_POLICY
+        grace = late_answer_grace(at_most=policy.deadline)
+        if grace is not None:
+            policy = dataclasses.replace(policy, late_answer_grace=grace)
         self._http = HttpSession(
             headers=headers, policy=policy, transport=transport, secrets=secrets, before_attempt=self._await_turn
         )
@@ -173,13 +181,17 @@ class ApiClient:
         if_made: str = "the next `pulumi up` adopts it",
     ) -> T:
         """Run a create so that it happens once: when its answer is lost, `find_applied` looks for
-        what it made (by the object's natural key) and adopts it, else it is sent again, within
-        the retry policy's bounds. `if_made` says what becomes of an object the create may have
+        what it made (by the object's natural key) and adopts it; it is sent again only when
+        nothing turned up for the policy's whole late-answer grace window, within the retry
+        policy's bounds. `if_made` says what becomes of an object the create may have
         made unrecorded, when its answer was lost and looking for it failed too."""
         try:
             return apply_once(write, find_applied, policy=self.policy, lookup_errors=(ApiError,))
         except OutcomeUnknown as exc:
-            reason = f"{self.api} did not confirm it ({exc}); run `pulumi refresh` and retry"
+            reason = (
+                f"{self.api} did not confirm it ({exc}) and nothing it made turned up while it was looked for "
+                f"(up to {self.policy.late_answer_grace:g}s each time); run `pulumi refresh` and retry"
+            )
             raise self.error(ApiFailure, failure, reason, operation=operation, status_code=exc.status_code) from None
         except LookupAfterLostAnswerFailed as lost:
             reason = (

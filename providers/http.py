@@ -9,8 +9,10 @@ per-request timeouts, a number of attempts, a cap on each sleep and a deadline o
 Retrying a write that may already have been applied could apply it twice (two environments, two
 domains). So for non-idempotent requests a failure after the request may have reached the server
 raises `OutcomeUnknown` instead of retrying; `apply_once` turns that into "look it up, adopt it, or
-try again". Failures that prove the request was not applied (429, refused connection) are retried
-for every request.
+try again". The server may still be working on such a request (it applies a slow create after the
+client has given up), so the lookup is repeated over a grace window before anything is sent again.
+Failures that prove the request was not applied (429, refused connection) are retried for every
+request.
 
 No error raised from here carries credentials: messages are scrubbed of the Authorization value
 and of any other secret the caller names, and the httpx exception (which holds the request and
@@ -36,6 +38,7 @@ import httpx
 __all__ = [
     "CONNECT_TIMEOUT",
     "DEFAULT_RETRY_POLICY",
+    "LATE_ANSWER_GRACE",
     "READ_TIMEOUT",
     "DeadlineExceeded",
     "HttpFailure",
@@ -55,6 +58,11 @@ __all__ = [
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
+# How long a create whose answer was lost is looked for before it is sent again. A create that
+# outlasted the 30 s read timeout is still being processed: 45 s more looks for it until 75 s after
+# it was sent (2.5 times the client's own patience), and two whole lost-answer cycles (30 s + 45 s,
+# twice: 150 s) still fit in the 180 s deadline of a call, with 30 s left for the last write.
+LATE_ANSWER_GRACE = 45.0
 
 _log = logging.getLogger(__name__)
 
@@ -70,7 +78,10 @@ class RetryPolicy:
     `max_spread` seconds, on top of the backoff or an honoured Retry-After. An API whose limiter
     counts rejected attempts too (Statsig) needs it: clients that all come back exactly when
     Retry-After says are rejected together, each rejection counting against the quota. None
-    by default."""
+    by default.
+
+    `late_answer_grace` is how long after a write's answer was lost its effect is looked for
+    (the lookup repeated with backoff) before the write is sent again; see apply_once."""
 
     attempts: int = 5
     base_delay: float = 0.5
@@ -79,6 +90,7 @@ class RetryPolicy:
     deadline: float = 180.0
     spread: float = 0.0
     max_spread: float = math.inf
+    late_answer_grace: float = LATE_ANSWER_GRACE
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     wall_clock: Callable[[], float] = field(default=time.time, repr=False)
@@ -91,11 +103,20 @@ class RetryPolicy:
             raise ValueError("RetryPolicy delays and deadline must not be negative")
         if min(self.spread, self.max_spread) < 0:
             raise ValueError("RetryPolicy spread must not be negative")
+        if not self.late_answer_grace >= 0:
+            raise ValueError("RetryPolicy.late_answer_grace must be a number of seconds, not negative")
 
     def backoff(self, retry_number: int) -> float:
         """Full jitter: uniform in [0, min(max_delay, base_delay * 2**(retry_number - 1))]."""
-        ceiling = min(self.max_delay, self.base_delay * (2 ** (retry_number - 1)))
+        ceiling = min(self.max_delay, self.base_delay * (2.0 ** (retry_number - 1)))
         return float(self.jitter() * ceiling)
+
+    def poll_interval(self, lookup_number: int) -> float:
+        """The wait after the `lookup_number`th lookup for a lost answer's effect: exponential
+        from base_delay, capped at max_delay, with equal jitter (at least half the ceiling), so
+        a grace window holds a bounded number of lookups."""
+        ceiling = min(self.max_delay, self.base_delay * (2.0 ** (lookup_number - 1)))
+        return ceiling / 2 + self.jitter() * ceiling / 2
 
     def pause(self, seconds: float) -> None:
         """Wait `seconds` before trying again, stretched by the spread: in
@@ -402,27 +423,57 @@ def apply_once(
     lookup_errors: tuple[type[Exception], ...] = (),
 ) -> T:
     """Run a non-idempotent `write` so that its effect happens once. When the write's outcome is
-    unknown, `find_applied` looks for its effect (by the object's natural key): found -> adopt it;
-    not found -> the write did not happen, so back off and write again. Bounded by the policy's
-    attempts and deadline; the last OutcomeUnknown is re-raised when they run out. A lookup that
-    fails with one of `lookup_errors` raises LookupAfterLostAnswerFailed."""
+    unknown, `find_applied` looks for its effect (by the object's natural key, or what appeared
+    since): found -> adopt it. The server may still be applying the write, so the lookup is
+    repeated with backoff for the policy's `late_answer_grace` seconds; only when the whole window
+    has passed with nothing found is the write sent again. Bounded by the policy's attempts and
+    deadline: the last OutcomeUnknown is re-raised when they run out, or when the deadline would
+    cut a window short (writing again before the window ended could make a second object). A
+    lookup that fails with one of `lookup_errors` raises LookupAfterLostAnswerFailed."""
     policy = policy or DEFAULT_RETRY_POLICY
     deadline_at = policy.clock() + policy.deadline
     for attempt in range(1, policy.attempts + 1):
         try:
             return write()
-        except OutcomeUnknown:
-            try:
-                applied = find_applied()
-            except lookup_errors as problem:
-                raise LookupAfterLostAnswerFailed(problem) from None
+        except OutcomeUnknown as lost:
+            applied, window_ended = _look_for_late_answer(find_applied, policy, deadline_at, lookup_errors)
             if applied is not None:
                 return applied
-            delay = policy.backoff(attempt)
-            if attempt == policy.attempts or policy.clock() + delay > deadline_at:
+            if attempt == policy.attempts or not window_ended or policy.clock() >= deadline_at:
                 raise
-            policy.pause(delay)
+            _log.warning(
+                "%s: nothing it made appeared within %gs of its lost answer; sending it again (attempt %d of %d)",
+                lost,
+                policy.late_answer_grace,
+                attempt + 1,
+                policy.attempts,
+            )
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _look_for_late_answer(
+    find_applied: Callable[[], T | None],
+    policy: RetryPolicy,
+    deadline_at: float,
+    lookup_errors: tuple[type[Exception], ...],
+) -> tuple[T | None, bool]:
+    """(what `find_applied` found, or None; whether the whole grace window was looked through).
+    Looks at once, then again after each poll interval, and a last time when the window ends."""
+    window_ends = policy.clock() + policy.late_answer_grace
+    stop_at = min(window_ends, deadline_at)
+    lookup = 0
+    while True:
+        lookup += 1
+        try:
+            applied = find_applied()
+        except lookup_errors as problem:
+            raise LookupAfterLostAnswerFailed(problem) from None
+        if applied is not None:
+            return applied, True
+        now = policy.clock()
+        if now >= stop_at:
+            return None, stop_at >= window_ends
+        policy.sleep(min(policy.poll_interval(lookup), stop_at - now))
 
 
 def _timeout_within(remaining: float) -> httpx.Timeout:

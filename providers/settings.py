@@ -9,6 +9,7 @@ back to environment variables, and fail only when an API call needs the value: `
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ __all__ = [
     "DEFAULT_RAILWAY_API_URL",
     "DEFAULT_STATSIG_API_URL",
     "DEFAULT_SUPABASE_API_URL",
+    "LATE_ANSWER_GRACE_ENV",
+    "LATE_ANSWER_GRACE_KEY",
     "RAILWAY_API_URL_ENV",
     "RAILWAY_API_URL_KEY",
     "RAILWAY_TOKEN_ENV",
@@ -37,6 +40,7 @@ __all__ = [
     "StatsigSettings",
     "SupabaseSettings",
     "configure",
+    "late_answer_grace",
     "railway_settings",
     "setting",
     "statsig_settings",
@@ -63,6 +67,11 @@ STATSIG_API_URL_KEY = "stagefleet:statsigApiUrl"
 STATSIG_API_URL_ENV = "STATSIG_API_URL"
 # The Console API's root: every path the client sends starts with /console/v1/.
 DEFAULT_STATSIG_API_URL = "https://statsigapi.net"
+
+# Seconds a create whose answer was lost is looked for before it is sent again (providers.http's
+# RetryPolicy.late_answer_grace; its default there).
+LATE_ANSWER_GRACE_KEY = "stagefleet:lateAnswerGrace"
+LATE_ANSWER_GRACE_ENV = "STAGEFLEET_LATE_ANSWER_GRACE"
 
 # Railway's edge caps requests that carry no query string much harder than ones that do.
 _RAILWAY_SOURCE_PARAM = ("source", "stagefleet")
@@ -100,6 +109,26 @@ def setting(config_key: str, env_var: str) -> str | None:
         return None
     value = str(value).strip()
     return value or None
+
+
+def late_answer_grace(*, at_most: float) -> float | None:
+    """The configured late-answer grace window in seconds (stack config, else environment), or
+    None when neither sets it. Raises SettingsError naming the key for anything but a number of
+    seconds from 0 to `at_most` (the deadline of a call: a longer window could never end)."""
+    value = setting(LATE_ANSWER_GRACE_KEY, LATE_ANSWER_GRACE_ENV)
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds <= at_most:
+        raise SettingsError(
+            f"`{LATE_ANSWER_GRACE_KEY}` (or the environment variable `{LATE_ANSWER_GRACE_ENV}`) must be a number "
+            f"of seconds from 0 to {at_most:g}, not {value!r}: how long a create whose answer was lost is "
+            "looked for before it is sent again"
+        )
+    return seconds
 
 
 @dataclass(frozen=True)

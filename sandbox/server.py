@@ -8,6 +8,12 @@ by itself (so a test that forgets to stop it cannot leave a listener behind). Th
 what the journal records) *before* anything is applied, and `__call__(request)` applies it and
 returns `(status, headers, body)`.
 
+Faults: "429", "500", "502", "503" are answered by the server itself (the application never sees
+the request); "slow" applies the request, then answers `delay` seconds late; "drop_after_apply"
+applies it and closes the connection without a byte; "apply_late" answers never (the connection
+is held until the client hangs up) and applies the request `delay` seconds after it arrived, on a
+thread of its own: a create the server was still working on when the client gave up.
+
 Long on purpose: the loopback server, its fault plan, journal and rate limiters are used together
 by every emulator and share one request path.
 """
@@ -17,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import select
 import socket
 import sys
 import threading
@@ -46,12 +53,14 @@ __all__ = [
 ]
 
 DEFAULT_LIFETIME = 900.0
+# How often a held request ("apply_late") checks that its client is still there.
+_HOLD_POLL = 0.05
 # Bounded wait for the serving thread when stopping: shutdown() returns within its poll interval.
 _STOP_TIMEOUT = 5.0
 # A body larger than this is refused rather than read (the emulators only see small JSON).
 _MAX_BODY = 10 * 1024 * 1024
 
-FaultKind = Literal["429", "500", "502", "503", "slow", "drop_after_apply"]
+FaultKind = Literal["429", "500", "502", "503", "slow", "drop_after_apply", "apply_late"]
 FAULT_KINDS: frozenset[str] = frozenset(get_args(FaultKind))
 # Faults answered by the server itself: the application never sees the request.
 _REJECTING_FAULTS = frozenset({"429", "500", "502", "503"})
@@ -183,7 +192,8 @@ class JournalEntry:
     """One request the server received, whatever became of it.
 
     `status` is the HTTP status sent, or None when the connection was dropped without a response
-    (fault "drop_after_apply": the application did apply the request). `fault` is the injected
+    (fault "drop_after_apply": the application did apply the request; "apply_late": it applies it
+    later, the entry is written when the request is held). `fault` is the injected
     fault kind, "rate_limit" when the rate limit answered, or None. `at` is time.monotonic() at
     arrival, so differences between entries measure a client's backoff.
     """
@@ -411,6 +421,22 @@ class _Handler(BaseHTTPRequestHandler):
         """Close the connection without writing a single response byte."""
         self.close_connection = True
 
+    def hold(self, until: threading.Event, stopping: Callable[[], bool]) -> None:
+        """Answer nothing until `until` is set, the client hangs up or the server stops; then
+        close the connection without a byte."""
+        while not until.is_set() and not stopping():
+            try:
+                readable, _, _ = select.select([self.connection], [], [], _HOLD_POLL)
+                hung_up = bool(readable) and not self.connection.recv(1, socket.MSG_PEEK)
+            except (OSError, ValueError):  # closed under us
+                break
+            if hung_up:
+                break
+            if readable:
+                # Bytes the client sent after its request: not read, and not a reason to spin.
+                until.wait(_HOLD_POLL)
+        self.drop()
+
 
 # A client that closed its connection while the server was reading from or answering on it (it
 # gave up on a slow answer, or a pooled keep-alive connection was closed): the client's doing, not
@@ -495,6 +521,12 @@ class LoopbackServer:
         self._lock = threading.Lock()
         self._stopping = False
         self.stopped = threading.Event()
+        # Requests held by "apply_late" and not applied yet.
+        self._late = 0
+        self._late_done = threading.Condition()
+        # Per handler thread: the event the request being answered is held until ("apply_late";
+        # set by _respond_admitted, taken by dispatch), so the pipeline's answers keep their shape.
+        self._held = threading.local()
 
     # ------------------------------------------------------------ lifecycle
 
@@ -551,6 +583,12 @@ class LoopbackServer:
         """Block until the server stopped (or timeout); True when it has stopped."""
         return self.stopped.wait(timeout)
 
+    def settle(self, timeout: float) -> bool:
+        """Block until every request held by an "apply_late" fault has been applied (or dropped,
+        when the server stopped first), at most `timeout` seconds; True when none is pending."""
+        with self._late_done:
+            return self._late_done.wait_for(lambda: self._late == 0, timeout)
+
     def __enter__(self) -> LoopbackServer:
         return self.start()
 
@@ -565,6 +603,8 @@ class LoopbackServer:
         if self.latency > 0:
             time.sleep(self.latency)
         response, fault, dropped = self._respond(request, info)
+        held: threading.Event | None = getattr(self._held, "until", None)
+        self._held.until = None
         # Journal first: a client that has its answer must find the request already recorded.
         self.journal.append(
             JournalEntry(
@@ -583,7 +623,9 @@ class LoopbackServer:
                 body=info.body,
             )
         )
-        if dropped:
+        if held is not None:
+            handler.hold(held, lambda: self._stopping)
+        elif dropped:
             handler.drop()
         else:
             if self._response_headers:
@@ -620,11 +662,36 @@ class LoopbackServer:
         fault = self.faults.take(info.key)
         if fault is not None and fault.kind in _REJECTING_FAULTS:
             return self._rejection(int(fault.kind), fault.retry_after), fault.kind, False
+        if fault is not None and fault.kind == "apply_late":
+            self._held.until = self._apply_later(request, fault.delay)
+            # No answer goes out: the handler holds the connection (see dispatch).
+            return Response(0, {}, b""), fault.kind, True
         response = self._apply(request)
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
         dropped = fault is not None and fault.kind == "drop_after_apply"
         return response, fault.kind if fault else None, dropped
+
+    def _apply_later(self, request: Request, delay: float) -> threading.Event:
+        """Apply `request` `delay` seconds from now on a thread of its own (unless the server has
+        stopped by then); the event is set once it has been applied."""
+        applied = threading.Event()
+        with self._late_done:
+            self._late += 1
+
+        def apply() -> None:
+            try:
+                time.sleep(delay)
+                if not self._stopping:
+                    self._apply(request)
+            finally:
+                applied.set()
+                with self._late_done:
+                    self._late -= 1
+                    self._late_done.notify_all()
+
+        threading.Thread(target=apply, name=f"apply-late-{self._port}", daemon=True).start()
+        return applied
 
     def _apply(self, request: Request) -> Response:
         try:
@@ -654,6 +721,11 @@ class Emulator:
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the emulator stopped (stop() or lifetime); True when it has."""
         return self._server.wait(timeout)
+
+    def settle(self, timeout: float) -> bool:
+        """Block until every request held by an "apply_late" fault has been applied, at most
+        `timeout` seconds; True when none is pending."""
+        return self._server.settle(timeout)
 
     @property
     def running(self) -> bool:

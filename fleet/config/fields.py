@@ -35,6 +35,28 @@ WholeNumber = Annotated[int, BeforeValidator(whole_float_to_int), Field(strict=T
 Amount = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
+# stagefleet:lateAnswerGrace is at most the providers' deadline of one API call
+# (providers.http.RetryPolicy.deadline): a longer window could never end.
+MAX_LATE_ANSWER_GRACE_SECONDS = 180
+
+
+def _seconds_from_text(value: object) -> object:
+    """A BeforeValidator for seconds: Pulumi passes a top-level scalar as text ("45")."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            raise config_error("seconds", f"expected a number of seconds, got {quote(value)}") from None
+    return value
+
+
+LateAnswerGrace = Annotated[
+    float,
+    BeforeValidator(_seconds_from_text),
+    Field(strict=True, allow_inf_nan=False, ge=0, le=MAX_LATE_ANSWER_GRACE_SECONDS),
+]
+
+
 class EncryptedSecret(SecretStr):
     """A secret still encrypted by Pulumi: `{secure: <ciphertext>}` as read from the stack file.
 

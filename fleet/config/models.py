@@ -39,6 +39,7 @@ from fleet.config.fields import (
     InstanceSize,
     InstanceSizeKey,
     KeyName,
+    LateAnswerGrace,
     OnDelete,
     OrganizationSlug,
     Price,
@@ -401,6 +402,8 @@ class FleetSpec(ConfigModel):
     statsig: StatsigSpec = Field(default_factory=StatsigSpec)
     statsig_console_key: Secret | None = None
     statsig_api_url: ApiUrl | None = None
+    # Read by the providers (providers.settings); None: their default.
+    late_answer_grace: LateAnswerGrace | None = None
 
     @classmethod
     def from_config(cls, mapping: Mapping[str, Any]) -> "FleetSpec":

@@ -3,6 +3,7 @@ domains, so every environment gets its own)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,8 @@ from providers.railway.client import RailwayClient, ServiceDomainInfo
 from providers.resource import DeclarativeProvider, Port, Schema, Text, args_to_props
 
 __all__ = ["ServiceDomain", "ServiceDomainArgs", "ServiceDomainProvider"]
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -48,6 +51,7 @@ class ServiceDomainProvider(DeclarativeProvider):
         live = next((domain for domain in domains if domain.id == id_), None)
         if live is None:
             return ReadResult(None, {})
+        _warn_of_twins(live, [domain for domain in domains if domain.id != id_])
         return ReadResult(id_, {**inputs, **_outputs(live.domain)})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -67,6 +71,25 @@ class ServiceDomainProvider(DeclarativeProvider):
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         with RailwayClient.from_settings() as railway:
             railway.delete_service_domain(id_)
+
+
+def _warn_of_twins(ours: ServiceDomainInfo, others: list[ServiceDomainInfo]) -> None:
+    """Say so when the service has generated domains besides ours: domains have no natural key,
+    so a create Railway applied after its answer was lost and the late-answer window had passed
+    leaves a second one, which nothing else reports. The listing is the one read already made;
+    the others are only named, never touched (they may be someone's)."""
+    if not others:
+        return
+    _log.warning(
+        "Railway service %s in environment %s has %d generated domain(s) besides %s, which this stack "
+        "manages: %s. A domain create applied after its answer was lost leaves such a twin; delete it in "
+        "the Railway dashboard unless someone made it on purpose.",
+        ours.service_id,
+        ours.environment_id,
+        len(others),
+        ours.domain,
+        ", ".join(f"{other.domain} ({other.id})" for other in others),
+    )
 
 
 def _scope(inputs: dict[str, Any]) -> dict[str, Any]:

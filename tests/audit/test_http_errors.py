@@ -24,7 +24,7 @@ from providers.statsig.client import StatsigClient
 from providers.supabase.client import SupabaseClient
 
 TOKEN = "audit-http-token-6a1f0c93be"
-NO_WAIT = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0, sleep=lambda _: None)
+NO_WAIT = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0, sleep=lambda _: None, late_answer_grace=0.0)
 
 
 def _credential_header(request: httpx.Request) -> tuple[str, str]:

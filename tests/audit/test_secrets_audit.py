@@ -71,7 +71,9 @@ SUPABASE_TOKEN = "sbp_audit_token_7d20e4b9a1"
 WRONG_RAILWAY_TOKEN = "rw-audit-wrong-token-0b5e77"
 WRONG_SUPABASE_TOKEN = "sbp_audit_wrong_token_c3a9"
 HOST_LOGGING = Path(__file__).with_name("host_logging")
-FAST_RETRIES = http.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.03, max_retry_after=1.0, deadline=20.0)
+FAST_RETRIES = http.RetryPolicy(
+    attempts=3, base_delay=0.01, max_delay=0.03, max_retry_after=1.0, deadline=20.0, late_answer_grace=0.2
+)
 FAST_WAIT = supabase_client.WaitPolicy(first_delay=0.02, max_delay=0.05)
 # Outputs each resource type declares secret (additional_secret_outputs), checked against what the
 # program actually registers in test_the_audit_saw_what_it_should.
@@ -172,6 +174,8 @@ def _config(railway: RailwaySandbox, supabase: SupabaseSandbox, *, wrong: bool =
         "stagefleet:railwayApiUrl": railway.url,
         "stagefleet:supabaseAccessToken": WRONG_SUPABASE_TOKEN if wrong else SUPABASE_TOKEN,
         "stagefleet:supabaseApiUrl": supabase.url,
+        # Every 500 to a create opens a late-answer window before it is sent again: a short one.
+        "stagefleet:lateAnswerGrace": "0.5",
     }
 
 

@@ -108,6 +108,7 @@ def test_fault_matrix_runs_the_cells_it_is_asked_for_and_reports_each_outcome() 
     once, every = (figures["counts"][mode] for mode in fault_matrix.MODES)
     # One fault never fails an operation; a lost create's answer is adopted, on every attempt too.
     assert once[fault_matrix.FAILED_THEN_CONVERGED] == 0
-    assert once[fault_matrix.ADOPTED] == every[fault_matrix.ADOPTED] == 2
+    assert once[fault_matrix.ADOPTED] == every[fault_matrix.ADOPTED] == 3
     project = figures["operations"][1]["outcomes"]
-    assert project["drop_after_apply"] == {"once": fault_matrix.ADOPTED, "every attempt": fault_matrix.ADOPTED}
+    for lost in fault_matrix.LOST_ANSWERS:  # slow, dropped after apply, applied late
+        assert project[lost] == {"once": fault_matrix.ADOPTED, "every attempt": fault_matrix.ADOPTED}

@@ -293,6 +293,8 @@ def test_four_concurrent_creates_in_the_host_make_exactly_four_environments(host
 
 
 def test_an_error_reaching_the_engine_never_contains_the_token(host, railway):
+    # Each 503 to a create opens a late-answer window before it is sent again: a short one here.
+    host.configure({**railway.config, "stagefleet:lateAnswerGrace": "0.3"})
     railway.sandbox.faults.add("environmentCreate", "503", times=50)
     with pytest.raises(EngineError) as raised:
         up_create(environments(host), environment_inputs(railway))

@@ -348,6 +348,8 @@ def test_create_without_credentials_fails_naming_where_to_set_them(unconfigured_
 
 
 def test_an_error_reaching_the_engine_names_the_project_but_no_secret(host, supabase):
+    # Each 503 to a create opens a late-answer window before it is sent again: a short one here.
+    host.configure({**supabase.config, "stagefleet:lateAnswerGrace": "0.3"})
     supabase.sandbox.faults.add("POST /v1/projects", "503", times=50)
     with pytest.raises(EngineError) as raised:
         up_create(projects(host), project_inputs())

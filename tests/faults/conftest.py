@@ -1,7 +1,8 @@
 """Fault and drift tests: every provider operation against the sandboxes while they misbehave
 (429 with Retry-After, 500/502/503, an answer slower than the client's read timeout, the
-connection dropped after the request was applied), run in-process with tiny backoff, a shrunken
-read timeout and fast readiness polling, so the whole matrix takes about a minute, not hours.
+connection dropped after the request was applied, a request never answered and applied after the
+client gave up), run in-process with tiny backoff, a shrunken read timeout and late-answer window
+and fast readiness polling, so the whole matrix takes minutes, not hours.
 
 The matrix, its worlds and its settings are defined in bench/fault_matrix.py; every cell is a
 test here, and nothing is written: `venv/bin/python -m bench.fault_matrix` prints the tables and

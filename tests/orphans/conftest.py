@@ -31,7 +31,7 @@ def isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No credentials from the shell, no stack config left behind, quick retries."""
     for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
-    quick = replace(http.DEFAULT_RETRY_POLICY, base_delay=0.01, max_delay=0.05)
+    quick = replace(http.DEFAULT_RETRY_POLICY, base_delay=0.01, max_delay=0.05, late_answer_grace=0.5)
     monkeypatch.setattr(http, "DEFAULT_RETRY_POLICY", quick)
     settings.configure(None)
     yield

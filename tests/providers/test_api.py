@@ -20,7 +20,7 @@ from providers.statsig.client import StatsigClient
 from providers.supabase.client import SupabaseClient
 
 SECRET = "api-test-credential-4b7e19"
-NO_WAIT = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0, sleep=lambda _: None)
+NO_WAIT = RetryPolicy(attempts=3, base_delay=0.0, max_delay=0.0, sleep=lambda _: None, late_answer_grace=0.0)
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -9,6 +9,8 @@ import httpx
 import pytest
 
 from providers.http import (
+    LATE_ANSWER_GRACE,
+    READ_TIMEOUT,
     DeadlineExceeded,
     HttpFailure,
     HttpSession,
@@ -285,7 +287,6 @@ def test_apply_once_writes_again_when_nothing_was_applied(fake_time: FakeTime) -
         return outcome
 
     assert apply_once(write, lambda: None, policy=fake_time.policy()) == "created"
-    assert len(fake_time.sleeps) == 1
 
 
 def test_apply_once_gives_up_after_the_policy_attempts(fake_time: FakeTime) -> None:
@@ -298,6 +299,142 @@ def test_apply_once_gives_up_after_the_policy_attempts(fake_time: FakeTime) -> N
     with pytest.raises(OutcomeUnknown):
         apply_once(write, lambda: None, policy=fake_time.policy(attempts=3))
     assert len(writes) == 3
+
+
+# ------------------------------------------------------------ apply_once: the late-answer window
+
+
+class LostOnce:
+    """A write whose first answer is lost and whose next ones succeed; records when each was sent.
+    Its lookup finds the lost write's object from `lands_at` on (never, when None)."""
+
+    def __init__(self, fake_time: FakeTime, lands_at: float | None = None, always_lost: bool = False):
+        self.fake_time = fake_time
+        self.lands_at = lands_at
+        self.always_lost = always_lost
+        self.writes: list[float] = []
+        self.lookups: list[float] = []
+
+    def write(self) -> str:
+        self.writes.append(self.fake_time.now)
+        if len(self.writes) == 1 or self.always_lost:
+            raise OutcomeUnknown("POST /v1/projects: ReadTimeout; may have been applied", method="POST", url=URL)
+        return "sent again"
+
+    def find(self) -> str | None:
+        self.lookups.append(self.fake_time.now)
+        landed = self.lands_at is not None and self.fake_time.now >= self.lands_at
+        return "made late" if landed else None
+
+
+def test_the_default_grace_window_outlasts_the_read_timeout_and_two_lost_answers_fit_the_deadline() -> None:
+    policy = RetryPolicy()
+    assert policy.late_answer_grace == LATE_ANSWER_GRACE == 45.0
+    assert policy.late_answer_grace > READ_TIMEOUT
+    assert 2 * (READ_TIMEOUT + policy.late_answer_grace) < policy.deadline
+
+
+def test_a_lost_answer_is_looked_for_again_and_again_until_the_window_ends(fake_time: FakeTime) -> None:
+    write = LostOnce(fake_time)
+
+    apply_once(write.write, write.find, policy=fake_time.policy(late_answer_grace=3.0))
+
+    assert write.lookups == pytest.approx([0.0, 0.1, 0.3, 0.7, 1.5, 2.5, 3.0])
+
+
+def test_lookups_back_off_exponentially_up_to_the_cap_and_stop_at_the_windows_end(fake_time: FakeTime) -> None:
+    write = LostOnce(fake_time)
+
+    apply_once(write.write, write.find, policy=fake_time.policy(late_answer_grace=3.0))
+
+    assert fake_time.sleeps == pytest.approx([0.1, 0.2, 0.4, 0.8, 1.0, 0.5])
+
+
+def test_even_the_least_jitter_leaves_a_bounded_number_of_lookups_in_a_window(fake_time: FakeTime) -> None:
+    write = LostOnce(fake_time)
+
+    apply_once(write.write, write.find, policy=fake_time.policy(late_answer_grace=45.0, jitter=lambda: 0.0))
+
+    # Equal jitter: at least half of each backoff ceiling (0.05, 0.1, 0.2, 0.4, then 0.5 s).
+    assert min(fake_time.sleeps[:-1]) == pytest.approx(0.05)
+    assert len(write.lookups) <= 4 + 45.0 / 0.5 + 1
+
+
+def test_what_a_lost_write_made_late_is_adopted_and_never_written_twice(fake_time: FakeTime) -> None:
+    write = LostOnce(fake_time, lands_at=1.0)
+
+    result = apply_once(write.write, write.find, policy=fake_time.policy(late_answer_grace=3.0))
+
+    assert result == "made late"
+    assert write.writes == [0.0]
+
+
+def test_the_write_is_sent_again_exactly_once_when_the_window_passes_with_nothing_found(
+    fake_time: FakeTime,
+) -> None:
+    write = LostOnce(fake_time)
+
+    result = apply_once(write.write, write.find, policy=fake_time.policy(late_answer_grace=3.0))
+
+    assert result == "sent again"
+    assert write.writes == pytest.approx([0.0, 3.0])  # not before the window had ended
+
+
+def test_a_deadline_that_cuts_the_window_short_sends_nothing_again(fake_time: FakeTime) -> None:
+    write = LostOnce(fake_time)
+
+    with pytest.raises(OutcomeUnknown):
+        apply_once(write.write, write.find, policy=fake_time.policy(late_answer_grace=3.0, deadline=2.0))
+
+    assert write.writes == [0.0]
+    assert fake_time.now == pytest.approx(2.0)
+    assert write.lookups[-1] == pytest.approx(2.0)
+
+
+def test_every_lost_answer_gets_a_window_of_its_own_within_the_attempts(fake_time: FakeTime) -> None:
+    write = LostOnce(fake_time, always_lost=True)
+
+    with pytest.raises(OutcomeUnknown):
+        apply_once(write.write, write.find, policy=fake_time.policy(attempts=3, late_answer_grace=3.0))
+
+    assert write.writes == pytest.approx([0.0, 3.0, 6.0])
+    assert fake_time.now == pytest.approx(9.0)
+
+
+def test_a_grace_of_zero_looks_once_and_writes_again_at_once(fake_time: FakeTime) -> None:
+    write = LostOnce(fake_time)
+
+    apply_once(write.write, write.find, policy=fake_time.policy(late_answer_grace=0.0))
+
+    assert (write.lookups, write.writes, fake_time.sleeps) == ([0.0], [0.0, 0.0], [])
+
+
+def test_a_rate_limited_lookup_waits_for_its_retry_after(fake_time: FakeTime) -> None:
+    lookups = iter([httpx.Response(429, headers={"Retry-After": "7"}, json={}), httpx.Response(200, json={"id": "a"})])
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.method)
+        if request.method == "POST":
+            raise httpx.ReadTimeout("timed out", request=request)
+        return next(lookups)
+
+    policy = fake_time.policy(late_answer_grace=3.0)
+    with session(handler, policy) as http:
+        result = apply_once(
+            lambda: http.send("POST", URL, idempotent=False).json(),
+            lambda: http.send("GET", URL, idempotent=True).json(),
+            policy=policy,
+        )
+
+    assert result == {"id": "a"}
+    assert fake_time.sleeps == [7.0]
+    assert seen == ["POST", "GET", "GET"]
+
+
+def test_retry_policy_rejects_a_negative_grace() -> None:
+    with pytest.raises(ValueError, match="late_answer_grace"):
+        RetryPolicy(late_answer_grace=-1.0)
 
 
 @pytest.mark.parametrize(
@@ -348,22 +485,13 @@ def test_without_a_spread_a_pause_is_exact_and_draws_no_jitter(fake_time: FakeTi
     assert RetryPolicy().spread == 0.0
 
 
-def test_retries_and_apply_once_pause_with_the_policys_spread(fake_time: FakeTime) -> None:
+def test_retries_pause_with_the_policys_spread(fake_time: FakeTime) -> None:
     # jitter 0.5: a backoff of half the 0.1 s ceiling, stretched by a quarter of itself at 0.5.
     policy = fake_time.policy(spread=0.25, jitter=lambda: 0.5)
     handler, _ = scripted(503, 200)
     with session(handler, policy) as http:
         http.send("GET", URL, idempotent=True)
-    outcomes = iter([OutcomeUnknown("lost", method="POST", url=URL), "created"])
-
-    def write() -> str:
-        outcome = next(outcomes)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-
-    apply_once(write, lambda: None, policy=policy)
-    assert fake_time.sleeps == pytest.approx([0.05 * 1.125, 0.05 * 1.125])
+    assert fake_time.sleeps == pytest.approx([0.05 * 1.125])
 
 
 def test_a_429_waits_at_least_its_retry_after_however_the_pause_is_spread(fake_time: FakeTime) -> None:

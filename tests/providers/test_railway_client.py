@@ -16,7 +16,8 @@ from providers.settings import RailwaySettings
 
 TOKEN = "rw-mock-token-0a9b"
 API_URL = "https://railway.test/graphql/v2"
-NO_WAIT = RetryPolicy(attempts=3, base_delay=0.0, sleep=lambda _: None)
+# No window: a lost answer is looked up once (the window itself is tests/providers/test_http.py's).
+NO_WAIT = RetryPolicy(attempts=3, base_delay=0.0, sleep=lambda _: None, late_answer_grace=0.0)
 
 Handler = Callable[[dict[str, Any]], httpx.Response]
 

@@ -1,4 +1,5 @@
-"""providers/settings.py: where the Railway token and URL come from, and when a missing one fails."""
+"""providers/settings.py: where the Railway token and URL come from, and when a missing one fails;
+the late-answer grace window every API client uses."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import pickle
 import pytest
 from pulumi.dynamic import Config
 
+from fleet.config import MAX_LATE_ANSWER_GRACE_SECONDS
 from providers import settings
+from providers.http import RetryPolicy
+from providers.railway.client import RailwayClient
 from providers.settings import RailwaySettings, SettingsError, railway_settings, with_source_param
 
 TOKEN = "cfg-token-91ab"
@@ -81,3 +85,53 @@ def test_settings_repr_hides_the_token() -> None:
 def test_settings_refuse_to_be_pickled() -> None:
     with pytest.raises(TypeError, match="cannot be pickled"):
         pickle.dumps(RailwaySettings(TOKEN))
+
+
+# ------------------------------------------------------------ the late-answer grace window
+
+
+@pytest.fixture
+def no_grace_in_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(settings.LATE_ANSWER_GRACE_ENV, raising=False)
+
+
+@pytest.mark.usefixtures("no_grace_in_the_shell")
+def test_the_grace_window_is_unset_by_default() -> None:
+    assert settings.late_answer_grace(at_most=180.0) is None
+
+
+@pytest.mark.usefixtures("no_grace_in_the_shell")
+def test_stack_config_sets_the_grace_window() -> None:
+    configure({"stagefleet:lateAnswerGrace": "12.5"})
+    assert settings.late_answer_grace(at_most=180.0) == 12.5
+
+
+def test_the_environment_sets_the_grace_window_when_the_stack_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STAGEFLEET_LATE_ANSWER_GRACE", "60")
+    assert settings.late_answer_grace(at_most=180.0) == 60.0
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "181", "nan"])
+@pytest.mark.usefixtures("no_grace_in_the_shell")
+def test_a_bad_grace_window_names_the_key_and_the_range(value: str) -> None:
+    configure({"stagefleet:lateAnswerGrace": value})
+    with pytest.raises(SettingsError) as caught:
+        settings.late_answer_grace(at_most=180.0)
+    assert "stagefleet:lateAnswerGrace" in str(caught.value) and "from 0 to 180" in str(caught.value)
+
+
+@pytest.mark.usefixtures("no_grace_in_the_shell")
+def test_every_api_client_looks_for_lost_answers_over_the_configured_window() -> None:
+    configure({"stagefleet:lateAnswerGrace": "7"})
+    with RailwayClient(RailwaySettings(TOKEN)) as railway:
+        assert railway.policy.late_answer_grace == 7.0
+
+
+@pytest.mark.usefixtures("no_grace_in_the_shell")
+def test_an_api_client_keeps_its_policys_window_when_none_is_configured() -> None:
+    with RailwayClient(RailwaySettings(TOKEN), policy=RetryPolicy(late_answer_grace=3.0)) as railway:
+        assert railway.policy.late_answer_grace == 3.0
+
+
+def test_the_fleet_configs_bound_on_the_window_is_the_providers_call_deadline() -> None:
+    assert RetryPolicy().deadline == MAX_LATE_ANSWER_GRACE_SECONDS

@@ -28,7 +28,8 @@ API = "https://api.supabase.test"
 REF = "abcdefghijklmnopqrst"
 BRANCH_ID = "0b9c5d2e-1111-4222-8333-444455556666"
 DB_PASS = "mock-db-pass-5f5f"
-NO_WAIT = RetryPolicy(attempts=3, base_delay=0.0, sleep=lambda _: None)
+# No window: a lost answer is looked up once (the window itself is tests/providers/test_http.py's).
+NO_WAIT = RetryPolicy(attempts=3, base_delay=0.0, sleep=lambda _: None, late_answer_grace=0.0)
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -31,6 +31,7 @@ class FakeTime:
             "jitter": lambda: 1.0,
             "base_delay": 0.1,
             "max_delay": 1.0,
+            "late_answer_grace": 0.0,
         }
         values.update(overrides)
         return RetryPolicy(**values)  # type: ignore[arg-type]
