@@ -9,12 +9,14 @@ its headers).
 
 A client is built inside each provider call, used as a context manager and thrown away: it holds
 an httpx client, which can be neither pickled into the state nor shared across the provider
-host's worker threads.
+host's worker threads. What outlives it is its API's Limiter (providers.limits), one per process:
+every attempt of every client takes its turn there, and every answer is reported back to it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Self, TypeVar
 
@@ -31,6 +33,7 @@ from providers.http import (
     apply_once,
     scrub,
 )
+from providers.limits import Limiter, NoTurnInTime, Request, Turn
 from providers.settings import late_answer_grace
 
 __all__ = [
@@ -108,21 +111,35 @@ class ApiClient:
         *,
         base_url: str,
         headers: Mapping[str, str],
+        limiter: Limiter,
         secrets: Iterable[str] = (),
         policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
+        turn_deadline: float | None = None,
     ):
         """`headers` carry the credential (Authorization and the like are hidden from errors by
         name); `secrets` are further values no error may show, e.g. a key in a header of the
         API's own. The stack's `stagefleet:lateAnswerGrace` (or its environment variable), when
-        set, replaces the policy's late-answer grace window."""
+        set, replaces the policy's late-answer grace window. `limiter` paces every attempt (the
+        API's process-wide one: providers.limits). `turn_deadline` (on the limiter's clock) is when
+        waiting for a turn stops being worth it (`fleet status` passes its own deadline); by
+        default a request waits as long as the limits make it, at most the longest of their
+        windows."""
         self.base_url = base_url
         policy = policy or http.DEFAULT_RETRY_POLICY
         grace = late_answer_grace(at_most=policy.deadline)
         if grace is not None:
             policy = dataclasses.replace(policy, late_answer_grace=grace)
+        self._limiter = limiter
+        self._turn_deadline = turn_deadline
+        self._turns = threading.local()
         self._http = HttpSession(
-            headers=headers, policy=policy, transport=transport, secrets=secrets, before_attempt=self._await_turn
+            headers=headers,
+            policy=policy,
+            transport=transport,
+            secrets=secrets,
+            before_attempt=self._await_turn,
+            after_answer=self._answered,
         )
 
     @property
@@ -151,8 +168,25 @@ class ApiClient:
         """Send one request under the retry policy; return the answer (2xx or 4xx) for the caller
         to read. When the API cannot be reached or keeps failing, raise RateLimited (429s) or
         ApiFailure saying `failure` and why. OutcomeUnknown passes through for apply_once."""
+        state = self._turns
+        state.request = Request(operation, mutation=method.upper() not in ("GET", "HEAD"))
+        state.refused = False
         try:
+            # The first attempt's turn is taken before the retry policy's deadline starts: the
+            # limits bound that wait (a full hourly budget frees up within the hour), the policy
+            # bounds retries.
+            start = self._limiter.now()
+            first_deadline = self._turn_deadline
+            if first_deadline is None:
+                first_deadline = start + max(self._limiter.longest_window, self.policy.deadline)
+            state.turn = self._limiter.acquire(state.request, deadline=first_deadline)
+            state.first = True
+            state.retry_deadline = self._limiter.now() + self.policy.deadline
+            if self._turn_deadline is not None:
+                state.retry_deadline = min(state.retry_deadline, self._turn_deadline)
             return self._http.send(method, url, json=json, idempotent=idempotent)
+        except NoTurnInTime as exc:
+            raise self.error(RateLimited, failure, str(exc), operation=operation, status_code=None) from None
         except OutcomeUnknown:
             raise
         except HttpFailure as exc:
@@ -160,6 +194,9 @@ class ApiClient:
             raise self.error(
                 kind, failure, f"{self.api} API unavailable: {exc}", operation=operation, status_code=exc.status_code
             ) from None
+        finally:
+            self._end_turn()
+            state.request = None
 
     def error(
         self, kind: type[ApiError], failure: str, reason: str, *, operation: str, status_code: int | None = None
@@ -201,9 +238,32 @@ class ApiClient:
             raise self.error(ApiFailure, failure, reason, operation=operation) from None
 
     def _await_turn(self) -> None:
-        """Where a process-wide rate limiter per API will make each attempt wait for its turn
-        (every attempt, retries included, counts against the API's limit). None yet: requests
-        go at once and a 429 is waited out by the retry policy."""
+        """Before every attempt: wait for its turn in the API's limiter (every attempt, retries
+        included, counts against the API's limits). The first attempt's turn was taken by `send`;
+        a retry's wait counts against the retry policy's deadline."""
+        state = self._turns
+        if getattr(state, "first", False):
+            state.first = False
+            return
+        self._end_turn()  # the previous attempt got no answer (a transport error)
+        state.turn = self._limiter.acquire(state.request, deadline=state.retry_deadline, refused=state.refused)
+
+    def _answered(self, response: httpx.Response) -> None:
+        """Every answer, as it arrives: its turn is over, and the limiter learns from it."""
+        state = self._turns
+        turn: Turn | None = getattr(state, "turn", None)
+        state.turn = None
+        state.refused = response.status_code == 429
+        if turn is not None:
+            self._limiter.release(turn, status=response.status_code, headers=response.headers)
+
+    def _end_turn(self) -> None:
+        state = self._turns
+        turn: Turn | None = getattr(state, "turn", None)
+        state.turn = None
+        state.first = False
+        if turn is not None:
+            self._limiter.release(turn)
 
 
 _NOT_JSON = object()

@@ -174,13 +174,18 @@ def tls_context() -> ssl.SSLContext:
 
 
 def new_client(
-    *, headers: Mapping[str, str] | None = None, transport: httpx.BaseTransport | None = None
+    *,
+    headers: Mapping[str, str] | None = None,
+    transport: httpx.BaseTransport | None = None,
+    on_response: Callable[[httpx.Response], None] | None = None,
 ) -> httpx.Client:
     """An httpx.Client with the providers' timeouts. Build one per provider call: clients
     cannot be pickled and must not be shared across the host's worker threads' lifetimes.
-    The TLS context is the process's shared one (see tls_context)."""
+    The TLS context is the process's shared one (see tls_context). `on_response` sees every
+    answer's status and headers as it arrives, whichever transport or proxy carried it."""
     return httpx.Client(
         headers=dict(headers or {}),
+        event_hooks={"response": [on_response]} if on_response is not None else None,
         timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
         transport=transport,
         follow_redirects=False,
@@ -257,7 +262,8 @@ def _may_have_been_applied(exc: httpx.TransportError) -> bool | None:
 class HttpSession:
     """Sends requests through one httpx.Client under a RetryPolicy. Use as a context manager;
     one session per provider call. `before_attempt` runs before every attempt, retries
-    included (each one counts against an API's rate limit)."""
+    included (each one counts against an API's rate limit); `after_answer` sees every answer
+    (retried 429s and 5xx included) as it arrives."""
 
     def __init__(
         self,
@@ -267,8 +273,9 @@ class HttpSession:
         transport: httpx.BaseTransport | None = None,
         secrets: Iterable[str] = (),
         before_attempt: Callable[[], None] | None = None,
+        after_answer: Callable[[httpx.Response], None] | None = None,
     ):
-        self._client = new_client(headers=headers, transport=transport)
+        self._client = new_client(headers=headers, transport=transport, on_response=after_answer)
         self._policy = policy or DEFAULT_RETRY_POLICY
         self._secrets = tuple(secrets) + _credential_values(headers or {})
         self._before_attempt = before_attempt

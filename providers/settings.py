@@ -1,7 +1,7 @@
 """Where the providers' credentials and API URLs come from.
 
 Pulumi's dynamic-provider host calls `configure()` on each provider with the stack config (secrets
-already decrypted). Providers delegate to `configure()` here, which records it at module level,
+already decrypted, objects such as `stagefleet:railway` as their JSON text). Providers delegate to `configure()` here, which records it at module level,
 because the provider object itself is pickled into the state and must hold nothing. Lookups fall
 back to environment variables, and fail only when an API call needs the value: `check` and `diff`
 (and so `pulumi preview`) work without credentials.
@@ -9,13 +9,17 @@ back to environment variables, and fail only when an API call needs the value: `
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
+
+from providers.limits import DEFAULT_RAILWAY_PLAN, Plan, parse_railway_plan
 
 __all__ = [
     "DEFAULT_RAILWAY_API_URL",
@@ -23,6 +27,9 @@ __all__ = [
     "DEFAULT_SUPABASE_API_URL",
     "LATE_ANSWER_GRACE_ENV",
     "LATE_ANSWER_GRACE_KEY",
+    "EMULATED_LIMITS_ENV",
+    "RAILWAY_PLAN_ENV",
+    "RAILWAY_PLAN_KEY",
     "RAILWAY_API_URL_ENV",
     "RAILWAY_API_URL_KEY",
     "RAILWAY_TOKEN_ENV",
@@ -41,6 +48,8 @@ __all__ = [
     "SupabaseSettings",
     "configure",
     "late_answer_grace",
+    "emulated_limits_scale",
+    "railway_plan",
     "railway_settings",
     "setting",
     "statsig_settings",
@@ -53,6 +62,17 @@ RAILWAY_TOKEN_ENV = "RAILWAY_API_TOKEN"
 RAILWAY_API_URL_KEY = "stagefleet:railwayApiUrl"
 RAILWAY_API_URL_ENV = "RAILWAY_API_URL"
 DEFAULT_RAILWAY_API_URL = "https://backboard.railway.com/graphql/v2"
+
+# The Railway account's plan, for the API limits (providers.limits): `plan` in the
+# `stagefleet:railway` object of the fleet stack. A review stack's provider host and
+# `python -m fleet status` do not see that object: they read the environment variable.
+RAILWAY_KEY = "stagefleet:railway"
+RAILWAY_PLAN_KEY = "stagefleet:railway.plan"
+RAILWAY_PLAN_ENV = "STAGEFLEET_RAILWAY_PLAN"
+
+# For emulators only: pace against any API URL as if it were the real API, with every window of
+# the documented limits divided by this time scale (bench/fleet_scale.py compresses an hour).
+EMULATED_LIMITS_ENV = "STAGEFLEET_EMULATED_LIMITS"
 
 SUPABASE_TOKEN_KEY = "stagefleet:supabaseAccessToken"
 SUPABASE_TOKEN_ENV = "SUPABASE_ACCESS_TOKEN"
@@ -131,10 +151,51 @@ def late_answer_grace(*, at_most: float) -> float | None:
     return seconds
 
 
+def railway_plan() -> Plan:
+    """The Railway plan whose API limits the clients keep to: `plan` of the stack config's
+    `stagefleet:railway`, else STAGEFLEET_RAILWAY_PLAN, else Pro (providers.limits says why).
+    A value that is no plan raises SettingsError naming where it came from."""
+    with _lock:
+        config = _config
+    block = config.get(RAILWAY_KEY) if config is not None else None
+    if isinstance(block, str):
+        try:
+            block = json.loads(block)
+        except ValueError:
+            block = None  # not this module's to judge: the program reports a malformed block
+    value = block.get("plan") if isinstance(block, Mapping) else None
+    where = f"`{RAILWAY_PLAN_KEY}`"
+    if value is None or (isinstance(value, str) and not value.strip()):
+        value, where = os.environ.get(RAILWAY_PLAN_ENV), f"the environment variable `{RAILWAY_PLAN_ENV}`"
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_RAILWAY_PLAN
+    try:
+        return parse_railway_plan(value)
+    except ValueError as error:
+        raise SettingsError(f"Railway plan in {where} is not valid: {error}") from None
+
+
+def emulated_limits_scale() -> float | None:
+    """STAGEFLEET_EMULATED_LIMITS as a time scale (at least 1), or None when unset."""
+    text = os.environ.get(EMULATED_LIMITS_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        scale = float(text)
+    except ValueError:
+        scale = math.nan
+    if not (math.isfinite(scale) and scale >= 1):
+        raise SettingsError(f"`{EMULATED_LIMITS_ENV}` must be a time scale of at least 1, not {text!r}")
+    return scale
+
+
 @dataclass(frozen=True)
 class RailwaySettings:
     token: str = field(repr=False)
     api_url: str = DEFAULT_RAILWAY_API_URL
+    plan: Plan = DEFAULT_RAILWAY_PLAN
+    # STAGEFLEET_EMULATED_LIMITS (None: the documented limits apply on Railway's own host only).
+    emulated_limits: float | None = None
 
     def __reduce__(self) -> Any:
         # Settings hold the token: never let them reach a pickle (the provider state).
@@ -153,7 +214,12 @@ def railway_settings() -> RailwaySettings:
             "cannot create environments)"
         )
     api_url = setting(RAILWAY_API_URL_KEY, RAILWAY_API_URL_ENV) or DEFAULT_RAILWAY_API_URL
-    return RailwaySettings(token=token, api_url=with_source_param(api_url))
+    return RailwaySettings(
+        token=token,
+        api_url=with_source_param(api_url),
+        plan=railway_plan(),
+        emulated_limits=emulated_limits_scale(),
+    )
 
 
 def with_source_param(url: str) -> str:
@@ -166,6 +232,7 @@ def with_source_param(url: str) -> str:
 class SupabaseSettings:
     token: str = field(repr=False)
     api_url: str = DEFAULT_SUPABASE_API_URL
+    emulated_limits: float | None = None
 
     def __reduce__(self) -> Any:
         # Settings hold the token: never let them reach a pickle (the provider state).
@@ -186,7 +253,7 @@ def supabase_settings() -> SupabaseSettings:
             "organization's projects"
         )
     api_url = setting(SUPABASE_API_URL_KEY, SUPABASE_API_URL_ENV) or DEFAULT_SUPABASE_API_URL
-    return SupabaseSettings(token=token, api_url=_api_root(api_url))
+    return SupabaseSettings(token=token, api_url=_api_root(api_url), emulated_limits=emulated_limits_scale())
 
 
 def _api_root(url: str, suffix: str = "/v1") -> str:
@@ -197,6 +264,7 @@ def _api_root(url: str, suffix: str = "/v1") -> str:
 class StatsigSettings:
     api_key: str = field(repr=False)
     api_url: str = DEFAULT_STATSIG_API_URL
+    emulated_limits: float | None = None
 
     def __reduce__(self) -> Any:
         # Settings hold the Console API key: never let them reach a pickle (the provider state).
@@ -217,4 +285,6 @@ def statsig_settings() -> StatsigSettings:
             "not a server or client SDK key"
         )
     api_url = setting(STATSIG_API_URL_KEY, STATSIG_API_URL_ENV) or DEFAULT_STATSIG_API_URL
-    return StatsigSettings(api_key=api_key, api_url=_api_root(api_url, "/console/v1"))
+    return StatsigSettings(
+        api_key=api_key, api_url=_api_root(api_url, "/console/v1"), emulated_limits=emulated_limits_scale()
+    )

@@ -4,10 +4,12 @@ state at the end."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from providers.limits import forget_limiters
 from tests.hygiene import tracked_changes
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,6 +27,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("session_end") is not None)
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limiters() -> Iterator[None]:
+    """Every test starts with none of the process's API limiters (providers.limits): what one
+    test's fake answers taught (a Retry-After, a spent X-RateLimit-Remaining) must not hold the
+    next one back."""
+    forget_limiters()
+    yield
+    forget_limiters()
 
 
 @pytest.fixture

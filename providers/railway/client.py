@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import httpx
 
 from fleet.dates import read_timestamp
+from providers import limits
 from providers.api import ApiClient, ApiError, ApiFailure, AuthError, Conflict, NotFound
 from providers.http import RetryPolicy, scrub
 from providers.railway import operations as ops
@@ -151,12 +152,26 @@ class RailwayClient(ApiClient):
         *,
         policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
+        turn_deadline: float | None = None,
     ):
+        """`turn_deadline`: see ApiClient (on the clock of `limiter_for(settings)`)."""
         super().__init__(
             base_url=with_source_param(settings.api_url),
             headers={"Authorization": f"Bearer {settings.token}", "Accept": "application/json"},
+            limiter=self.limiter_for(settings),
             policy=policy,
             transport=transport,
+            turn_deadline=turn_deadline,
+        )
+
+    @staticmethod
+    def limiter_for(settings: RailwaySettings) -> limits.Limiter:
+        """This process's Railway limiter for the settings' account, URL and plan."""
+        return limits.railway_limiter(
+            api_url=with_source_param(settings.api_url),
+            token=settings.token,
+            plan=settings.plan,
+            emulated_scale=settings.emulated_limits,
         )
 
     @classmethod

@@ -57,7 +57,7 @@ from typing import Any
 import httpx
 
 from fleet import naming
-from providers import http
+from providers import http, limits
 from providers.api import ApiError, Conflict, NotFound, RestClient, one_line
 from providers.http import Endpoint, RetryPolicy
 from providers.settings import StatsigSettings, statsig_settings
@@ -201,6 +201,9 @@ class StatsigClient(RestClient):
                 "STATSIG-API-VERSION": API_VERSION,
                 "Accept": "application/json",
             },
+            limiter=limits.statsig_limiter(
+                api_url=settings.api_url, api_key=settings.api_key, emulated_scale=settings.emulated_limits
+            ),
             # The module default is read at call time, so tests can swap it.
             policy=dataclasses.replace(policy or http.DEFAULT_RETRY_POLICY, spread=SPREAD, max_spread=MAX_SPREAD),
             transport=transport,

@@ -35,6 +35,7 @@ from typing import Any
 import httpx
 
 from fleet.dates import read_timestamp
+from providers import limits
 from providers.api import ApiError, ApiFailure, Conflict, NotFound, RestClient, one_line
 from providers.http import Endpoint, RetryPolicy
 from providers.settings import SupabaseSettings, supabase_settings
@@ -302,6 +303,9 @@ class SupabaseClient(RestClient):
         super().__init__(
             base_url=settings.api_url.rstrip("/"),
             headers={"Authorization": f"Bearer {settings.token}", "Accept": "application/json"},
+            limiter=limits.supabase_limiter(
+                api_url=settings.api_url, token=settings.token, emulated_scale=settings.emulated_limits
+            ),
             policy=policy,
             transport=transport,
         )
