@@ -440,10 +440,19 @@ class Ledger:
     bytes appended with O_APPEND do not interleave between processes. Each process reads the
     others' lines as they come; files two periods old are removed."""
 
-    def __init__(self, directory: Path, name: str, period: float, *, wall_clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        directory: Path,
+        name: str,
+        period: float,
+        *,
+        wall_clock: Callable[[], float] = time.time,
+        process: str | None = None,
+    ):
+        """`process` tells this process's lines from the others' (its pid by default)."""
         self._directory, self._name, self._period = directory, name, period
         self._wall_clock = wall_clock
-        self._pid = str(os.getpid())
+        self._pid = process or str(os.getpid())
         self._offsets: dict[int, int] = {}
         self._lock = threading.Lock()
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)

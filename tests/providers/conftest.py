@@ -57,7 +57,12 @@ class Railway:
 @pytest.fixture(autouse=True)
 def isolated_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No credentials from the developer's shell, fast retries, and no config left behind."""
-    for name in (settings.RAILWAY_TOKEN_ENV, settings.RAILWAY_API_URL_ENV):
+    for name in (
+        settings.RAILWAY_TOKEN_ENV,
+        settings.RAILWAY_API_URL_ENV,
+        settings.RAILWAY_PLAN_ENV,
+        settings.EMULATED_LIMITS_ENV,
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(http, "DEFAULT_RETRY_POLICY", FAST_RETRIES)
     settings.configure(None)

@@ -14,6 +14,7 @@ import pytest
 from providers import api
 from providers.api import ApiClient, ApiError, ApiFailure, NotFound, RateLimited
 from providers.http import RetryPolicy
+from providers.limits import RAILWAY_PLANS, Limiter, Request
 from providers.railway.client import RailwayClient
 from providers.settings import RailwaySettings, StatsigSettings, SupabaseSettings
 from providers.statsig.client import StatsigClient
@@ -170,3 +171,85 @@ def test_the_family_is_one_tree_under_api_error() -> None:
         status_code=404,
     )
     assert (error.api, error.operation, error.status_code) == ("Statsig", "GET /console/v1/gates/{id}", 404)
+
+
+# ---------------------------------------------------------------- pacing
+
+
+@dataclass
+class Turns:
+    taken: list[str]
+    reported: list[int | None]
+
+
+def _watch_turns(monkeypatch: pytest.MonkeyPatch) -> Turns:
+    turns = Turns([], [])
+    real_reserve, real_release = Limiter.reserve, Limiter.release
+
+    def reserve(self: Limiter, request: Request, **kwargs: Any) -> Any:
+        found = real_reserve(self, request, **kwargs)
+        if found[0] is not None:
+            turns.taken.append(request.endpoint)
+        return found
+
+    def release(self: Limiter, turn: Any, **kwargs: Any) -> None:
+        turns.reported.append(kwargs.get("status"))
+        real_release(self, turn, **kwargs)
+
+    monkeypatch.setattr(Limiter, "reserve", reserve)
+    monkeypatch.setattr(Limiter, "release", release)
+    return turns
+
+
+@pytest.mark.parametrize("name", APIS)
+def test_every_attempt_of_every_client_takes_a_turn_retries_included(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    turns = _watch_turns(monkeypatch)
+    answers = iter([httpx.Response(503), httpx.Response(429, headers={"Retry-After": "0"})])
+    tested = APIS[name]
+    transport, seen = _counting(lambda request: next(answers, None) or tested.missing(request))
+    with tested.build(NO_WAIT, transport) as client:
+        tested.calls[0](client)
+    assert len(turns.taken) == len(seen) == 3
+    assert turns.reported == [503, 429, tested.missing(seen[-1]).status_code]
+
+
+@pytest.mark.parametrize("name", APIS)
+def test_an_attempt_that_gets_no_answer_still_ends_its_turn(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    turns = _watch_turns(monkeypatch)
+
+    def unreachable(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    tested = APIS[name]
+    with tested.build(NO_WAIT, httpx.MockTransport(unreachable)) as client, pytest.raises(ApiFailure):
+        tested.calls[0](client)
+    assert len(turns.taken) == len(turns.reported) == NO_WAIT.attempts
+    assert turns.reported == [None] * NO_WAIT.attempts
+
+
+def test_requests_to_railways_host_count_against_the_plans_hourly_budget() -> None:
+    transport, seen = _counting(_railway_missing)
+    settings = RailwaySettings(SECRET, "https://backboard.railway.com/graphql/v2", plan=RAILWAY_PLANS["hobby"])
+    with RailwayClient(settings, policy=NO_WAIT, transport=transport) as railway:
+        railway.get_environment("env-1")
+        railway.get_deployment("deployment-1")
+    limiter = RailwayClient.limiter_for(settings)
+    hour = limiter.window("an hour")
+    assert hour is not None and limiter.remaining(hour) == 1000 - len(seen) == 998
+
+
+def test_a_turn_that_would_come_after_the_clients_deadline_is_rate_limited_at_once() -> None:
+    spent = httpx.Response(
+        200, json={"data": {"environment": None}}, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "600"}
+    )
+    transport, seen = _counting(lambda _request: spent)
+    settings = RailwaySettings(SECRET, "https://railway.test/graphql/v2")
+    deadline = RailwayClient.limiter_for(settings).now() + 5.0
+    with RailwayClient(settings, policy=NO_WAIT, transport=transport, turn_deadline=deadline) as railway:
+        railway.get_environment("env-1")
+        with pytest.raises(RateLimited) as caught:
+            railway.get_environment("env-2")
+    assert len(seen) == 1
+    assert "X-RateLimit-Remaining is spent" in str(caught.value) and SECRET not in str(caught.value)

@@ -11,6 +11,7 @@ from pulumi.dynamic import Config
 from fleet.config import MAX_LATE_ANSWER_GRACE_SECONDS
 from providers import settings
 from providers.http import RetryPolicy
+from providers.limits import RAILWAY_PLANS, Plan
 from providers.railway.client import RailwayClient
 from providers.settings import RailwaySettings, SettingsError, railway_settings, with_source_param
 
@@ -135,3 +136,52 @@ def test_an_api_client_keeps_its_policys_window_when_none_is_configured() -> Non
 
 def test_the_fleet_configs_bound_on_the_window_is_the_providers_call_deadline() -> None:
     assert RetryPolicy().deadline == MAX_LATE_ANSWER_GRACE_SECONDS
+
+
+def test_the_railway_plan_comes_from_the_railway_block_of_the_stack_config() -> None:
+    configure({"stagefleet:railwayToken": TOKEN, "stagefleet:railway": '{"projectId": "p", "plan": "hobby"}'})
+    assert railway_settings().plan == RAILWAY_PLANS["hobby"]
+
+
+def test_explicit_plan_numbers_are_read_from_the_railway_block() -> None:
+    configure({"stagefleet:railway": '{"plan": {"perSecond": 20, "perHour": 4000}}'})
+    assert settings.railway_plan() == Plan("custom", 20, 4000)
+
+
+def test_without_a_plan_in_config_the_environment_variable_says_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STAGEFLEET_RAILWAY_PLAN", "hobby")
+    configure({"stagefleet:railway": '{"projectId": "p"}'})
+    assert settings.railway_plan() == RAILWAY_PLANS["hobby"]
+
+
+def test_without_any_plan_the_limits_are_pros(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STAGEFLEET_RAILWAY_PLAN", raising=False)
+    assert settings.railway_plan() == RAILWAY_PLANS["pro"]
+
+
+def test_a_plan_that_is_no_plan_names_the_config_key() -> None:
+    configure({"stagefleet:railway": '{"plan": "team"}'})
+    with pytest.raises(SettingsError, match=r"`stagefleet:railway.plan` is not valid: \"team\" is not a plan"):
+        settings.railway_plan()
+
+
+def test_a_plan_from_the_environment_that_is_no_plan_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STAGEFLEET_RAILWAY_PLAN", '{"perSecond": 0, "perHour": 5}')
+    with pytest.raises(SettingsError, match="`STAGEFLEET_RAILWAY_PLAN` is not valid: perSecond must be"):
+        settings.railway_plan()
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, None), ("30", 30.0), (" 1 ", 1.0)])
+def test_emulated_limits_are_a_time_scale(monkeypatch: pytest.MonkeyPatch, value: str | None, expected: float | None):
+    if value is None:
+        monkeypatch.delenv("STAGEFLEET_EMULATED_LIMITS", raising=False)
+    else:
+        monkeypatch.setenv("STAGEFLEET_EMULATED_LIMITS", value)
+    assert settings.emulated_limits_scale() == expected
+
+
+@pytest.mark.parametrize("value", ["fast", "0.5", "nan"])
+def test_emulated_limits_that_are_no_time_scale_name_the_variable(monkeypatch: pytest.MonkeyPatch, value: str):
+    monkeypatch.setenv("STAGEFLEET_EMULATED_LIMITS", value)
+    with pytest.raises(SettingsError, match="`STAGEFLEET_EMULATED_LIMITS` must be a time scale of at least 1"):
+        settings.emulated_limits_scale()
