@@ -50,6 +50,7 @@ from providers.http import rate_limit_reset_seconds, retry_after_seconds
 
 __all__ = [
     "DEFAULT_RAILWAY_PLAN",
+    "LEDGER_DIRECTORY_ENV",
     "RAILWAY_HOSTS",
     "RAILWAY_PLANS",
     "STATSIG_HOSTS",
@@ -61,6 +62,7 @@ __all__ = [
     "Turn",
     "Window",
     "forget_limiters",
+    "ledger_directory",
     "parse_railway_plan",
     "railway_limiter",
     "statsig_limiter",
@@ -513,8 +515,17 @@ class Ledger:
         return found
 
 
-def ledger_directory() -> Path:
-    """Where the ledgers live: this user's directory under the system's temporary directory."""
+# Where the ledgers live, when not under the system's temporary directory (tests and benchmarks
+# give each run its own); empty: keep no ledger.
+LEDGER_DIRECTORY_ENV = "STAGEFLEET_RATE_LEDGER_DIR"
+
+
+def ledger_directory() -> Path | None:
+    """Where the ledgers live: STAGEFLEET_RATE_LEDGER_DIR, else this user's directory under the
+    system's temporary directory; None when the variable is set empty (no ledger)."""
+    given = os.environ.get(LEDGER_DIRECTORY_ENV)
+    if given is not None:
+        return Path(given) if given.strip() else None
     uid = os.getuid() if hasattr(os, "getuid") else "user"
     return Path(tempfile.gettempdir()) / f"stagefleet-{uid}" / "rate-ledgers"
 
@@ -554,10 +565,11 @@ def _limiter(api: str, api_url: str, credential: str, shape: _Shape) -> Limiter:
         limiter = _registry.get(key)
         if limiter is None:
             ledger = None
-            if shape.windows:
+            directory = ledger_directory() if shape.windows else None
+            if directory is not None:
                 period = max(window.seconds for window in shape.windows)
                 with contextlib.suppress(OSError):
-                    ledger = Ledger(ledger_directory(), f"{api.lower()}-{digest}", period)
+                    ledger = Ledger(directory, f"{api.lower()}-{digest}", period)
             limiter = Limiter(
                 api,
                 shape.windows,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from providers.limits import forget_limiters
+from providers.limits import LEDGER_DIRECTORY_ENV, forget_limiters
 from tests.hygiene import tracked_changes
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,10 +30,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limiters() -> Iterator[None]:
-    """Every test starts with none of the process's API limiters (providers.limits): what one
-    test's fake answers taught (a Retry-After, a spent X-RateLimit-Remaining) must not hold the
-    next one back."""
+def fresh_rate_limiters(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test starts with none of the process's API limiters (providers.limits) and a ledger
+    directory of its own: what one test's answers taught (a Retry-After, a spent
+    X-RateLimit-Remaining, requests in the shared ledger) must not hold the next one back."""
+    monkeypatch.setenv(LEDGER_DIRECTORY_ENV, str(tmp_path_factory.mktemp("rate-ledgers")))
     forget_limiters()
     yield
     forget_limiters()
