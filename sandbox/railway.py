@@ -67,6 +67,7 @@ from sandbox.server import (
     FaultPlan,
     JournalEntry,
     LoopbackServer,
+    PlanLimits,
     Request,
     RequestInfo,
     Response,
@@ -1342,7 +1343,10 @@ class RailwaySandbox(Emulator):
         lifetime: float | None = DEFAULT_LIFETIME,
         edge_port: int = 0,
         clock: Clock = time.monotonic,
+        limits: PlanLimits | None = None,
     ) -> None:
+        """`limits`: a plan's limits to enforce as Railway does (PlanLimits.railway("hobby"));
+        none by default."""
         self.tokens: set[str] = set(tokens)
         self._state = RailwayState(clock)
         self._app = RailwayApplication(self._state, self.tokens)
@@ -1352,6 +1356,7 @@ class RailwaySandbox(Emulator):
             lifetime=lifetime,
             rejection_body=lambda status, reason: {"errors": [{"message": reason}]},
         )
+        self._server.enforce(limits)
         self._edge = LoopbackServer(
             RailwayEdge(self._edge_upstream),
             port=edge_port,
@@ -1411,6 +1416,10 @@ class RailwaySandbox(Emulator):
     @rate_limit_per_second.setter
     def rate_limit_per_second(self, limit: int | None) -> None:
         self._server.rate_limit_per_second = limit
+
+    def enforce(self, limits: PlanLimits | None) -> None:
+        """Enforce a plan's limits on the API from now on (None: lift them); not on the edge."""
+        self._server.enforce(limits)
 
     def journal_count(self, field: str | None = None, mutations_only: bool = False) -> int:
         return self._server.journal.count(field, mutations_only)

@@ -1,8 +1,10 @@
 """A reusable loopback HTTP server for API emulators (Railway now, Supabase next).
 
 The server owns everything that is not the API itself: the socket, fault injection, a request
-journal, added latency, a requests-per-second rate limit (Railway), a per-key requests-per-minute
-rate limit with X-RateLimit-* headers (Supabase) and a hard lifetime after which it stops
+journal, added latency, a requests-per-second rate limit (Railway), a requests-per-hour limit with
+X-RateLimit-* headers on every answer (Railway's plans), a per-key requests-per-minute rate limit
+with X-RateLimit-* headers (Supabase), an API plan's limits enforced together (PlanLimits, time
+scaled for benchmarks) and a hard lifetime after which it stops
 by itself (so a test that forgets to stop it cannot leave a listener behind). The API is an
 `Application`: `describe(request)` names the request (its operation key for fault matching and
 what the journal records) *before* anything is applied, and `__call__(request)` applies it and
@@ -45,6 +47,7 @@ __all__ = [
     "KeyedRateLimiter",
     "LoopbackServer",
     "MutationRateLimiter",
+    "PlanLimits",
     "RateDecision",
     "Request",
     "RequestInfo",
@@ -243,17 +246,18 @@ class Journal:
 
 
 class RateLimiter:
-    """Sliding one-second window. Rejected requests do not count against the window."""
+    """Sliding one-second window (`window` seconds when time-scaled). Rejected requests do not
+    count against the window."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._arrivals: deque[float] = deque()
 
-    def admit(self, per_second: int | None) -> float | None:
+    def admit(self, per_second: int | None, window: float = 1.0) -> float | None:
         """None when admitted, else the seconds until a slot frees up."""
         now = time.monotonic()
         with self._lock:
-            while self._arrivals and now - self._arrivals[0] >= 1.0:
+            while self._arrivals and now - self._arrivals[0] >= window:
                 self._arrivals.popleft()
             if per_second is None:
                 # Traffic while no limit is set does not count: turning a limit on starts a fresh window.
@@ -262,7 +266,7 @@ class RateLimiter:
             if len(self._arrivals) < per_second:
                 self._arrivals.append(now)
                 return None
-            return max(0.0, 1.0 - (now - self._arrivals[0]))
+            return max(0.0, window - (now - self._arrivals[0]))
 
 
 @dataclass(frozen=True)
@@ -355,6 +359,39 @@ class MutationRateLimiter:
     def attempts(self) -> int:
         with self._lock:
             return len(self._attempts)
+
+
+@dataclass(frozen=True)
+class PlanLimits:
+    """An API account's limits, for the server to enforce as the real API does: requests per
+    second (429 + Retry-After), per hour (X-RateLimit-Limit/-Remaining/-Reset on every answer,
+    429 + Retry-After beyond: Railway's plans) and per minute per operation key (the same
+    headers: Supabase's 120 per endpoint). Every window is divided by `time_scale`, so a
+    benchmark can live through an hour's budget in a couple of minutes."""
+
+    per_second: int | None = None
+    per_hour: int | None = None
+    per_minute_per_key: int | None = None
+    time_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.time_scale <= 0:
+            raise ValueError("time_scale must be > 0")
+        for limit in (self.per_second, self.per_hour, self.per_minute_per_key):
+            if limit is not None and limit < 1:
+                raise ValueError("limits must be >= 1")
+
+    @classmethod
+    def railway(cls, plan: str, *, time_scale: float = 1.0) -> PlanLimits:
+        """Railway's documented plan limits (docs.railway.com/reference/public-api): Hobby 10 a
+        second and 1,000 an hour, Pro 50 and 10,000."""
+        per_second, per_hour = {"hobby": (10, 1_000), "pro": (50, 10_000)}[plan]
+        return cls(per_second=per_second, per_hour=per_hour, time_scale=time_scale)
+
+    @classmethod
+    def supabase(cls, *, time_scale: float = 1.0) -> PlanLimits:
+        """The Management API's 120 requests a minute per endpoint."""
+        return cls(per_minute_per_key=120, time_scale=time_scale)
 
 
 # ---------------------------------------------------------------- server
@@ -503,6 +540,11 @@ class LoopbackServer:
         self.journal = Journal()
         self.latency = 0.0
         self.rate_limit_per_second: int | None = None
+        self.rate_limit_second = 1.0
+        # Every request over a sliding window of `rate_limit_hour` seconds; when set, every
+        # response carries X-RateLimit-Limit/-Remaining/-Reset of it (Railway).
+        self.rate_limit_per_hour: int | None = None
+        self.rate_limit_hour = 3600.0
         # Per operation key (RequestInfo.key), over a sliding window of `rate_limit_window`
         # seconds; when set, every response carries X-RateLimit-Limit/-Remaining/-Reset.
         self.rate_limit_per_minute: int | None = None
@@ -513,6 +555,7 @@ class LoopbackServer:
         self.mutation_window = 10.0
         self._host, self._port, self._lifetime = host, port, lifetime
         self._limiter = RateLimiter()
+        self._hourly_limiter = KeyedRateLimiter()
         self._keyed_limiter = KeyedRateLimiter()
         self._mutation_limiter = MutationRateLimiter()
         self._httpd: _HTTPServer | None = None
@@ -527,6 +570,14 @@ class LoopbackServer:
         # Per handler thread: the event the request being answered is held until ("apply_late";
         # set by _respond_admitted, taken by dispatch), so the pipeline's answers keep their shape.
         self._held = threading.local()
+
+    def enforce(self, limits: PlanLimits | None) -> None:
+        """Enforce an API plan's limits from now on (None: lift them all)."""
+        limits = limits or PlanLimits()
+        scale = limits.time_scale
+        self.rate_limit_per_second, self.rate_limit_second = limits.per_second, 1.0 / scale
+        self.rate_limit_per_hour, self.rate_limit_hour = limits.per_hour, 3600.0 / scale
+        self.rate_limit_per_minute, self.rate_limit_window = limits.per_minute_per_key, 60.0 / scale
 
     # ------------------------------------------------------------ lifecycle
 
@@ -640,9 +691,13 @@ class LoopbackServer:
 
     def _respond(self, request: Request, info: RequestInfo) -> tuple[Response, str | None, bool]:
         """(response, fault label, dropped) for one request: rate limit, faults, then the app."""
-        wait = self._limiter.admit(self.rate_limit_per_second)
+        wait = self._limiter.admit(self.rate_limit_per_second, self.rate_limit_second)
         if wait is not None:
             return self._rejection(429, max(wait, 0.001)), "rate_limit", False
+        hourly = self._hourly_limiter.admit("", self.rate_limit_per_hour, self.rate_limit_hour)
+        if hourly is not None and not hourly.admitted:
+            rejection = json_response(429, self._rejection_body(429, _REASONS[429]), hourly.headers())
+            return rejection, "rate_limit", False
         decision = self._keyed_limiter.admit(info.key, self.rate_limit_per_minute, self.rate_limit_window)
         if decision is not None and not decision.admitted:
             rejection = json_response(429, self._rejection_body(429, _REASONS[429]), decision.headers())
@@ -654,8 +709,9 @@ class LoopbackServer:
                 rejection = json_response(429, self._rejection_body(429, _REASONS[429]), headers)
                 return rejection, "rate_limit", False
         response, fault_kind, dropped = self._respond_admitted(request, info)
-        if decision is not None:
-            response = Response(response.status, {**response.headers, **decision.headers()}, response.body)
+        for admitted in (hourly, decision):
+            if admitted is not None:
+                response = Response(response.status, {**response.headers, **admitted.headers()}, response.body)
         return response, fault_kind, dropped
 
     def _respond_admitted(self, request: Request, info: RequestInfo) -> tuple[Response, str | None, bool]:

@@ -45,6 +45,7 @@ from sandbox.server import (
     DEFAULT_LIFETIME,
     Emulator,
     LoopbackServer,
+    PlanLimits,
     Request,
     RequestInfo,
     Response,
@@ -1058,11 +1059,14 @@ class SupabaseSandbox(Emulator):
         healthy_after: float = 0.5,
         port: int = 0,
         lifetime: float | None = DEFAULT_LIFETIME,
+        limits: PlanLimits | None = None,
     ) -> None:
+        """`limits`: the limits to enforce as Supabase does (PlanLimits.supabase()); none by default."""
         self.tokens: set[str] = set(tokens)
         self._state = SupabaseState(healthy_after)
         self._app = SupabaseApplication(self._state, self.tokens)
         self._server = LoopbackServer(self._app, port=port, lifetime=lifetime)
+        self._server.enforce(limits)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -1113,6 +1117,10 @@ class SupabaseSandbox(Emulator):
     @rate_limit_window.setter
     def rate_limit_window(self, seconds: float) -> None:
         self._server.rate_limit_window = seconds
+
+    def enforce(self, limits: PlanLimits | None) -> None:
+        """Enforce these limits from now on (None: lift them)."""
+        self._server.enforce(limits)
 
     def journal_count(self, key: str | None = None, writes_only: bool = False) -> int:
         """Requests received with this key ("POST /v1/projects"; None = all); writes = not GET."""
