@@ -12,9 +12,17 @@ every error.
 
 import difflib
 from collections.abc import Collection, Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from fleet import naming
@@ -58,7 +66,7 @@ from fleet.config.hosts import Hostname, production_host_in
 from fleet.config.problems import config_error, config_error_from, from_pydantic
 from fleet.config.references import cross_reference_problems, environment_names
 from fleet.config.values import namespace_values
-from fleet.wording import quote
+from fleet.wording import kind_of, quote
 
 # Keys of a review stack's config (Pulumi.pr.yaml, pr-<n>): the fleet stack reports them as misplaced.
 REVIEW_ONLY_KEYS = ("fleetStack", "pullRequest", "review")
@@ -105,12 +113,53 @@ class ServiceSpec(ConfigModel):
     supabase_key: KeyName = "anon"
 
 
+class RailwayPlanLimits(ConfigModel):
+    """A Railway account's API limits spelled out (an Enterprise plan, or a negotiated one)."""
+
+    per_second: Annotated[WholeNumber, Field(ge=1)]
+    per_hour: Annotated[WholeNumber, Field(ge=1)]
+
+
+RAILWAY_PLAN_NAMES = ("hobby", "pro")
+
+
+def railway_plan(value: Any) -> Any:
+    """`railway.plan` checked by its shape (a name, or the numbers), so that an error speaks of
+    the one the value is meant to be rather than of both."""
+    if value is None or isinstance(value, RailwayPlanLimits):
+        return value
+    shape = 'use "hobby", "pro" or {perSecond: N, perHour: N}'
+    if isinstance(value, str):
+        if value in RAILWAY_PLAN_NAMES:
+            return value
+        raise config_error("railway_plan", f"{quote(value)} is not a Railway plan", shape)
+    if not isinstance(value, Mapping):
+        raise config_error("railway_plan", f"expected a plan name or a mapping, got {kind_of(value)}", shape)
+    try:
+        return RailwayPlanLimits.model_validate(value, by_alias=True, by_name=False)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        at = str(first["loc"][0]) if first["loc"] else None
+        message = {
+            "missing": "required key is missing",
+            "extra_forbidden": "unknown key: only perSecond and perHour",
+            "greater_than_equal": "must be at least 1",
+        }.get(first["type"], "expected a whole number")
+        raise config_error("railway_plan", message, shape, at=at) from None
+
+
+RailwayPlan = Annotated[Literal["hobby", "pro"] | RailwayPlanLimits, BeforeValidator(railway_plan)]
+
+
 class RailwaySpec(ConfigModel):
     project_id: RailwayProjectId
     project_name: Text | None = None
     base_environment: Text | None = None
     base_environment_id: RailwayEnvironmentId
     services: list[ServiceSpec]
+    # The account's plan, whose API limits the providers pace their requests by
+    # (providers/limits.py holds the numbers); None: Pro's.
+    plan: RailwayPlan | None = None
 
 
 class MigrationsSpec(ConfigModel):
