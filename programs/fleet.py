@@ -14,6 +14,7 @@ from components.staging_environment import StagingEnvironment, StagingEnvironmen
 from fleet import FleetConfigError, FleetSpec, policy
 from fleet.catalog import catalog_markdown
 from fleet.config import EnvironmentSpec
+from programs.budget import warn_if_over_budget
 from programs.config import InvalidStackConfig
 from programs.exports import export_environments
 from programs.feature_flags import declare_feature_flags, export_feature_flags
@@ -44,6 +45,7 @@ def deploy_fleet(spec: FleetSpec, today: dt.date | None = None) -> dict[str, Any
     """Declare every environment and every feature flag of the fleet; returns the stack exports."""
     today = today or dt.date.today()
     enforce_policy(spec, today)
+    warn_if_over_budget(spec)
     environments: dict[str, StagingEnvironment] = {}
     for env in database_order(spec):
         database = spec.database_for(env)
