@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.results import source_digest
 from fleet.stackfile import load_stack_config
 from harness import REPO
 from harness.host import DynamicProviderHost
 from harness.mocks import stack_mapping
 from sandbox.railway import RailwaySandbox
-from sandbox.server import JournalEntry
+from sandbox.server import JournalEntry, PlanLimits
 from sandbox.supabase import SupabaseSandbox
 
 RESULTS = REPO / "bench" / "results"
@@ -88,15 +89,25 @@ class Sandboxes:
 
 
 @contextlib.contextmanager
-def sandboxes(*, healthy_after: float, latency: float = 0.0, stack_file: str = STACK_FILE) -> Iterator[Sandboxes]:
+def sandboxes(
+    *,
+    healthy_after: float,
+    latency: float = 0.0,
+    stack_file: str = STACK_FILE,
+    railway_limits: PlanLimits | None = None,
+    supabase_limits: PlanLimits | None = None,
+) -> Iterator[Sandboxes]:
     """Both emulators, seeded from the stack file (its Railway project, base environment and
-    services under their configured ids; its Supabase organization)."""
+    services under their configured ids; its Supabase organization), enforcing the limits given
+    (none by default)."""
     config = load_stack_config(REPO / stack_file)
     railway_block = config["stagefleet:railway"]
     supabase_block = config["stagefleet:supabase"]
     with (
-        RailwaySandbox(tokens={RAILWAY_TOKEN}, lifetime=SANDBOX_LIFETIME) as railway,
-        SupabaseSandbox(tokens={SUPABASE_TOKEN}, healthy_after=healthy_after, lifetime=SANDBOX_LIFETIME) as supabase,
+        RailwaySandbox(tokens={RAILWAY_TOKEN}, lifetime=SANDBOX_LIFETIME, limits=railway_limits) as railway,
+        SupabaseSandbox(
+            tokens={SUPABASE_TOKEN}, healthy_after=healthy_after, lifetime=SANDBOX_LIFETIME, limits=supabase_limits
+        ) as supabase,
     ):
         seed = railway.seed_project(
             name=railway_block["projectName"],
@@ -151,6 +162,8 @@ def write_results(name: str, figures: Mapping[str, Any]) -> Path:
         "benchmark": name,
         "command": f"venv/bin/python -m bench.{name}",
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        # What was measured: a result whose digest differs from the code's is stale.
+        "source_digest": source_digest(),
         "environment": environment_facts(),
         **figures,
     }

@@ -44,6 +44,7 @@ measurement, read top to bottom.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -53,12 +54,14 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.fleets import RAILWAY_TOKEN, count_requests, fleet_mapping, provider_host, write_results
+import pulumi
+
+from bench.fleets import RAILWAY_TOKEN, count_requests, fleet_mapping, provider_host, request_label, write_results
 from bench.provisioning import CallTimes, TimedHost
 from bench.sandbox_process import remote_sandboxes
 from fleet.probe import CONNECT_TO_ENV
@@ -66,7 +69,8 @@ from harness import REPO
 from harness.mocks import TODAY
 from harness.new_stack import up
 from programs.fleet import deploy_fleet, load_fleet_spec
-from providers.settings import RAILWAY_API_URL_ENV, RAILWAY_TOKEN_ENV
+from providers.limits import LEDGER_DIRECTORY_ENV
+from providers.settings import EMULATED_LIMITS_ENV, RAILWAY_API_URL_ENV, RAILWAY_PLAN_ENV, RAILWAY_TOKEN_ENV
 from sandbox.railway_deployments import DeployTiming
 
 SIZES = (1, 5, 20)
@@ -89,6 +93,37 @@ GOAL_POLLS_PER_SERVICE_PER_2S = 1.0
 GOAL_LAG_MEDIAN = 0.3
 
 
+@dataclass(frozen=True)
+class Limits:
+    """A run under an API plan's limits: the sandboxes enforce them (Railway's plan, Supabase's
+    120 a minute per endpoint), and every stagefleet process of the run paces by them (the
+    provider host reads the plan from the stack config, the program and `fleet status` from the
+    environment) and shares one rate ledger in `ledger_dir`; every window divided by
+    `time_scale`."""
+
+    railway_plan: str
+    time_scale: float
+    ledger_dir: Path
+
+    def environment(self) -> dict[str, str]:
+        return {
+            EMULATED_LIMITS_ENV: f"{self.time_scale:g}",
+            LEDGER_DIRECTORY_ENV: str(self.ledger_dir),
+            RAILWAY_PLAN_ENV: self.railway_plan,
+        }
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One request a sandbox received: which API, when (seconds from the start of the up), its
+    answer's status and what it did (bench._fleet.request_label)."""
+
+    api: str
+    at: float
+    status: int | None
+    label: str
+
+
 @dataclass
 class Run:
     size: int
@@ -106,6 +141,9 @@ class Run:
     deployments: int
     deployments_per_service: list[int]
     lags: list[float]
+    # When each service's deployment turned SUCCESS (seconds from the start of the up), in the
+    # order of `lags`.
+    success_times: list[float]
     # Per service: whether a Railway answer to status fell in its DEPLOYING phase (then its
     # probes run every 0.25 s; otherwise on their back-off), with its lag.
     lags_deploying_seen: list[float]
@@ -116,6 +154,13 @@ class Run:
     lags_confirming: list[float]
     call_times: dict[str, dict[str, float]]
     timeline: dict[str, float] = field(default_factory=dict)
+    # From a Supabase project or branch turning ACTIVE_HEALTHY in the emulator to the end of the
+    # ProjectKeys create that waited for it (the provider noticing).
+    project_lags: list[float] = field(default_factory=list)
+    # Every request both sandboxes received during the up and the status wait.
+    arrivals: list[Arrival] = field(default_factory=list)
+    # What the program said through pulumi.log.warn.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def polls_per_service_per_2s(self) -> float:
@@ -146,17 +191,50 @@ def status_command(outputs: Path, edge_url: str, deadline: float) -> list[str]:
     ]
 
 
-def status_environment(railway_api_url: str) -> dict[str, str]:
-    """The benchmark's environment with the Railway token and API URL set, as deploy.yml runs it;
-    no --connect-to rule of the caller's shell."""
-    base = {k: v for k, v in os.environ.items() if k not in (RAILWAY_TOKEN_ENV, RAILWAY_API_URL_ENV, CONNECT_TO_ENV)}
+def status_environment(railway_api_url: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The benchmark's environment with the Railway token and API URL set, as deploy.yml runs it
+    (and `extra`); no --connect-to rule or pacing setting of the caller's shell."""
+    ours = (RAILWAY_TOKEN_ENV, RAILWAY_API_URL_ENV, CONNECT_TO_ENV, RAILWAY_PLAN_ENV, EMULATED_LIMITS_ENV)
+    base = {k: v for k, v in os.environ.items() if k not in ours}
     return {
         **base,
         "PYTHONPATH": str(REPO),
         "PYTHONIOENCODING": "utf-8",
         RAILWAY_TOKEN_ENV: RAILWAY_TOKEN,
         RAILWAY_API_URL_ENV: railway_api_url,
+        **(extra or {}),
     }
+
+
+@contextlib.contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """This process's environment with `values` set, for the program run in it."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextlib.contextmanager
+def _program_warnings() -> Iterator[list[str]]:
+    """What the program says through pulumi.log.warn while it runs here."""
+    said: list[str] = []
+    original = pulumi.log.warn
+
+    def warn(message: str, *args: Any, **kwargs: Any) -> None:
+        said.append(message)
+
+    pulumi.log.warn = warn  # type: ignore[assignment]
+    try:
+        yield said
+    finally:
+        pulumi.log.warn = original  # type: ignore[assignment]
 
 
 def stack_outputs(exports: dict[str, Any]) -> dict[str, Any]:
@@ -168,17 +246,46 @@ def _parse_utc(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def run_once(size: int, *, healthy_after: float, latency: float, timing: DeployTiming, deadline: float) -> Run:
-    mapping = fleet_mapping(size)
+def run_once(
+    size: int,
+    *,
+    healthy_after: float,
+    latency: float,
+    timing: DeployTiming,
+    deadline: float,
+    mapping: dict[str, Any] | None = None,
+    limits: Limits | None = None,
+) -> Run:
+    """One up of `mapping` (default: `size` developer environments with dedicated databases),
+    then `fleet status --wait`, under `limits` when given."""
+    mapping = dict(mapping or fleet_mapping(size))
+    if limits is not None:
+        railway = mapping["stagefleet:railway"]
+        railway = json.loads(railway) if isinstance(railway, str) else dict(railway)
+        mapping["stagefleet:railway"] = json.dumps({**railway, "plan": limits.railway_plan})
+    pacing = limits.environment() if limits is not None else {}
     with (
-        remote_sandboxes(healthy_after=healthy_after, latency=latency, deploy_timing=timing) as boxes,
-        provider_host(boxes) as host,
+        remote_sandboxes(
+            healthy_after=healthy_after,
+            latency=latency,
+            deploy_timing=timing,
+            railway_plan=limits.railway_plan if limits is not None else None,
+            time_scale=limits.time_scale if limits is not None else 1.0,
+        ) as boxes,
+        provider_host(boxes, extra_env={k: v for k, v in pacing.items() if k != RAILWAY_PLAN_ENV}) as host,
         tempfile.TemporaryDirectory(prefix="stagefleet-readiness-") as scratch,
     ):
+        if limits is not None:
+            # The provider host reads the plan where a fleet stack's providers do: stagefleet:railway.
+            host.configure({**boxes.config, "stagefleet:railway": mapping["stagefleet:railway"]})
+            # The program looks at the hourly budget with the stack's credentials, as in a real up.
+            mapping["stagefleet:railwayToken"] = boxes.config["stagefleet:railwayToken"]
+            mapping["stagefleet:railwayApiUrl"] = boxes.config["stagefleet:railwayApiUrl"]
         boxes.clear_journals()
         t0 = time.monotonic()
         times = CallTimes(t0)
-        deployment = up(lambda: deploy_fleet(load_fleet_spec(mapping), today=TODAY), TimedHost(host, times))
+        with _environment({k: v for k, v in pacing.items() if k != RAILWAY_PLAN_ENV}), _program_warnings() as warnings:
+            deployment = up(lambda: deploy_fleet(load_fleet_spec(mapping), today=TODAY), TimedHost(host, times))
         up_end = time.monotonic()
         if deployment.error is not None:
             raise RuntimeError(f"up of {size} environments failed: {deployment.error}")
@@ -188,7 +295,7 @@ def run_once(size: int, *, healthy_after: float, latency: float, timing: DeployT
         process = subprocess.Popen(
             status_command(outputs, boxes.edge_url, deadline),
             cwd=REPO,
-            env=status_environment(boxes.config["stagefleet:railwayApiUrl"]),
+            env=status_environment(boxes.config["stagefleet:railwayApiUrl"], pacing),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -204,13 +311,14 @@ def run_once(size: int, *, healthy_after: float, latency: float, timing: DeployT
         journal = boxes.journal()
         edge = boxes.edge_journal()
         deployments = boxes.deployments()
+        projects = boxes.state()["projects"]
     if process.returncode != 0:
         raise RuntimeError(
             f"fleet status exited {process.returncode} after the up of {size} environments:\n"
             + "\n".join(stderr.strip().splitlines()[-15:])
         )
     document = json.loads(stdout)
-    return _figures(
+    run = _figures(
         size,
         deployment.exports,
         document,
@@ -224,6 +332,22 @@ def run_once(size: int, *, healthy_after: float, latency: float, timing: DeployT
         status_start=status_start,
         status_end=status_end,
     )
+    run.project_lags = _project_lags(deployment.of_type("ProjectKeys"), projects, times)
+    run.arrivals = [Arrival(api, e.at - t0, e.status, request_label(api, e)) for api, e in journal]
+    run.warnings = list(warnings)
+    return run
+
+
+def _project_lags(keys: Sequence[Any], projects: Sequence[Mapping[str, Any]], times: CallTimes) -> list[float]:
+    """For each ProjectKeys created: from its project or branch turning healthy in the emulator
+    to the end of the create that waited for it (seconds)."""
+    ready_at = {project["ref"]: project["ready_at"] for project in projects}
+    ended = {name: end for _, end, kind, name in times.calls if kind == "ProjectKeys"}
+    return [
+        times.t0 + ended[created.name] - ready_at[created.id]
+        for created in keys
+        if created.name in ended and created.id in ready_at
+    ]
 
 
 def _figures(
@@ -332,6 +456,7 @@ def _figures(
         deployments=len(of_targets),
         deployments_per_service=sorted(set(per_service.values())),
         lags=lags,
+        success_times=success_at,
         lags_deploying_seen=seen,
         lags_deploying_unseen=unseen,
         lags_to_first_2xx=to_first_2xx,

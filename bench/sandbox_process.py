@@ -5,7 +5,7 @@ with the program, the SDK and the engine's monitor, and the benchmark would time
 CPU as much as stagefleet. Real APIs run elsewhere; so do these, here.
 
     child:  venv/bin/python -m bench.sandbox_process --healthy-after 5 --latency 0.1 \
-                [--queued 0 --building 3 --deploying 2]
+                [--queued 0 --building 3 --deploying 2] [--railway-plan hobby --time-scale 30]
             prints one JSON line (URLs, the Railway edge's URL, seeded ids), then answers commands
             on stdin, one JSON line each: "journal", "edge_journal", "deployments", "state",
             "clear"; exits on "quit", on end of input, or when its lifetime ends, whichever comes
@@ -37,7 +37,7 @@ from typing import Any
 
 from harness import REPO
 from sandbox.railway_deployments import DeployTiming
-from sandbox.server import JournalEntry
+from sandbox.server import JournalEntry, PlanLimits
 
 STARTUP_TIMEOUT = 30.0
 ANSWER_TIMEOUT = 60.0
@@ -53,13 +53,28 @@ def _serve(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--queued", type=float, help="seconds a Railway deployment is QUEUED")
     parser.add_argument("--building", type=float, help="seconds it is BUILDING")
     parser.add_argument("--deploying", type=float, help="seconds it is DEPLOYING before SUCCESS")
+    parser.add_argument(
+        "--railway-plan",
+        choices=("hobby", "pro"),
+        help="enforce this Railway plan's limits, and Supabase's 120 a minute per endpoint",
+    )
+    parser.add_argument("--time-scale", type=float, default=1.0, help="every limit's window divided by this")
     args = parser.parse_args(argv)
     # Whatever the parent does, this process ends: the servers stop themselves, and so does it.
     watchdog = threading.Timer(args.lifetime + 5.0, lambda: os._exit(3))
     watchdog.daemon = True
     watchdog.start()
     _quiet_connection_resets()
-    with sandboxes(healthy_after=args.healthy_after, latency=args.latency) as boxes:
+    railway_limits = supabase_limits = None
+    if args.railway_plan is not None:
+        railway_limits = PlanLimits.railway(args.railway_plan, time_scale=args.time_scale)
+        supabase_limits = PlanLimits.supabase(time_scale=args.time_scale)
+    with sandboxes(
+        healthy_after=args.healthy_after,
+        latency=args.latency,
+        railway_limits=railway_limits,
+        supabase_limits=supabase_limits,
+    ) as boxes:
         timing = _deploy_timing(boxes.railway.deploy_timing, args)
         boxes.railway.deploy_timing = timing  # before any deployment: it applies to those started later
         _answer(
@@ -212,11 +227,20 @@ def _readline(process: subprocess.Popen[str], timeout: float) -> str:
 
 @contextlib.contextmanager
 def remote_sandboxes(
-    *, healthy_after: float, latency: float, deploy_timing: DeployTiming | None = None
+    *,
+    healthy_after: float,
+    latency: float,
+    deploy_timing: DeployTiming | None = None,
+    railway_plan: str | None = None,
+    time_scale: float = 1.0,
 ) -> Iterator[RemoteSandboxes]:
+    """The sandboxes in a process of their own; with `railway_plan`, enforcing that plan's limits
+    and Supabase's, every window divided by `time_scale`."""
     timing: list[str] = []
+    if railway_plan is not None:
+        timing += ["--railway-plan", railway_plan, "--time-scale", str(time_scale)]
     if deploy_timing is not None:
-        timing = [
+        timing += [
             "--queued",
             str(deploy_timing.queued),
             "--building",

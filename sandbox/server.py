@@ -484,6 +484,10 @@ _CLIENT_GONE = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog is 5: a hundred services probed at once overflow it, and the
+    # connections that do not fit wait out TCP's SYN retries (1 s, 3 s, 7 s...), which no real API
+    # or edge makes its clients do.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], owner: LoopbackServer) -> None:
         self.owner = owner

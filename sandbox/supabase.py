@@ -1238,6 +1238,8 @@ class SupabaseSandbox(Emulator):
                     "db_pass": p.db_pass,
                     "is_branch": p.is_branch,
                     "parent_ref": p.parent_ref,
+                    # When it stops COMING_UP (time.monotonic()): what a readiness wait can notice.
+                    "ready_at": p.born + self._state.healthy_after,
                 }
                 for p in sorted(self._state.projects.values(), key=lambda p: p.numeric_id)
             ]

@@ -1,0 +1,43 @@
+"""What every result file in bench/results/ records of the code it measured.
+
+`source_digest()` is one SHA-256 over the program's source: every file under fleet/,
+providers/, components/, programs/, harness/, sandbox/ and bench/ (results excluded) whose
+name ends in .py or .graphql, with its path, in path order. A result whose digest is not the
+code's current one was measured on other code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from harness import REPO
+
+__all__ = ["SOURCE_DIRECTORIES", "SOURCE_SUFFIXES", "source_digest", "source_files"]
+
+SOURCE_DIRECTORIES = ("fleet", "providers", "components", "programs", "harness", "sandbox", "bench")
+SOURCE_SUFFIXES = (".py", ".graphql")
+_EXCLUDED = ("bench/results",)
+
+
+def source_files(root: Path = REPO) -> list[Path]:
+    """The files the digest covers, in the order it reads them."""
+    found = [
+        path
+        for directory in SOURCE_DIRECTORIES
+        for path in (root / directory).rglob("*")
+        if path.is_file()
+        and path.suffix in SOURCE_SUFFIXES
+        and "__pycache__" not in path.parts
+        and not path.relative_to(root).as_posix().startswith(_EXCLUDED)
+    ]
+    return sorted(found, key=lambda path: path.relative_to(root).as_posix())
+
+
+def source_digest(root: Path = REPO) -> str:
+    """ "sha256:<hex>" of the source files' paths and contents."""
+    digest = hashlib.sha256()
+    for path in source_files(root):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return f"sha256:{digest.hexdigest()}"
