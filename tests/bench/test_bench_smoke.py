@@ -8,9 +8,13 @@ deployment.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from bench import api_economy, fault_matrix, program_eval, provisioning, readiness
+from bench import _fleet, api_economy, fault_matrix, fleet_scale, program_eval, provisioning, readiness
+from bench.results import source_digest
 
 
 def test_provisioning_runs_and_reports_the_ratio() -> None:
@@ -112,3 +116,25 @@ def test_fault_matrix_runs_the_cells_it_is_asked_for_and_reports_each_outcome() 
     project = figures["operations"][1]["outcomes"]
     for lost in fault_matrix.LOST_ANSWERS:  # slow, dropped after apply, applied late
         assert project[lost] == {"once": fault_matrix.ADOPTED, "every attempt": fault_matrix.ADOPTED}
+
+
+def test_fleet_scale_runs_both_plans_without_a_429_and_writes_each_runs_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_fleet, "RESULTS", tmp_path)  # not bench/results: tests write no tracked file
+    # x300: a project healthy in 0.5 s, an hour of Railway's budget in 12 s.
+    figures = fleet_scale.main(["--plans", "hobby", "pro", "--sizes", "1", "3", "--scale", "300"])
+    written = json.loads((tmp_path / "fleet_scale.json").read_text())
+    assert written["source_digest"] == source_digest() and written["time_scale"] == 300
+    runs = written["runs"]
+    assert [(run["plan"], run["environments"]) for run in runs] == [("hobby", 1), ("hobby", 3), ("pro", 1), ("pro", 3)]
+    assert all(run["http_429"] == 0 for run in runs) and figures["http_429_total"] == 0
+    # Two services each, every one healthy with its one deployment, and a lag for each.
+    assert all(run["deployments_per_service"] == [1] for run in runs)
+    assert [run["lag_seconds"]["deployment_from_success"]["count"] for run in runs] == [2, 6, 2, 6]
+    assert all(run["hourly_budget_used"] == run["requests_by_api"]["railway"] for run in runs)
+    assert {run["hourly_budget"] for run in runs} == {1_000, 10_000}
+    # The third environment shares the first's database: two projects, no branch.
+    assert runs[1]["database_strategies"] == {"dedicated": 2, "shared": 1}
+    assert runs[1]["requests_by_operation"]["supabase: POST /v1/projects"] == 2
+    assert "ratio_100_to_1_pro" not in written, "only a run of 100 environments gives the ratio"
