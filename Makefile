@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := venv
 BIN := $(VENV)/bin
 
-.PHONY: setup lint test test-quick sandbox validate
+.PHONY: setup lint test test-quick sandbox validate bench
 
 setup: $(BIN)/.installed
 
@@ -36,3 +36,9 @@ validate: setup
 # Run the program against the local emulators: no Railway or Supabase account needed.
 sandbox: setup
 	./sandbox/run-stack.sh
+
+# Every benchmark in turn, each writing bench/results/<name>.json (~15 min on 2 CPUs; bench/README.md).
+BENCHMARKS := provisioning readiness api_economy program_eval fault_matrix fleet_scale
+
+bench: setup
+	for name in $(BENCHMARKS); do $(BIN)/python -m bench.$$name || exit 1; done

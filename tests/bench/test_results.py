@@ -40,3 +40,15 @@ def test_results_tests_and_caches_do_not_change_the_digest(tmp_path: Path):
     (root / "fleet" / "__pycache__" / "module.py").write_text("# cache\n")
     assert source_digest(root) == before
     assert source_digest(root).startswith("sha256:")
+
+
+def test_make_bench_runs_every_benchmark():
+    repo = Path(__file__).resolve().parents[2]
+    line = next(line for line in (repo / "Makefile").read_text().splitlines() if line.startswith("BENCHMARKS :="))
+    listed = line.split(":=", 1)[1].split()
+    modules = sorted(
+        path.stem
+        for path in (repo / "bench").glob("*.py")
+        if not path.stem.startswith("_") and path.stem != "results" and "def main(" in path.read_text()
+    )
+    assert sorted(listed) == modules
