@@ -62,7 +62,7 @@ from typing import Any
 import pulumi
 
 from bench.fleets import RAILWAY_TOKEN, count_requests, fleet_mapping, provider_host, request_label, write_results
-from bench.provisioning import CallTimes, TimedHost
+from bench.provisioning import CallTimes, TimedHost, project_lags
 from bench.sandbox_process import remote_sandboxes
 from fleet.probe import CONNECT_TO_ENV
 from harness import REPO
@@ -332,22 +332,10 @@ def run_once(
         status_start=status_start,
         status_end=status_end,
     )
-    run.project_lags = _project_lags(deployment.of_type("ProjectKeys"), projects, times)
+    run.project_lags = project_lags(deployment.of_type("ProjectKeys"), projects, times)
     run.arrivals = [Arrival(api, e.at - t0, e.status, request_label(api, e)) for api, e in journal]
     run.warnings = list(warnings)
     return run
-
-
-def _project_lags(keys: Sequence[Any], projects: Sequence[Mapping[str, Any]], times: CallTimes) -> list[float]:
-    """For each ProjectKeys created: from its project or branch turning healthy in the emulator
-    to the end of the create that waited for it (seconds)."""
-    ready_at = {project["ref"]: project["ready_at"] for project in projects}
-    ended = {name: end for _, end, kind, name in times.calls if kind == "ProjectKeys"}
-    return [
-        times.t0 + ended[created.name] - ready_at[created.id]
-        for created in keys
-        if created.name in ended and created.id in ready_at
-    ]
 
 
 def _figures(
@@ -544,6 +532,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     unseen = {size: [lag for run in found for lag in run.lags_deploying_unseen] for size, found in runs.items()}
     to_2xx = {size: [lag for run in found for lag in run.lags_to_first_2xx] for size, found in runs.items()}
     confirm = {size: [lag for run in found for lag in run.lags_confirming] for size, found in runs.items()}
+    project = {size: [lag for run in found for lag in run.project_lags] for size, found in runs.items()}
     all_lags = [lag for found in lags.values() for lag in found]
     base = ready[1]
 
@@ -596,6 +585,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             f"  lag in two: SUCCESS to the first 2xx probe {_describe(to_2xx[size])}; that probe to noticed "
             f"(confirmed with Railway) {_describe(confirm[size])}"
         )
+        print(f"  project lag (healthy in the emulator to its readiness wait returning): {_describe(project[size])}")
         print(
             f"  deployments: {run.deployments} for {run.services} services, per service {run.deployments_per_service}"
         )
@@ -643,6 +633,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             "overall_when_no_poll_saw_deploying": _spread([lag for found in unseen.values() for lag in found]),
             "overall_success_to_first_2xx_probe": _spread([lag for found in to_2xx.values() for lag in found]),
             "overall_first_2xx_probe_to_noticed": _spread([lag for found in confirm.values() for lag in found]),
+            "project_overall": _spread([lag for found in project.values() for lag in found]),
         },
         "runs": [
             {
@@ -671,6 +662,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 "lag_seconds_when_no_poll_saw_deploying": _spread(unseen[size]),
                 "lag_seconds_success_to_first_2xx_probe": _spread(to_2xx[size]),
                 "lag_seconds_first_2xx_probe_to_noticed": _spread(confirm[size]),
+                "project_lag_seconds": _spread(project[size]),
                 "deployments": typical[size].deployments,
                 "deployments_per_service": sorted({n for run in runs[size] for n in run.deployments_per_service}),
                 "up_requests": sum(typical[size].up_requests.values()),
