@@ -79,7 +79,14 @@ from fleet.watch import (
     Watch,
 )
 from providers.railway.client import RailwayClient
-from providers.settings import RAILWAY_API_URL_ENV, RAILWAY_TOKEN_ENV, SettingsError, railway_settings
+from providers.settings import (
+    RAILWAY_API_URL_ENV,
+    RAILWAY_TOKEN_ENV,
+    RAILWAY_TOKEN_KEY,
+    SettingsError,
+    railway_settings,
+    setting,
+)
 
 __all__ = [
     "DEFAULT_DEADLINE",
@@ -429,7 +436,7 @@ def run(
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     targets = targets_from_outputs(options.stack, read_outputs(options.stack, options.outputs))
     rules = connect_to_rules(options.connect_to)
-    railway = railway or _railway_clients()
+    railway = railway or _railway_clients(options.deadline)
     progress: PlainProgress | LiveProgress | None = None
     if options.wait:
         progress = LiveProgress(stderr) if _is_terminal(stderr) else PlainProgress(stderr)
@@ -467,16 +474,21 @@ def connect_to_rules(given: Iterable[str]) -> list[ConnectTo]:
         raise StatusInputError(f"--connect-to: {error}") from None
 
 
-def _railway_clients() -> Callable[[], Railway]:
+def _railway_clients(deadline: float) -> Callable[[], Railway]:
+    """RailwayClients that wait for a turn in Railway's limiter (shared with the up that came
+    before, through its ledger) no longer than this command's `deadline` (seconds from now)."""
     try:
         settings = railway_settings()
-    except SettingsError:
+    except SettingsError as error:
+        if setting(RAILWAY_TOKEN_KEY, RAILWAY_TOKEN_ENV) is not None:
+            raise StatusInputError(str(error)) from None  # STAGEFLEET_RAILWAY_PLAN, say, is not valid
         # The CLI has no decrypted stack config: the environment is the one place it can be.
         raise StatusInputError(
             f"the Railway API token is not set: export {RAILWAY_TOKEN_ENV} (an account or workspace "
             f"token; {RAILWAY_API_URL_ENV} too, for the sandbox)"
         ) from None
-    return lambda: RailwayClient(settings)
+    turn_deadline = RailwayClient.limiter_for(settings).now() + deadline
+    return lambda: RailwayClient(settings, turn_deadline=turn_deadline)
 
 
 async def _observe(

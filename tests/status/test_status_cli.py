@@ -100,6 +100,17 @@ def test_without_a_token_it_says_where_the_token_comes_from(outputs_file):
     )
 
 
+def test_a_railway_plan_that_is_no_plan_names_the_variable(outputs_file):
+    env = {"RAILWAY_API_TOKEN": "t", "STAGEFLEET_RAILWAY_PLAN": "team"}
+    result = fleet(outputs_file.parent, "status", "--stack", "staging", "--outputs", "outputs.json", env=env)
+
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: Railway plan in the environment variable `STAGEFLEET_RAILWAY_PLAN` is not valid: "
+        '"team" is not a plan: use "hobby", "pro" or {perSecond: N, perHour: N}\n'
+    )
+
+
 def test_a_malformed_connect_to_is_a_usage_error(outputs_file):
     result = fleet(
         outputs_file.parent,
