@@ -69,7 +69,7 @@ from harness import REPO
 from harness.mocks import TODAY
 from harness.new_stack import up
 from programs.fleet import deploy_fleet, load_fleet_spec
-from providers.limits import LEDGER_DIRECTORY_ENV
+from providers.rate_ledger import LEDGER_DIRECTORY_ENV
 from providers.settings import EMULATED_LIMITS_ENV, RAILWAY_API_URL_ENV, RAILWAY_PLAN_ENV, RAILWAY_TOKEN_ENV
 from sandbox.railway_deployments import DeployTiming
 

@@ -35,22 +35,19 @@ import contextlib
 import hashlib
 import json
 import math
-import os
-import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from providers.http import rate_limit_reset_seconds, retry_after_seconds
+from providers.rate_ledger import Ledger, ledger_directory
 
 __all__ = [
     "DEFAULT_RAILWAY_PLAN",
-    "LEDGER_DIRECTORY_ENV",
     "RAILWAY_HOSTS",
     "RAILWAY_PLANS",
     "STATSIG_HOSTS",
@@ -62,7 +59,6 @@ __all__ = [
     "Turn",
     "Window",
     "forget_limiters",
-    "ledger_directory",
     "parse_railway_plan",
     "railway_limiter",
     "statsig_limiter",
@@ -327,7 +323,7 @@ class Limiter:
                 _insert(self._answered.setdefault(bucket, deque()), now)
             self._in_flight_scope[turn.scope] -= 1
             if self._ledger is not None and turn.buckets:
-                self._ledger.record(turn.request, self._wall_clock())
+                self._ledger.record(turn.request.endpoint, turn.request.mutation, self._wall_clock())
             if headers is not None:
                 self._learn(turn, status, {name.lower(): value for name, value in headers.items()}, now)
             self._condition.notify_all()
@@ -405,7 +401,8 @@ class Limiter:
         if not news:
             return
         offset = self._wall_clock() - now
-        for wall, request in news:
+        for wall, endpoint, mutation in news:
+            request = Request(endpoint, mutation)
             at = wall - offset
             for index, window in enumerate(self.windows):
                 if window.applies_to(request) and at > now - window.seconds:
@@ -430,104 +427,6 @@ def _whole(value: str | None) -> int | None:
 
 def _seconds(value: float) -> str:
     return "an unknown time" if not math.isfinite(value) else f"{value:.1f} s"
-
-
-# ---------------------------------------------------------------- the ledger
-
-
-class Ledger:
-    """When this user's stagefleet processes on this machine had their requests answered, for
-    one API, account and URL: an append-only file per period (the longest window), one line per
-    answered attempt (wall time, process id, mutation or not, endpoint). Lines under PIPE_BUF
-    bytes appended with O_APPEND do not interleave between processes. Each process reads the
-    others' lines as they come; files two periods old are removed."""
-
-    def __init__(
-        self,
-        directory: Path,
-        name: str,
-        period: float,
-        *,
-        wall_clock: Callable[[], float] = time.time,
-        process: str | None = None,
-    ):
-        """`process` tells this process's lines from the others' (its pid by default)."""
-        self._directory, self._name, self._period = directory, name, period
-        self._wall_clock = wall_clock
-        self._pid = process or str(os.getpid())
-        self._offsets: dict[int, int] = {}
-        self._lock = threading.Lock()
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self._remove_old()
-
-    def _path(self, period: int) -> Path:
-        return self._directory / f"{self._name}-{period}.log"
-
-    def _remove_old(self) -> None:
-        current = int(self._wall_clock() // self._period)
-        for path in self._directory.glob(f"{self._name}-*.log"):
-            number = path.stem.rsplit("-", 1)[-1]
-            if number.isdigit() and int(number) < current - 1:
-                with contextlib.suppress(OSError):
-                    path.unlink()
-
-    def record(self, request: Request, wall: float) -> None:
-        kind = "w" if request.mutation else "r"
-        line = f"{wall:.3f}\t{self._pid}\t{kind}\t{request.endpoint}\n".encode()
-        try:
-            descriptor = os.open(self._path(int(wall // self._period)), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        except OSError:
-            return  # the ledger only adds knowledge: without it, this process paces alone
-        try:
-            os.write(descriptor, line)
-        finally:
-            os.close(descriptor)
-
-    def news(self) -> list[tuple[float, Request]]:
-        """The other processes' lines written since the last call (this period's and the last)."""
-        current = int(self._wall_clock() // self._period)
-        found: list[tuple[float, Request]] = []
-        with self._lock:
-            for period in (current - 1, current):
-                path = self._path(period)
-                offset = self._offsets.get(period, 0)
-                try:
-                    if path.stat().st_size <= offset:
-                        continue
-                    with path.open("rb") as file:
-                        file.seek(offset)
-                        chunk = file.read()
-                except OSError:
-                    continue
-                complete = chunk[: chunk.rfind(b"\n") + 1]
-                self._offsets[period] = offset + len(complete)
-                for line in complete.decode(errors="replace").splitlines():
-                    parts = line.split("\t", 3)
-                    if len(parts) != 4 or parts[1] == self._pid:
-                        continue
-                    try:
-                        wall = float(parts[0])
-                    except ValueError:
-                        continue
-                    found.append((wall, Request(parts[3], parts[2] == "w")))
-            for period in [p for p in self._offsets if p < current - 1]:
-                del self._offsets[period]
-        return found
-
-
-# Where the ledgers live, when not under the system's temporary directory (tests and benchmarks
-# give each run its own); empty: keep no ledger.
-LEDGER_DIRECTORY_ENV = "STAGEFLEET_RATE_LEDGER_DIR"
-
-
-def ledger_directory() -> Path | None:
-    """Where the ledgers live: STAGEFLEET_RATE_LEDGER_DIR, else this user's directory under the
-    system's temporary directory; None when the variable is set empty (no ledger)."""
-    given = os.environ.get(LEDGER_DIRECTORY_ENV)
-    if given is not None:
-        return Path(given) if given.strip() else None
-    uid = os.getuid() if hasattr(os, "getuid") else "user"
-    return Path(tempfile.gettempdir()) / f"stagefleet-{uid}" / "rate-ledgers"
 
 
 # ---------------------------------------------------------------- one limiter per API and account

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from providers.limits import LEDGER_DIRECTORY_ENV, forget_limiters
+from providers.limits import forget_limiters
+from providers.rate_ledger import LEDGER_DIRECTORY_ENV
 from tests.hygiene import tracked_changes
 
 REPO = Path(__file__).resolve().parents[1]

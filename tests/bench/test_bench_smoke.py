@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import _fleet, api_economy, fault_matrix, fleet_scale, program_eval, provisioning, readiness
+from bench import api_economy, fault_matrix, fleet_scale, fleets, program_eval, provisioning, readiness
 from bench.results import source_digest
 
 
@@ -121,7 +121,7 @@ def test_fault_matrix_runs_the_cells_it_is_asked_for_and_reports_each_outcome() 
 def test_fleet_scale_runs_both_plans_without_a_429_and_writes_each_runs_figures(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_fleet, "RESULTS", tmp_path)  # not bench/results: tests write no tracked file
+    monkeypatch.setattr(fleets, "RESULTS", tmp_path)  # not bench/results: tests write no tracked file
     # x300: a project healthy in 0.5 s, an hour of Railway's budget in 12 s.
     figures = fleet_scale.main(["--plans", "hobby", "pro", "--sizes", "1", "3", "--scale", "300"])
     written = json.loads((tmp_path / "fleet_scale.json").read_text())

@@ -13,7 +13,6 @@ import pytest
 from providers.limits import (
     DEFAULT_RAILWAY_PLAN,
     RAILWAY_PLANS,
-    Ledger,
     Limiter,
     NoTurnInTime,
     Plan,
@@ -25,6 +24,7 @@ from providers.limits import (
     statsig_limiter,
     supabase_limiter,
 )
+from providers.rate_ledger import Ledger
 
 READ = Request("EnvironmentDeployments", mutation=False)
 WRITE = Request("POST /console/v1/gates", mutation=True)
@@ -316,8 +316,8 @@ def test_another_processs_answers_recorded_in_the_ledger_count_here(tmp_path: Pa
     ours = Ledger(tmp_path, "railway-test", 3600.0, wall_clock=clock.wall_clock, process="ours")
     theirs = Ledger(tmp_path, "railway-test", 3600.0, wall_clock=clock.wall_clock, process="theirs")
     pacing = limiter(clock, per_second(10), Window(2, 3600.0, "an hour"), ledger=ours)
-    theirs.record(READ, clock.wall - 100.0)
-    theirs.record(READ, clock.wall - 50.0)
+    theirs.record(READ.endpoint, READ.mutation, clock.wall - 100.0)
+    theirs.record(READ.endpoint, READ.mutation, clock.wall - 50.0)
 
     assert refused(pacing) == pytest.approx(3600.0 - 100.0)
 
@@ -336,7 +336,7 @@ def test_ledger_lines_older_than_the_window_are_ignored(tmp_path: Path):
     ours = Ledger(tmp_path, "railway-test", 3600.0, wall_clock=clock.wall_clock, process="ours")
     theirs = Ledger(tmp_path, "railway-test", 3600.0, wall_clock=clock.wall_clock, process="theirs")
     pacing = limiter(clock, Window(1, 3600.0, "an hour"), ledger=ours)
-    theirs.record(READ, clock.wall - 3601.0)
+    theirs.record(READ.endpoint, READ.mutation, clock.wall - 3601.0)
 
     assert take(pacing) is not None
 
