@@ -42,3 +42,4 @@ BENCHMARKS := provisioning readiness api_economy program_eval fault_matrix fleet
 
 bench: setup
 	for name in $(BENCHMARKS); do $(BIN)/python -m bench.$$name || exit 1; done
+	$(BIN)/python -m bench.report
