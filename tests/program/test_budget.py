@@ -19,6 +19,8 @@ from sandbox.railway import RailwaySandbox
 from tests.unit.fleet_support import FLEET
 
 TOKEN = "budget-token-71c2"
+PROJECT_ID = FLEET["stagefleet:railway"]["projectId"]
+BASE_ENVIRONMENT_ID = FLEET["stagefleet:railway"]["baseEnvironmentId"]
 
 
 @pytest.fixture
@@ -26,9 +28,9 @@ def railway(monkeypatch: pytest.MonkeyPatch) -> Iterator[RailwaySandbox]:
     with RailwaySandbox(tokens={TOKEN}, lifetime=60) as sandbox:
         sandbox.seed_project(
             name="gatewayz",
-            project_id="project-1",
+            project_id=PROJECT_ID,
             base_environment="staging-template",
-            base_environment_id="base-env-1",
+            base_environment_id=BASE_ENVIRONMENT_ID,
             services=[
                 {"name": "api", "id": "svc-api", "repository": "o/api"},
                 {"name": "web", "id": "svc-web", "repository": "o/web"},
@@ -73,7 +75,7 @@ def test_an_up_that_needs_more_than_remains_warns_with_both_counts(railway: Rail
 def test_environments_railway_already_has_are_not_counted(railway: RailwaySandbox, warnings: list[str]):
     settings = RailwaySettings(TOKEN, railway.url, plan=budget.plan_of(spec(40)), emulated_limits=1.0)
     with RailwayClient(settings) as client:
-        client.create_environment(project_id="project-1", name="staging-main", source_environment_id="base-env-1")
+        client.create_environment(project_id=PROJECT_ID, name="staging-main", source_environment_id=BASE_ENVIRONMENT_ID)
 
     found = budget.warn_if_over_budget(spec(40))
 
