@@ -40,8 +40,6 @@ import itertools
 import json
 import logging
 import os
-import platform
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +48,7 @@ from typing import Any
 
 from pulumi.dynamic import Config, ConfigureRequest
 
+from bench.results import envelope
 from providers import http, settings
 from providers.api import ApiError
 from providers.railway.deployment import DeploymentProvider, variables_digest
@@ -70,7 +69,6 @@ from sandbox.supabase import SupabaseSandbox
 
 REPO = Path(__file__).resolve().parents[1]
 RESULT_FILE = REPO / "bench" / "results" / "fault_matrix.json"
-COMMAND = "venv/bin/python -m bench.fault_matrix"
 
 RAILWAY_TOKEN = "rw-fault-token-51c0e2"
 SUPABASE_TOKEN = "sbp_fault_token_8e3b71"
@@ -1358,14 +1356,7 @@ def run_matrix(operations: Sequence[Operation]) -> tuple[Results, list[str]]:
 
 def write_results(figures: dict[str, Any], path: Path = RESULT_FILE) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "benchmark": "fault_matrix",
-        "command": COMMAND,
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "environment": {"python": sys.version.split()[0], "platform": platform.platform(), "cpus": os.cpu_count()},
-        **figures,
-    }
-    path.write_text(json.dumps(payload, indent=2) + "\n")
+    path.write_text(json.dumps(envelope("fault_matrix", figures), indent=2) + "\n")
     return path
 
 

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import platform
-import sys
-import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.results import source_digest
+from bench.results import envelope
 from fleet.stackfile import load_stack_config
 from harness import REPO
 from harness.host import DynamicProviderHost
@@ -147,25 +143,8 @@ def count_requests(entries: Iterable[tuple[str, JournalEntry]]) -> Counter[str]:
     return Counter(f"{api}: {request_label(api, entry)}" for api, entry in entries)
 
 
-def environment_facts() -> dict[str, Any]:
-    return {
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-    }
-
-
 def write_results(name: str, figures: Mapping[str, Any]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
-    payload = {
-        "benchmark": name,
-        "command": f"venv/bin/python -m bench.{name}",
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        # What was measured: a result whose digest differs from the code's is stale.
-        "source_digest": source_digest(),
-        "environment": environment_facts(),
-        **figures,
-    }
-    path.write_text(json.dumps(payload, indent=2, sort_keys=False) + "\n")
+    path.write_text(json.dumps(envelope(name, figures), indent=2, sort_keys=False) + "\n")
     return path

@@ -9,11 +9,17 @@ code's current one was measured on other code.
 from __future__ import annotations
 
 import hashlib
+import os
+import platform
+import sys
+import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from harness import REPO
 
-__all__ = ["SOURCE_DIRECTORIES", "SOURCE_SUFFIXES", "source_digest", "source_files"]
+__all__ = ["SOURCE_DIRECTORIES", "SOURCE_SUFFIXES", "envelope", "source_digest", "source_files"]
 
 SOURCE_DIRECTORIES = ("fleet", "providers", "components", "programs", "harness", "sandbox", "bench")
 SOURCE_SUFFIXES = (".py", ".graphql")
@@ -42,3 +48,17 @@ def source_digest(root: Path = REPO) -> str:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return f"sha256:{digest.hexdigest()}"
+
+
+def envelope(name: str, figures: Mapping[str, Any]) -> dict[str, Any]:
+    """A result file's content: which benchmark, its command, when, on what code and machine, then
+    its figures. Every benchmark writes this shape."""
+    return {
+        "benchmark": name,
+        "command": f"venv/bin/python -m bench.{name}",
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        # What was measured: a result whose digest differs from the code's is stale.
+        "source_digest": source_digest(),
+        "environment": {"python": sys.version.split()[0], "platform": platform.platform(), "cpus": os.cpu_count()},
+        **figures,
+    }
