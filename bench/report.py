@@ -124,10 +124,21 @@ def fleet_scale(result: Result) -> tuple[str, str]:
     )
     runs = result["runs"]
     zero_429 = all(run["http_429"] == 0 for run in runs)
+    hobby_100 = next(run for run in runs if run["plan"] == "hobby" and run["environments"] == 100)
+    per_run = "; ".join(
+        f"{run['plan']} N={run['environments']}: {_s(run['seconds'])}, hourly budget {run['hourly_budget_used']}/"
+        f"{run['hourly_budget']}, lag median deployment {run['lag_seconds']['deployment']['median']:.2f} s, "
+        f"project {run['lag_seconds']['project']['median']:.2f} s"
+        for run in runs
+    )
     figure = (
         f"**T(100)/T(1) under Pro = {result['ratio_100_to_1_pro']:.2f}** (goal ≤ 3); HTTP 429s received: "
         f"**{sum(run['http_429'] for run in runs)}** over {len(runs)} runs"
         + (" (goal 0)" if zero_429 else " (goal 0: not met)")
+        + f"; Hobby N=100 in {_s(hobby_100['seconds'])} against the {_s(hobby_100['lower_bound_seconds'])} its limits "
+        + "allow at best; lag median ≤ 0.3 s at every N: "
+        + ("met" if result["lag_median_met_at_every_n"] else "**not met**")
+        + f" ({per_run})"
     )
     return what, figure
 
